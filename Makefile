@@ -1,0 +1,56 @@
+# MAPPA Flow. `make help` lists the targets.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint fmt assets db demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+app/static/dist/app.css: node_modules/.installed app/static/build.mjs $(wildcard app/static/src/*.scss)
+	npm run --silent build
+
+setup: $(BIN)/.installed assets ## Install Python and npm packages and build the assets
+
+assets: app/static/dist/app.css ## Compile GOV.UK/MOJ Sass and copy front-end assets
+
+db: $(BIN)/.installed ## Migrate the SQLite database in instance/ and publish the shipped models
+	$(BIN)/flask db upgrade
+	$(BIN)/flask mappa sync-models
+
+demo: db ## Load the demo areas, users (passwords printed) and cases
+	$(BIN)/flask mappa seed-demo
+
+run: setup demo ## Set everything up and serve on http://127.0.0.1:5000 with the scheduler
+	MAPPA_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup ## Run the whole test suite (set MAPPA_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed ## ruff, mypy and the layer contract
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: $(BIN)/.installed ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup ## Run the benchmarks and print the results table
+	$(BIN)/python -m bench.run
+
+clean: ## Remove the venv, node_modules and built assets
+	rm -rf $(VENV) node_modules app/static/dist

@@ -1,0 +1,50 @@
+"""MAPPA Flow web layer: the app factory. Views parse, authorise, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, overrides=config))
+    # Order matters: database first (everything needs it), then the clock and sign-in that read it,
+    # then CSRF, templates, blueprints and the commands and scheduler that use them all.
+    from app import extensions
+
+    extensions.init_database(app)
+    extensions.init_clock(app)
+    extensions.init_login(app)
+    extensions.init_csrf(app)
+    from app.templating import configure_templates
+
+    configure_templates(app)
+    register_blueprints(app)
+    extensions.init_transactions(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    if app.config["MAPPA_SCHEDULER"]:
+        from app.scheduler import start_scheduler
+
+        start_scheduler(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.account.routes import bp as account
+    from app.admin.routes import bp as admin
+    from app.api import bp as api
+    from app.auth.routes import bp as auth
+    from app.cases.routes import bp as cases
+    from app.errors import register_error_handlers
+    from app.health import bp as health
+    from app.inbox.routes import bp as inbox
+
+    for blueprint in (auth, inbox, cases, account, admin, api, health):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)

@@ -1,0 +1,43 @@
+"""A user's own API tokens: create (shown once) and revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.security import requires, signed_in_user
+from services import auth
+from services.errors import FieldError
+
+bp = Blueprint("account", __name__, template_folder="templates")
+
+
+@bp.get("/account/tokens")
+@requires("account:tokens")
+def tokens():  # type: ignore[no-untyped-def]
+    return _page()
+
+
+def _page(new_token: str | None = None, errors: list[FieldError] | None = None, name: str = ""):  # type: ignore[no-untyped-def]
+    user = signed_in_user()
+    return render_template("account/tokens.html", page_title="API tokens", active_nav="tokens",
+                           tokens=auth.tokens_of(user), new_token=new_token, errors=errors or [], name=name)
+
+
+@bp.post("/account/tokens")
+@requires("account:tokens")
+def create_token():  # type: ignore[no-untyped-def]
+    name = request.form.get("name", "").strip()
+    if not name:
+        return _page(errors=[FieldError("name", "Enter a name for the token")])
+    if len(name) > 120:
+        return _page(errors=[FieldError("name", "Name must be 120 characters or fewer")], name=name)
+    _row, token = auth.create_token(signed_in_user(), name)
+    return _page(new_token=token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@requires("account:tokens")
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    row = auth.revoke_token(signed_in_user(), token_id)
+    flash(f"Token '{row.name}' revoked", "success")
+    return redirect(url_for("account.tokens"))

@@ -1,0 +1,17 @@
+"""The JSON API (/api/v1): bearer tokens, no cookies, so no CSRF; errors are JSON in one shape."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from app.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+# The views attach themselves to ``bp``; importing the modules is what registers them.
+from app.api import errors, routes  # noqa: E402
+
+errors.register_error_handlers(bp)
+
+__all__ = ["bp", "routes"]

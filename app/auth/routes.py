@@ -1,0 +1,62 @@
+"""Sign in and out. Sessions are server-side rows; the id rotates at every sign-in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.security import public, requires, signed_in_user
+from services.auth import authenticate, end_session, start_session
+from services.errors import FieldError
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("inbox.my_tasks")
+
+
+@bp.get("/")
+@public
+def home():  # type: ignore[no-untyped-def]
+    return redirect(url_for("inbox.my_tasks") if current_user.is_authenticated else url_for("auth.sign_in"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():  # type: ignore[no-untyped-def]
+    errors: list[FieldError] = []
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        if not username:
+            errors.append(FieldError("username", "Enter your username"))
+        if not password:
+            errors.append(FieldError("password", "Enter your password"))
+        if not errors:
+            user = authenticate(username, password)
+            if user is None:
+                errors.append(FieldError("username", "The username or password is not right"))
+            else:
+                session.clear()
+                user.session_id = start_session(user)
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/sign_in.html", page_title="Sign in", errors=errors, username=username), (
+        200 if not errors else 200)
+
+
+@bp.post("/sign-out")
+@requires("signed_in")
+def sign_out():  # type: ignore[no-untyped-def]
+    user = signed_in_user()
+    if user.session_id:
+        end_session(user.session_id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,105 @@
+"""`flask mappa ...` commands: tick, token create, seed-demo, sync-models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from services.db import db
+
+mappa = AppGroup("mappa", help="MAPPA Flow administration.")
+
+
+@mappa.command("tick")
+@click.option("--now", "now_text", default=None, help="Run the sweep as of this ISO 8601 instant (tests, demos).")
+def tick(now_text: str | None) -> None:
+    """Run one scheduler sweep: fire due BPMN timers and mark overdue tasks."""
+    from services import clock
+    from services.scheduler import sweep
+
+    now = None
+    if now_text:
+        if not current_app.config["MAPPA_ALLOW_CLOCK_OVERRIDE"]:
+            raise click.UsageError("--now is refused unless MAPPA_ALLOW_CLOCK_OVERRIDE=1")
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("use an ISO 8601 instant, e.g. 2027-01-10T09:00:00+00:00") from None
+        if now.tzinfo is None:
+            raise click.BadParameter("give a time zone, e.g. 2027-01-10T09:00:00Z")
+    report = sweep(now or clock.now())
+    if not report.ran:
+        click.echo("Another scheduler holds the lease; nothing done.")
+        return
+    click.echo(f"Timers fired: {report.timers_fired}; tasks newly overdue: {report.tasks_marked_overdue}")
+    for error in report.errors:
+        click.echo(f"Error: {error}", err=True)
+
+
+@mappa.group("token")
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", default="Command line", help="A label for the token.")
+def token_create(username: str, name: str) -> None:
+    """Create an API token for USERNAME and print it (shown once)."""
+    from services.auth import create_token, user_by_username
+
+    user = user_by_username(username)
+    if user is None:
+        raise click.UsageError(f"no user {username!r}")
+    _row, text = create_token(user, name)
+    db.session.commit()
+    click.echo(text)
+
+
+@mappa.command("sync-models")
+def sync_models() -> None:
+    """Publish the shipped BPMN models in bpmn/ as new versions where they changed."""
+    from services.catalogue import sync_shipped_models
+
+    rows = sync_shipped_models()
+    db.session.commit()
+    for row in rows:
+        click.echo(f"Published {row.process_id} version {row.version}")
+    if not rows:
+        click.echo("Models are up to date.")
+
+
+@mappa.command("seed-demo")
+@click.option("--cases", default=30, show_default=True)
+def seed_demo(cases: int) -> None:
+    """Load demo areas, users (passwords generated and printed) and cases. Safe to run twice."""
+    from services.demo import seed
+
+    result = seed(case_count=cases)
+    db.session.commit()
+    if result.passwords:
+        click.echo("Demo users (username / password / roles):")
+        for username, password, roles in result.passwords:
+            click.echo(f"  {username:18} {password}  {roles}")
+    else:
+        click.echo("Demo users already exist; passwords were printed when they were created "
+                   "(reset with `flask mappa reset-password USERNAME`).")
+    click.echo(f"Cases created: {result.cases_created}")
+
+
+@mappa.command("reset-password")
+@click.argument("username")
+def reset_password(username: str) -> None:
+    """Generate and print a new password for USERNAME."""
+    from services.demo import new_password
+
+    password = new_password(username)
+    db.session.commit()
+    click.echo(password)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(mappa)

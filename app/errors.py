@@ -1,0 +1,32 @@
+"""Error pages and domain-error mapping for the HTML side (the API has its own JSON handlers)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from services.errors import DomainError
+
+TITLES = {400: "Bad request", 403: "You do not have permission to see this page", 404: "Page not found",
+          405: "Method not allowed", 409: "This has already been dealt with", 413: "The file is too large",
+          422: "There is a problem", 500: "Sorry, there is a problem with the service"}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            from app.api.errors import api_error
+
+            return api_error(err.status, err.message)
+        return render_template("error.html", page_title=TITLES.get(err.status, "Error"), message=err.message), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+        status = err.code or 500
+        if request.path.startswith("/api/"):
+            from app.api.errors import api_error
+
+            return api_error(status, err.description or TITLES.get(status, "Error"))
+        title = TITLES.get(status, err.name)
+        return render_template("error.html", page_title=title, message=err.description), status

@@ -1,0 +1,97 @@
+"""Extension set-up, one small function per concern (called in order by create_app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+
+from services.clock import Clock
+from services.db import db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+migrate = Migrate()
+
+
+def init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        options.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            _sqlite_pragmas(db.engine)
+
+
+def _sqlite_pragmas(engine: Any) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE: a deferred transaction fails fast with 'database is locked'."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_clock(app: Flask) -> None:
+    app.extensions["mappa.clock"] = Clock()
+
+
+def init_login(app: Flask) -> None:
+    from services.auth import resolve_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(session_id: str) -> Any:
+        user = resolve_session(session_id)
+        if user is not None:
+            user.session_id = session_id
+        return user
+
+
+def init_csrf(app: Flask) -> None:
+    csrf.init_app(app)
+
+
+def init_transactions(app: Flask) -> None:
+    """One transaction per request: commit on success, roll back on any error response."""
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        if response.status_code < 400 or response.status_code in (401, 404, 422):
+            # 4xx pages above still carry access-log rows (refused and failed attempts are logged)
+            try:
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _cleanup(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+
+__all__ = ["csrf", "g", "login_manager", "request", "session"]

@@ -1,0 +1,68 @@
+"""Turn a task form's JSON Schema into the field list the GOV.UK form macro renders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from services import forms
+from services.errors import FieldError
+
+
+def field_id(name: str) -> str:
+    return "field-" + name.replace(".", "-")
+
+
+def form_fields(schema: Mapping[str, Any], values: Mapping[str, Any],
+                errors: list[FieldError]) -> list[dict[str, Any]]:
+    by_field = {}
+    for error in errors:
+        by_field.setdefault(error.field.split(".")[0], error.message)
+    required = set(schema.get("required", []))
+    result = []
+    for name, prop in forms.fields(schema):
+        kind = forms.widget(prop)
+        value = values.get(name)
+        item: dict[str, Any] = {
+            "name": name, "id": field_id(name), "widget": kind,
+            "label": prop.get("title") or name.replace("_", " ").capitalize(),
+            "hint": prop.get("description"), "error": by_field.get(name), "required": name in required,
+            "options": [{"value": v, "text": t, "checked": _checked(value, v)} for v, t in forms.options(prop)],
+            "value": "" if value is None else value,
+        }
+        if kind == "date":
+            item["parts"] = _date_parts(value)
+        result.append(item)
+    return result
+
+
+def _checked(value: Any, option: str) -> bool:
+    if isinstance(value, list):
+        return option in [str(v) for v in value]
+    if isinstance(value, bool):
+        return option == ("true" if value else "false")
+    return value is not None and str(value) == option
+
+
+def _date_parts(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return value
+    try:
+        d = date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        d = None
+    return {"day": str(d.day), "month": str(d.month), "year": str(d.year)} if d else {"day": "", "month": "", "year": ""}
+
+
+def raw_values(schema: Mapping[str, Any], form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """What the user typed, to re-show after an error (date parts kept as typed)."""
+    values: dict[str, Any] = {}
+    for name, prop in forms.fields(schema):
+        if forms.widget(prop) == "date":
+            values[name] = {p: (form.get(f"{name}-{p}") or [""])[0] for p in ("day", "month", "year")}
+        elif prop.get("type") == "array":
+            values[name] = form.get(name, [])
+        else:
+            values[name] = (form.get(name) or [None])[0]
+    return values

@@ -1,0 +1,1 @@
+"""Domain services of MAPPA Flow: cases, inbox tasks, access control, scheduler jobs, models."""

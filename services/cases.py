@@ -1,0 +1,135 @@
+"""MAPPA cases: referrals that open them, what the case page shows, and its history across phases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services import clock, forms
+from services.access import load_case, log_access
+from services.db import db
+from services.errors import FieldError, ValidationFailed
+from services.instances import ENGINE, load, record, start_phase
+from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, User
+from workflows.engine import active_bpmn_ids, completed_bpmn_ids
+
+STATUSES = ("identified", "referred", "screening", "level 1", "level 2", "level 3", "exited", "not eligible")
+CATEGORY_CODES = {1: "M1", 2: "M2", 3: "M3", 4: "M4"}
+
+
+def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
+    errors = forms.validate(forms.load_form("referral"), data)
+    if data.get("release_date") and data.get("custody") is False:
+        errors.append(FieldError("release_date", "Only give a release date when the offender is in custody"))
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
+def _reference(area: Area) -> str:
+    year = clock.today().year
+    count = db.session.scalar(select(func.count(MappaCase.id)).where(MappaCase.area_id == area.id)) or 0
+    while True:
+        count += 1
+        reference = f"{area.code[:2].upper()}-{year}-{count:05d}"
+        if db.session.scalar(select(MappaCase.id).where(MappaCase.reference == reference)) is None:
+            return reference
+
+
+def create_referral(referrer: User, data: dict[str, Any], area: Area | None = None) -> MappaCase:
+    """Open a case from a MAPPA A referral and start the referral-and-screening phase."""
+    validate_referral(data)
+    area = area or referrer.area
+    now = clock.now()
+    case = MappaCase(
+        reference=_reference(area), area_id=area.id, offender_name=data["offender_name"].strip(),
+        date_of_birth=date.fromisoformat(data["date_of_birth"]) if data.get("date_of_birth") else None,
+        pnc_id=data.get("pnc_id") or None, crn=data.get("crn") or None, category=int(data["category"]),
+        level=None, status="referred", lead_agency=data["lead_agency"],
+        lead_officer_id=referrer.id if referrer.agency == data["lead_agency"] else None, referrer_id=referrer.id,
+        custody=bool(data["custody"]),
+        release_date=date.fromisoformat(data["release_date"]) if data.get("release_date") else None,
+        created_at=now, updated_at=now,
+    )
+    case.area = area
+    db.session.add(case)
+    db.session.flush()
+    db.session.refresh(case)
+    log_access(referrer, "case_created", case.id)
+    record(case, "referral_submitted", f"Referral for Level {data['level_requested']} submitted by "
+           f"{referrer.display_name} ({referrer.agency})", referrer, None,
+           {"level_requested": data["level_requested"], "referral_reason": data["referral_reason"]})
+    start_phase(case, "referral", {
+        "category": case.category, "referrer": referrer.username, "level_requested": int(data["level_requested"]),
+        "referral_reason": data["referral_reason"], "custody": case.custody,
+        "release_date": data.get("release_date"), "offender_name": case.offender_name,
+    }, referrer)
+    return case
+
+
+@dataclass
+class CaseView:
+    case: MappaCase
+    open_tasks: list[HumanTask]
+    history: list[CaseEvent]
+    instances: list[ProcessInstance]
+
+
+def view_case(user: User, case_id: int) -> CaseView:
+    case = load_case(user, case_id, event="case_viewed")
+    return CaseView(case, open_tasks(case.id), history(case.id), instances(case.id))
+
+
+def open_tasks(case_id: int) -> list[HumanTask]:
+    return list(db.session.scalars(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state == "ready")
+                                   .order_by(HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id)))
+
+
+def history(case_id: int) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                   .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())))
+
+
+def instances(case_id: int) -> list[ProcessInstance]:
+    return list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case_id)
+                                   .order_by(ProcessInstance.sequence)))
+
+
+def case_history(user: User, case_id: int) -> list[CaseEvent]:
+    load_case(user, case_id, event="case_history_viewed")
+    return history(case_id)
+
+
+@dataclass
+class DiagramView:
+    instance: ProcessInstance
+    xml: str
+    active: list[str]
+    completed: list[str]
+
+
+def diagram(user: User, case_id: int, instance_id: int | None = None) -> DiagramView:
+    """The BPMN of one phase (default: the latest) with the current and finished steps."""
+    case = load_case(user, case_id, event="case_diagram_viewed")
+    query = select(ProcessInstance).where(ProcessInstance.case_id == case.id)
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    instance = db.session.scalars(query.order_by(ProcessInstance.sequence.desc())).first()
+    if instance is None:
+        from services.errors import NotFound
+
+        raise NotFound("no process for this case")
+    wf = load(instance)
+    xml = next(iter(instance.model.files.values()))
+    return DiagramView(instance, xml, active_bpmn_ids(wf), completed_bpmn_ids(wf))
+
+
+def list_cases(user: User, scope_query: Any, limit: int = 200) -> list[MappaCase]:
+    return list(db.session.scalars(scope_query.order_by(MappaCase.next_review_due.is_(None), MappaCase.next_review_due,
+                                                        MappaCase.id).limit(limit)))
+
+
+__all__ = ["ENGINE", "STATUSES", "CaseView", "create_referral", "view_case"]

@@ -1,0 +1,73 @@
+"""Published process models: the shipped defaults in bpmn/ become version 1, 2, ... as they change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from services import clock
+from services.db import db
+from services.models import ProcessModel
+from workflows import ModelRegistry, ParsedModel
+from workflows.registry import checksum_of
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+
+# lifecycle phase -> process id of the model that runs it
+PHASES: dict[str, str] = {
+    "referral": "mappa_referral",
+    "review": "mappa_review",
+    "exit": "mappa_exit",
+}
+SHIPPED: dict[str, tuple[str, str]] = {
+    "mappa_referral": ("Referral and screening", "referral.bpmn"),
+    "mappa_review": ("Review period", "review.bpmn"),
+    "mappa_exit": ("Exit from MAPPA", "exit.bpmn"),
+}
+
+REGISTRY = ModelRegistry()
+
+
+def latest_model(process_id: str) -> ProcessModel:
+    row = db.session.scalars(
+        select(ProcessModel).where(ProcessModel.process_id == process_id).order_by(ProcessModel.version.desc())
+    ).first()
+    if row is None:
+        raise LookupError(f"process model {process_id!r} is not published; run `flask mappa sync-models`")
+    return row
+
+
+def parsed(row: ProcessModel) -> ParsedModel:
+    cached = REGISTRY.cached(row.process_id, row.checksum)
+    if cached is not None:
+        return cached
+    files = {name: text.encode() for name, text in row.files.items()}
+    return REGISTRY.get(row.process_id, files, row.checksum)
+
+
+def publish(process_id: str, name: str, files: dict[str, bytes], actor: str) -> ProcessModel | None:
+    """Publish a new version if the files differ from the latest one; the model must parse first."""
+    checksum = checksum_of(files)
+    current = db.session.scalar(
+        select(ProcessModel.checksum).where(ProcessModel.process_id == process_id).order_by(ProcessModel.version.desc())
+    )
+    if current == checksum:
+        return None
+    REGISTRY.get(process_id, files, checksum)  # raises ModelError when it does not parse
+    version = (db.session.scalar(select(func.max(ProcessModel.version)).where(ProcessModel.process_id == process_id))
+               or 0) + 1
+    row = ProcessModel(process_id=process_id, version=version, name=name, checksum=checksum,
+                       files={k: v.decode() for k, v in files.items()}, published_at=clock.now(), published_by=actor)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def sync_shipped_models(actor: str = "system") -> list[ProcessModel]:
+    published = []
+    for process_id, (name, filename) in SHIPPED.items():
+        row = publish(process_id, name, {filename: (BPMN_DIR / filename).read_bytes()}, actor)
+        if row is not None:
+            published.append(row)
+    return published

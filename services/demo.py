@@ -1,0 +1,159 @@
+"""Demo data: two MAPPA areas, one user per role, and cases spread over the lifecycle (idempotent)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from services import clock
+from services.auth import hash_password, user_by_username
+from services.catalogue import sync_shipped_models
+from services.cases import create_referral
+from services.db import db
+from services.models import Area, HumanTask, MappaCase, User
+from services.tasks import complete
+
+AREAS = {"northshire": "Northshire", "southmoor": "Southmoor"}
+# username, display name, agency, roles, area
+USERS = [
+    ("coordinator", "Cora Ordinator", "MAPPA Unit", {"coordinator"}, "northshire"),
+    ("administrator", "Adam Ministrator", "MAPPA Unit", {"administrator"}, "northshire"),
+    ("police", "PC Pat Rolman", "Police", {"police", "referrer"}, "northshire"),
+    ("probation", "Petra Obation", "Probation", {"offender_manager", "referrer"}, "northshire"),
+    ("prison", "Priya Son", "Prison", {"prison", "referrer"}, "northshire"),
+    ("housing", "Hugo Using", "Housing", {"housing", "referrer"}, "northshire"),
+    ("health", "Helen Health", "Health", {"health", "referrer"}, "northshire"),
+    ("chair", "Charles Chair", "Probation", {"chair"}, "northshire"),
+    ("manager", "Mona Manager", "Probation", {"manager"}, "northshire"),
+    ("owner", "Owen Owner", "MAPPA Unit", {"process_owner"}, "northshire"),
+    ("south_coordinator", "Sam South", "MAPPA Unit", {"coordinator"}, "southmoor"),
+]
+FIRST = ["Adam", "Brian", "Carl", "Dean", "Errol", "Frank", "Gary", "Harry", "Ian", "Jack", "Kevin", "Liam", "Mark",
+         "Neil", "Owen", "Paul", "Ross", "Steve", "Tom", "Wayne"]
+LAST = ["Ashby", "Brook", "Carter", "Dunn", "Ellis", "Foster", "Green", "Hale", "Irwin", "Jones", "Kemp", "Lowe",
+        "Marsh", "Nash", "Oakes", "Price", "Reed", "Shaw", "Turner", "Walsh"]
+STAGES = ["referred", "returned", "screening", "level1", "level2", "level3", "review_due", "overdue", "exited",
+          "not_eligible"]
+
+
+@dataclass
+class SeedResult:
+    passwords: list[tuple[str, str, str]] = field(default_factory=list)
+    cases_created: int = 0
+
+
+def new_password(username: str) -> str:
+    user = user_by_username(username)
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    return password
+
+
+def seed(case_count: int = 30) -> SeedResult:
+    result = SeedResult()
+    sync_shipped_models()
+    areas = {}
+    for code, name in AREAS.items():
+        area = db.session.scalars(select(Area).where(Area.code == code)).first()
+        if area is None:
+            area = Area(code=code, name=name)
+            db.session.add(area)
+            db.session.flush()
+        areas[code] = area
+    for username, display, agency, roles, area_code in USERS:
+        if user_by_username(username) is not None:
+            continue
+        password = secrets.token_urlsafe(12)
+        user = User(username=username, display_name=display, agency=agency, area_id=areas[area_code].id,
+                    password_hash=hash_password(password), active=True)
+        user.roles = roles
+        db.session.add(user)
+        result.passwords.append((username, password, ",".join(sorted(roles))))
+    db.session.flush()
+    existing = db.session.scalar(select(func.count(MappaCase.id)).where(MappaCase.area_id == areas["northshire"].id))
+    rng = random.Random(2026)
+    for index in range(existing or 0, case_count):
+        _demo_case(index, rng)
+        result.cases_created += 1
+    return result
+
+
+def _task(case: MappaCase, bpmn_id: str) -> HumanTask:
+    return db.session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready")).one()
+
+
+def _user(name: str) -> User:
+    user = user_by_username(name)
+    assert user is not None
+    return user
+
+
+def _demo_case(index: int, rng: random.Random) -> MappaCase:
+    stage = STAGES[index % len(STAGES)]
+    referrer = _user(rng.choice(["probation", "police", "prison", "housing"]))
+    category = 3 if stage == "not_eligible" else rng.choice([1, 1, 1, 2, 2, 3, 4])
+    custody = rng.random() < 0.25
+    today = clock.today()
+    case = create_referral(referrer, {
+        "offender_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        "date_of_birth": (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat(),
+        "crn": f"X{rng.randint(100000, 999999)}", "category": category,
+        "lead_agency": "Probation", "level_requested": 3 if stage == "level3" else 2, "custody": custody,
+        "release_date": (today + timedelta(days=rng.randint(60, 400))).isoformat() if custody else None,
+        "referral_reason": "Demo referral: escalating behaviour reported by partner agencies.",
+    } | ({} if custody else {"release_date": None}))
+    if stage == "referred":
+        return case
+    coordinator = _user("coordinator")
+    if stage == "returned":
+        complete(coordinator, _task(case, "check_referral").id,
+                 {"referral_complete": "no", "missing_information": "Section 6 needs the victim issues."})
+        return case
+    complete(coordinator, _task(case, "check_referral").id, {"referral_complete": "yes"})
+    complete(_user("police"), _task(case, "visor_record").id, {"visor_reference": f"VS{rng.randint(10000, 99999)}"})
+    if stage == "screening":
+        return case
+    outcome = {"level1": "rejected_level_1", "level3": "accepted_level_3", "not_eligible": "not_mappa_managed"}.get(
+        stage, "accepted_level_2")
+    first_due = {"review_due": today + timedelta(days=7), "overdue": today - timedelta(days=4)}.get(
+        stage, today + timedelta(days=rng.randint(20, 110)))
+    complete(coordinator, _task(case, "screening_decision").id, {
+        "screening_outcome": outcome, "screening_rationale": "Demo screening decision.",
+        "first_review_due": first_due.isoformat()})
+    if stage == "exited":
+        review = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "ready"))
+        for task in list(review):
+            complete(_user("chair"), task.id, {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+        _fire_now(case)
+        for task in _ready(case, "meeting_review"):
+            complete(_user("chair"), task.id, {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+        for task in _ready(case, "confirm_exit"):
+            complete(coordinator, task.id, {"exit_reason": "meeting_decision", "exit_date": today.isoformat()})
+    return case
+
+
+def _ready(case: MappaCase, bpmn_id: str) -> list[HumanTask]:
+    return list(db.session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready")))
+
+
+def _fire_now(case: MappaCase) -> None:
+    """Bring an exiting demo case's review forward so its review task exists now."""
+    from services.instances import ENGINE, load, lock, save
+    from services.models import ProcessInstance
+
+    instance = db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.case_id == case.id, ProcessInstance.status == "running")).first()
+    if instance is None or instance.next_timer_at is None:
+        return
+    instance = lock(instance.id)
+    wf = load(instance)
+    result = ENGINE.fire_due_timers(wf, instance.next_timer_at + timedelta(minutes=1))
+    save(instance, case, wf, result, None)

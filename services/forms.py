@@ -1,0 +1,131 @@
+"""Task forms: JSON Schema (draft 2020-12) files in forms/, validated on the server with the same schema.
+
+UI hints live beside the JSON Schema keywords: ``x-order`` (field order), ``x-widget`` (text, textarea, date,
+radios, checkboxes, select), ``x-labels`` (enum value -> label) and ``description`` (hint text).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from services.errors import FieldError, NotFound
+
+FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+_FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
+
+
+@lru_cache(maxsize=128)
+def load_form(key: str) -> dict[str, Any]:
+    if not key.replace("_", "").isalnum():
+        raise NotFound(f"no form {key!r}")
+    path = FORMS_DIR / f"{key}.json"
+    if not path.is_file():
+        raise NotFound(f"no form {key!r}")
+    schema: dict[str, Any] = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def fields(schema: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    props: dict[str, Any] = schema.get("properties", {})
+    order = schema.get("x-order") or list(props)
+    return [(name, props[name]) for name in order if name in props]
+
+
+def widget(prop: Mapping[str, Any]) -> str:
+    if "x-widget" in prop:
+        return str(prop["x-widget"])
+    if prop.get("format") == "date":
+        return "date"
+    if prop.get("type") == "array":
+        return "checkboxes"
+    if "enum" in prop or prop.get("type") == "boolean":
+        return "radios"
+    return "text"
+
+
+def options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
+    if prop.get("type") == "array":
+        prop = prop.get("items", {})
+    if prop.get("type") == "boolean":
+        return [("true", "Yes"), ("false", "No")]
+    labels = prop.get("x-labels", {})
+    return [(str(v), labels.get(str(v), str(v))) for v in prop.get("enum", [])]
+
+
+def _label(name: str, prop: Mapping[str, Any]) -> str:
+    return str(prop.get("title") or name.replace("_", " ").capitalize())
+
+
+def parse_submission(schema: Mapping[str, Any], form: Mapping[str, list[str]]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Turn posted HTML form values (name -> list of strings) into typed data; report unparseable fields."""
+    data: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for name, prop in fields(schema):
+        kind = widget(prop)
+        if kind == "date":
+            parts = [(form.get(f"{name}-{p}") or [""])[0].strip() for p in ("day", "month", "year")]
+            if not any(parts):
+                continue
+            try:
+                day, month, year = (int(p) for p in parts)
+                data[name] = date(year, month, day).isoformat()
+            except ValueError:
+                errors.append(FieldError(name, f"{_label(name, prop)} must be a real date"))
+            continue
+        values = [v for v in form.get(name, []) if v != ""]
+        if prop.get("type") == "array":
+            data[name] = values
+        elif not values:
+            continue
+        elif prop.get("type") == "boolean":
+            data[name] = values[0] == "true"
+        elif prop.get("type") == "integer":
+            try:
+                data[name] = int(values[0])
+            except ValueError:
+                errors.append(FieldError(name, f"{_label(name, prop)} must be a whole number"))
+        else:
+            data[name] = values[0].strip() if kind != "textarea" else values[0]
+    return data, errors
+
+
+def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
+    props = schema.get("properties", {})
+    if error.validator == "required":
+        name = str(error.message.split("'")[1])
+        prop = props.get(name, {})
+        verb = "Select" if widget(prop) in ("radios", "checkboxes", "select") else "Enter"
+        return FieldError(name, prop.get("x-required-message") or f"{verb} {_label(name, prop).lower()}")
+    path = ".".join(str(p) for p in error.absolute_path) or "data"
+    top = str(error.absolute_path[0]) if error.absolute_path else ""
+    prop = props.get(top, {})
+    label = _label(top, prop) if top else "The form"
+    messages = {
+        "enum": f"Select a valid option for {label.lower()}",
+        "format": f"{label} must be a real date" if prop.get("format") == "date" else f"{label} is not valid",
+        "minLength": f"Enter {label.lower()}",
+        "maxLength": f"{label} must be {error.validator_value} characters or fewer",
+        "type": f"{label} has the wrong type",
+        "minItems": f"Select at least {error.validator_value} option for {label.lower()}",
+        "additionalProperties": f"Unexpected field: {error.message}",
+        "minimum": f"{label} must be {error.validator_value} or more",
+        "maximum": f"{label} must be {error.validator_value} or less",
+    }
+    return FieldError(path, prop.get("x-error-message") or messages.get(str(error.validator), error.message))
+
+
+def validate(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldError]:
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = [_message(e, schema) for e in found]
+    order = {name: i for i, (name, _) in enumerate(fields(schema))}
+    return sorted(errors, key=lambda e: order.get(e.field.split(".")[0], len(order)))

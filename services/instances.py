@@ -1,0 +1,206 @@
+"""Process instances of a case: start a phase, save state with optimistic locking, keep projections in step.
+
+Saving an instance rewrites, in the same transaction, the human_task inbox projection, the case's projected
+facts and its history. When a phase ends, the next phase starts as a new instance ("continue as new").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy import func, select, update
+
+from services import clock
+from services.catalogue import PHASES, latest_model, parsed
+from services.db import db
+from services.errors import Conflict
+from services.models import CaseEvent, HumanTask, MappaCase, ProcessInstance, User
+from services.settings import area_settings
+from workflows import Engine, StepResult
+from workflows.engine import EngineError
+
+ENGINE = Engine()
+
+# Workflow data keys projected onto the case row, with their types.
+CASE_FIELDS: dict[str, type] = {
+    "status": str, "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
+    "visor_reference": str, "pnc_id": str,
+}
+
+
+@dataclass
+class Saved:
+    instance: ProcessInstance
+    next_instance: ProcessInstance | None = None
+
+
+def start_phase(case: MappaCase, phase: str, data: dict[str, Any], actor: User | None) -> ProcessInstance:
+    row = latest_model(PHASES[phase])
+    model = parsed(row)
+    now = clock.now()
+    wf, result = ENGINE.start(model, {"case_id": case.id, **data}, now)
+    sequence = (db.session.scalar(select(func.max(ProcessInstance.sequence)).where(ProcessInstance.case_id == case.id))
+                or 0) + 1
+    instance = ProcessInstance(case_id=case.id, model_id=row.id, phase=phase, sequence=sequence, status="running",
+                               state="{}", version=0, started_at=now)
+    instance.model = row
+    db.session.add(instance)
+    db.session.flush()
+    record(case, "phase_started", f"{row.name} started", actor, instance, {"model_version": row.version})
+    save(instance, case, wf, result, actor)
+    return instance
+
+
+def lock(instance_id: int) -> ProcessInstance:
+    """Take the instance row for writing (FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE)."""
+    instance = db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return instance
+
+
+def load(instance: ProcessInstance) -> BpmnWorkflow:
+    return ENGINE.load(parsed(instance.model), instance.state)
+
+
+def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: StepResult,
+         actor: User | None, completed_task_uuid: str | None = None) -> Saved:
+    now = clock.now()
+    try:
+        state = ENGINE.dump(wf)
+    except EngineError as err:
+        result.error = err
+        state = instance.state
+    error = result.error
+    finished = wf.is_completed() and error is None
+    status = "error" if error else ("completed" if finished else "running")
+    seen = instance.version
+    values: dict[str, Any] = {
+        "state": state, "version": seen + 1, "status": status, "next_timer_at": ENGINE.next_timer_at(wf),
+        "error": _describe(error) if error else None, "ended_at": now if finished else None,
+    }
+    changed = db.session.execute(
+        update(ProcessInstance).where(ProcessInstance.id == instance.id, ProcessInstance.version == seen)
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise Conflict("this case was changed by someone else at the same moment; reload and try again")
+    for key, value in values.items():
+        setattr(instance, key, value)
+    db.session.flush()
+    if error:
+        record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
+               {"error": _describe(error)})
+    _project_tasks(instance, case, wf, actor, completed_task_uuid, now)
+    _project_case(case, result, actor, instance, now)
+    saved = Saved(instance)
+    if finished:
+        record(case, "phase_completed", f"{instance.model.name} completed", actor, instance, {})
+        saved.next_instance = _continue(case, wf.data, actor)
+    return saved
+
+
+def _describe(error: EngineError) -> str:
+    where = f" in '{error.task_name}'" if error.task_name else ""
+    line = f" line {error.line}" if error.line else ""
+    return f"{error.message}{where}{line}"
+
+
+def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, actor: User | None,
+                   completed_task_uuid: str | None, now: datetime) -> None:
+    model = parsed(instance.model)
+    ready = {info.task_id: info for info in ENGINE.ready_user_tasks(wf, model)} if instance.status != "error" else {}
+    existing = {t.task_uuid: t for t in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+    for uuid, task in existing.items():
+        if uuid in ready:
+            continue
+        task.state = "completed" if uuid == completed_task_uuid else "cancelled"
+        task.completed_at = now
+        task.completed_by_id = actor.id if actor and uuid == completed_task_uuid else None
+    usernames = {}
+    for uuid, info in ready.items():
+        if uuid in existing:
+            continue
+        assignee_name = ENGINE.assignee(info)
+        if assignee_name and assignee_name not in usernames:
+            usernames[assignee_name] = db.session.scalar(
+                select(User.id).where(User.username == assignee_name, User.area_id == case.area_id))
+        try:
+            due = ENGINE.due_date(info, now)
+        except Exception as err:  # noqa: BLE001 - a bad due expression must not lose the task
+            due = None
+            record(case, "incident_raised", f"Due date of '{info.step.name}' could not be worked out", None, instance,
+                   {"error": str(err)})
+        db.session.add(HumanTask(
+            task_uuid=uuid, instance_id=instance.id, case_id=case.id, area_id=case.area_id, bpmn_id=info.step.bpmn_id,
+            name=info.step.name, lane=info.step.lane, role=info.step.role, form_key=info.step.form_key,
+            state="ready", assignee_id=usernames.get(assignee_name) if assignee_name else None, due_date=due,
+            overdue=bool(due and due < clock.today()), created_at=now,
+        ))
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    if value in (None, ""):
+        return None
+    if kind is date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return kind(value)
+
+
+def _project_case(case: MappaCase, result: StepResult, actor: User | None, instance: ProcessInstance,
+                  now: datetime) -> None:
+    data = result.data_changes
+    changes: dict[str, list[Any]] = {}
+    for key, kind in CASE_FIELDS.items():
+        if key not in data:
+            continue
+        try:
+            value = _coerce(kind, data[key])
+        except (TypeError, ValueError):
+            continue
+        if getattr(case, key) != value:
+            changes[key] = [_plain(getattr(case, key)), _plain(value)]
+            setattr(case, key, value)
+    if changes:
+        case.updated_at = now
+        summary = ", ".join(f"{k.replace('_', ' ')} {v[1]}" for k, v in changes.items())
+        record(case, "case_updated", f"Case updated: {summary}", actor, instance, {"changes": changes})
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
+    """Only what the next phase needs travels with it."""
+    settings = area_settings(case.area_id)
+    return {
+        "category": case.category,
+        "level": case.level or 1,
+        "next_review_due": case.next_review_due.isoformat() if case.next_review_due else None,
+        "lead_officer": case.lead_officer.username if case.lead_officer else None,
+        "referrer": case.referrer.username if case.referrer else None,
+        "review_number": int(carried.get("review_number", 0)),
+        "review_notice_days": settings["review_notice_days"],
+        "level_requested": carried.get("level_requested"),
+    }
+
+
+def _continue(case: MappaCase, final_data: dict[str, Any], actor: User | None) -> ProcessInstance | None:
+    next_phase = final_data.get("next_phase")
+    if next_phase not in PHASES:
+        return None
+    return start_phase(case, next_phase, phase_data(case, final_data), actor)
+
+
+def record(case: MappaCase, kind: str, summary: str, actor: User | None, instance: ProcessInstance | None,
+           detail: dict[str, Any]) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor.id if actor else None, kind=kind,
+                      summary=summary[:400], detail=detail, instance_id=instance.id if instance else None)
+    db.session.add(event)
+    return event

@@ -1,0 +1,231 @@
+"""Typed SQLAlchemy models. The case outlives its process instances; human_task is the inbox projection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.db import db
+
+Model = db.Model
+
+
+class Area(Model):
+    __tablename__ = "area"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class User(Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(80))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles_text: Mapped[str] = mapped_column("roles", String(400), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    area: Mapped[Area] = relationship(lazy="joined")
+
+    # Flask-Login's user protocol
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str | None:
+        return self.session_id
+
+    @property
+    def session_id(self) -> str | None:
+        """The sign-in session this user object was loaded through (Flask-Login stores it as the user id)."""
+        return self.__dict__.get("_session_id")
+
+    @session_id.setter
+    def session_id(self, value: str | None) -> None:
+        self.__dict__["_session_id"] = value
+
+    @property
+    def area_name(self) -> str:
+        return self.area.name
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles_text.split(",") if r)
+
+    @roles.setter
+    def roles(self, value: Any) -> None:
+        self.roles_text = ",".join(sorted(set(value)))
+
+
+class UserSession(Model):
+    """Server-side sign-in sessions: the cookie only carries this row's random id."""
+
+    __tablename__ = "user_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ApiToken(Model):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship()
+
+
+class ProcessModel(Model):
+    """One published version of a process model (BPMN and DMN files). Instances are pinned to a version."""
+
+    __tablename__ = "process_model"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    checksum: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(80))
+
+
+class MappaCase(Model):
+    """The long-lived MAPPA case: the facts screens and statistics need, projected from workflow data."""
+
+    __tablename__ = "mappa_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    offender_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    pnc_id: Mapped[str | None] = mapped_column(String(40))
+    crn: Mapped[str | None] = mapped_column(String(40))
+    visor_reference: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    lead_agency: Mapped[str] = mapped_column(String(80))
+    lead_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    custody: Mapped[bool] = mapped_column(Boolean, default=False)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    next_review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    exit_reason: Mapped[str | None] = mapped_column(String(200))
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    area: Mapped[Area] = relationship(lazy="joined")
+    lead_officer: Mapped[User | None] = relationship(foreign_keys=[lead_officer_id])
+    referrer: Mapped[User | None] = relationship(foreign_keys=[referrer_id])
+
+
+class ProcessInstance(Model):
+    """One phase of a case (referral and screening, one review period, exit) as a SpiffWorkflow instance."""
+
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
+    phase: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # running, completed, error
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    model: Mapped[ProcessModel] = relationship(lazy="joined")
+
+
+class HumanTask(Model):
+    """Inbox projection of READY and finished user tasks, rewritten with each instance save."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_inbox", "area_id", "role", "state", "due_date"),
+        Index("ix_human_task_assignee", "assignee_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    bpmn_id: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(40))
+    form_key: Mapped[str | None] = mapped_column(String(80))
+    state: Mapped[str] = mapped_column(String(20))  # ready, completed, cancelled
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    case: Mapped[MappaCase] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class CaseEvent(Model):
+    """The case history: who did what, when, and what changed."""
+
+    __tablename__ = "case_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(60))
+    summary: Mapped[str] = mapped_column(String(400))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    actor: Mapped[User | None] = relationship()
+
+
+class AccessLog(Model):
+    """Who read or changed which case data, when (DPA 2018 s.62 logging)."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    event: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    detail: Mapped[str | None] = mapped_column(String(400))
+
+
+class AreaSetting(Model):
+    """Per-area durations and switches; defaults live in services.settings."""
+
+    __tablename__ = "area_setting"
+    __table_args__ = (UniqueConstraint("area_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class SchedulerLease(Model):
+    """Only the holder of the lease runs the sweep (one scheduler across workers and hosts)."""
+
+    __tablename__ = "scheduler_lease"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime]

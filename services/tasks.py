@@ -1,0 +1,170 @@
+"""The task inbox: what a user may work on, claiming and releasing, and completing a step through its form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import contains_eager
+
+from services import clock, forms
+from services.access import log_access
+from services.db import db
+from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.instances import ENGINE, load, lock, record, save
+from services.models import HumanTask, MappaCase, User
+from services.permissions import AREA_WIDE_ROLES
+from workflows.engine import TaskNotReady
+
+DUE_SOON_DAYS = 3
+SORTS = {"due": (HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id),
+         "-due": (HumanTask.due_date.is_(None), HumanTask.due_date.desc(), HumanTask.id.desc())}
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    case_id: int | None = None
+    step: str | None = None
+    due: str | None = None  # overdue, soon, later, none
+    sort: str = "due"
+    limit: int = 200
+
+
+def _visible(user: User) -> Any:
+    return and_(HumanTask.state == "ready", HumanTask.area_id == user.area_id,
+                or_(HumanTask.assignee_id == user.id,
+                    and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(user.roles)))))
+
+
+def inbox_query(user: User, filters: InboxFilter) -> Select[tuple[HumanTask]]:
+    query = (select(HumanTask).join(HumanTask.case).options(contains_eager(HumanTask.case)).where(_visible(user)))
+    today = clock.today()
+    if filters.case_id is not None:
+        query = query.where(HumanTask.case_id == filters.case_id)
+    if filters.step:
+        query = query.where(HumanTask.name == filters.step)
+    if filters.due == "overdue":
+        query = query.where(HumanTask.due_date < today)
+    elif filters.due == "soon":
+        query = query.where(HumanTask.due_date >= today, HumanTask.due_date <= today + timedelta(days=DUE_SOON_DAYS))
+    elif filters.due == "later":
+        query = query.where(HumanTask.due_date > today + timedelta(days=DUE_SOON_DAYS))
+    elif filters.due == "none":
+        query = query.where(HumanTask.due_date.is_(None))
+    return query.order_by(*SORTS.get(filters.sort, SORTS["due"])).limit(filters.limit)
+
+
+def inbox(user: User, filters: InboxFilter) -> list[HumanTask]:
+    tasks = list(db.session.scalars(inbox_query(user, filters)).unique())
+    log_access(user, "inbox_viewed", filters.case_id, f"{len(tasks)} tasks")
+    return tasks
+
+
+def step_names(user: User) -> list[str]:
+    return sorted(set(db.session.scalars(select(HumanTask.name).where(_visible(user)).distinct())))
+
+
+def due_status(task: HumanTask, today: date | None = None) -> str | None:
+    today = today or clock.today()
+    if task.due_date is None or task.state != "ready":
+        return None
+    if task.due_date < today:
+        return "overdue"
+    if task.due_date <= today + timedelta(days=DUE_SOON_DAYS):
+        return "due soon"
+    return None
+
+
+def _get(task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound("task not found")
+    return task
+
+
+def _may_see(user: User, task: HumanTask) -> bool:
+    if task.area_id != user.area_id:
+        return False
+    return bool(task.assignee_id == user.id or task.role in user.roles or user.roles & AREA_WIDE_ROLES)
+
+
+def _may_work(user: User, task: HumanTask) -> bool:
+    return task.area_id == user.area_id and (task.assignee_id == user.id or task.role in user.roles)
+
+
+def load_task(user: User, task_id: int, *, event: str = "task_viewed") -> HumanTask:
+    task = _get(task_id)
+    if not _may_see(user, task):
+        log_access(user, "task_access_refused", None, f"task {task_id}")
+        raise NotFound("task not found")
+    log_access(user, event, task.case_id, f"task {task.id} {task.name}")
+    return task
+
+
+def _finished_message(task: HumanTask) -> str:
+    if task.state == "completed":
+        who = task.completed_by.display_name if task.completed_by else "the system"
+        when = task.completed_at.isoformat() if task.completed_at else ""
+        return f"This task was already completed by {who} at {when}"
+    return "This task is no longer open: the process moved on"
+
+
+def _ensure_open(user: User, task: HumanTask) -> None:
+    if task.state != "ready":
+        raise Conflict(_finished_message(task))
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        name = task.assignee.display_name if task.assignee else "someone else"
+        raise Conflict(f"This task is claimed by {name}")
+    if not _may_work(user, task):
+        raise Forbidden("This task is for another role")
+
+
+def claim(user: User, task_id: int) -> HumanTask:
+    task = load_task(user, task_id, event="task_claimed")
+    _ensure_open(user, task)
+    if task.assignee_id != user.id:
+        task.assignee_id = user.id
+        task.assignee = user
+        record(task.case, "task_claimed", f"{user.display_name} claimed '{task.name}'", user, None, {"task": task.id})
+    return task
+
+
+def release(user: User, task_id: int) -> HumanTask:
+    task = load_task(user, task_id, event="task_released")
+    if task.state != "ready":
+        raise Conflict(_finished_message(task))
+    if task.assignee_id != user.id:
+        raise Conflict("Only the person who holds a task can release it")
+    task.assignee_id = None
+    task.assignee = None
+    record(task.case, "task_released", f"{user.display_name} released '{task.name}'", user, None, {"task": task.id})
+    return task
+
+
+def form_schema(task: HumanTask) -> dict[str, Any]:
+    return forms.load_form(task.form_key) if task.form_key else {"type": "object", "properties": {}}
+
+
+def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
+    """Validate the form data, then advance the engine; exactly one of several racing completions wins."""
+    task = load_task(user, task_id, event="task_completed")
+    _ensure_open(user, task)
+    errors = forms.validate(form_schema(task), data)
+    if errors:
+        raise ValidationFailed(errors)
+    instance = lock(task.instance_id)
+    db.session.refresh(task)
+    _ensure_open(user, task)
+    case = db.session.get(MappaCase, task.case_id)
+    assert case is not None
+    wf = load(instance)
+    try:
+        result = ENGINE.complete(wf, task.task_uuid, dict(data), clock.now())
+    except TaskNotReady:
+        raise Conflict("This task is no longer open: the process moved on") from None
+    record(case, "task_completed", f"{user.display_name} completed '{task.name}'", user, instance,
+           {"task": task.id, "data": data})
+    save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid)
+    return task

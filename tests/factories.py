@@ -1,0 +1,95 @@
+"""Small factories for test data. Passwords here are test fixtures, never demo or production ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from services.auth import create_token, hash_password
+from services.catalogue import sync_shipped_models
+from services.db import db
+from services.demo import AREAS, USERS
+from services.models import Area, HumanTask, MappaCase, User
+
+TEST_PASSWORD = "correct horse battery staple"
+_HASH_CACHE: dict[str, str] = {}
+
+
+def make_area(code: str, name: str | None = None) -> Area:
+    area = db.session.scalars(select(Area).where(Area.code == code)).first()
+    if area is None:
+        area = Area(code=code, name=name or code.capitalize())
+        db.session.add(area)
+        db.session.flush()
+    return area
+
+
+def make_user(username: str, roles: set[str], area: Area, agency: str = "Probation",
+              display_name: str | None = None) -> User:
+    if TEST_PASSWORD not in _HASH_CACHE:
+        _HASH_CACHE[TEST_PASSWORD] = hash_password(TEST_PASSWORD)
+    user = User(username=username, display_name=display_name or username.replace("_", " ").title(), agency=agency,
+                area_id=area.id, password_hash=_HASH_CACHE[TEST_PASSWORD], active=True)
+    user.roles = roles
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def seeded() -> dict[str, User]:
+    """The demo areas and users (with the test password) and the shipped process models."""
+    sync_shipped_models()
+    areas = {code: make_area(code, name) for code, name in AREAS.items()}
+    users = {u[0]: make_user(u[0], u[3], areas[u[4]], agency=u[2], display_name=u[1]) for u in USERS}
+    db.session.commit()
+    return users
+
+
+def api_token_for(user: User) -> str:
+    _row, token = create_token(user, "tests")
+    db.session.commit()
+    return token
+
+
+def auth_header(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def referral_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "offender_name": "John Smith", "date_of_birth": "1980-04-01", "category": 1, "lead_agency": "Probation",
+        "level_requested": 2, "custody": False, "referral_reason": "Escalating behaviour towards ex-partner.",
+    }
+    data.update(overrides)
+    return data
+
+
+def create_case(referrer: User, **overrides: Any) -> MappaCase:
+    from services.cases import create_referral
+
+    case = create_referral(referrer, referral_data(**overrides))
+    db.session.commit()
+    return case
+
+
+def ready_task(case_id: int, bpmn_id: str) -> HumanTask:
+    db.session.expire_all()
+    return db.session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready")).one()
+
+
+def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> None:
+    token = csrf_token(client)
+    response = client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -1,0 +1,256 @@
+"""Start, advance, serialise and inspect process instances. No persistence here: callers store the state."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from workflows.calendar import ENGLAND_AND_WALES, WorkingCalendar
+from workflows.clock import engine_time
+from workflows.registry import ParsedModel, StepDefinition
+from workflows.scripting import restricted_script_engine
+
+LONDON = ZoneInfo("Europe/London")
+MAX_TREE_DEPTH = 800
+_WORKING_DAYS = re.compile(r"^(\d+)WD$", re.IGNORECASE)
+
+
+class EngineError(Exception):
+    """A script, condition or timer failed inside the engine; the instance is left in error."""
+
+    def __init__(self, message: str, task_name: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task_name = task_name
+        self.line = line
+
+
+class TaskNotReady(Exception):
+    """The task does not exist or is not waiting for a person."""
+
+
+@dataclass
+class CompletedStep:
+    bpmn_id: str
+    name: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass
+class StepResult:
+    completed: list[CompletedStep] = field(default_factory=list)
+    error: EngineError | None = None
+
+    @property
+    def data_changes(self) -> dict[str, Any]:
+        """Data as left by the steps completed, later steps winning."""
+        merged: dict[str, Any] = {}
+        for step in self.completed:
+            merged.update(step.data)
+        return merged
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    task_id: str
+    step: StepDefinition
+    data: dict[str, Any]
+
+
+def _register_date(registry: Any) -> None:
+    registry.register(date, lambda d: {"value": d.isoformat()}, lambda dct: date.fromisoformat(dct["value"]))
+
+
+class Engine:
+    """Thin, typed wrapper over SpiffWorkflow 3.2 with restricted scripts and an injectable clock."""
+
+    def __init__(self, calendar: WorkingCalendar = ENGLAND_AND_WALES) -> None:
+        self.calendar = calendar
+        self.script_engine = restricted_script_engine(calendar)
+        registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+        _register_date(registry)
+        self.serializer = BpmnWorkflowSerializer(registry)
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def start(self, model: ParsedModel, data: dict[str, Any], now: datetime) -> tuple[BpmnWorkflow, StepResult]:
+        wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self.script_engine)
+        wf.task_tree.data.update(data)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        return wf, self._run(wf, now, StepResult())
+
+    def complete(self, wf: BpmnWorkflow, task_id: str, data: dict[str, Any], now: datetime) -> StepResult:
+        task = self._ready_user_task(wf, task_id)
+        result = StepResult()
+        with engine_time(now):
+            task.data.update(data)
+            try:
+                task.run()
+            except SpiffWorkflowException as err:
+                result.error = _engine_error(err)
+                return result
+        result.completed.append(_completed(task))
+        return self._run(wf, now, result)
+
+    def fire_due_timers(self, wf: BpmnWorkflow, now: datetime) -> StepResult:
+        return self._run(wf, now, StepResult())
+
+    def retry(self, wf: BpmnWorkflow, now: datetime) -> StepResult:
+        """Re-run a task left in ERROR (after the model or data has been fixed)."""
+        result = StepResult()
+        for task in wf.get_tasks(state=TaskState.ERROR):
+            wf.reset_from_task_id(task.id)
+        return self._run(wf, now, result)
+
+    def _run(self, wf: BpmnWorkflow, now: datetime, result: StepResult) -> StepResult:
+        def did_complete(task: Task) -> None:
+            if task.task_spec.bpmn_id is not None:
+                result.completed.append(_completed(task))
+
+        with engine_time(now):
+            try:
+                wf.refresh_timers()
+                for _ in range(10):  # a timer already due fires during the last refresh: run its branch too
+                    wf.do_engine_steps(did_complete_task=did_complete)
+                    if not wf.get_tasks(state=TaskState.READY, manual=False):
+                        break
+            except SpiffWorkflowException as err:
+                result.error = _engine_error(err)
+        return result
+
+    # -- state ---------------------------------------------------------------------------------------------
+    def dump(self, wf: BpmnWorkflow) -> str:
+        """Serialise the instance without its specs: specs are stored once per model version."""
+        if tree_depth(wf) > MAX_TREE_DEPTH:
+            raise EngineError(f"instance task tree is deeper than {MAX_TREE_DEPTH}; refusing to save it")
+        ser = self.serializer
+        ser.registry._encoder_mode = True
+        try:
+            dct = ser.to_dict(wf)
+        finally:
+            ser.registry._encoder_mode = False
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        dct[ser.VERSION_KEY] = ser.VERSION
+        return json.dumps(dct, cls=ser._encoder_cls, separators=(",", ":"))
+
+    def load(self, model: ParsedModel, state: str) -> BpmnWorkflow:
+        ser = self.serializer
+        dct = json.loads(state, cls=ser.json_decoder_cls)
+        version = dct.pop(ser.VERSION_KEY)
+        if version != ser.VERSION:
+            raise EngineError(f"stored state has serializer version {version}, expected {ser.VERSION}")
+        dct["spec"] = model.spec
+        dct["subprocess_specs"] = model.subprocess_specs
+        wf: BpmnWorkflow = ser.from_dict(dct)
+        wf.script_engine = self.script_engine
+        return wf
+
+    # -- inspection ----------------------------------------------------------------------------------------
+    def ready_user_tasks(self, wf: BpmnWorkflow, model: ParsedModel) -> list[UserTaskInfo]:
+        tasks = wf.get_tasks(state=TaskState.READY, manual=True)
+        return [UserTaskInfo(str(t.id), model.steps[t.task_spec.bpmn_id], t.data) for t in tasks]
+
+    def due_date(self, info: UserTaskInfo, now: datetime) -> date | None:
+        step = info.step
+        if step.due_expression:
+            value = self.script_engine.environment.evaluate(step.due_expression, info.data)
+            if value in (None, ""):
+                return None
+            if isinstance(value, datetime):
+                return value.astimezone(LONDON).date()
+            if isinstance(value, date):
+                return value
+            return date.fromisoformat(str(value)[:10])
+        if step.due_in:
+            today = now.astimezone(LONDON).date()
+            match = _WORKING_DAYS.match(step.due_in.strip())
+            if match:
+                return self.calendar.add_working_days(today, int(match.group(1)))
+            return (datetime.combine(today, datetime.min.time()) + _iso_duration(step.due_in)).date()
+        return None
+
+    def assignee(self, info: UserTaskInfo) -> str | None:
+        if not info.step.assignee_expression:
+            return None
+        try:
+            value = self.script_engine.environment.evaluate(info.step.assignee_expression, info.data)
+        except Exception:  # noqa: BLE001 - a missing variable means "nobody in particular"
+            return None
+        return str(value) if value else None
+
+    def next_timer_at(self, wf: BpmnWorkflow) -> datetime | None:
+        instants = []
+        for event in wf.waiting_events():
+            if event.event_type in ("DurationTimerEventDefinition", "TimeDateEventDefinition") and event.value:
+                moment = datetime.fromisoformat(str(event.value))
+                instants.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+            elif event.event_type == "CycleTimerEventDefinition" and event.value:
+                instants.append(datetime.fromisoformat(event.value["next"]))
+        return min(instants) if instants else None
+
+    def errors(self, wf: BpmnWorkflow) -> list[str]:
+        return [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.ERROR)]
+
+    @staticmethod
+    def _ready_user_task(wf: BpmnWorkflow, task_id: str) -> Task:
+        try:
+            from uuid import UUID
+
+            task = wf.get_task_from_id(UUID(task_id))
+        except (TaskNotFoundException, ValueError):
+            raise TaskNotReady(task_id) from None
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id)
+        return task
+
+
+def active_bpmn_ids(wf: BpmnWorkflow) -> list[str]:
+    mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    return sorted({t.task_spec.bpmn_id for t in wf.get_tasks(state=mask) if t.task_spec.bpmn_id})
+
+
+def completed_bpmn_ids(wf: BpmnWorkflow) -> list[str]:
+    return sorted({t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id})
+
+
+def tree_depth(wf: BpmnWorkflow) -> int:
+    deepest = 0
+    for task in wf.tasks.values():
+        if not task._children:
+            deepest = max(deepest, task.depth)
+    return deepest
+
+
+def _completed(task: Task) -> CompletedStep:
+    spec = task.task_spec
+    return CompletedStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.description or "", dict(task.data))
+
+
+def _engine_error(err: SpiffWorkflowException) -> EngineError:
+    task = getattr(err, "task", None)
+    name = (task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None
+    message = str(err)
+    notes = getattr(err, "__notes__", None)
+    if notes:
+        message = message + " (" + "; ".join(notes) + ")"
+    return EngineError(message, name, getattr(err, "line_number", None))
+
+
+def _iso_duration(text: str) -> timedelta:
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parsed)

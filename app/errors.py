@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from services.errors import DomainError
@@ -14,19 +15,21 @@ TITLES = {400: "Bad request", 403: "You do not have permission to see this page"
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+    def _domain(err: DomainError) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
             from app.api.errors import api_error
 
             return api_error(err.status, err.message)
-        return render_template("error.html", page_title=TITLES.get(err.status, "Error"), message=err.message), err.status
+        title = TITLES.get(err.status, "Error")
+        return render_template("error.html", page_title=title, message=err.message), err.status
 
     @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(err: HTTPException) -> ResponseReturnValue:
         status = err.code or 500
         if request.path.startswith("/api/"):
             from app.api.errors import api_error
 
-            return api_error(status, err.description or TITLES.get(status, "Error"))
+            headers = {k: v for k, v in err.get_headers() if k.lower() != "content-type"}
+            return api_error(status, err.description or TITLES.get(status, "Error"), headers=headers)
         title = TITLES.get(status, err.name)
         return render_template("error.html", page_title=title, message=err.description), status

@@ -16,7 +16,7 @@ def field_id(name: str) -> str:
 
 def form_fields(schema: Mapping[str, Any], values: Mapping[str, Any],
                 errors: list[FieldError]) -> list[dict[str, Any]]:
-    by_field = {}
+    by_field: dict[str, str] = {}
     for error in errors:
         by_field.setdefault(error.field.split(".")[0], error.message)
     required = set(schema.get("required", []))
@@ -52,7 +52,9 @@ def _date_parts(value: Any) -> dict[str, str]:
         d = date.fromisoformat(str(value)) if value else None
     except ValueError:
         d = None
-    return {"day": str(d.day), "month": str(d.month), "year": str(d.year)} if d else {"day": "", "month": "", "year": ""}
+    if d is None:
+        return {"day": "", "month": "", "year": ""}
+    return {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
 
 
 def raw_values(schema: Mapping[str, Any], form: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -64,5 +66,6 @@ def raw_values(schema: Mapping[str, Any], form: Mapping[str, list[str]]) -> dict
         elif prop.get("type") == "array":
             values[name] = form.get(name, [])
         else:
-            values[name] = (form.get(name) or [None])[0]
+            given = form.get(name)
+            values[name] = given[0] if given else None
     return values

@@ -11,7 +11,7 @@ from services.models import AccessLog, HumanTask, MappaCase, User
 from services.permissions import AREA_WIDE_ROLES
 
 
-def case_scope(user: User) -> Select[tuple[MappaCase]]:
+def case_scope(user: User) -> Select[MappaCase]:
     """All cases this user may see: their area, and for duty-to-co-operate staff only cases they work on."""
     query = select(MappaCase).where(MappaCase.area_id == user.area_id)
     if user.roles & AREA_WIDE_ROLES:

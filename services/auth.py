@@ -19,7 +19,7 @@ from services.models import ApiToken, User, UserSession
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=10)
-TOKEN_PREFIX = "mf_"
+TOKEN_PREFIX = "mf_"  # noqa: S105 - a public prefix, not a secret
 
 
 def hash_password(password: str) -> str:

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from services import clock
 from services.auth import hash_password, user_by_username
-from services.catalogue import sync_shipped_models
 from services.cases import create_referral
+from services.catalogue import sync_shipped_models
 from services.db import db
 from services.models import Area, HumanTask, MappaCase, User
 from services.tasks import complete
@@ -96,6 +96,7 @@ def _user(name: str) -> User:
 
 
 def _demo_case(index: int, rng: random.Random) -> MappaCase:
+
     stage = STAGES[index % len(STAGES)]
     referrer = _user(rng.choice(["probation", "police", "prison", "housing"]))
     category = 3 if stage == "not_eligible" else rng.choice([1, 1, 1, 2, 2, 3, 4])
@@ -153,7 +154,8 @@ def _fire_now(case: MappaCase) -> None:
         ProcessInstance.case_id == case.id, ProcessInstance.status == "running")).first()
     if instance is None or instance.next_timer_at is None:
         return
+    fire_at = instance.next_timer_at + timedelta(minutes=1)
     instance = lock(instance.id)
     wf = load(instance)
-    result = ENGINE.fire_due_timers(wf, instance.next_timer_at + timedelta(minutes=1))
+    result = ENGINE.fire_due_timers(wf, fire_at)
     save(instance, case, wf, result, None)

@@ -65,7 +65,14 @@ def _label(name: str, prop: Mapping[str, Any]) -> str:
     return str(prop.get("title") or name.replace("_", " ").capitalize())
 
 
-def parse_submission(schema: Mapping[str, Any], form: Mapping[str, list[str]]) -> tuple[dict[str, Any], list[FieldError]]:
+def _lower(label: str) -> str:
+    """'Exit date' -> 'exit date' but 'MAPPA category' and 'PNC ID' keep their capitals."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def parse_submission(
+    schema: Mapping[str, Any], form: Mapping[str, list[str]]
+) -> tuple[dict[str, Any], list[FieldError]]:
     """Turn posted HTML form values (name -> list of strings) into typed data; report unparseable fields."""
     data: dict[str, Any] = {}
     errors: list[FieldError] = []
@@ -104,18 +111,18 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
         name = str(error.message.split("'")[1])
         prop = props.get(name, {})
         verb = "Select" if widget(prop) in ("radios", "checkboxes", "select") else "Enter"
-        return FieldError(name, prop.get("x-required-message") or f"{verb} {_label(name, prop).lower()}")
+        return FieldError(name, prop.get("x-required-message") or f"{verb} {_lower(_label(name, prop))}")
     path = ".".join(str(p) for p in error.absolute_path) or "data"
     top = str(error.absolute_path[0]) if error.absolute_path else ""
     prop = props.get(top, {})
     label = _label(top, prop) if top else "The form"
     messages = {
-        "enum": f"Select a valid option for {label.lower()}",
+        "enum": f"Select a valid option for {_lower(label)}",
         "format": f"{label} must be a real date" if prop.get("format") == "date" else f"{label} is not valid",
-        "minLength": f"Enter {label.lower()}",
+        "minLength": f"Enter {_lower(label)}",
         "maxLength": f"{label} must be {error.validator_value} characters or fewer",
         "type": f"{label} has the wrong type",
-        "minItems": f"Select at least {error.validator_value} option for {label.lower()}",
+        "minItems": f"Select at least {error.validator_value} option for {_lower(label)}",
         "additionalProperties": f"Unexpected field: {error.message}",
         "minimum": f"{label} must be {error.validator_value} or more",
         "maximum": f"{label} must be {error.validator_value} or less",
@@ -124,8 +131,16 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
 
 
 def validate(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldError]:
+    """Errors in field order, one per field. Keys the form does not declare are refused: they would otherwise
+    become workflow variables (and could overwrite case facts such as status or level)."""
     validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    errors = [_message(e, schema) for e in found]
+    declared = schema.get("properties", {})
+    errors = [FieldError(key, "Unexpected field: this form does not ask for it") for key in data if key not in declared]
+    seen: set[str] = set()
+    for error in (_message(e, schema) for e in found):
+        if error.field not in seen and not error.message.startswith("Unexpected field"):
+            seen.add(error.field)
+            errors.append(error)
     order = {name: i for i, (name, _) in enumerate(fields(schema))}
     return sorted(errors, key=lambda e: order.get(e.field.split(".")[0], len(order)))

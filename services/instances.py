@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from services import clock
 from services.catalogue import PHASES, latest_model, parsed
@@ -57,7 +57,7 @@ def start_phase(case: MappaCase, phase: str, data: dict[str, Any], actor: User |
 def lock(instance_id: int) -> ProcessInstance:
     """Take the instance row for writing (FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE)."""
     instance = db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
         .execution_options(populate_existing=True)
     ).one()
     return instance
@@ -83,10 +83,10 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
         "state": state, "version": seen + 1, "status": status, "next_timer_at": ENGINE.next_timer_at(wf),
         "error": _describe(error) if error else None, "ended_at": now if finished else None,
     }
-    changed = db.session.execute(
+    changed = cast(CursorResult[Any], db.session.execute(
         update(ProcessInstance).where(ProcessInstance.id == instance.id, ProcessInstance.version == seen)
         .values(**values).execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if changed != 1:
         raise Conflict("this case was changed by someone else at the same moment; reload and try again")
     for key, value in values.items():
@@ -113,7 +113,7 @@ def _describe(error: EngineError) -> str:
 def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, actor: User | None,
                    completed_task_uuid: str | None, now: datetime) -> None:
     model = parsed(instance.model)
-    ready = {info.task_id: info for info in ENGINE.ready_user_tasks(wf, model)} if instance.status != "error" else {}
+    ready = {info.task_id: info for info in ENGINE.ready_user_tasks(wf, model)}
     existing = {t.task_uuid: t for t in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
     for uuid, task in existing.items():

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db import db
 
-Model = db.Model
+if TYPE_CHECKING:
+    from services.db import Base as Model
+else:
+    Model = db.Model
 
 
 class Area(Model):
@@ -151,7 +154,7 @@ class ProcessInstance(Model):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    model: Mapped[ProcessModel] = relationship(lazy="joined")
+    model: Mapped[ProcessModel] = relationship(lazy="joined", innerjoin=True)
 
 
 class HumanTask(Model):

@@ -7,8 +7,9 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services import clock
@@ -32,11 +33,11 @@ class SweepReport:
 
 
 def acquire_lease(now: datetime, holder: str = HOLDER) -> bool:
-    got = db.session.execute(
+    got = cast(CursorResult[Any], db.session.execute(
         update(SchedulerLease)
         .where(SchedulerLease.name == LEASE, (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder))
         .values(holder=holder, expires_at=now + LEASE_LENGTH)
-    ).rowcount
+    )).rowcount
     if got:
         db.session.commit()
         return True
@@ -116,7 +117,7 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
         task.overdue = True
         case = db.session.get(MappaCase, task.case_id)
         if case is not None:
-            record(case, "task_overdue", f"'{task.name}' is overdue (due {task.due_date.isoformat()})", None, None,
+            record(case, "task_overdue", f"'{task.name}' is overdue (due {task.due_date})", None, None,
                    {"task": task.id})
     db.session.execute(update(HumanTask).where(HumanTask.state == "ready", HumanTask.overdue.is_(True),
                                                HumanTask.due_date >= today).values(overdue=False))
@@ -124,7 +125,7 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
     db.session.commit()
 
 
-class clock_override:  # noqa: N801 - used as a context manager
+class clock_override:
     """Make services' clock read ``now`` while a sweep for another instant runs (``tick --now``)."""
 
     def __init__(self, now: datetime) -> None:

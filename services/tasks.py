@@ -38,7 +38,7 @@ def _visible(user: User) -> Any:
                     and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(user.roles)))))
 
 
-def inbox_query(user: User, filters: InboxFilter) -> Select[tuple[HumanTask]]:
+def inbox_query(user: User, filters: InboxFilter) -> Select[HumanTask]:
     query = (select(HumanTask).join(HumanTask.case).options(contains_eager(HumanTask.case)).where(_visible(user)))
     today = clock.today()
     if filters.case_id is not None:

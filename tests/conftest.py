@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -31,7 +31,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        db.session.commit()  # end the test body's transaction: SQLite write transactions lock the file
+        if has_app_context():
+            db.session.commit()  # end the test body's transaction: SQLite write transactions lock the file
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

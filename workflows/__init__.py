@@ -5,6 +5,6 @@ The services layer persists what this layer produces.
 """
 
 from workflows.engine import Engine, EngineError, StepResult, UserTaskInfo
-from workflows.registry import ModelRegistry, ParsedModel, ModelError
+from workflows.registry import ModelError, ModelRegistry, ParsedModel
 
 __all__ = ["Engine", "EngineError", "ModelError", "ModelRegistry", "ParsedModel", "StepResult", "UserTaskInfo"]

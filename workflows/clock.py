@@ -20,14 +20,14 @@ _now: ContextVar[datetime | None] = ContextVar("mappa_engine_now", default=None)
 
 class _EngineDatetime(datetime):
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> _EngineDatetime:  # type: ignore[override]
+    def now(cls, tz: tzinfo | None = None) -> _EngineDatetime:
         fixed = _now.get()
         value = fixed if fixed is not None else datetime.now(UTC)
         value = value.astimezone(tz) if tz is not None else value
         return cls.fromtimestamp(value.timestamp(), value.tzinfo)
 
 
-_spiff_timer.datetime = _EngineDatetime  # type: ignore[misc]
+_spiff_timer.datetime = _EngineDatetime
 
 
 @contextlib.contextmanager

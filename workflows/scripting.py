@@ -94,7 +94,7 @@ def make_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
     }
 
 
-_BUILTINS = {name: safe_builtins[name] for name in (
+_BUILTINS: dict[str, Any] = {name: safe_builtins[name] for name in (
     "None", "False", "True", "abs", "bool", "dict", "float", "int", "len", "list", "max", "min", "range",
     "round", "sorted", "str", "sum", "tuple", "zip", "isinstance", "set", "any", "all", "enumerate",
 ) if name in safe_builtins}

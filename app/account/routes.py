@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.security import requires, signed_in_user
 from services import auth
@@ -13,11 +14,11 @@ bp = Blueprint("account", __name__, template_folder="templates")
 
 @bp.get("/account/tokens")
 @requires("account:tokens")
-def tokens():  # type: ignore[no-untyped-def]
+def tokens() -> ResponseReturnValue:
     return _page()
 
 
-def _page(new_token: str | None = None, errors: list[FieldError] | None = None, name: str = ""):  # type: ignore[no-untyped-def]
+def _page(new_token: str | None = None, errors: list[FieldError] | None = None, name: str = "") -> ResponseReturnValue:
     user = signed_in_user()
     return render_template("account/tokens.html", page_title="API tokens", active_nav="tokens",
                            tokens=auth.tokens_of(user), new_token=new_token, errors=errors or [], name=name)
@@ -25,7 +26,7 @@ def _page(new_token: str | None = None, errors: list[FieldError] | None = None, 
 
 @bp.post("/account/tokens")
 @requires("account:tokens")
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     name = request.form.get("name", "").strip()
     if not name:
         return _page(errors=[FieldError("name", "Enter a name for the token")])
@@ -37,7 +38,7 @@ def create_token():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @requires("account:tokens")
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int) -> ResponseReturnValue:
     row = auth.revoke_token(signed_in_user(), token_id)
     flash(f"Token '{row.name}' revoked", "success")
     return redirect(url_for("account.tokens"))

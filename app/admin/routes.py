@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from app.security import requires, signed_in_user
 from services import incidents
@@ -12,14 +13,14 @@ bp = Blueprint("admin", __name__, template_folder="templates")
 
 @bp.get("/admin/incidents")
 @requires("incidents:view")
-def incident_list():  # type: ignore[no-untyped-def]
+def incident_list() -> ResponseReturnValue:
     rows = incidents.open_incidents(signed_in_user())
     return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows)
 
 
 @bp.post("/admin/incidents/<int:instance_id>/retry")
 @requires("incidents:view")
-def retry(instance_id: int):  # type: ignore[no-untyped-def]
+def retry(instance_id: int) -> ResponseReturnValue:
     instance = incidents.retry(signed_in_user(), instance_id)
     flash("Retried" if instance.status != "error" else "The step failed again", "success")
     return redirect(url_for("admin.incident_list"))

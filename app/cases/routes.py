@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.formfields import form_fields, raw_values
 from app.security import requires, signed_in_user
@@ -18,7 +19,7 @@ bp = Blueprint("cases", __name__, template_folder="templates")
 
 @bp.get("/cases")
 @requires("cases:view")
-def case_list():  # type: ignore[no-untyped-def]
+def case_list() -> ResponseReturnValue:
     user = signed_in_user()
     status = request.args.get("status") or None
     query = case_scope(user)
@@ -32,7 +33,7 @@ def case_list():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>")
 @requires("cases:view")
-def case_page(case_id: int):  # type: ignore[no-untyped-def]
+def case_page(case_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     view = case_service.view_case(user, case_id)
     instance_id = request.args.get("instance", type=int)
@@ -44,7 +45,7 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
 @requires("cases:refer")
-def new_referral():  # type: ignore[no-untyped-def]
+def new_referral() -> ResponseReturnValue:
     schema = forms.load_form("referral")
     errors: list = []
     values: dict = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from app.formfields import form_fields, raw_values
 from app.security import requires, signed_in_user
@@ -25,7 +26,7 @@ def _filters() -> task_service.InboxFilter:
 
 @bp.get("/tasks")
 @requires("tasks:work")
-def my_tasks():  # type: ignore[no-untyped-def]
+def my_tasks() -> ResponseReturnValue:
     user = signed_in_user()
     filters = _filters()
     tasks = task_service.inbox(user, filters)
@@ -37,14 +38,14 @@ def my_tasks():  # type: ignore[no-untyped-def]
 
 @bp.get("/tasks/<int:task_id>")
 @requires("tasks:work")
-def task_page(task_id: int):  # type: ignore[no-untyped-def]
+def task_page(task_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     task = task_service.load_task(user, task_id)
     schema = task_service.form_schema(task)
     return _render_task(task, schema, {}, [])
 
 
-def _render_task(task, schema, values, errors, status=200):  # type: ignore[no-untyped-def]
+def _render_task(task, schema, values, errors, status=200) -> ResponseReturnValue:
     user = signed_in_user()
     return render_template(
         "inbox/task.html", page_title=task.name, active_nav="tasks", task=task, schema=schema,
@@ -57,7 +58,7 @@ def _render_task(task, schema, values, errors, status=200):  # type: ignore[no-u
 
 @bp.post("/tasks/<int:task_id>")
 @requires("tasks:work")
-def complete_task(task_id: int):  # type: ignore[no-untyped-def]
+def complete_task(task_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     task = task_service.load_task(user, task_id)
     schema = task_service.form_schema(task)
@@ -76,7 +77,7 @@ def complete_task(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<int:task_id>/claim")
 @requires("tasks:work")
-def claim(task_id: int):  # type: ignore[no-untyped-def]
+def claim(task_id: int) -> ResponseReturnValue:
     task = task_service.claim(signed_in_user(), task_id)
     flash(f"You have claimed '{task.name}'", "success")
     return redirect(url_for("inbox.task_page", task_id=task_id))
@@ -84,7 +85,7 @@ def claim(task_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/tasks/<int:task_id>/release")
 @requires("tasks:work")
-def release(task_id: int):  # type: ignore[no-untyped-def]
+def release(task_id: int) -> ResponseReturnValue:
     task = task_service.release(signed_in_user(), task_id)
     flash(f"You have released '{task.name}'", "success")
     return redirect(url_for("inbox.my_tasks"))

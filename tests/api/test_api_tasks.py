@@ -1,0 +1,173 @@
+"""The task inbox API: list, read with the form schema, claim, release, complete; through HTTP on the real engine."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from services.clock import Clock
+from services.db import db
+from services.models import MappaCase
+from tests.api.conftest import Api, error_message, fields
+from tests.conftest import TEST_NOW
+from tests.factories import create_case, make_user, ready_task
+
+CHECK = "Check referral is complete"
+
+
+@pytest.fixture
+def case(api: Api) -> MappaCase:
+    return create_case(api.users["probation"])
+
+
+@pytest.fixture
+def second_coordinator(api: Api) -> str:
+    api.users["coordinator2"] = make_user("coordinator2", {"coordinator"}, api.users["coordinator"].area,
+                                          agency="MAPPA Unit", display_name="Colin Second")
+    db.session.commit()
+    return "coordinator2"
+
+
+def _check_task_id(case: MappaCase) -> int:
+    return ready_task(case.id, "check_referral").id
+
+
+def test_inbox_needs_a_token_and_the_tasks_permission(client: FlaskClient, api: Api) -> None:
+    error_message(client.get("/api/v1/tasks"), 401)
+    assert "tasks:work" in error_message(api.get("manager", "/api/v1/tasks"), 403)
+
+
+def test_inbox_lists_the_callers_tasks_with_due_dates(api: Api, case: MappaCase) -> None:
+    response = api.get("coordinator", "/api/v1/tasks")
+    assert response.status_code == 200
+    [task] = response.get_json()["tasks"]
+    assert task["id"] == _check_task_id(case)
+    assert (task["case_id"], task["case_reference"], task["name"]) == (case.id, case.reference, CHECK)
+    assert (task["lane"], task["role"], task["assignee"], task["state"]) == ("MAPPA Coordinator", "coordinator",
+                                                                             None, "ready")
+    assert task["due"] == "2026-12-02"  # five working days from Wednesday 25 November
+    assert task["overdue"] is False
+    police = api.get("police", "/api/v1/tasks").get_json()["tasks"]
+    assert [t["name"] for t in police] == ["Create or link ViSOR record"]
+
+
+def test_inbox_marks_overdue_tasks_and_filters_by_due(api: Api, case: MappaCase, clock: Clock) -> None:
+    clock.set(TEST_NOW + timedelta(days=14))
+    [task] = api.get("coordinator", "/api/v1/tasks").get_json()["tasks"]
+    assert (task["overdue"], task["due_status"]) == (True, "overdue")
+    assert [t["id"] for t in api.get("coordinator", "/api/v1/tasks?due=overdue").get_json()["tasks"]] == [task["id"]]
+    assert api.get("coordinator", "/api/v1/tasks?due=later").get_json()["tasks"] == []
+
+
+def test_inbox_filters_by_case_and_step(api: Api, case: MappaCase) -> None:
+    other = create_case(api.users["police"], offender_name="Mark Dunn")
+    both = api.get("coordinator", "/api/v1/tasks?sort=-due").get_json()["tasks"]
+    assert {t["case_id"] for t in both} == {case.id, other.id}
+    only = api.get("coordinator", f"/api/v1/tasks?case={other.id}").get_json()["tasks"]
+    assert [t["case_id"] for t in only] == [other.id]
+    assert len(api.get("coordinator", f"/api/v1/tasks?step={CHECK}").get_json()["tasks"]) == 2
+    assert api.get("coordinator", "/api/v1/tasks?step=Screening decision").get_json()["tasks"] == []
+
+
+@pytest.mark.parametrize(("query", "field"), [("case=abc", "case"), ("case=-1", "case"), ("due=tomorrow", "due"),
+                                               ("sort=name", "sort")])
+def test_inbox_rejects_bad_query_parameters(api: Api, query: str, field: str) -> None:
+    assert fields(api.get("coordinator", f"/api/v1/tasks?{query}")) == [field]
+
+
+def test_task_includes_its_form_schema(api: Api, case: MappaCase) -> None:
+    response = api.get("coordinator", f"/api/v1/tasks/{_check_task_id(case)}")
+    assert response.status_code == 200
+    task = response.get_json()
+    assert task["name"] == CHECK
+    assert task["form"]["key"] == "referral_check"
+    assert task["form"]["schema"]["required"] == ["referral_complete"]
+    assert task["form"]["schema"]["properties"]["referral_complete"]["enum"] == ["yes", "no"]
+
+
+def test_task_in_another_area_is_404(api: Api, case: MappaCase) -> None:
+    task_id = _check_task_id(case)
+    assert error_message(api.get("south_coordinator", f"/api/v1/tasks/{task_id}"), 404) == "task not found"
+    error_message(api.post("south_coordinator", f"/api/v1/tasks/{task_id}/claim"), 404)
+    error_message(api.post("south_coordinator", f"/api/v1/tasks/{task_id}/complete",
+                           json={"data": {"referral_complete": "yes"}}), 404)
+    error_message(api.get("coordinator", "/api/v1/tasks/999999"), 404)
+
+
+def test_claim_and_release(api: Api, case: MappaCase, second_coordinator: str) -> None:
+    task_id = _check_task_id(case)
+    claimed = api.post("coordinator", f"/api/v1/tasks/{task_id}/claim")
+    assert claimed.status_code == 200
+    assert claimed.get_json()["assignee"] == "coordinator"
+    assert api.get(second_coordinator, "/api/v1/tasks").get_json()["tasks"] == []  # held by someone else now
+
+    taken = api.post(second_coordinator, f"/api/v1/tasks/{task_id}/claim")
+    assert error_message(taken, 409) == "This task is claimed by Cora Ordinator"
+    assert "holds" in error_message(api.post(second_coordinator, f"/api/v1/tasks/{task_id}/release"), 409)
+
+    released = api.post("coordinator", f"/api/v1/tasks/{task_id}/release")
+    assert released.status_code == 200
+    assert released.get_json()["assignee"] is None
+    assert api.post(second_coordinator, f"/api/v1/tasks/{task_id}/claim").get_json()["assignee"] == "coordinator2"
+
+
+def test_claimed_task_cannot_be_completed_by_someone_else(api: Api, case: MappaCase, second_coordinator: str) -> None:
+    task_id = _check_task_id(case)
+    api.post(second_coordinator, f"/api/v1/tasks/{task_id}/claim")
+    response = api.post("coordinator", f"/api/v1/tasks/{task_id}/complete", json={"data": {"referral_complete": "yes"}})
+    assert error_message(response, 409) == "This task is claimed by Colin Second"
+
+
+def test_task_for_another_role_is_403(api: Api, case: MappaCase) -> None:
+    response = api.post("police", f"/api/v1/tasks/{_check_task_id(case)}/complete",
+                        json={"data": {"referral_complete": "yes"}})
+    assert error_message(response, 403) == "This task is for another role"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"data": {}}, ["data.referral_complete"]),
+    ({"data": {"referral_complete": "no"}}, ["data.missing_information"]),
+    ({"data": {"referral_complete": "maybe"}}, ["data.referral_complete"]),
+    ({"data": {"referral_complete": "yes", "status": "exited", "level": 3}}, ["data.level", "data.status"]),
+    ({"data": "yes"}, ["data"]),
+    ({}, ["data"]),
+    ({"data": {"referral_complete": "yes"}, "comment": "x"}, ["comment"]),
+    ([], ["body"]),
+])
+def test_complete_with_invalid_data_lists_the_fields(api: Api, case: MappaCase, body: object,
+                                                     expected: list[str]) -> None:
+    task_id = _check_task_id(case)
+    assert fields(api.post("coordinator", f"/api/v1/tasks/{task_id}/complete", json=body)) == expected
+    task = api.get("coordinator", f"/api/v1/tasks/{task_id}").get_json()
+    assert task["state"] == "ready"
+    assert api.get("coordinator", f"/api/v1/cases/{case.id}").get_json()["status"] == "referred"
+
+
+def test_complete_advances_the_case_then_a_second_completion_is_409(api: Api, case: MappaCase) -> None:
+    task_id = _check_task_id(case)
+    response = api.post("coordinator", f"/api/v1/tasks/{task_id}/complete", json={"data": {"referral_complete": "yes"}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    done = response.get_json()
+    assert (done["id"], done["state"], done["completed_by"]) == (task_id, "completed", "coordinator")
+    assert done["completed_at"] == "2026-11-25T10:00:00+00:00"
+    assert done["overdue"] is False
+    assert [t["name"] for t in done["next_tasks"]] == ["Screening decision"]
+    assert all(t["case_id"] == case.id for t in done["next_tasks"])
+
+    again = api.post("coordinator", f"/api/v1/tasks/{task_id}/complete", json={"data": {"referral_complete": "yes"}})
+    assert "already completed by Cora Ordinator" in error_message(again, 409)
+    events = api.get("coordinator", f"/api/v1/cases/{case.id}/history").get_json()["events"]
+    completions = [e for e in events if e["kind"] == "task_completed"]
+    assert [(e["actor"], e["detail"]["data"]) for e in completions] == [("coordinator", {"referral_complete": "yes"})]
+
+
+def test_a_returned_referral_goes_to_the_referrer(api: Api, case: MappaCase) -> None:
+    task_id = _check_task_id(case)
+    response = api.post("coordinator", f"/api/v1/tasks/{task_id}/complete",
+                        json={"data": {"referral_complete": "no", "missing_information": "Risk assessment"}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["next_tasks"] == []
+    [amend] = api.get("probation", "/api/v1/tasks").get_json()["tasks"]
+    assert (amend["name"], amend["assignee"]) == ("Amend referral", "probation")

@@ -1,0 +1,147 @@
+"""/api/v1/openapi.json: public, describes every API rule in the URL map, and real responses match it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from werkzeug.test import TestResponse
+
+from app.api import bp
+from tests.api.conftest import Api, referral
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+DOC_URI = "urn:mappa-flow:openapi"
+
+
+def _doc_path(rule: str) -> str:
+    """/api/v1/cases/<int:case_id> -> /cases/{case_id} (paths are relative to the server URL)."""
+    assert bp.url_prefix is not None
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.removeprefix(bp.url_prefix))
+
+
+def _api_rules(app: Flask) -> dict[tuple[str, str], str]:
+    """(document path, method) -> endpoint for every rule under the API prefix."""
+    operations = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(f"{bp.url_prefix}/"):
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+                operations[(_doc_path(rule.rule), method.lower())] = rule.endpoint
+    return operations
+
+
+@pytest.fixture
+def doc(client: FlaskClient) -> dict[str, Any]:
+    response = client.get("/api/v1/openapi.json")  # no token: the description is public
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document: dict[str, Any] = response.get_json()
+    return document
+
+
+def _documented(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(path, method) for path, item in doc["paths"].items() for method in item if method in HTTP_METHODS}
+
+
+def test_document_is_openapi_3_1_with_bearer_auth(doc: dict[str, Any]) -> None:
+    assert doc["openapi"] == "3.1.0"
+    assert doc["servers"] == [{"url": bp.url_prefix}]
+    assert doc["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": "An API token (mf_...)"}
+    assert doc["security"] == [{"bearerAuth": []}]
+    for name, schema in doc["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+        assert schema.get("type") == "object", name
+
+
+def test_every_api_rule_is_documented_and_nothing_else(app: Flask, doc: dict[str, Any]) -> None:
+    rules = _api_rules(app)
+    assert len(rules) >= 9
+    assert set(rules) == _documented(doc)
+
+
+def test_path_parameters_match_the_rules(doc: dict[str, Any]) -> None:
+    for path, item in doc["paths"].items():
+        for method in HTTP_METHODS & set(item):
+            declared = {p["name"] for p in item[method].get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"{([^}]+)}", path)), (path, method)
+
+
+def test_security_matches_the_route_guards(app: Flask, doc: dict[str, Any]) -> None:
+    for (path, method), endpoint in _api_rules(app).items():
+        operation = doc["paths"][path][method]
+        public = app.view_functions[endpoint]._mappa_guard == "public"
+        assert (operation.get("security") == []) is public, (path, method)
+        if not public:
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
+
+
+class Contract:
+    """Validates real responses against the schema the document gives for that operation and status."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.registry: Registry[Any] = Registry().with_resource(DOC_URI, Resource(doc, DRAFT202012))
+        self.checked: set[tuple[str, str, str]] = set()
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            _, *parts = node["$ref"].split("/")
+            node = self.doc
+            for part in parts:
+                node = node[part]
+        return node
+
+    def check(self, response: TestResponse, path: str, method: str) -> Any:
+        status = str(response.status_code)
+        responses = self.doc["paths"][path][method]["responses"]
+        assert status in responses, f"{method.upper()} {path} answered {status}, which is not documented"
+        schema = self._resolve(responses[status])["content"]["application/json"]["schema"]
+        root = {"$ref": DOC_URI + schema["$ref"]} if "$ref" in schema else schema
+        validator = Draft202012Validator(root, registry=self.registry, format_checker=FormatChecker())
+        body = response.get_json()
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+        assert not errors, f"{method.upper()} {path} {status}: {errors}"
+        self.checked.add((path, method, status))
+        return body
+
+
+def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:
+    registry: Registry[Any] = Registry().with_resource(DOC_URI, Resource(doc, DRAFT202012))
+    validator = Draft202012Validator({"$ref": f"{DOC_URI}#/components/schemas/ReferralRequest"}, registry=registry)
+    assert list(validator.iter_errors(referral(custody=True, release_date="2027-01-05"))) == []
+    assert list(validator.iter_errors(referral(offender={"name": "A"}, colour="blue")))
+
+
+def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: dict[str, Any]) -> None:
+    contract = Contract(doc)
+    case = contract.check(api.post("probation", "/api/v1/cases", json=referral()), "/cases", "post")
+    contract.check(api.post("probation", "/api/v1/cases", json=referral(category=7)), "/cases", "post")
+    contract.check(api.post("manager", "/api/v1/cases", json=referral()), "/cases", "post")
+    contract.check(client.post("/api/v1/cases", json=referral()), "/cases", "post")
+    case_path, history_path = "/cases/{case_id}", "/cases/{case_id}/history"
+    contract.check(api.get("coordinator", f"/api/v1/cases/{case['id']}"), case_path, "get")
+    contract.check(api.get("south_coordinator", f"/api/v1/cases/{case['id']}"), case_path, "get")
+    contract.check(api.get("coordinator", f"/api/v1/cases/{case['id']}/history"), history_path, "get")
+
+    [task] = contract.check(api.get("coordinator", "/api/v1/tasks"), "/tasks", "get")["tasks"]
+    contract.check(api.get("coordinator", "/api/v1/tasks?due=soonish"), "/tasks", "get")
+    task_path = "/tasks/{task_id}"
+    contract.check(api.get("coordinator", f"/api/v1/tasks/{task['id']}"), task_path, "get")
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/claim"), f"{task_path}/claim", "post")
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/release"), f"{task_path}/release", "post")
+    complete = f"{task_path}/complete"
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}), complete, "post")
+    done = {"data": {"referral_complete": "yes"}}
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
+    contract.check(client.get("/api/v1/openapi.json"), "/openapi.json", "get")
+
+    assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised
+    assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "422"}

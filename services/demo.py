@@ -102,14 +102,16 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
     category = 3 if stage == "not_eligible" else rng.choice([1, 1, 1, 2, 2, 3, 4])
     custody = rng.random() < 0.25
     today = clock.today()
-    case = create_referral(referrer, {
+    data = {
         "offender_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
         "date_of_birth": (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat(),
         "crn": f"X{rng.randint(100000, 999999)}", "category": category,
         "lead_agency": "Probation", "level_requested": 3 if stage == "level3" else 2, "custody": custody,
-        "release_date": (today + timedelta(days=rng.randint(60, 400))).isoformat() if custody else None,
         "referral_reason": "Demo referral: escalating behaviour reported by partner agencies.",
-    } | ({} if custody else {"release_date": None}))
+    }
+    if custody:
+        data["release_date"] = (today + timedelta(days=rng.randint(60, 400))).isoformat()
+    case = create_referral(referrer, data)
     if stage == "referred":
         return case
     coordinator = _user("coordinator")
@@ -129,9 +131,6 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
         "screening_outcome": outcome, "screening_rationale": "Demo screening decision.",
         "first_review_due": first_due.isoformat()})
     if stage == "exited":
-        review = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "ready"))
-        for task in list(review):
-            complete(_user("chair"), task.id, {"review_outcome": "exit", "review_rationale": "Risk reduced."})
         _fire_now(case)
         for task in _ready(case, "meeting_review"):
             complete(_user("chair"), task.id, {"review_outcome": "exit", "review_rationale": "Risk reduced."})

@@ -44,7 +44,8 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import register_error_handlers
     from app.health import bp as health
     from app.inbox.routes import bp as inbox
+    from app.settings.routes import bp as settings
 
-    for blueprint in (auth, inbox, cases, account, admin, api, health):
+    for blueprint in (auth, inbox, cases, account, admin, settings, api, health):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -20,6 +20,7 @@ def form_fields(schema: Mapping[str, Any], values: Mapping[str, Any],
     for error in errors:
         by_field.setdefault(error.field.split(".")[0], error.message)
     required = set(schema.get("required", []))
+    sometimes = conditionally_required(schema)
     result = []
     for name, prop in forms.fields(schema):
         kind = forms.widget(prop)
@@ -28,6 +29,7 @@ def form_fields(schema: Mapping[str, Any], values: Mapping[str, Any],
             "name": name, "id": field_id(name), "widget": kind,
             "label": prop.get("title") or name.replace("_", " ").capitalize(),
             "hint": prop.get("description"), "error": by_field.get(name), "required": name in required,
+            "optional": name not in required | sometimes,
             "options": [{"value": v, "text": t, "checked": _checked(value, v)} for v, t in forms.options(prop)],
             "value": "" if value is None else value,
         }
@@ -35,6 +37,12 @@ def form_fields(schema: Mapping[str, Any], values: Mapping[str, Any],
             item["parts"] = _date_parts(value)
         result.append(item)
     return result
+
+
+def conditionally_required(schema: Mapping[str, Any]) -> set[str]:
+    """Fields an if/then (at the top or in allOf) makes required: not labelled optional, though not always asked."""
+    branches = [schema.get("then") or {}] + [part.get("then") or {} for part in schema.get("allOf", [])]
+    return {name for branch in branches for name in branch.get("required", [])}
 
 
 def _checked(value: Any, option: str) -> bool:

@@ -12,7 +12,7 @@ from services import clock, forms
 from services.access import load_case, log_access
 from services.db import db
 from services.errors import FieldError, ValidationFailed
-from services.instances import ENGINE, load, record, start_phase
+from services.instances import ENGINE, load, phase_data, record, start_phase
 from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, User
 from workflows.engine import active_bpmn_ids, completed_bpmn_ids
 
@@ -20,13 +20,17 @@ STATUSES = ("identified", "referred", "screening", "level 1", "level 2", "level 
 CATEGORY_CODES = {1: "M1", 2: "M2", 3: "M3", 4: "M4"}
 
 
-def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
-    errors = forms.validate(forms.load_form("referral"), data)
+def _validate(form_key: str, data: dict[str, Any]) -> dict[str, Any]:
+    errors = forms.validate(forms.load_form(form_key), data)
     if data.get("release_date") and data.get("custody") is False:
         errors.append(FieldError("release_date", "Only give a release date when the offender is in custody"))
     if errors:
         raise ValidationFailed(errors)
     return data
+
+
+def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
+    return _validate("referral", data)
 
 
 def _reference(area: Area) -> str:
@@ -39,34 +43,62 @@ def _reference(area: Area) -> str:
             return reference
 
 
-def create_referral(referrer: User, data: dict[str, Any], area: Area | None = None) -> MappaCase:
-    """Open a case from a MAPPA A referral and start the referral-and-screening phase."""
-    validate_referral(data)
-    area = area or referrer.area
+def _day(data: dict[str, Any], key: str) -> date | None:
+    return date.fromisoformat(data[key]) if data.get(key) else None
+
+
+def _open_case(user: User, data: dict[str, Any], status: str, area: Area | None) -> MappaCase:
+    area = area or user.area
     now = clock.now()
     case = MappaCase(
         reference=_reference(area), area_id=area.id, offender_name=data["offender_name"].strip(),
-        date_of_birth=date.fromisoformat(data["date_of_birth"]) if data.get("date_of_birth") else None,
-        pnc_id=data.get("pnc_id") or None, crn=data.get("crn") or None, category=int(data["category"]),
-        level=None, status="referred", lead_agency=data["lead_agency"],
-        lead_officer_id=referrer.id if referrer.agency == data["lead_agency"] else None, referrer_id=referrer.id,
-        custody=bool(data["custody"]),
-        release_date=date.fromisoformat(data["release_date"]) if data.get("release_date") else None,
+        date_of_birth=_day(data, "date_of_birth"), pnc_id=data.get("pnc_id") or None, crn=data.get("crn") or None,
+        visor_reference=data.get("visor_reference") or None, category=int(data["category"]), level=None,
+        status=status, lead_agency=data["lead_agency"],
+        lead_officer_id=user.id if user.agency == data["lead_agency"] else None, referrer_id=user.id,
+        custody=bool(data["custody"]), release_date=_day(data, "release_date"),
+        sentence_date=_day(data, "sentence_date"), licence_end=_day(data, "licence_end"),
+        notification_end=_day(data, "notification_end"), victims_flag=bool(data.get("victims_flag")),
+        children_flag=bool(data.get("children_flag")), vulnerable_adults_flag=bool(data.get("vulnerable_adults_flag")),
         created_at=now, updated_at=now,
     )
     case.area = area
     db.session.add(case)
     db.session.flush()
     db.session.refresh(case)
-    log_access(referrer, "case_created", case.id)
+    log_access(user, "case_created", case.id)
+    return case
+
+
+def _start_custody(case: MappaCase, user: User) -> None:
+    if case.custody and case.release_date:
+        start_phase(case, "custody", phase_data(case, {}), user)
+
+
+def create_referral(referrer: User, data: dict[str, Any], area: Area | None = None) -> MappaCase:
+    """Open a case from a MAPPA A referral (Level 2 or 3 sought) and start referral and screening."""
+    validate_referral(data)
+    case = _open_case(referrer, data, "referred", area)
     record(case, "referral_submitted", f"Referral for Level {data['level_requested']} submitted by "
            f"{referrer.display_name} ({referrer.agency})", referrer, None,
-           {"level_requested": data["level_requested"], "referral_reason": data["referral_reason"]})
-    start_phase(case, "referral", {
-        "category": case.category, "referrer": referrer.username, "level_requested": int(data["level_requested"]),
-        "referral_reason": data["referral_reason"], "custody": case.custody,
-        "release_date": data.get("release_date"), "offender_name": case.offender_name,
+           {"referral": {k: v for k, v in data.items() if v is not None}})
+    start_phase(case, "referral", phase_data(case, {}) | {
+        "level_requested": int(data["level_requested"]), "referral_reason": data["referral_reason"],
+        "level3_reason": data.get("level3_reason") or "", "rosh": data.get("rosh") or "",
+        "senior_resources_needed": bool(data.get("senior_resources_needed")), "offender_name": case.offender_name,
     }, referrer)
+    _start_custody(case, referrer)
+    return case
+
+
+def identify_offender(user: User, data: dict[str, Any], area: Area | None = None) -> MappaCase:
+    """Record an offender who is MAPPA eligible by offence and sentence; most are managed at Level 1."""
+    _validate("identification", data)
+    case = _open_case(user, data, "identified", area)
+    record(case, "offender_identified", f"Identified as MAPPA eligible (category {case.category}) by "
+           f"{user.display_name} ({user.agency})", user, None, {"facts": {k: v for k, v in data.items() if v}})
+    start_phase(case, "identification", phase_data(case, {}), user)
+    _start_custody(case, user)
     return case
 
 
@@ -123,7 +155,7 @@ def diagram(user: User, case_id: int, instance_id: int | None = None) -> Diagram
 
         raise NotFound("no process for this case")
     wf = load(instance)
-    xml = next(iter(instance.model.files.values()))
+    xml = next(text for name, text in instance.model.files.items() if name.endswith(".bpmn"))
     return DiagramView(instance, xml, active_bpmn_ids(wf), completed_bpmn_ids(wf))
 
 

@@ -16,14 +16,23 @@ BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
 # lifecycle phase -> process id of the model that runs it
 PHASES: dict[str, str] = {
+    "identification": "mappa_identification",
+    "custody": "mappa_custody",
     "referral": "mappa_referral",
     "review": "mappa_review",
     "exit": "mappa_exit",
+    "transfer": "mappa_transfer",
+    "action": "mappa_action",
 }
-SHIPPED: dict[str, tuple[str, str]] = {
-    "mappa_referral": ("Referral and screening", "referral.bpmn"),
-    "mappa_review": ("Review period", "review.bpmn"),
-    "mappa_exit": ("Exit from MAPPA", "exit.bpmn"),
+# process id -> (name, files of the model version)
+SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mappa_identification": ("Identification and notification", ("identification.bpmn",)),
+    "mappa_custody": ("Custody and release planning", ("custody.bpmn",)),
+    "mappa_referral": ("Referral and screening", ("referral.bpmn", "level_suggestion.dmn")),
+    "mappa_review": ("Review period", ("review.bpmn",)),
+    "mappa_exit": ("Exit from MAPPA", ("exit.bpmn",)),
+    "mappa_transfer": ("Transfer in", ("transfer.bpmn",)),
+    "mappa_action": ("Agreed action", ("action.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()
@@ -66,8 +75,8 @@ def publish(process_id: str, name: str, files: dict[str, bytes], actor: str) -> 
 
 def sync_shipped_models(actor: str = "system") -> list[ProcessModel]:
     published = []
-    for process_id, (name, filename) in SHIPPED.items():
-        row = publish(process_id, name, {filename: (BPMN_DIR / filename).read_bytes()}, actor)
+    for process_id, (name, filenames) in SHIPPED.items():
+        row = publish(process_id, name, {f: (BPMN_DIR / f).read_bytes() for f in filenames}, actor)
         if row is not None:
             published.append(row)
     return published

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -37,7 +38,7 @@ FIRST = ["Adam", "Brian", "Carl", "Dean", "Errol", "Frank", "Gary", "Harry", "Ia
 LAST = ["Ashby", "Brook", "Carter", "Dunn", "Ellis", "Foster", "Green", "Hale", "Irwin", "Jones", "Kemp", "Lowe",
         "Marsh", "Nash", "Oakes", "Price", "Reed", "Shaw", "Turner", "Walsh"]
 STAGES = ["referred", "returned", "screening", "level1", "level2", "level3", "review_due", "overdue", "exited",
-          "not_eligible"]
+          "not_eligible", "identified", "custody", "early_review", "action", "transferred"]
 
 
 @dataclass
@@ -76,7 +77,7 @@ def seed(case_count: int = 30) -> SeedResult:
         db.session.add(user)
         result.passwords.append((username, password, ",".join(sorted(roles))))
     db.session.flush()
-    existing = db.session.scalar(select(func.count(MappaCase.id)).where(MappaCase.area_id == areas["northshire"].id))
+    existing = db.session.scalar(select(func.count(MappaCase.id)))  # demo cases start in Northshire; some move
     rng = random.Random(2026)
     for index in range(existing or 0, case_count):
         _demo_case(index, rng)
@@ -95,22 +96,31 @@ def _user(name: str) -> User:
     return user
 
 
-def _demo_case(index: int, rng: random.Random) -> MappaCase:
+def _offender(rng: random.Random, today: date) -> dict[str, Any]:
+    return {"offender_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            "date_of_birth": (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat(),
+            "crn": f"X{rng.randint(100000, 999999)}", "lead_agency": "Probation"}
 
+
+def _demo_case(index: int, rng: random.Random) -> MappaCase:
     stage = STAGES[index % len(STAGES)]
+    today = clock.today()
+    if stage in ("identified", "custody"):
+        return _identified_case(stage, rng, today)
     referrer = _user(rng.choice(["probation", "police", "prison", "housing"]))
     category = 3 if stage == "not_eligible" else rng.choice([1, 1, 1, 2, 2, 3, 4])
-    custody = rng.random() < 0.25
-    today = clock.today()
-    data = {
-        "offender_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-        "date_of_birth": (today - timedelta(days=rng.randint(20 * 365, 70 * 365))).isoformat(),
-        "crn": f"X{rng.randint(100000, 999999)}", "category": category,
-        "lead_agency": "Probation", "level_requested": 3 if stage == "level3" else 2, "custody": custody,
+    level_requested = 3 if stage == "level3" else 2
+    data = _offender(rng, today) | {
+        "category": category, "level_requested": level_requested, "custody": False,
+        "rosh": rng.choice(["high", "very_high"]) if level_requested == 3 else rng.choice(["medium", "high"]),
+        "senior_resources_needed": level_requested == 3, "victims_flag": rng.random() < 0.6,
+        "children_flag": rng.random() < 0.4, "vulnerable_adults_flag": rng.random() < 0.2,
         "referral_reason": "Demo referral: escalating behaviour reported by partner agencies.",
     }
-    if custody:
-        data["release_date"] = (today + timedelta(days=rng.randint(60, 400))).isoformat()
+    if level_requested == 3:
+        data["level3_reason"] = "Needs senior police and probation representation to authorise resources."
+    if category == 1:
+        data["notification_end"] = (today + timedelta(days=rng.randint(400, 3000))).isoformat()
     case = create_referral(referrer, data)
     if stage == "referred":
         return case
@@ -125,18 +135,51 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
         return case
     outcome = {"level1": "rejected_level_1", "level3": "accepted_level_3", "not_eligible": "not_mappa_managed"}.get(
         stage, "accepted_level_2")
-    first_due = {"review_due": today + timedelta(days=7), "overdue": today - timedelta(days=4)}.get(
-        stage, today + timedelta(days=rng.randint(20, 110)))
+    first_due = {"review_due": today + timedelta(days=7), "overdue": today}.get(
+        stage, today + timedelta(days=rng.randint(10, 27)))
     complete(coordinator, _task(case, "screening_decision").id, {
         "screening_outcome": outcome, "screening_rationale": "Demo screening decision.",
         "first_review_due": first_due.isoformat()})
-    if stage == "exited":
+    if stage == "overdue":
+        _backdate_open_tasks(case, days=5)
+    elif stage == "early_review":
+        from services.lifecycle import request_early_review
+
+        request_early_review(_user("police"), case.id, "intelligence", "Seen near the victim's home.")
+    elif stage == "action":
+        from services.lifecycle import agree_action
+
+        agree_action(coordinator, case.id, "Home visit with the police offender manager", "police",
+                     today + timedelta(days=10))
+    elif stage == "transferred":
+        from services.lifecycle import transfer
+
+        transfer(coordinator, case.id, "southmoor", "Moved to approved premises in Southmoor.")
+    elif stage == "exited":
         _fire_now(case)
         for task in _ready(case, "meeting_review"):
             complete(_user("chair"), task.id, {"review_outcome": "exit", "review_rationale": "Risk reduced."})
         for task in _ready(case, "confirm_exit"):
             complete(coordinator, task.id, {"exit_reason": "meeting_decision", "exit_date": today.isoformat()})
     return case
+
+
+def _identified_case(stage: str, rng: random.Random, today: date) -> MappaCase:
+    from services.cases import identify_offender
+
+    data = _offender(rng, today) | {"category": rng.choice([1, 2]), "custody": stage == "custody",
+                                    "sentence_date": (today - timedelta(days=1)).isoformat()}
+    if stage == "custody":
+        data["release_date"] = (today + timedelta(days=rng.randint(150, 400))).isoformat()
+    return identify_offender(_user("prison" if stage == "custody" else "probation"), data)
+
+
+def _backdate_open_tasks(case: MappaCase, days: int) -> None:
+    """Demo only: a review that was due a few days ago and has not been held."""
+    for task in _ready(case, "meeting_review"):
+        task.due_date = clock.today() - timedelta(days=days)
+        task.overdue = True
+    case.next_review_due = clock.today() - timedelta(days=days)
 
 
 def _ready(case: MappaCase, bpmn_id: str) -> list[HumanTask]:

@@ -138,9 +138,9 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
                    {"error": str(err)})
         db.session.add(HumanTask(
             task_uuid=uuid, instance_id=instance.id, case_id=case.id, area_id=case.area_id, bpmn_id=info.step.bpmn_id,
-            name=info.step.name, lane=info.step.lane, role=info.step.role, form_key=info.step.form_key,
+            name=info.step.name, lane=info.step.lane, role=ENGINE.role(info), form_key=info.step.form_key,
             state="ready", assignee_id=usernames.get(assignee_name) if assignee_name else None, due_date=due,
-            overdue=bool(due and due < clock.today()), created_at=now,
+            overdue=bool(due and due < clock.today()), created_at=now, context=ENGINE.context(info) or None,
         ))
 
 
@@ -176,24 +176,66 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def exit_due(case: MappaCase) -> date | None:
+    """Category 1 leaves at the end of notification, category 2 at the end of licence; 3 and 4 by decision."""
+    return {1: case.notification_end, 2: case.licence_end}.get(case.category)
+
+
 def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
-    """Only what the next phase needs travels with it."""
+    """Only what the next phase needs travels with it: the case facts and the area's durations."""
     settings = area_settings(case.area_id)
     return {
         "category": case.category,
-        "level": case.level or 1,
-        "next_review_due": case.next_review_due.isoformat() if case.next_review_due else None,
+        "level": case.level,
+        "custody": case.custody,
+        "release_date": _iso(case.release_date),
+        "sentence_date": _iso(case.sentence_date),
+        "next_review_due": _iso(case.next_review_due),
+        "exit_due": _iso(exit_due(case)),
         "lead_officer": case.lead_officer.username if case.lead_officer else None,
         "referrer": case.referrer.username if case.referrer else None,
+        "visor_reference": case.visor_reference,
         "review_number": int(carried.get("review_number", 0)),
-        "review_notice_days": settings["review_notice_days"],
         "level_requested": carried.get("level_requested"),
+        # a referral raised from a review or at release: what the screening rules and the coordinator need
+        "rosh": carried.get("rosh", ""),
+        "senior_resources_needed": bool(carried.get("senior_resources_needed")),
+        "level3_reason": carried.get("level3_reason", ""),
+        "referral_reason": carried.get("referral_reason") or carried.get("review_rationale")
+        or carried.get("level_setting_rationale") or "",
+        "exit_reason_suggested": carried.get("exit_reason_suggested") or "",
+        "review_notice_days": settings["review_notice_days"],
+        "early_review_working_days": settings["early_review_working_days"],
+        "level1_review_months": settings["level1_review_months"],
+        "identify_days": settings["identify_after_sentence_days"],
+        "visor_days": settings["visor_after_sentence_days"],
+        "level_setting_months": settings["level_setting_before_release_months"],
+        "mappa_j_weeks": settings["mappa_j_before_release_weeks"],
     }
+
+
+# Phases that manage the case: at most one runs at a time (custody planning and actions run beside them).
+MANAGEMENT_PHASES = frozenset({"identification", "referral", "review", "transfer", "exit"})
+
+
+def running_phase(case: MappaCase, phases: frozenset[str] = MANAGEMENT_PHASES) -> ProcessInstance | None:
+    return db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.case_id == case.id, ProcessInstance.status.in_(("running", "error")),
+        ProcessInstance.phase.in_(sorted(phases))).order_by(ProcessInstance.sequence.desc())).first()
 
 
 def _continue(case: MappaCase, final_data: dict[str, Any], actor: User | None) -> ProcessInstance | None:
     next_phase = final_data.get("next_phase")
     if next_phase not in PHASES:
+        return None
+    current = running_phase(case)
+    if next_phase in MANAGEMENT_PHASES and current is not None:
+        record(case, "phase_not_started", f"{next_phase.capitalize()} not started: {current.model.name} is running",
+               actor, current, {})
         return None
     return start_phase(case, next_phase, phase_data(case, final_data), actor)
 

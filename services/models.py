@@ -128,6 +128,12 @@ class MappaCase(Model):
     referrer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     custody: Mapped[bool] = mapped_column(Boolean, default=False)
     release_date: Mapped[date | None] = mapped_column(Date)
+    sentence_date: Mapped[date | None] = mapped_column(Date)
+    licence_end: Mapped[date | None] = mapped_column(Date)
+    notification_end: Mapped[date | None] = mapped_column(Date)
+    victims_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    children_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    vulnerable_adults_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     next_review_due: Mapped[date | None] = mapped_column(Date, index=True)
     exit_reason: Mapped[str | None] = mapped_column(String(200))
     exit_date: Mapped[date | None] = mapped_column(Date)
@@ -182,6 +188,7 @@ class HumanTask(Model):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # workflow data the step's page shows
     case: Mapped[MappaCase] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

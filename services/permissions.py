@@ -11,7 +11,7 @@ CASE_WORK = frozenset({
 
 # permission -> roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "tasks:work": CASE_WORK - {"manager"},
+    "tasks:work": CASE_WORK,
     "cases:view": CASE_WORK,
     "cases:refer": CASE_WORK - {"manager", "administrator", "chair"},
     "incidents:view": frozenset({"process_owner", "coordinator"}),

@@ -12,6 +12,7 @@ DEFAULTS: dict[str, int] = {
     "level2_review_weeks": 16,
     "level1_review_months": 3,
     "review_notice_days": 14,
+    "early_review_working_days": 5,
     "identify_after_sentence_days": 3,
     "visor_after_sentence_days": 3,
     "level_setting_before_release_months": 6,

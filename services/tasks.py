@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import contains_eager
 
-from services import clock, forms
+from services import clock, forms, rules
 from services.access import log_access
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -151,7 +151,8 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     """Validate the form data, then advance the engine; exactly one of several racing completions wins."""
     task = load_task(user, task_id, event="task_completed")
     _ensure_open(user, task)
-    errors = forms.validate(form_schema(task), data)
+    schema = form_schema(task)
+    errors = forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())
     if errors:
         raise ValidationFailed(errors)
     instance = lock(task.instance_id)

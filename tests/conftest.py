@@ -94,3 +94,22 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def clock(app: Flask):  # type: ignore[no-untyped-def]
     return app.extensions["mappa.clock"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from workflows.coverage import COVERAGE
+
+    COVERAGE.enabled = True
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    from workflows.coverage import COVERAGE
+
+    if not COVERAGE.reached:
+        return
+    models = sorted((Path(__file__).resolve().parent.parent / "bpmn").glob("*.bpmn"))
+    reached, total, missed = COVERAGE.report(models)
+    terminalreporter.write_sep("-", "BPMN flow-node coverage of the shipped models")
+    terminalreporter.write_line(f"BPMN flow nodes reached: {reached}/{total} ({100 * reached / max(total, 1):.1f}%)")
+    for process_id, nodes in missed.items():
+        terminalreporter.write_line(f"  not reached in {process_id}: {', '.join(nodes)}")

@@ -60,7 +60,8 @@ def auth_header(token: str) -> dict[str, str]:
 def referral_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "offender_name": "John Smith", "date_of_birth": "1980-04-01", "category": 1, "lead_agency": "Probation",
-        "level_requested": 2, "custody": False, "referral_reason": "Escalating behaviour towards ex-partner.",
+        "level_requested": 2, "custody": False, "rosh": "high",
+        "referral_reason": "Escalating behaviour towards ex-partner.",
     }
     data.update(overrides)
     return data

@@ -9,19 +9,23 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.calendar import ENGLAND_AND_WALES, WorkingCalendar
 from workflows.clock import engine_time
+from workflows.coverage import COVERAGE
+from workflows.lanes import LANE_ROLES
 from workflows.registry import ParsedModel, StepDefinition
 from workflows.scripting import restricted_script_engine
 
 LONDON = ZoneInfo("Europe/London")
+KNOWN_ROLES = frozenset(LANE_ROLES.values())
 MAX_TREE_DEPTH = 800
 _WORKING_DAYS = re.compile(r"^(\d+)WD$", re.IGNORECASE)
 
@@ -34,6 +38,10 @@ class EngineError(Exception):
         self.message = message
         self.task_name = task_name
         self.line = line
+
+
+class NotWaiting(Exception):
+    """No step of the process is waiting for that message."""
 
 
 class TaskNotReady(Exception):
@@ -182,6 +190,42 @@ class Engine:
             return (datetime.combine(today, datetime.min.time()) + _iso_duration(step.due_in)).date()
         return None
 
+    def role(self, info: UserTaskInfo) -> str:
+        """The lane's role, unless the step names its role in data (an action owned by an agency)."""
+        if not info.step.role_expression:
+            return info.step.role
+        try:
+            value = self.script_engine.environment.evaluate(info.step.role_expression, info.data)
+        except Exception:  # noqa: BLE001 - fall back to the lane's role
+            return info.step.role
+        return str(value) if value in KNOWN_ROLES else info.step.role
+
+    @staticmethod
+    def context(info: UserTaskInfo) -> dict[str, Any]:
+        return {key: info.data[key] for key in info.step.show_data if info.data.get(key) not in (None, "")}
+
+    def send_message(self, wf: BpmnWorkflow, name: str, payload: dict[str, Any], now: datetime) -> StepResult:
+        """Deliver a BPMN message (early review requested, ...) to a waiting catch event."""
+        event = BpmnEvent(MessageEventDefinition(name), payload=payload)
+        if not wf.get_tasks(catches_event=event):
+            raise NotWaiting(f"the process is not waiting for '{name}'")
+        result = StepResult()
+        with engine_time(now):
+            wf.send_event(event)
+        return self._run(wf, now, result)
+
+    def update_open_data(self, wf: BpmnWorkflow, updates: dict[str, Any], now: datetime) -> StepResult:
+        """Change data on the steps not yet done and re-plan their timers; finished work is untouched."""
+        for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            task.data.update(updates)
+            if task.state == TaskState.WAITING:
+                # a waiting event re-inherits its parent's data on every refresh: update the parent too
+                if task.parent is not None:
+                    task.parent.data.update(updates)
+                task.internal_data.pop("event_value", None)
+                task.internal_data.pop("event_fired", None)
+        return self._run(wf, now, StepResult())
+
     def assignee(self, info: UserTaskInfo) -> str | None:
         if not info.step.assignee_expression:
             return None
@@ -192,13 +236,19 @@ class Engine:
         return str(value) if value else None
 
     def next_timer_at(self, wf: BpmnWorkflow) -> datetime | None:
+        """The earliest instant a waiting timer is due, read from the armed timers (plain catch events,
+        boundary events and event-based gateways alike)."""
         instants = []
-        for event in wf.waiting_events():
-            if event.event_type in ("DurationTimerEventDefinition", "TimeDateEventDefinition") and event.value:
-                moment = datetime.fromisoformat(str(event.value))
+        for task in wf.get_tasks(state=TaskState.WAITING):
+            value = task.internal_data.get("event_value")
+            if isinstance(value, dict) and value.get("next"):
+                value = value["next"]
+            if isinstance(value, str) and value:
+                try:
+                    moment = datetime.fromisoformat(value)
+                except ValueError:
+                    continue
                 instants.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-            elif event.event_type == "CycleTimerEventDefinition" and event.value:
-                instants.append(datetime.fromisoformat(event.value["next"]))
         return min(instants) if instants else None
 
     def errors(self, wf: BpmnWorkflow) -> list[str]:
@@ -234,9 +284,23 @@ def tree_depth(wf: BpmnWorkflow) -> int:
     return deepest
 
 
+# Steps whose data changes are facts someone decided: forms filled in, scripts and decision tables run.
+_DECIDING_STEPS = frozenset({"User Task", "Manual Task", "Script Task", "Business Rule Task"})
+
+
+def _changes(task: Task) -> dict[str, Any]:
+    """What this step changed, not what it carried: initial or stale values must not overwrite decisions."""
+    if task.task_spec.description not in _DECIDING_STEPS:
+        return {}
+    before = task.parent.data if task.parent is not None else {}
+    return {key: value for key, value in task.data.items() if key not in before or before[key] != value}
+
+
 def _completed(task: Task) -> CompletedStep:
     spec = task.task_spec
-    return CompletedStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.description or "", dict(task.data))
+    COVERAGE.hit(task.workflow.top_workflow.spec.name if task.workflow.top_workflow is task.workflow
+                 else task.workflow.spec.name, spec.bpmn_id)
+    return CompletedStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.description or "", _changes(task))
 
 
 def _engine_error(err: SpiffWorkflowException) -> EngineError:

@@ -30,6 +30,8 @@ class StepDefinition:
     due_in: str | None  # ISO 8601 duration, or "<n>WD" working days, from the moment the task becomes ready
     due_expression: str | None  # expression over task data giving a date or instant
     assignee_expression: str | None  # expression over task data giving a username
+    role_expression: str | None = None  # expression giving the role when the lane is only the default
+    show_data: tuple[str, ...] = ()  # workflow data keys the step's page shows
 
 
 @dataclass
@@ -68,6 +70,8 @@ def _step_definitions(specs: list[Any]) -> dict[str, StepDefinition]:
                 due_in=props.get("dueIn"),
                 due_expression=props.get("dueExpression"),
                 assignee_expression=props.get("assigneeExpression"),
+                role_expression=props.get("roleExpression"),
+                show_data=tuple(k.strip() for k in props.get("showData", "").split(",") if k.strip()),
             )
     return steps
 

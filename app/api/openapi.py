@@ -30,30 +30,101 @@ DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid"}
 
+LEAD_AGENCIES = ["Probation", "Police", "Prison", "Youth Offending Team", "Health"]
+FLAG = {"type": "boolean"}
+
 OFFENDER_IN = {
     "type": "object", "additionalProperties": False, "required": ["name"],
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Full name"},
         "date_of_birth": DATE, "pnc_id": {"type": "string", "maxLength": 40},
         "crn": {"type": "string", "maxLength": 40, "description": "NDelius case reference number"},
+        "visor_reference": {"type": "string", "maxLength": 40, "description": "If a ViSOR record already exists"},
     },
 }
 
+
+def _when_route(route: dict[str, Any], *required: str, given: bool = False) -> dict[str, Any]:
+    """``given``: the condition holds only when route is in the body (otherwise also when it is left out)."""
+    condition: dict[str, Any] = {"properties": {"route": route}} | ({"required": ["route"]} if given else {})
+    return {"if": condition, "then": {"required": list(required)}}
+
+
 REFERRAL_IN = {
     "type": "object", "additionalProperties": False,
-    "required": ["offender", "category", "lead_agency", "custody", "referral_reason"],
-    "description": "A MAPPA A referral; the case opens in the caller's own area. Null counts as not given.",
+    "required": ["offender", "category", "lead_agency", "custody"],
+    "description": "Opens a case in the caller's own area, by a MAPPA A referral (Level 2 or 3 sought) or by "
+                   "identifying an offender as MAPPA eligible (managed at Level 1 unless referred). Null counts as "
+                   "not given.",
     "properties": {
+        "route": {"type": "string", "enum": ["referral", "identification"], "default": "referral",
+                  "description": "identification takes no level_requested, referral_reason, level3_reason, rosh or "
+                                 "senior_resources_needed, and needs sentence_date"},
         "offender": OFFENDER_IN,
         "category": {"type": "integer", "enum": [1, 2, 3, 4], "description": "MAPPA category"},
         "area": {"type": "string", "description": "Area code; when given it must be the caller's own area"},
-        "lead_agency": {"type": "string", "enum": ["Probation", "Police", "Prison", "Youth Offending Team", "Health"]},
+        "lead_agency": {"type": "string", "enum": LEAD_AGENCIES},
         "custody": {"type": "boolean"},
         "release_date": {**DATE, "description": "Required when custody is true; refused when custody is false"},
-        "level_requested": {"type": "integer", "enum": [2, 3], "default": 2},
-        "referral_reason": {"type": "string", "minLength": 1, "maxLength": 8000},
+        "sentence_date": {**DATE, "description": "Required for identification"},
+        "licence_end": {**DATE, "description": "Licence or hospital order end: category 2 cases exit then"},
+        "notification_end": {**DATE, "description": "Notification period end: category 1 cases exit then"},
+        "victims_flag": FLAG, "children_flag": FLAG, "vulnerable_adults_flag": FLAG,
+        "level_requested": {"type": "integer", "enum": [2, 3], "default": 2, "description": "Referral only"},
+        "level3_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
+                          "description": "What Level 2 cannot deliver; required when level_requested is 3"},
+        "rosh": {"type": "string", "enum": ["low", "medium", "high", "very_high"],
+                 "description": "Risk of serious harm; required for a referral"},
+        "senior_resources_needed": {"type": "boolean"},
+        "referral_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
+                            "description": "Required for a referral"},
     },
+    "allOf": [
+        _when_route({"not": {"const": "identification"}}, "referral_reason", "rosh"),
+        _when_route({"const": "identification"}, "sentence_date", given=True),
+    ],
 }
+
+REASON = {"type": "string", "minLength": 1, "maxLength": 8000, "description": "Why; kept in the case history"}
+
+
+def _request(about: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "description": about, "required": required,
+            "properties": properties}
+
+
+EARLY_REVIEW_IN = _request(
+    "Interrupts the wait for the next review: the review is then due within the area's early review working days.",
+    ["reason", "detail"],
+    {"reason": {"type": "string", "enum": ["risk_change", "breach", "recall", "arrest", "move", "intelligence"]},
+     "detail": {"type": "string", "minLength": 1, "maxLength": 8000, "description": "What has happened"}})
+RELEASE_DATE_IN = _request(
+    "Custody cases only. Steps not yet done are re-planned from the new date; finished work is kept.",
+    ["release_date", "reason"], {"release_date": DATE, "reason": REASON})
+TRANSFER_IN = _request(
+    "Moves the case to another MAPPA area, which re-screens its level; the sending area cannot block it and no "
+    "longer sees the case afterwards.", ["to_area", "reason"],
+    {"to_area": {"type": "string", "description": "The receiving area's code"}, "reason": REASON})
+LEAD_IN = _request(
+    "Changes the lead agency, and the lead officer (a user in the case's area; null for none).",
+    ["lead_agency", "reason"], {"lead_agency": {"type": "string", "enum": LEAD_AGENCIES},
+                                "lead_officer": _nullable("string", description="Username"), "reason": REASON})
+ACTION_IN = _request(
+    "An action agreed for the case (MAPPA coordinator, administrator or chair): a task for the owning agency role, "
+    "escalated to the chair and coordinator when overdue.", ["description", "owner_role", "due"],
+    {"description": {"type": "string", "minLength": 1, "maxLength": 8000},
+     "owner_role": {"type": "string", "description": "An agency role, e.g. police, offender_manager, housing"},
+     "due": {**DATE, "description": "Not in the past"}})
+
+SETTING_VALUES = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
+                  "description": "Setting name -> whole number (the unit is in the name: weeks, months, days, "
+                                 "working_days)"}
+SETTINGS = _request("The caller's MAPPA area durations", ["area", "editable", "settings"],
+                    {"area": {"type": "string", "description": "MAPPA area code"},
+                     "editable": {"type": "boolean", "description": "Whether the caller may change them"},
+                     "settings": SETTING_VALUES})
+SETTINGS_IN = _request("Only the settings to change; the others keep their values", ["settings"],
+                       {"settings": SETTING_VALUES})
 
 TASK_PROPERTIES: dict[str, Any] = {
     "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_reference": {"type": "string"},
@@ -82,8 +153,9 @@ def _task(**more: Any) -> dict[str, Any]:
 CASE = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
-                 "lead_officer", "custody", "release_date", "next_review_due", "exit_reason", "exit_date", "area",
-                 "visor_reference", "open_tasks", "links"],
+                 "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
+                 "flags", "next_review_due", "exit_reason", "exit_date", "area", "visor_reference", "open_tasks",
+                 "links"],
     "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string"},
         "offender": {"type": "object", "additionalProperties": False,
@@ -99,6 +171,13 @@ CASE = {
         "lead_officer": _nullable("string", description="Username"),
         "custody": {"type": "boolean"},
         "release_date": _nullable("string", format="date"),
+        "sentence_date": _nullable("string", format="date"),
+        "licence_end": _nullable("string", format="date"),
+        "notification_end": _nullable("string", format="date"),
+        "flags": {"type": "object", "additionalProperties": False,
+                  "required": ["victims", "children", "vulnerable_adults"],
+                  "properties": {"victims": FLAG, "children": FLAG, "vulnerable_adults": FLAG},
+                  "description": "Identifiable victims, risks to children, risks to adults at risk"},
         "next_review_due": _nullable("string", format="date"),
         "exit_reason": _nullable("string"),
         "exit_date": _nullable("string", format="date"),
@@ -130,6 +209,9 @@ FORM = {
                    "schema": {"type": "object", "description": "JSON Schema (draft 2020-12) of the form's data"}},
 }
 
+CONTEXT = {"type": "object", "description": "Workflow data this step shows, e.g. suggested_level, suggestion_reason, "
+                                          "level_requested, early_review_reason, action_description, action_due"}
+
 ERROR = {
     "type": "object", "additionalProperties": False, "required": ["error"],
     "properties": {"error": {
@@ -151,9 +233,16 @@ FIELD_ERROR = {
 
 SCHEMAS = {
     "ReferralRequest": REFERRAL_IN,
+    "EarlyReviewRequest": EARLY_REVIEW_IN,
+    "ReleaseDateRequest": RELEASE_DATE_IN,
+    "TransferRequest": TRANSFER_IN,
+    "LeadRequest": LEAD_IN,
+    "ActionRequest": ACTION_IN,
+    "Settings": SETTINGS,
+    "SettingsRequest": SETTINGS_IN,
     "Case": CASE,
     "Task": _task(),
-    "TaskDetail": _task(form=FORM),
+    "TaskDetail": _task(context=CONTEXT, form=FORM),
     "TaskList": {"type": "object", "additionalProperties": False, "required": ["tasks"],
                  "properties": {"tasks": {"type": "array", "items": _ref("Task")}}},
     "CompleteRequest": {"type": "object", "additionalProperties": False, "required": ["data"],
@@ -173,13 +262,23 @@ RESPONSES = {
     "Unauthorized": _json(_ref("Error"), "No bearer token, or an unknown or revoked one"),
     "Forbidden": _json(_ref("Error"), "The caller's role does not allow this, or the task is for another role"),
     "NotFound": _json(_ref("Error"), "Not found, or in another MAPPA area (never disclosed)"),
-    "Conflict": _json(_ref("Error"), "The task was completed already or is claimed by someone else: the message "
-                                     "says by whom"),
+    "Conflict": _json(_ref("Error"), "The task was completed already or is claimed by someone else, or the case is "
+                                     "not in a state that allows this (closed, no review waiting): the message says "
+                                     "why"),
     "Invalid": _json(_ref("Error"), "Invalid request: error.errors lists each field path and message"),
 }
 
 TASK_ID = _id_param("task_id", "Task id")
 CASE_ID = _id_param("case_id", "Case id")
+
+
+def _case_action(operation_id: str, summary: str, schema: str, status: str = "200") -> dict[str, Any]:
+    """POST /cases/{case_id}/...: changes the case (the service checks the caller's role and the case's state)."""
+    return {"post": {
+        "operationId": operation_id, "summary": summary, "tags": ["cases"], "parameters": [CASE_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(schema)}}},
+        "responses": {status: _json(_ref("Case"), "The case afterwards"), **_errors(401, 403, 404, 409, 422)},
+    }}
 
 
 def _task_action(summary: str, description: str) -> dict[str, Any]:
@@ -190,8 +289,9 @@ def _task_action(summary: str, description: str) -> dict[str, Any]:
 
 PATHS = {
     "/cases": {"post": {
-        "operationId": "createCase", "summary": "Refer a case", "tags": ["cases"],
-        "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer).",
+        "operationId": "createCase", "summary": "Refer or identify a case", "tags": ["cases"],
+        "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
+                       "referral and screening, or identification.",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReferralRequest")}}},
         "responses": {
             "201": {**_json(_ref("Case"), "The new case"),
@@ -207,6 +307,22 @@ PATHS = {
         "operationId": "getCaseHistory", "summary": "Who did what when, across all phases", "tags": ["cases"],
         "parameters": [CASE_ID], "responses": {"200": _json(_ref("History"), "Events"), **_errors(401, 403, 404)},
     }},
+    "/cases/{case_id}/early-review": _case_action("requestEarlyReview", "Request an early review",
+                                                  "EarlyReviewRequest"),
+    "/cases/{case_id}/release-date": _case_action("changeReleaseDate", "Change the earliest release date",
+                                                  "ReleaseDateRequest"),
+    "/cases/{case_id}/transfer": _case_action("transferCase", "Transfer to another MAPPA area", "TransferRequest"),
+    "/cases/{case_id}/lead": _case_action("changeLead", "Change lead agency or officer", "LeadRequest"),
+    "/cases/{case_id}/actions": _case_action("agreeAction", "Record an agreed action", "ActionRequest", "201"),
+    "/settings": {
+        "get": {"operationId": "getSettings", "summary": "The caller's area settings", "tags": ["settings"],
+                "responses": {"200": _json(_ref("Settings"), "The settings"), **_errors(401, 403)}},
+        "put": {"operationId": "updateSettings", "summary": "Change the caller's area settings",
+                "description": "MAPPA coordinators only. Each value must be a whole number within the setting's "
+                               "range; a 422 names each field as settings.<name>.", "tags": ["settings"],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SettingsRequest")}}},
+                "responses": {"200": _json(_ref("Settings"), "The settings afterwards"), **_errors(401, 403, 422)}},
+    },
     "/tasks": {"get": {
         "operationId": "listTasks", "summary": "The caller's inbox", "tags": ["tasks"],
         "description": "Tasks assigned to the caller, and unclaimed tasks whose role and area match theirs.",
@@ -248,7 +364,7 @@ OPENAPI: dict[str, Any] = {
                             "scoped to the caller's MAPPA area; every read is access-logged."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "meta"}],
+    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meta"}],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

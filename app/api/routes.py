@@ -14,19 +14,25 @@ from app.api import bp
 from app.api.errors import invalid
 from app.api.openapi import OPENAPI
 from app.security import api_requires, api_user, public
-from services import cases, clock
+from services import cases, clock, forms, lifecycle, settings_admin
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
-from services.models import CaseEvent, HumanTask, User
+from services.models import CaseEvent, HumanTask, MappaCase, User
+from services.settings import area_settings
 
 # API body names -> referral form fields (forms/referral.json); 422 field paths are translated back.
-OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn"}
-REFERRAL_FIELDS = {name: name for name in
-                   ("category", "lead_agency", "level_requested", "custody", "release_date", "referral_reason")}
+OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn",
+                   "visor_reference": "visor_reference"}
+REFERRAL_FIELDS = {name: name for name in (
+    "category", "lead_agency", "level_requested", "custody", "release_date", "referral_reason", "level3_reason",
+    "rosh", "senior_resources_needed", "sentence_date", "licence_end", "notification_end", "victims_flag",
+    "children_flag", "vulnerable_adults_flag")}
 API_PATHS = {form: f"offender.{api}" for api, form in OFFENDER_FIELDS.items()} | {"data": "body"}
+ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
 DUE_FILTERS = ("overdue", "soon", "later", "none")
 SORTS = ("due", "-due")
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # --- serialisers -----------------------------------------------------------------------------------------------
@@ -61,6 +67,10 @@ def case_json(view: cases.CaseView, today: date) -> dict[str, Any]:
         "category": case.category, "category_code": cases.CATEGORY_CODES[case.category], "level": case.level,
         "status": case.status, "lead_agency": case.lead_agency, "lead_officer": _username(case.lead_officer),
         "custody": case.custody, "release_date": _iso(case.release_date),
+        "sentence_date": _iso(case.sentence_date), "licence_end": _iso(case.licence_end),
+        "notification_end": _iso(case.notification_end),
+        "flags": {"victims": case.victims_flag, "children": case.children_flag,
+                  "vulnerable_adults": case.vulnerable_adults_flag},
         "next_review_due": _iso(case.next_review_due), "exit_reason": case.exit_reason,
         "exit_date": _iso(case.exit_date), "area": case.area.code, "visor_reference": case.visor_reference,
         "open_tasks": [task_json(task, today) for task in view.open_tasks],
@@ -93,16 +103,22 @@ def _present(source: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return {form: source[api] for api, form in names.items() if source.get(api) is not None}
 
 
-def _referral(body: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
-    errors = _unexpected(body, {*REFERRAL_FIELDS, "offender", "area"})
+def _case_request(body: dict[str, Any]) -> tuple[str | None, dict[str, Any], list[FieldError]]:
+    """The route (referral or identification; None if unknown), the form data and the shape errors of a body."""
+    errors = _unexpected(body, {*REFERRAL_FIELDS, "offender", "area", "route"})
+    route = body.get("route") or "referral"
+    if route not in ROUTES:
+        errors.append(FieldError("route", f"route must be one of {', '.join(ROUTES)}"))
+        route = None
     offender = body.get("offender") or {}
     if not isinstance(offender, dict):
         errors.append(FieldError("offender", "Give the offender as an object, for example {\"name\": \"...\"}"))
         offender = {}
     errors += _unexpected(offender, set(OFFENDER_FIELDS), prefix="offender.")
     data = _present(offender, OFFENDER_FIELDS) | _present(body, REFERRAL_FIELDS)
-    data.setdefault("level_requested", 2)
-    return data, errors
+    if route == "referral":
+        data.setdefault("level_requested", 2)
+    return route, data, errors
 
 
 def _area_errors(user: User, body: dict[str, Any]) -> list[FieldError]:
@@ -117,12 +133,68 @@ def _api_path(field: str) -> str:
     return API_PATHS.get(head, head) + dot + rest
 
 
-def _referral_errors(data: dict[str, Any]) -> list[FieldError]:
+def _api_errors(errors: list[FieldError]) -> list[FieldError]:
+    return [FieldError(_api_path(e.field), e.message) for e in errors]
+
+
+def _form_errors(route: str | None, data: dict[str, Any]) -> list[FieldError]:
+    if route is None:
+        return []
+    if route == "identification":
+        return _api_errors(forms.validate(forms.load_form("identification"), data))
     try:
         cases.validate_referral(data)
     except ValidationFailed as failed:
-        return [FieldError(_api_path(e.field), e.message) for e in failed.errors]
+        return _api_errors(failed.errors)
     return []
+
+
+def _open_case(user: User, route: str, data: dict[str, Any]) -> MappaCase:
+    opener = cases.identify_offender if route == "identification" else cases.create_referral
+    try:
+        return opener(user, data)
+    except ValidationFailed as failed:
+        raise ValidationFailed(_api_errors(failed.errors)) from None
+
+
+def _strings(allowed: set[str]) -> dict[str, Any]:
+    """A JSON object body with only these members, each a string or null."""
+    body = _json_object()
+    errors = _unexpected(body, allowed) + [FieldError(key, f"{key} must be a string") for key in sorted(allowed)
+                                           if body.get(key) is not None and not isinstance(body[key], str)]
+    if errors:
+        raise ValidationFailed(errors)
+    return body
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    return str(body.get(key) or "")
+
+
+def _day(body: dict[str, Any], key: str) -> date | None:
+    raw = _text(body, key).strip()
+    if not raw:
+        return None
+    if DATE_PATTERN.fullmatch(raw):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise invalid(key, f"{key} must be a real date written YYYY-MM-DD")
+
+
+def _setting_values(body: dict[str, Any]) -> dict[str, str]:
+    errors = _unexpected(body, {"settings"})
+    values = body.get("settings")
+    if not isinstance(values, dict):
+        errors.append(FieldError("settings", "Give the settings as a JSON object, for example "
+                                             "{\"level2_review_weeks\": 12}"))
+        values = {}
+    errors += [FieldError(f"settings.{key}", "Give a whole number") for key, value in values.items()
+               if isinstance(value, bool) or not isinstance(value, int)]
+    if errors:
+        raise ValidationFailed(errors)
+    return {key: str(value) for key, value in values.items()}
 
 
 def _inbox_filter(args: MultiDict[str, str]) -> task_service.InboxFilter:
@@ -163,11 +235,11 @@ def _data_path(field: str) -> str:
 def create_case() -> ResponseReturnValue:
     user = api_user()
     body = _json_object()
-    data, errors = _referral(body)
-    errors += _area_errors(user, body) + _referral_errors(data)
-    if errors:
+    route, data, errors = _case_request(body)
+    errors += _area_errors(user, body) + _form_errors(route, data)
+    if errors or route is None:
         raise ValidationFailed(errors)
-    case = cases.create_referral(user, data)
+    case = _open_case(user, route, data)
     view = cases.view_case(user, case.id)
     return case_json(view, clock.today()), 201, {"Location": url_for("api.get_case", case_id=case.id)}
 
@@ -185,6 +257,56 @@ def get_case_history(case_id: int) -> ResponseReturnValue:
     return {"case_id": case_id, "events": [event_json(event) for event in events]}
 
 
+# --- things any agency on a case can set in motion -------------------------------------------------------------
+
+def _case_response(case: MappaCase, status: int = 200) -> ResponseReturnValue:
+    """The case as it is now; built without a scope check, as after a transfer the caller no longer sees it."""
+    view = cases.CaseView(case, cases.open_tasks(case.id), cases.history(case.id), cases.instances(case.id))
+    return case_json(view, clock.today()), status
+
+
+@bp.post("/cases/<int:case_id>/early-review")
+@api_requires("cases:view")
+def request_early_review(case_id: int) -> ResponseReturnValue:
+    body = _strings({"reason", "detail"})
+    return _case_response(lifecycle.request_early_review(api_user(), case_id, _text(body, "reason"),
+                                                         _text(body, "detail")))
+
+
+@bp.post("/cases/<int:case_id>/release-date")
+@api_requires("cases:view")
+def change_release_date(case_id: int) -> ResponseReturnValue:
+    body = _strings({"release_date", "reason"})
+    release_date = _day(body, "release_date")
+    if release_date is None:
+        raise invalid("release_date", "Enter the new earliest release date")
+    return _case_response(lifecycle.change_release_date(api_user(), case_id, release_date, _text(body, "reason")))
+
+
+@bp.post("/cases/<int:case_id>/transfer")
+@api_requires("cases:view")
+def transfer_case(case_id: int) -> ResponseReturnValue:
+    body = _strings({"to_area", "reason"})
+    return _case_response(lifecycle.transfer(api_user(), case_id, _text(body, "to_area"), _text(body, "reason")))
+
+
+@bp.post("/cases/<int:case_id>/lead")
+@api_requires("cases:view")
+def change_lead(case_id: int) -> ResponseReturnValue:
+    body = _strings({"lead_agency", "lead_officer", "reason"})
+    return _case_response(lifecycle.change_lead(api_user(), case_id, _text(body, "lead_agency"),
+                                                body.get("lead_officer") or None, _text(body, "reason")))
+
+
+@bp.post("/cases/<int:case_id>/actions")
+@api_requires("cases:view")
+def agree_action(case_id: int) -> ResponseReturnValue:
+    body = _strings({"description", "owner_role", "due"})
+    instance = lifecycle.agree_action(api_user(), case_id, _text(body, "description"), _text(body, "owner_role"),
+                                      _day(body, "due"))
+    return _case_response(lifecycle.case_or_404(instance.case_id), 201)
+
+
 # --- tasks -----------------------------------------------------------------------------------------------------
 
 @bp.get("/tasks")
@@ -199,7 +321,8 @@ def list_tasks() -> ResponseReturnValue:
 @api_requires("tasks:work")
 def get_task(task_id: int) -> ResponseReturnValue:
     task = task_service.load_task(api_user(), task_id)
-    return task_json(task, clock.today()) | {"form": {"key": task.form_key, "schema": task_service.form_schema(task)}}
+    return task_json(task, clock.today()) | {"context": task.context or {},
+                                             "form": {"key": task.form_key, "schema": task_service.form_schema(task)}}
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -226,6 +349,31 @@ def complete_task(task_id: int) -> ResponseReturnValue:
     today = clock.today()
     next_tasks = task_service.inbox(user, task_service.InboxFilter(case_id=task.case_id))
     return task_json(task, today) | {"next_tasks": [task_json(t, today) for t in next_tasks]}
+
+
+# --- area settings ---------------------------------------------------------------------------------------------
+
+def _settings_json(user: User, values: dict[str, int]) -> dict[str, Any]:
+    return {"area": user.area.code, "editable": settings_admin.may_edit(user), "settings": values}
+
+
+@bp.get("/settings")
+@api_requires("signed_in")
+def get_settings() -> ResponseReturnValue:
+    user = api_user()
+    return _settings_json(user, area_settings(user.area_id))
+
+
+@bp.put("/settings")
+@api_requires("signed_in")
+def put_settings() -> ResponseReturnValue:
+    user = api_user()
+    values = _setting_values(_json_object())
+    try:
+        updated = settings_admin.update_settings(user, values)
+    except ValidationFailed as failed:
+        raise ValidationFailed([FieldError(f"settings.{e.field}", e.message) for e in failed.errors]) from None
+    return _settings_json(user, updated)
 
 
 # --- the API's own description ---------------------------------------------------------------------------------

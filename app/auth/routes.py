@@ -11,20 +11,34 @@ from flask_login import current_user, login_user, logout_user
 from app.security import public, requires, signed_in_user
 from services.auth import authenticate, end_session, start_session
 from services.errors import FieldError
+from services.models import User
+from services.permissions import has_permission
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def _safe_next(target: str | None) -> str:
+# Where a user lands: the first screen their roles allow.
+LANDING = (("tasks:work", "inbox.my_tasks"), ("cases:view", "cases.case_list"),
+           ("incidents:view", "admin.incident_list"), ("account:tokens", "account.tokens"))
+
+
+def landing_page(user: User) -> str:
+    return next((url_for(endpoint) for permission, endpoint in LANDING if has_permission(user, permission)),
+                url_for("account.tokens"))
+
+
+def _safe_next(target: str | None, user: User) -> str:
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("inbox.my_tasks")
+    return landing_page(user)
 
 
 @bp.get("/")
 @public
 def home() -> ResponseReturnValue:
-    return redirect(url_for("inbox.my_tasks") if current_user.is_authenticated else url_for("auth.sign_in"))
+    if current_user.is_authenticated:
+        return redirect(landing_page(signed_in_user()))
+    return redirect(url_for("auth.sign_in"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -47,7 +61,7 @@ def sign_in() -> ResponseReturnValue:
                 session.clear()
                 user.session_id = start_session(user)
                 login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/sign_in.html", page_title="Sign in", errors=errors, username=username)
 
 

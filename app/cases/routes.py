@@ -1,20 +1,31 @@
-"""Cases: the list, a case's page (summary, tasks, history, diagram) and new referrals."""
+"""Cases: the list, a case's page (summary, tasks, history, diagram), referrals and identifications, and the
+small forms that change a case between steps (early review, release date, transfer, lead, agreed action)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app.cases import forms as case_forms
 from app.formfields import form_fields, raw_values
 from app.security import requires, signed_in_user
+from app.templating import london_date
 from services import cases as case_service
-from services import forms
-from services.access import case_scope, log_case_list
-from services.errors import ValidationFailed
-from services.models import MappaCase
+from services import forms, lifecycle, settings_admin
+from services.access import case_scope, load_case, log_case_list
+from services.errors import Conflict, FieldError, ValidationFailed
+from services.models import MappaCase, User
 from services.tasks import due_status
 
 bp = Blueprint("cases", __name__, template_folder="templates")
+
+ACTION_RECORDERS = frozenset({"coordinator", "chair", "administrator"})  # who services.lifecycle.agree_action lets
+Outcome = tuple[str, str]  # the flash message and where to go after a change
 
 
 @bp.get("/cases")
@@ -39,26 +50,190 @@ def case_page(case_id: int) -> ResponseReturnValue:
     instance_id = request.args.get("instance", type=int)
     diagram = case_service.diagram(user, case_id, instance_id)
     return render_template("cases/case.html", page_title=f"{view.case.offender_name}", active_nav="cases",
-                           view=view, diagram=diagram, due_status=due_status,
+                           view=view, diagram=diagram, due_status=due_status, actions=_case_actions(user, view.case),
                            category_code=case_service.CATEGORY_CODES.get(view.case.category, "X9"))
 
 
-@bp.route("/referrals/new", methods=["GET", "POST"])
-@requires("cases:refer")
-def new_referral() -> ResponseReturnValue:
-    schema = forms.load_form("referral")
-    errors: list = []
-    values: dict = {}
+def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
+    """Links to the forms that change the case; a closed case only changes at the coordinator's hand."""
+    if case.status in lifecycle.CLOSED and "coordinator" not in user.roles:
+        return []
+    links = [("Request an early review", "cases.early_review")]
+    if case.custody:
+        links.append(("Change release date", "cases.release_date"))
+    links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
+    if user.roles & ACTION_RECORDERS:
+        links.append(("Record an agreed action", "cases.agreed_action"))
+    return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
+
+
+# --- opening a case --------------------------------------------------------------------------------------------
+
+def _opening_page(form_key: str, open_case: Callable[[User, dict[str, Any]], MappaCase], template: str,
+                  title: str, nav: str) -> ResponseReturnValue:
+    schema = forms.load_form(form_key)
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
     if request.method == "POST":
         submitted = request.form.to_dict(flat=False)
         data, errors = forms.parse_submission(schema, submitted)
         if not errors:
             try:
-                case = case_service.create_referral(signed_in_user(), data)
+                case = open_case(signed_in_user(), data)
             except ValidationFailed as failed:
                 errors = failed.errors
             else:
                 return redirect(url_for("cases.case_page", case_id=case.id))
         values = raw_values(schema, submitted)
-    return render_template("cases/new_referral.html", page_title="New MAPPA referral", active_nav="referrals",
-                           fields=form_fields(schema, values, errors), errors=errors)
+    return render_template(template, page_title=title, active_nav=nav, fields=form_fields(schema, values, errors),
+                           errors=errors)
+
+
+@bp.route("/referrals/new", methods=["GET", "POST"])
+@requires("cases:refer")
+def new_referral() -> ResponseReturnValue:
+    return _opening_page("referral", case_service.create_referral, "cases/new_referral.html", "New MAPPA referral",
+                         "referrals")
+
+
+@bp.route("/cases/identify", methods=["GET", "POST"])
+@requires("cases:refer")
+def identify_offender() -> ResponseReturnValue:
+    return _opening_page("identification", case_service.identify_offender, "cases/identify.html",
+                         "Identify a MAPPA offender", "identify")
+
+
+# --- changing a case between steps -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ActionForm:
+    title: str
+    schema: dict[str, Any]
+    button: str
+    intro: str
+
+
+def _check(schema: dict[str, Any], submitted: dict[str, list[str]]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Typed answers, and every problem with them in the order of the form."""
+    data, errors = forms.parse_submission(schema, submitted)
+    unreadable = {e.field for e in errors}
+    errors += [e for e in forms.validate(schema, data) if e.field not in unreadable]
+    order = [name for name, _ in forms.fields(schema)]
+    return data, sorted(errors, key=lambda e: order.index(e.field) if e.field in order else len(order))
+
+
+def _action_page(case: MappaCase, page: ActionForm, apply: Callable[[dict[str, Any]], Outcome],
+                 initial: dict[str, Any]) -> ResponseReturnValue:
+    """GET shows the form; POST checks it and applies it, or shows it again with the problems."""
+    errors: list[FieldError] = []
+    values, status = initial, 200
+    if request.method == "POST":
+        submitted = request.form.to_dict(flat=False)
+        data, errors = _check(page.schema, submitted)
+        if not errors:
+            try:
+                message, target = apply(data)
+            except ValidationFailed as failed:
+                errors = failed.errors
+            except Conflict as conflict:
+                errors, status = [FieldError("", conflict.message)], 409
+            else:
+                flash(message, "success")
+                return redirect(target)
+        values = raw_values(page.schema, submitted)
+    return render_template("cases/action.html", page_title=page.title, active_nav="cases", case=case, page=page,
+                           fields=form_fields(page.schema, values, errors), errors=errors), status
+
+
+def _case(case_id: int) -> MappaCase:
+    return load_case(signed_in_user(), case_id, event="case_viewed")
+
+
+def _back(case_id: int) -> str:
+    return url_for("cases.case_page", case_id=case_id)
+
+
+@bp.route("/cases/<int:case_id>/early-review", methods=["GET", "POST"])
+@requires("cases:view")
+def early_review(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id)
+    page = ActionForm("Request an early review", case_forms.early_review(), "Request early review",
+                      "Any agency on the case can ask for the next review to be held early. The review is then due "
+                      "within the area's early review period.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        lifecycle.request_early_review(signed_in_user(), case_id, data["reason"], data["detail"])
+        return f"Early review requested for {case.reference}", _back(case_id)
+
+    return _action_page(case, page, apply, {})
+
+
+@bp.route("/cases/<int:case_id>/release-date", methods=["GET", "POST"])
+@requires("cases:view")
+def release_date(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id)
+    if not case.custody:
+        raise Conflict("The offender is not in custody, so there is no release date to change")
+    page = ActionForm("Change release date", case_forms.release_date(), "Change release date",
+                      "Steps counted back from the release date are planned again; work already done is kept.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        new_date = date.fromisoformat(data["release_date"])
+        lifecycle.change_release_date(signed_in_user(), case_id, new_date, data["reason"])
+        return f"Earliest release date changed to {london_date(new_date)}", _back(case_id)
+
+    return _action_page(case, page, apply, {"release_date": case.release_date.isoformat() if case.release_date
+                                            else None})
+
+
+@bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
+@requires("cases:view")
+def transfer(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id)
+    areas = settings_admin.other_areas(signed_in_user())
+    page = ActionForm("Transfer to another MAPPA area", case_forms.transfer(areas), "Transfer case",
+                      "The receiving area re-screens the level. The history and documents go with the case, and "
+                      "your area will no longer see it.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        moved = lifecycle.transfer(signed_in_user(), case_id, data["to_area"], data["reason"])
+        return f"{moved.reference} transferred to {moved.area.name}", url_for("cases.case_list")
+
+    return _action_page(case, page, apply, {})
+
+
+@bp.route("/cases/<int:case_id>/lead", methods=["GET", "POST"])
+@requires("cases:view")
+def lead(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id)
+    page = ActionForm("Change lead agency or officer", case_forms.lead(settings_admin.area_officers(case.area_id)),
+                      "Change lead", "The lead agency co-ordinates the risk management plan.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        changed = lifecycle.change_lead(signed_in_user(), case_id, data["lead_agency"], data.get("lead_officer"),
+                                        data["reason"])
+        officer = f" ({changed.lead_officer.display_name})" if changed.lead_officer else ""
+        return f"Lead changed to {changed.lead_agency}{officer}", _back(case_id)
+
+    current = {"lead_agency": case.lead_agency,
+               "lead_officer": case.lead_officer.username if case.lead_officer else None}
+    return _action_page(case, page, apply, current)
+
+
+@bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
+@requires("cases:view")
+def agreed_action(case_id: int) -> ResponseReturnValue:
+    if not signed_in_user().roles & ACTION_RECORDERS:
+        abort(403)
+    case = _case(case_id)
+    page = ActionForm("Record an agreed action", case_forms.agreed_action(), "Record action",
+                      "The action becomes a task for the owning agency. If it is not done by its due date, the "
+                      "chair and the MAPPA coordinator are told.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        due = date.fromisoformat(data["due"])
+        lifecycle.agree_action(signed_in_user(), case_id, data["description"], data["owner_role"], due)
+        owner = case_forms.ROLE_LABELS.get(data["owner_role"], data["owner_role"])
+        return f"Action recorded for {owner}, due {london_date(due)}", _back(case_id)
+
+    return _action_page(case, page, apply, {})

@@ -64,11 +64,16 @@ def complete_task(task_id: int) -> ResponseReturnValue:
     schema = task_service.form_schema(task)
     submitted = request.form.to_dict(flat=False)
     data, errors = forms.parse_submission(schema, submitted)
-    if not errors:
-        try:
+    try:
+        if errors:  # show every problem at once, not only the fields that would not parse
+            unparsed = {e.field for e in errors}
+            errors += [e for e in forms.validate(schema, data) if e.field not in unparsed]
+            errors.sort(key=lambda e: [name for name, _ in forms.fields(schema)].index(e.field)
+                        if e.field in schema.get("properties", {}) else 999)
+        else:
             task_service.complete(user, task_id, data)
-        except ValidationFailed as failed:
-            errors = failed.errors
+    except ValidationFailed as failed:
+        errors = failed.errors
     if errors:
         return _render_task(task, schema, raw_values(schema, submitted), errors)
     flash(f"'{task.name}' completed for {task.case.reference}", "success")

@@ -46,7 +46,7 @@ def referral(**overrides: Any) -> dict[str, Any]:
     """A valid POST /api/v1/cases body."""
     body: dict[str, Any] = {
         "offender": {"name": "John Smith", "date_of_birth": "1980-04-01", "pnc_id": "2001/0012345A"},
-        "category": 1, "area": "northshire", "lead_agency": "Probation", "custody": False,
+        "category": 1, "area": "northshire", "lead_agency": "Probation", "custody": False, "rosh": "high",
         "referral_reason": "Escalating behaviour towards ex-partner.",
     }
     body.update(overrides)

@@ -74,11 +74,12 @@ def test_area_and_level_default_to_the_callers_area_and_level_2(api: Api) -> Non
     assert response.get_json()["area"] == "northshire"
     history = api.get("police", f"/api/v1/cases/{response.get_json()['id']}/history").get_json()
     submitted = next(e for e in history["events"] if e["kind"] == "referral_submitted")
-    assert submitted["detail"]["level_requested"] == 2
+    assert submitted["detail"]["referral"]["level_requested"] == 2
 
 
 def test_custody_referral_keeps_the_release_date(api: Api) -> None:
-    case = _create(api, custody=True, release_date="2027-03-01", lead_agency="Prison", level_requested=3)
+    case = _create(api, custody=True, release_date="2027-03-01", lead_agency="Prison", level_requested=3,
+                   level3_reason="Needs senior police resources.")
     assert (case["custody"], case["release_date"], case["lead_agency"]) == (True, "2027-03-01", "Prison")
     assert case["lead_officer"] is None  # probation's agency is not the lead agency
 
@@ -156,7 +157,7 @@ def test_history_lists_who_did_what_newest_first(api: Api) -> None:
     submitted = next(e for e in history["events"] if e["kind"] == "referral_submitted")
     assert submitted["actor"] == "probation"
     assert submitted["at"] == "2026-11-25T10:00:00+00:00"
-    assert submitted["detail"]["referral_reason"] == "Escalating behaviour towards ex-partner."
+    assert submitted["detail"]["referral"]["referral_reason"] == "Escalating behaviour towards ex-partner."
     assert all(e["instance_id"] for e in history["events"] if e["kind"] == "phase_started")
 
 

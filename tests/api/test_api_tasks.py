@@ -36,7 +36,7 @@ def _check_task_id(case: MappaCase) -> int:
 
 def test_inbox_needs_a_token_and_the_tasks_permission(client: FlaskClient, api: Api) -> None:
     error_message(client.get("/api/v1/tasks"), 401)
-    assert "tasks:work" in error_message(api.get("manager", "/api/v1/tasks"), 403)
+    assert "tasks:work" in error_message(api.get("owner", "/api/v1/tasks"), 403)
 
 
 def test_inbox_lists_the_callers_tasks_with_due_dates(api: Api, case: MappaCase) -> None:

@@ -112,11 +112,32 @@ class Contract:
         return body
 
 
+def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
+    """The lifecycle actions on a case under screening, then the area settings."""
+    base, doc_base = f"/api/v1/cases/{case_id}", "/cases/{case_id}"
+    review = {"reason": "breach", "detail": "Breached a licence condition."}
+    contract.check(api.post("coordinator", f"{base}/early-review", json=review), f"{doc_base}/early-review", "post")
+    dated = {"release_date": "2027-05-01", "reason": "Parole board"}
+    contract.check(api.post("coordinator", f"{base}/release-date", json=dated), f"{doc_base}/release-date", "post")
+    lead = {"lead_agency": "Police", "lead_officer": "police", "reason": "Registration"}
+    contract.check(api.post("coordinator", f"{base}/lead", json=lead), f"{doc_base}/lead", "post")
+    action = {"description": "Home visit", "owner_role": "police", "due": "2026-12-10"}
+    contract.check(api.post("coordinator", f"{base}/actions", json=action), f"{doc_base}/actions", "post")
+    moved = {"to_area": "southmoor", "reason": "Moved"}
+    contract.check(api.post("coordinator", f"{base}/transfer", json=moved), f"{doc_base}/transfer", "post")
+    contract.check(api.get("probation", "/api/v1/settings"), "/settings", "get")
+    change = {"settings": {"level2_review_weeks": 12}}
+    put = api.client.put("/api/v1/settings", json=change, headers=api.headers("coordinator"))
+    contract.check(put, "/settings", "put")
+
+
 def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:
     registry: Registry[Any] = Registry().with_resource(DOC_URI, Resource(doc, DRAFT202012))
     validator = Draft202012Validator({"$ref": f"{DOC_URI}#/components/schemas/ReferralRequest"}, registry=registry)
     assert list(validator.iter_errors(referral(custody=True, release_date="2027-01-05"))) == []
     assert list(validator.iter_errors(referral(offender={"name": "A"}, colour="blue")))
+    identified = referral(route="identification", sentence_date="2026-11-20", rosh=None, referral_reason=None)
+    assert list(validator.iter_errors({k: v for k, v in identified.items() if v is not None})) == []
 
 
 def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: dict[str, Any]) -> None:
@@ -142,6 +163,7 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
     contract.check(client.get("/api/v1/openapi.json"), "/openapi.json", "get")
+    _check_case_actions(contract, api, case["id"])
 
     assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised
     assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "422"}

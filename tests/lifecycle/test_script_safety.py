@@ -25,8 +25,9 @@ ESCAPES = {
 
 def _evil_referral_model(script: str) -> bytes:
     original = (BPMN_DIR / "referral.bpmn").read_text()
-    start = original.index("<bpmn:script>") + len("<bpmn:script>")
-    end = original.index("</bpmn:script>")
+    task = original.index('name="Record screening outcome"')
+    start = original.index("<bpmn:script>", task) + len("<bpmn:script>")
+    end = original.index("</bpmn:script>", start)
     return (original[:start] + script.replace("<", "&lt;") + original[end:]).encode()
 
 
@@ -34,7 +35,7 @@ def _screen(case: MappaCase, users: dict) -> None:
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
     complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
-        "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2027-02-01"})
+        "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
     db.session.commit()
 
 
@@ -42,8 +43,9 @@ def _screen(case: MappaCase, users: dict) -> None:
 def test_escaping_script_fails_safely(app: Flask, client: FlaskClient, escape: str) -> None:
     users = seeded()
     good_case = create_case(users["probation"], offender_name="Good Model")
-    publish("mappa_referral", "Referral and screening", {"referral.bpmn": _evil_referral_model(ESCAPES[escape])},
-            actor="owner")
+    files = {"referral.bpmn": _evil_referral_model(ESCAPES[escape]),
+             "level_suggestion.dmn": (BPMN_DIR / "level_suggestion.dmn").read_bytes()}
+    publish("mappa_referral", "Referral and screening", files, actor="owner")
     db.session.commit()
     evil_case = create_case(users["probation"], offender_name="Evil Model")
     _screen(evil_case, users)

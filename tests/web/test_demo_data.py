@@ -12,18 +12,19 @@ from services.models import MappaCase, User
 
 def test_seed_demo_twice(app: Flask) -> None:
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["mappa", "seed-demo", "--cases", "10"])
+    first = runner.invoke(args=["mappa", "seed-demo", "--cases", "15"])
     assert first.exit_code == 0, first.output
     passwords = {line.split()[0]: line.split()[1] for line in first.output.splitlines()[1:len(USERS) + 1]}
     assert set(passwords) == {u[0] for u in USERS}
     assert len(set(passwords.values())) == len(USERS)  # generated, not one shared demo password
 
-    second = runner.invoke(args=["mappa", "seed-demo", "--cases", "10"])
+    second = runner.invoke(args=["mappa", "seed-demo", "--cases", "15"])
     assert second.exit_code == 0 and "Cases created: 0" in second.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count(User.id))) == len(USERS)
     statuses = set(db.session.scalars(select(MappaCase.status)))
-    assert {"referred", "level 1", "level 2", "level 3", "exited", "not eligible"} <= statuses
+    expected = {"identified", "referred", "screening", "level 1", "level 2", "level 3", "exited", "not eligible"}
+    assert expected <= statuses
 
     client = app.test_client()
     from tests.factories import csrf_token

@@ -11,7 +11,7 @@ def test_referral_lands_in_the_coordinators_inbox_not_southmoors(app, client: Fl
     token = csrf_token(client, "/referrals/new")
     response = client.post("/referrals/new", data={
         "csrf_token": token, "offender_name": "John Smith", "category": "1", "lead_agency": "Probation",
-        "level_requested": "2", "custody": "false", "referral_reason": "Risk to ex-partner",
+        "level_requested": "2", "custody": "false", "rosh": "high", "referral_reason": "Risk to ex-partner",
     })
     assert response.status_code == 302, response.get_data(as_text=True)
     case_url = response.headers["Location"]

@@ -1,0 +1,201 @@
+"""Things any agency on a case can set in motion between steps: an early review, a new release date, a
+transfer to another area, a change of lead, an agreed action."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from services import clock
+from services.access import load_case, log_access
+from services.db import db
+from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.instances import (
+    ENGINE,
+    MANAGEMENT_PHASES,
+    load,
+    lock,
+    phase_data,
+    record,
+    running_phase,
+    save,
+    start_phase,
+)
+from services.models import Area, HumanTask, MappaCase, ProcessInstance, User
+from workflows.engine import NotWaiting
+from workflows.lanes import LANE_ROLES
+
+EARLY_REVIEW_REASONS = {
+    "risk_change": "Significant change in risk", "breach": "Breach", "recall": "Recall to custody",
+    "arrest": "Arrest or charge", "move": "Change of address or move", "intelligence": "New intelligence",
+}
+CLOSED = ("exited", "not eligible")
+ACTION_ROLES = sorted(set(LANE_ROLES.values()) - {"referrer", "manager"})
+
+
+def _open_case(user: User, case_id: int, event: str, detail: str | None = None) -> MappaCase:
+    case = load_case(user, case_id, event=event, detail=detail)
+    if case.status in CLOSED and "coordinator" not in user.roles:
+        raise Conflict(f"This case is closed ({case.status}); only a MAPPA coordinator can change it")
+    return case
+
+
+MESSAGES = {"reason": "Enter the reason", "to_area": "Select the MAPPA area the case moves to",
+            "lead_agency": "Select the lead agency"}
+LEAD_AGENCIES = ("Probation", "Police", "Prison", "Youth Offending Team", "Health")
+
+
+def _required(data: dict[str, Any], *keys: str) -> None:
+    missing = [FieldError(k, MESSAGES[k]) for k in keys if not str(data.get(k) or "").strip()]
+    if missing:
+        raise ValidationFailed(missing)
+
+
+def request_early_review(user: User, case_id: int, reason: str, detail: str) -> MappaCase:
+    errors = []
+    if reason not in EARLY_REVIEW_REASONS:
+        errors.append(FieldError("reason", "Select why an early review is needed"))
+    if not detail.strip():
+        errors.append(FieldError("detail", "Enter what has happened"))
+    if errors:
+        raise ValidationFailed(errors)
+    case = _open_case(user, case_id, "early_review_requested", reason)
+    current = running_phase(case, frozenset({"review"}))
+    if current is None:
+        raise Conflict("There is no review period waiting for this case: its next step is already under way")
+    instance = lock(current.id)
+    wf = load(instance)
+    payload = {"early_review_reason": EARLY_REVIEW_REASONS[reason], "early_review_detail": detail.strip(),
+               "early_review_by": user.username}
+    try:
+        result = ENGINE.send_message(wf, "early_review", payload, clock.now())
+    except NotWaiting:
+        raise Conflict("The review is already under way; raise the change with the person holding it") from None
+    record(case, "early_review_requested", f"Early review requested by {user.display_name} ({user.agency}): "
+           f"{EARLY_REVIEW_REASONS[reason]}", user, instance, payload)
+    save(instance, case, wf, result, user)
+    return case
+
+
+def change_release_date(user: User, case_id: int, release_date: date, reason: str) -> MappaCase:
+    _required({"reason": reason}, "reason")
+    case = _open_case(user, case_id, "release_date_change_requested")
+    if not case.custody:
+        raise ValidationFailed([FieldError("release_date", "The offender is not in custody")])
+    old = case.release_date
+    case.release_date = release_date
+    case.updated_at = clock.now()
+    record(case, "case_updated", f"Release date changed from {old} to {release_date}: {reason}", user, None,
+           {"changes": {"release_date": [str(old), release_date.isoformat()]}, "reason": reason})
+    current = running_phase(case, frozenset({"custody"}))
+    if current is not None:
+        instance = lock(current.id)
+        wf = load(instance)
+        result = ENGINE.update_open_data(wf, {"release_date": release_date.isoformat()}, clock.now())
+        save(instance, case, wf, result, user)
+        _refresh_due_dates(instance)
+    return case
+
+
+def _refresh_due_dates(instance: ProcessInstance) -> None:
+    """Open steps whose due date follows the data get it worked out again (completed work keeps its dates)."""
+    from services.catalogue import parsed
+
+    wf = load(instance)
+    ready = {info.task_id: info for info in ENGINE.ready_user_tasks(wf, parsed(instance.model))}
+    now = clock.now()
+    for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                           HumanTask.state == "ready")):
+        info = ready.get(task.task_uuid)
+        if info is not None and info.step.due_expression:
+            task.due_date = ENGINE.due_date(info, now)
+            task.overdue = bool(task.due_date and task.due_date < clock.today())
+
+
+def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaCase:
+    """Move a case to another MAPPA area. The sending area cannot block it; the receiving area re-screens."""
+    _required({"reason": reason, "to_area": to_area_code}, "to_area", "reason")
+    case = _open_case(user, case_id, "case_transfer_requested", to_area_code)
+    target = db.session.scalars(select(Area).where(Area.code == to_area_code)).first()
+    if target is None:
+        raise ValidationFailed([FieldError("to_area", "Select a MAPPA area that exists")])
+    if target.id == case.area_id:
+        raise ValidationFailed([FieldError("to_area", "The case is already managed in that area")])
+    source = case.area
+    now = clock.now()
+    for instance in db.session.scalars(select(ProcessInstance).where(
+            ProcessInstance.case_id == case.id, ProcessInstance.status.in_(("running", "error")),
+            ProcessInstance.phase.in_(sorted(MANAGEMENT_PHASES)))):
+        instance.status = "cancelled"
+        instance.ended_at = now
+        instance.next_timer_at = None
+        record(case, "phase_cancelled", f"{instance.model.name} ended by the transfer", user, instance, {})
+    for task in db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "ready")):
+        if db.session.get(ProcessInstance, task.instance_id).status == "cancelled":  # type: ignore[union-attr]
+            task.state, task.completed_at = "cancelled", now
+        else:
+            task.area_id, task.assignee_id = target.id, None
+    case.area_id, case.area = target.id, target
+    case.lead_officer_id = None
+    case.updated_at = now
+    record(case, "case_transferred", f"Transferred from {source.name} to {target.name} by {user.display_name}: "
+           f"{reason}", user, None, {"from": source.code, "to": target.code, "reason": reason})
+    db.session.flush()
+    start_phase(case, "transfer", phase_data(case, {}) | {"transferred_from": source.name, "transfer_reason": reason},
+                user)
+    return case
+
+
+def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | None, reason: str) -> MappaCase:
+    _required({"reason": reason, "lead_agency": lead_agency}, "lead_agency", "reason")
+    if lead_agency not in LEAD_AGENCIES:
+        raise ValidationFailed([FieldError("lead_agency", "Select a lead agency from the list")])
+    case = _open_case(user, case_id, "case_lead_change_requested")
+    officer = None
+    if lead_officer:
+        officer = db.session.scalars(select(User).where(User.username == lead_officer,
+                                                        User.area_id == case.area_id)).first()
+        if officer is None:
+            raise ValidationFailed([FieldError("lead_officer", "Select an officer in this MAPPA area")])
+    changes = {"lead_agency": [case.lead_agency, lead_agency],
+               "lead_officer": [case.lead_officer.username if case.lead_officer else None, lead_officer]}
+    case.lead_agency, case.lead_officer_id, case.lead_officer = lead_agency, officer.id if officer else None, officer
+    case.updated_at = clock.now()
+    record(case, "case_updated", f"Lead changed to {lead_agency}"
+           f"{' (' + officer.display_name + ')' if officer else ''}: {reason}", user, None,
+           {"changes": changes, "reason": reason})
+    return case
+
+
+def agree_action(user: User, case_id: int, description: str, owner_role: str, due: date | None) -> ProcessInstance:
+    if not user.roles & {"coordinator", "chair", "administrator"}:
+        raise Forbidden("Only the MAPPA coordinator, administrator or chair records agreed actions")
+    errors = []
+    if not description.strip():
+        errors.append(FieldError("description", "Enter the action"))
+    if owner_role not in ACTION_ROLES:
+        errors.append(FieldError("owner_role", "Select the agency role that owns the action"))
+    if due is None:
+        errors.append(FieldError("due", "Enter the date the action is due"))
+    elif due < clock.today():
+        errors.append(FieldError("due", "The due date cannot be in the past"))
+    if errors:
+        raise ValidationFailed(errors)
+    case = _open_case(user, case_id, "action_agreed")
+    assert due is not None
+    instance = start_phase(case, "action", phase_data(case, {}) | {
+        "action_description": description.strip(), "owner_role": owner_role, "action_due": due.isoformat(),
+        "agreed_by": user.username}, user)
+    record(case, "action_agreed", f"Action for {owner_role.replace('_', ' ')} due {due}: {description.strip()}",
+           user, instance, {})
+    log_access(user, "action_agreed", case.id, description[:200])
+    return instance
+
+
+def case_or_404(case_id: int) -> MappaCase:
+    case = db.session.get(MappaCase, case_id)
+    if case is None:
+        raise NotFound("case not found")
+    return case

@@ -1,0 +1,117 @@
+"""The coordinator's page of per-area durations: what each setting means, its allowed range, and changing it.
+
+Also the two look-ups the case forms need (areas to transfer to, officers to lead), which no other service offers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from services.access import log_access
+from services.db import db
+from services.errors import FieldError, Forbidden, ValidationFailed
+from services.models import Area, AreaSetting, User
+from services.permissions import CASE_WORK
+from services.settings import DEFAULTS, area_settings
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str
+    unit: str
+    minimum: int
+    maximum: int
+
+
+SETTINGS: dict[str, Setting] = {
+    "level3_review_weeks": Setting("Level 3 review interval (maximum)", "weeks", 1, 52),
+    "level2_review_weeks": Setting("Level 2 review interval (maximum)", "weeks", 1, 52),
+    "level1_review_months": Setting("Level 1 review interval", "months", 1, 24),
+    "review_notice_days": Setting("Notice before a review is due", "days", 1, 90),
+    "early_review_working_days": Setting("Early review held within", "working days", 1, 60),
+    "identify_after_sentence_days": Setting("Identify MAPPA eligibility after sentence", "days", 1, 90),
+    "visor_after_sentence_days": Setting("Create or link ViSOR record after sentence", "days", 1, 90),
+    "level_setting_before_release_months": Setting("Set MAPPA level before earliest release", "months", 1, 24),
+    "mappa_j_before_release_weeks": Setting("MAPPA J to Jobcentre Plus before release", "weeks", 1, 52),
+    "first_meeting_working_days": Setting("Referral accepted to first Level 2 or 3 meeting", "working days", 1, 120),
+    "minutes_distribution_working_days": Setting("Minutes distributed after the meeting", "working days", 1, 60),
+}
+EDITORS = frozenset({"coordinator"})
+
+
+def may_edit(user: User) -> bool:
+    return bool(user.roles & EDITORS)
+
+
+def _parse(key: str, raw: str) -> int | FieldError:
+    setting = SETTINGS[key]
+    text = raw.strip()
+    if not text:
+        return FieldError(key, f"Enter the {setting.label[:1].lower()}{setting.label[1:]}")
+    if not text.isdigit():
+        return FieldError(key, f"{setting.label} must be a whole number of {setting.unit}")
+    value = int(text)
+    if not setting.minimum <= value <= setting.maximum:
+        return FieldError(key, f"{setting.label} must be between {setting.minimum} and {setting.maximum} "
+                               f"{setting.unit}")
+    return value
+
+
+def validate(values: dict[str, str]) -> dict[str, int]:
+    """Whole numbers within each setting's range; every error is reported against its field."""
+    parsed: dict[str, int] = {}
+    errors = [FieldError(key, "This is not a setting") for key in values if key not in SETTINGS]
+    for key in (k for k in SETTINGS if k in values):
+        result = _parse(key, values[key])
+        if isinstance(result, FieldError):
+            errors.append(result)
+        else:
+            parsed[key] = result
+    if errors:
+        raise ValidationFailed(errors)
+    return parsed
+
+
+def _store(area_id: int, key: str, value: int) -> None:
+    row = db.session.scalars(select(AreaSetting).where(AreaSetting.area_id == area_id,
+                                                       AreaSetting.key == key)).first()
+    if row is None:
+        db.session.add(AreaSetting(area_id=area_id, key=key, value=str(value)))
+    else:
+        row.value = str(value)
+
+
+def update_settings(user: User, values: dict[str, str]) -> dict[str, int]:
+    """Change some of the user's area settings (coordinators only); returns all of them afterwards."""
+    if not may_edit(user):
+        raise Forbidden("Only the MAPPA coordinator can change the area's settings")
+    parsed = validate(values)
+    current = area_settings(user.area_id)
+    changes = {key: value for key, value in parsed.items() if current[key] != value}
+    for key, value in changes.items():
+        _store(user.area_id, key, value)
+    if changes:
+        db.session.flush()
+        detail = ", ".join(f"{key} {current[key]} -> {value}" for key, value in changes.items())
+        log_access(user, "area_settings_changed", None, f"{user.area.code}: {detail}")
+    return area_settings(user.area_id)
+
+
+def defaults() -> dict[str, int]:
+    return dict(DEFAULTS)
+
+
+# --- look-ups for the case forms -------------------------------------------------------------------------------
+
+def other_areas(user: User) -> list[Area]:
+    """MAPPA areas a case in the user's area can be transferred to."""
+    return list(db.session.scalars(select(Area).where(Area.id != user.area_id).order_by(Area.name)))
+
+
+def area_officers(area_id: int) -> list[User]:
+    """Active case workers in an area, who can be named lead officer."""
+    users = db.session.scalars(select(User).where(User.area_id == area_id, User.active.is_(True))
+                               .order_by(User.display_name))
+    return [u for u in users if u.roles & CASE_WORK]

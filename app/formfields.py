@@ -77,3 +77,13 @@ def raw_values(schema: Mapping[str, Any], form: Mapping[str, list[str]]) -> dict
             given = form.get(name)
             values[name] = given[0] if given else None
     return values
+
+
+def check_submission(schema: Mapping[str, Any], submitted: Mapping[str, list[str]]) -> tuple[dict[str, Any],
+                                                                                              list[FieldError]]:
+    """Typed answers, and every problem with them in the order of the form (not only the unreadable ones)."""
+    data, errors = forms.parse_submission(schema, submitted)
+    unreadable = {e.field for e in errors}
+    errors += [e for e in forms.validate(schema, data) if e.field not in unreadable]
+    order = [name for name, _ in forms.fields(schema)]
+    return data, sorted(errors, key=lambda e: order.index(e.field) if e.field in order else len(order))

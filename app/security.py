@@ -66,6 +66,12 @@ def api_requires(permission: str) -> Callable[[F], F]:
     return decorate
 
 
+def can(permission: str) -> bool:
+    """For templates: may the signed-in user do this? (Navigation shows only what a user can open.)"""
+    return bool(current_user.is_authenticated and has_permission(cast(User, current_user._get_current_object()),
+                                                                  permission))
+
+
 def signed_in_user() -> User:
     return cast(User, current_user._get_current_object())
 

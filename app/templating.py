@@ -14,6 +14,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def configure_templates(app: Flask) -> None:
     """Find templates in app/templates, blueprint folders (Flask's own dispatch) and govuk_frontend_jinja/."""
+    from app.security import can
+
+    app.jinja_env.globals["can"] = can
     loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES)]
     if app.jinja_loader is not None:
         loaders.append(app.jinja_loader)

@@ -79,8 +79,8 @@ def create_referral(referrer: User, data: dict[str, Any], area: Area | None = No
     """Open a case from a MAPPA A referral (Level 2 or 3 sought) and start referral and screening."""
     validate_referral(data)
     case = _open_case(referrer, data, "referred", area)
-    record(case, "referral_submitted", f"Referral for Level {data['level_requested']} submitted by "
-           f"{referrer.display_name} ({referrer.agency})", referrer, None,
+    record(case, "referral_submitted", f"Referral for Level {data['level_requested']} submitted ({referrer.agency})",
+           referrer, None,
            {"referral": {k: v for k, v in data.items() if v is not None}})
     start_phase(case, "referral", phase_data(case, {}) | {
         "level_requested": int(data["level_requested"]), "referral_reason": data["referral_reason"],
@@ -95,8 +95,8 @@ def identify_offender(user: User, data: dict[str, Any], area: Area | None = None
     """Record an offender who is MAPPA eligible by offence and sentence; most are managed at Level 1."""
     _validate("identification", data)
     case = _open_case(user, data, "identified", area)
-    record(case, "offender_identified", f"Identified as MAPPA eligible (category {case.category}) by "
-           f"{user.display_name} ({user.agency})", user, None, {"facts": {k: v for k, v in data.items() if v}})
+    record(case, "offender_identified", f"Identified as MAPPA eligible (category {case.category}, {user.agency})",
+           user, None, {"facts": {k: v for k, v in data.items() if v}})
     start_phase(case, "identification", phase_data(case, {}), user)
     _start_custody(case, user)
     return case

@@ -30,6 +30,6 @@ def retry(user: User, instance_id: int) -> ProcessInstance:
     wf = load(instance)
     result = ENGINE.retry(wf, clock.now())
     log_access(user, "incident_retried", case.id, f"instance {instance.id}")
-    record(case, "incident_retried", f"{user.display_name} retried the failed step", user, instance, {})
+    record(case, "incident_retried", "Failed step retried", user, instance, {})
     save(instance, case, wf, result, user)
     return instance

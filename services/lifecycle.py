@@ -73,7 +73,7 @@ def request_early_review(user: User, case_id: int, reason: str, detail: str) -> 
         result = ENGINE.send_message(wf, "early_review", payload, clock.now())
     except NotWaiting:
         raise Conflict("The review is already under way; raise the change with the person holding it") from None
-    record(case, "early_review_requested", f"Early review requested by {user.display_name} ({user.agency}): "
+    record(case, "early_review_requested", f"Early review requested ({user.agency}): "
            f"{EARLY_REVIEW_REASONS[reason]}", user, instance, payload)
     save(instance, case, wf, result, user)
     return case
@@ -140,7 +140,7 @@ def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaC
     case.area_id, case.area = target.id, target
     case.lead_officer_id = None
     case.updated_at = now
-    record(case, "case_transferred", f"Transferred from {source.name} to {target.name} by {user.display_name}: "
+    record(case, "case_transferred", f"Transferred from {source.name} to {target.name}: "
            f"{reason}", user, None, {"from": source.code, "to": target.code, "reason": reason})
     db.session.flush()
     start_phase(case, "transfer", phase_data(case, {}) | {"transferred_from": source.name, "transfer_reason": reason},

@@ -127,7 +127,7 @@ def claim(user: User, task_id: int) -> HumanTask:
     if task.assignee_id != user.id:
         task.assignee_id = user.id
         task.assignee = user
-        record(task.case, "task_claimed", f"{user.display_name} claimed '{task.name}'", user, None, {"task": task.id})
+        record(task.case, "task_claimed", f"Claimed '{task.name}'", user, None, {"task": task.id})
     return task
 
 
@@ -139,7 +139,7 @@ def release(user: User, task_id: int) -> HumanTask:
         raise Conflict("Only the person who holds a task can release it")
     task.assignee_id = None
     task.assignee = None
-    record(task.case, "task_released", f"{user.display_name} released '{task.name}'", user, None, {"task": task.id})
+    record(task.case, "task_released", f"Released '{task.name}'", user, None, {"task": task.id})
     return task
 
 
@@ -165,7 +165,7 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
         result = ENGINE.complete(wf, task.task_uuid, dict(data), clock.now())
     except TaskNotReady:
         raise Conflict("This task is no longer open: the process moved on") from None
-    record(case, "task_completed", f"{user.display_name} completed '{task.name}'", user, instance,
+    record(case, "task_completed", f"Completed '{task.name}'", user, instance,
            {"task": task.id, "data": data})
     save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid)
     return task

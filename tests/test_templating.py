@@ -20,6 +20,7 @@ class User(UserMixin):
     id = "1"
     display_name = "Alex Officer"
     area_name = "North Area"
+    roles = frozenset({"coordinator"})
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 
 from app.cases import forms as case_forms
-from app.formfields import form_fields, raw_values
+from app.formfields import check_submission, form_fields, raw_values
 from app.security import requires, signed_in_user
 from app.templating import london_date
 from services import cases as case_service
@@ -76,7 +76,7 @@ def _opening_page(form_key: str, open_case: Callable[[User, dict[str, Any]], Map
     values: dict[str, Any] = {}
     if request.method == "POST":
         submitted = request.form.to_dict(flat=False)
-        data, errors = forms.parse_submission(schema, submitted)
+        data, errors = check_submission(schema, submitted)
         if not errors:
             try:
                 case = open_case(signed_in_user(), data)
@@ -113,15 +113,6 @@ class ActionForm:
     intro: str
 
 
-def _check(schema: dict[str, Any], submitted: dict[str, list[str]]) -> tuple[dict[str, Any], list[FieldError]]:
-    """Typed answers, and every problem with them in the order of the form."""
-    data, errors = forms.parse_submission(schema, submitted)
-    unreadable = {e.field for e in errors}
-    errors += [e for e in forms.validate(schema, data) if e.field not in unreadable]
-    order = [name for name, _ in forms.fields(schema)]
-    return data, sorted(errors, key=lambda e: order.index(e.field) if e.field in order else len(order))
-
-
 def _action_page(case: MappaCase, page: ActionForm, apply: Callable[[dict[str, Any]], Outcome],
                  initial: dict[str, Any]) -> ResponseReturnValue:
     """GET shows the form; POST checks it and applies it, or shows it again with the problems."""
@@ -129,7 +120,7 @@ def _action_page(case: MappaCase, page: ActionForm, apply: Callable[[dict[str, A
     values, status = initial, 200
     if request.method == "POST":
         submitted = request.form.to_dict(flat=False)
-        data, errors = _check(page.schema, submitted)
+        data, errors = check_submission(page.schema, submitted)
         if not errors:
             try:
                 message, target = apply(data)

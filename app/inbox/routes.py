@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.formfields import form_fields, raw_values
+from app.formfields import check_submission, form_fields, raw_values
 from app.security import requires, signed_in_user
-from services import clock, forms
+from services import clock
 from services import tasks as task_service
 from services.errors import ValidationFailed
 
@@ -63,17 +63,12 @@ def complete_task(task_id: int) -> ResponseReturnValue:
     task = task_service.load_task(user, task_id)
     schema = task_service.form_schema(task)
     submitted = request.form.to_dict(flat=False)
-    data, errors = forms.parse_submission(schema, submitted)
-    try:
-        if errors:  # show every problem at once, not only the fields that would not parse
-            unparsed = {e.field for e in errors}
-            errors += [e for e in forms.validate(schema, data) if e.field not in unparsed]
-            errors.sort(key=lambda e: [name for name, _ in forms.fields(schema)].index(e.field)
-                        if e.field in schema.get("properties", {}) else 999)
-        else:
+    data, errors = check_submission(schema, submitted)
+    if not errors:
+        try:
             task_service.complete(user, task_id, data)
-    except ValidationFailed as failed:
-        errors = failed.errors
+        except ValidationFailed as failed:
+            errors = failed.errors
     if errors:
         return _render_task(task, schema, raw_values(schema, submitted), errors)
     flash(f"'{task.name}' completed for {task.case.reference}", "success")

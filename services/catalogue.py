@@ -23,6 +23,8 @@ PHASES: dict[str, str] = {
     "exit": "mappa_exit",
     "transfer": "mappa_transfer",
     "action": "mappa_action",
+    "minutes": "mappa_minutes",
+    "research": "mappa_research",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -33,6 +35,8 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_exit": ("Exit from MAPPA", ("exit.bpmn",)),
     "mappa_transfer": ("Transfer in", ("transfer.bpmn",)),
     "mappa_action": ("Agreed action", ("action.bpmn",)),
+    "mappa_minutes": ("Minutes approval and distribution", ("minutes.bpmn",)),
+    "mappa_research": ("Agenda research", ("research.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

@@ -239,3 +239,118 @@ class SchedulerLease(Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(80))
     expires_at: Mapped[datetime]
+
+
+class MappMeeting(Model):
+    """A Level 2 or Level 3 MAPP meeting in an area: one slot, several offenders on its agenda."""
+
+    __tablename__ = "mapp_meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    venue: Mapped[str | None] = mapped_column(String(200))
+    online_link: Mapped[str | None] = mapped_column(String(400))
+    chair_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled, in progress, held, cancelled
+    series: Mapped[str | None] = mapped_column(String(40))  # recurring slots share a series key
+    confidentiality_read_at: Mapped[datetime | None]
+    confidentiality_read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    area: Mapped[Area] = relationship(lazy="joined")
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id], lazy="joined")
+    items: Mapped[list[AgendaItem]] = relationship(back_populates="meeting", order_by="AgendaItem.position")
+
+
+class AgendaItem(Model):
+    """One offender on a meeting's agenda, in the order and time the administrator set."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("mapp_meeting.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    minutes_allotted: Mapped[int] = mapped_column(Integer, default=20)
+    kind: Mapped[str] = mapped_column(String(20))  # initial, review, early review
+    research_flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    meeting: Mapped[MappMeeting] = relationship(back_populates="items")
+    case: Mapped[MappaCase] = relationship(lazy="joined")
+
+
+class Attendance(Model):
+    """Who was invited to an agenda item (or the whole meeting), by agency, and whether they came."""
+
+    __tablename__ = "attendance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("mapp_meeting.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+    agency: Mapped[str] = mapped_column(String(80))
+    person: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(30), default="invited")  # invited, present, apologies, report received
+    updated_at: Mapped[datetime]
+
+
+class Minutes(Model):
+    """Minutes of one offender's discussion at one meeting (MAPPA C sections), saved as they are typed."""
+
+    __tablename__ = "minutes"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("mapp_meeting.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, awaiting approval, approved, distributed
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    distributed_at: Mapped[datetime | None]
+    meeting: Mapped[MappMeeting] = relationship(lazy="joined")
+    case: Mapped[MappaCase] = relationship(lazy="joined")
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+
+class MinutesRevision(Model):
+    """Every saved version of a set of minutes, with who saved it and when."""
+
+    __tablename__ = "minutes_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[datetime]
+    saved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    saved_by: Mapped[User] = relationship()
+
+
+class MeetingRecording(Model):
+    """An audio recording kept to help finish the minutes, deleted after its retention date."""
+
+    __tablename__ = "meeting_recording"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("mapp_meeting.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_as: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    retention_until: Mapped[date] = mapped_column(Date)
+
+
+class Disclosure(Model):
+    """Minutes shared beyond the meeting: recipient, purpose and the chair who permitted it (s.62 logging)."""
+
+    __tablename__ = "disclosure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(400))
+    permitted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    shared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime]

@@ -25,6 +25,16 @@ class Conflict(DomainError):
     status = 409
 
 
+class PreconditionFailed(DomainError):
+    """Saved by someone else since you loaded it (a stale If-Match): carries what is saved now."""
+
+    status = 412
+
+    def __init__(self, message: str, current: object) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str

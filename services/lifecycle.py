@@ -30,6 +30,7 @@ from workflows.lanes import LANE_ROLES
 EARLY_REVIEW_REASONS = {
     "risk_change": "Significant change in risk", "breach": "Breach", "recall": "Recall to custody",
     "arrest": "Arrest or charge", "move": "Change of address or move", "intelligence": "New intelligence",
+    "meeting": "Reviewed at a MAPP meeting",
 }
 CLOSED = ("exited", "not eligible")
 ACTION_ROLES = sorted(set(LANE_ROLES.values()) - {"referrer", "manager"})

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, int] = {
     "mappa_j_before_release_weeks": 6,
     "first_meeting_working_days": 20,
     "minutes_distribution_working_days": 10,
+    "research_working_days_before_meeting": 2,
+    "recording_retention_days": 90,
 }
 
 

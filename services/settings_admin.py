@@ -37,6 +37,8 @@ SETTINGS: dict[str, Setting] = {
     "mappa_j_before_release_weeks": Setting("MAPPA J to Jobcentre Plus before release", "weeks", 1, 52),
     "first_meeting_working_days": Setting("Referral accepted to first Level 2 or 3 meeting", "working days", 1, 120),
     "minutes_distribution_working_days": Setting("Minutes distributed after the meeting", "working days", 1, 60),
+    "research_working_days_before_meeting": Setting("Agenda research done before the meeting", "working days", 1, 20),
+    "recording_retention_days": Setting("Meeting recordings kept for", "days", 1, 365),
 }
 EDITORS = frozenset({"coordinator"})
 

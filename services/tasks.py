@@ -168,4 +168,18 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     record(case, "task_completed", f"Completed '{task.name}'", user, instance,
            {"task": task.id, "data": data})
     save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid)
+    if result.error is None:
+        from services.meetings import after_task_completed
+
+        after_task_completed(user, task, _task_data(wf, task.task_uuid, data))
     return task
+
+
+def _task_data(wf: Any, task_uuid: str, submitted: dict[str, Any]) -> dict[str, Any]:
+    """The completed step's data as the process saw it (the form answers and what the process carried)."""
+    from uuid import UUID
+
+    try:
+        return {**wf.get_task_from_id(UUID(task_uuid)).data, **submitted}
+    except Exception:  # noqa: BLE001 - a finished instance may have pruned nothing; fall back to the answers
+        return dict(submitted)

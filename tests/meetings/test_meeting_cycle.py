@@ -1,0 +1,162 @@
+"""The whole MAPP meeting cycle on the real engine: schedule, agenda from due cases, research, attendance,
+minutes for three offenders, approval, distribution, and the lifecycle moving on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from services import meetings
+from services.db import db
+from services.errors import PreconditionFailed, ValidationFailed
+from services.models import HumanTask, MappaCase, User
+from services.scheduler import sweep
+from services.tasks import complete
+from tests.factories import create_case, ready_task, seeded
+
+MEETING_AT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
+
+
+def level2_case(users: dict[str, User], name: str, first_review_due: str) -> MappaCase:
+    case = create_case(users["probation"], offender_name=name)
+    complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
+    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": f"VS-{name}"})
+    complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
+        "screening_outcome": "accepted_level_2", "screening_rationale": "High risk.",
+        "first_review_due": first_review_due})
+    db.session.commit()
+    return case
+
+
+def minutes_text(decision: str, review: str | None, actions: list[dict] | None = None) -> dict:
+    sections = {"summary": "Discussed.", "risk_assessment": "High risk to ex-partner.",
+                "level_decision": {"decision": decision, "rationale": "Agreed by all agencies."},
+                "actions": actions or []}
+    if review:
+        sections["next_review_date"] = review
+    return sections
+
+
+@pytest.fixture
+def world(app: Flask) -> dict:
+    users = seeded()
+    cases = [level2_case(users, n, d) for n, d in (("Adam Ashby", "2026-12-14"), ("Brian Brook", "2026-12-22"),
+                                                  ("Carl Carter", "2026-12-18"))]
+    far = level2_case(users, "Dean Dunn", "2026-12-23")
+    far.next_review_due = (MEETING_AT + timedelta(days=60)).date()  # not due at this meeting
+    db.session.commit()
+    return {"users": users, "cases": cases, "far": far}
+
+
+def test_whole_meeting_cycle(app: Flask, world: dict) -> None:
+    users, cases = world["users"], world["cases"]
+    admin, chair, coordinator = users["administrator"], users["chair"], users["coordinator"]
+    [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="Northshire HQ")
+    items = meetings.build_agenda(admin, meeting.id)
+    assert [i.case.offender_name for i in items] == ["Adam Ashby", "Carl Carter", "Brian Brook"]  # by due date
+    assert world["far"].id not in [i.case_id for i in items]
+    assert meetings.build_agenda(admin, meeting.id) == []  # already on the agenda
+    db.session.commit()
+
+    # research: police flag an issue to the chair before the meeting
+    research = ready_task(cases[0].id, "police_research")
+    assert research.due_date.isoformat() == "2026-12-08"  # two working days before
+    complete(users["police"], research.id, {"issues_of_concern": "Seen near victim's address.", "flag_to_chair": True})
+    db.session.commit()
+    db.session.refresh(items[0])
+    assert items[0].research_flags[0]["flag_to_chair"] is True
+
+    meetings.open_meeting(chair, meeting.id)
+    rows = meetings.attendance(meeting)
+    assert {"Probation", "Police", "Housing"} <= {r.agency for r in rows}
+    meetings.record_attendance(admin, meeting.id, {rows[0].id: "present", rows[1].id: "apologies"})
+
+    decisions = {cases[0].id: ("level_3", "2027-01-20"), cases[1].id: ("level_2", "2027-03-01"),
+                 cases[2].id: ("exit", None)}
+    for case in cases:
+        minutes = meetings.minutes_for(admin, meeting.id, case.id)
+        first = meetings.save_minutes(admin, meeting.id, case.id, {"summary": "Draft"}, meetings.etag(minutes))
+        with pytest.raises(PreconditionFailed):
+            meetings.save_minutes(chair, meeting.id, case.id, {"summary": "Lost?"}, '"stale"')
+        decision, review = decisions[case.id]
+        actions = [{"description": "Joint home visit", "owner_role": "police", "owner_agency": "Police",
+                    "due": "2026-12-20"}] if case is cases[1] else []
+        meetings.save_minutes(admin, meeting.id, case.id, minutes_text(decision, review, actions),
+                              meetings.etag(first))
+        meetings.submit_for_approval(admin, meeting.id, case.id)
+    db.session.commit()
+
+    for case in cases:
+        approve = ready_task(case.id, "approve_minutes")
+        assert approve.role == "chair"
+        complete(chair, approve.id, {"approval": "approve"})
+        db.session.commit()
+    db.session.expire_all()
+    adam, brian, carl = (db.session.get(MappaCase, c.id) for c in cases)
+    assert (adam.level, adam.next_review_due.isoformat()) == (3, "2027-01-20")
+    assert (brian.level, brian.next_review_due.isoformat()) == (2, "2027-03-01")
+    assert carl.status == "level 2" and ready_task(carl.id, "confirm_exit").role == "coordinator"
+    action = ready_task(brian.id, "complete_action")
+    assert (action.role, action.due_date.isoformat()) == ("police", "2026-12-20")
+
+    distribute = ready_task(adam.id, "distribute_minutes")
+    assert distribute.due_date.isoformat() == "2026-12-09"  # ten working days from 25 November (today here)
+    complete(admin, distribute.id, {"distributed_to": "Police, Probation, Housing"})
+    db.session.commit()
+    assert meetings.minutes_for(admin, meeting.id, adam.id).status == "distributed"
+    assert meetings.minutes_for(coordinator, meeting.id, brian.id).status == "approved"
+
+
+def test_distribution_not_done_in_time_is_overdue(app: Flask, world: dict) -> None:
+    users, case = world["users"], world["cases"][0]
+    admin = users["administrator"]
+    [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
+    meetings.build_agenda(admin, meeting.id)
+    meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
+    meetings.submit_for_approval(admin, meeting.id, case.id)
+    complete(users["chair"], ready_task(case.id, "approve_minutes").id, {"approval": "approve"})
+    db.session.commit()
+    report = sweep(datetime(2026, 12, 10, 12, tzinfo=UTC))
+    assert report.tasks_marked_overdue >= 1
+    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                      HumanTask.bpmn_id == "distribute_minutes")).one()
+    assert task.overdue is True
+
+
+def test_minutes_returned_by_the_chair_can_be_edited_again(app: Flask, world: dict) -> None:
+    users, case = world["users"], world["cases"][0]
+    admin = users["administrator"]
+    [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
+    meetings.build_agenda(admin, meeting.id)
+    meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
+    with pytest.raises(ValidationFailed):
+        meetings.submit_for_approval(admin, meeting.id, world["cases"][1].id)  # nothing written yet
+    meetings.submit_for_approval(admin, meeting.id, case.id)
+    complete(users["chair"], ready_task(case.id, "approve_minutes").id,
+             {"approval": "return", "approval_comments": "Add the victim safety plan."})
+    minutes = meetings.minutes_for(admin, meeting.id, case.id)
+    assert minutes.status == "draft"
+    meetings.save_minutes(admin, meeting.id, case.id, {"rmp_victim_safety": "Panic alarm fitted."},
+                          meetings.etag(minutes))
+    complete(admin, ready_task(case.id, "revise_minutes").id, {"revision_note": "Added victim safety plan."})
+    assert meetings.minutes_for(admin, meeting.id, case.id).status == "awaiting approval"
+    assert len(meetings.revisions(minutes)) == 2
+
+
+def test_only_the_chair_permits_onward_sharing_and_it_is_logged(app: Flask, world: dict) -> None:
+    from services.errors import Forbidden
+    from services.models import AccessLog
+
+    users, case = world["users"], world["cases"][0]
+    admin = users["administrator"]
+    [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
+    meetings.build_agenda(admin, meeting.id)
+    minutes = meetings.save_minutes(admin, meeting.id, case.id, {"summary": "x"}, None)
+    with pytest.raises(Forbidden):
+        meetings.record_disclosure(admin, minutes.id, "Head teacher", "Safeguarding")
+    meetings.record_disclosure(users["chair"], minutes.id, "Head teacher, St Mary's", "Child safeguarding")
+    events = db.session.scalars(select(AccessLog.detail).where(AccessLog.event == "minutes_disclosed")).all()
+    assert events == ["to Head teacher, St Mary's: Child safeguarding"]

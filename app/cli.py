@@ -87,7 +87,7 @@ def seed_demo(cases: int) -> None:
     else:
         click.echo("Demo users already exist; passwords were printed when they were created "
                    "(reset with `flask mappa reset-password USERNAME`).")
-    click.echo(f"Cases created: {result.cases_created}")
+    click.echo(f"Cases created: {result.cases_created}; meetings scheduled: {result.meetings_created}")
 
 
 @mappa.command("reset-password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from services.auth import hash_password, user_by_username
 from services.cases import create_referral
 from services.catalogue import sync_shipped_models
 from services.db import db
-from services.models import Area, HumanTask, MappaCase, User
+from services.models import Area, HumanTask, MappaCase, MappMeeting, User
 from services.tasks import complete
 
 AREAS = {"northshire": "Northshire", "southmoor": "Southmoor"}
@@ -45,6 +45,7 @@ STAGES = ["referred", "returned", "screening", "level1", "level2", "level3", "re
 class SeedResult:
     passwords: list[tuple[str, str, str]] = field(default_factory=list)
     cases_created: int = 0
+    meetings_created: int = 0
 
 
 def new_password(username: str) -> str:
@@ -82,7 +83,67 @@ def seed(case_count: int = 30) -> SeedResult:
     for index in range(existing or 0, case_count):
         _demo_case(index, rng)
         result.cases_created += 1
+    if case_count and not db.session.scalar(select(func.count(MappMeeting.id))):
+        result.meetings_created = _demo_meetings()
     return result
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), clock.LONDON).astimezone(UTC)
+
+
+def _demo_meetings() -> int:
+    """A Level 3 meeting held last week with approved minutes, a Level 2 meeting in progress today, and
+    fortnightly Level 2 and monthly Level 3 slots ahead with their agendas offered."""
+    from services import meetings
+
+    admin, chair = _user("administrator"), _user("chair")
+    today = clock.today()
+    real = clock.current_clock()._fixed
+    try:
+        clock.current_clock().set(_at(today - timedelta(days=10), 9))
+        [held] = meetings.schedule(admin, level=3, starts_at=_at(today - timedelta(days=7), 10), chair="chair",
+                                   venue="Northshire Police HQ, room 4")
+        [live] = meetings.schedule(admin, level=2, starts_at=_at(today, 10), chair="chair",
+                                   online_link="https://meet.northshire.example/mappa-l2")
+        meetings.build_agenda(admin, held.id)
+        clock.current_clock().set(_at(today - timedelta(days=7), 12))
+        meetings.open_meeting(chair, held.id)
+        for item in held.items:
+            _approved_minutes(admin, chair, held, item.case)
+        meetings.close_meeting(chair, held.id)
+    finally:
+        clock.current_clock().set(real)
+    meetings.build_agenda(admin, live.id)
+    meetings.open_meeting(chair, live.id)
+    if live.items:
+        meetings.save_minutes(admin, live.id, live.items[0].case_id, {
+            "summary": "Risk discussed with all agencies present.", "attendees": "Police, Probation, Housing"}, None)
+    ahead = meetings.schedule(admin, level=2, starts_at=_at(today + timedelta(days=14), 10), chair="chair",
+                              venue="Northshire Civic Centre", repeat_weeks=2, occurrences=4)
+    ahead += meetings.schedule(admin, level=3, starts_at=_at(today + timedelta(days=21), 14), chair="chair",
+                               venue="Northshire Police HQ, room 4", repeat_weeks=4, occurrences=2)
+    for meeting in (ahead[0], ahead[4]):
+        meetings.build_agenda(admin, meeting.id)
+    return 2 + len(ahead)
+
+
+def _approved_minutes(admin: User, chair: User, meeting: MappMeeting, case: MappaCase) -> None:
+    from services import meetings
+
+    review = (clock.today() + timedelta(weeks=6)).isoformat()
+    meetings.save_minutes(admin, meeting.id, case.id, {
+        "summary": "All agencies shared information; risk remains very high to a known adult.",
+        "attendees": "Police (DI Khan), Probation (SPO Reid), Housing, Children's social care",
+        "risk_assessment": "Very high risk of serious harm to the ex-partner.",
+        "rmp_monitoring_control": "Exclusion zone; electronic monitoring.",
+        "level_decision": {"decision": "level_3", "rationale": "Senior oversight still needed."},
+        "next_review_date": review,
+        "actions": [{"description": "Joint home visit", "owner_role": "police", "owner_agency": "Police",
+                     "due": (clock.today() + timedelta(days=14)).isoformat()}],
+    }, None)
+    meetings.submit_for_approval(admin, meeting.id, case.id)
+    complete(chair, _task(case, "approve_minutes").id, {"approval": "approve"})
 
 
 def _task(case: MappaCase, bpmn_id: str) -> HumanTask:

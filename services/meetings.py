@@ -246,6 +246,16 @@ def open_meeting(user: User, meeting_id: int) -> MappMeeting:
     return meeting
 
 
+def close_meeting(user: User, meeting_id: int) -> MappMeeting:
+    """The meeting has been held: its cases can be offered for later agendas again."""
+    _require(user, MINUTE_TAKERS, "close meetings")
+    meeting = load_meeting(user, meeting_id, "meeting_closed")
+    if meeting.status != "in progress":
+        raise Conflict("Only a meeting in progress can be closed")
+    meeting.status = "held"
+    return meeting
+
+
 # -- minutes ----------------------------------------------------------------------------------------------------
 def _item(meeting: MappMeeting, case_id: int) -> AgendaItem:
     for item in meeting.items:

@@ -95,7 +95,7 @@ def long_date(value: date | datetime | str | None) -> str:
     """25 November 2026, from a date, an aware datetime (London day) or an ISO date string."""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            return long_date(date.fromisoformat(value)) if value else ""
         except ValueError:
             return value
     if isinstance(value, datetime):
@@ -125,7 +125,8 @@ def agenda_pdf(meeting: MappMeeting) -> bytes:
 
 def agenda_rows(meeting: MappMeeting, attendance: dict[int | None, list[Attendance]]) -> list[AgendaRow]:
     """Items in order, each starting when the previous one's allotted time runs out."""
-    rows, start = [], meeting.starts_at
+    rows: list[AgendaRow] = []
+    start = meeting.starts_at
     for item in sorted(meeting.items, key=lambda i: i.position):
         rows.append(AgendaRow(item, start, _by_agency(attendance.get(item.id, []))))
         start += timedelta(minutes=item.minutes_allotted)

@@ -19,7 +19,7 @@ def test_seed_demo_twice(app: Flask) -> None:
     assert len(set(passwords.values())) == len(USERS)  # generated, not one shared demo password
 
     second = runner.invoke(args=["mappa", "seed-demo", "--cases", "15"])
-    assert second.exit_code == 0 and "Cases created: 0" in second.output
+    assert second.exit_code == 0 and "Cases created: 0; meetings scheduled: 0" in second.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count(User.id))) == len(USERS)
     statuses = set(db.session.scalars(select(MappaCase.status)))
@@ -34,3 +34,17 @@ def test_seed_demo_twice(app: Flask) -> None:
     assert response.status_code == 302
     inbox = client.get("/tasks").get_data(as_text=True)
     assert "Check referral is complete" in inbox and "Overdue" in inbox
+
+
+def test_demo_meetings_show_the_whole_cycle(app: Flask) -> None:
+    from services.models import MappMeeting, Minutes
+
+    result = app.test_cli_runner().invoke(args=["mappa", "seed-demo", "--cases", "30"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    statuses = [m.status for m in db.session.scalars(select(MappMeeting).order_by(MappMeeting.starts_at))]
+    assert statuses[:2] == ["held", "in progress"] and statuses.count("scheduled") == 6
+    minutes = {m.status for m in db.session.scalars(select(Minutes))}
+    assert {"approved", "draft"} <= minutes
+    upcoming = db.session.scalars(select(MappMeeting).where(MappMeeting.status == "scheduled"))
+    assert any(m.items for m in upcoming), "upcoming meetings have the cases due offered on their agendas"

@@ -34,13 +34,11 @@ def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reference(area: Area) -> str:
-    year = clock.today().year
-    count = db.session.scalar(select(func.count(MappaCase.id)).where(MappaCase.area_id == area.id)) or 0
-    while True:
-        count += 1
-        reference = f"{area.code[:2].upper()}-{year}-{count:05d}"
-        if db.session.scalar(select(MappaCase.id).where(MappaCase.reference == reference)) is None:
-            return reference
+    """NO-2026-00042: the next number for the prefix (areas may share a prefix), in one query."""
+    prefix = f"{area.code[:2].upper()}-{clock.today().year}-"
+    latest = db.session.scalar(select(func.max(MappaCase.reference)).where(MappaCase.reference.like(f"{prefix}%")))
+    number = int(latest.rsplit("-", 1)[1]) + 1 if latest else 1
+    return f"{prefix}{number:05d}"
 
 
 def _day(data: dict[str, Any], key: str) -> date | None:

@@ -29,6 +29,7 @@ class SweepReport:
     ran: bool = True
     timers_fired: int = 0
     tasks_marked_overdue: int = 0
+    recordings_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -70,6 +71,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
         with clock_override(now):
             _fire_timers(now, report)
             _mark_overdue(now, report)
+            _purge_recordings(now, report)
     finally:
         release_lease()
     return report
@@ -122,6 +124,13 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
     db.session.execute(update(HumanTask).where(HumanTask.state == "ready", HumanTask.overdue.is_(True),
                                                HumanTask.due_date >= today).values(overdue=False))
     report.tasks_marked_overdue = len(rows)
+    db.session.commit()
+
+
+def _purge_recordings(now: datetime, report: SweepReport) -> None:
+    from services.recordings import purge_expired
+
+    report.recordings_deleted = purge_expired(now.astimezone(clock.LONDON).date())
     db.session.commit()
 
 

@@ -73,7 +73,7 @@ def _fresh_database(template: str, tmp_path: Path) -> str:
 @pytest.fixture
 def app(database_template: str, tmp_path: Path) -> Iterator[Flask]:
     uri = _fresh_database(database_template, tmp_path)
-    application = create_app(_config(uri))
+    application = create_app(_config(uri) | {"MAPPA_RECORDINGS_DIR": str(tmp_path / "recordings")})
     application.extensions["mappa.clock"].set(TEST_NOW)
     application.test_client_class = IsolatedClient
     with application.app_context():

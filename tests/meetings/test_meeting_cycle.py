@@ -160,3 +160,20 @@ def test_only_the_chair_permits_onward_sharing_and_it_is_logged(app: Flask, worl
     meetings.record_disclosure(users["chair"], minutes.id, "Head teacher, St Mary's", "Child safeguarding")
     events = db.session.scalars(select(AccessLog.detail).where(AccessLog.event == "minutes_disclosed")).all()
     assert events == ["to Head teacher, St Mary's: Child safeguarding"]
+
+
+def test_recording_is_kept_until_its_retention_date(app: Flask, world: dict) -> None:
+    from services import recordings
+
+    admin = world["users"]["administrator"]
+    [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
+    with pytest.raises(ValidationFailed):
+        recordings.attach(admin, meeting.id, "notes.txt", "text/plain", b"not audio")
+    row = recordings.attach(admin, meeting.id, "../../meeting.mp3", "audio/mpeg", b"ID3" + b"\0" * 100)
+    assert row.filename == "meeting.mp3" and row.retention_until.isoformat() == "2027-02-23"  # 90 days
+    _row, path = recordings.open_recording(admin, row.id)
+    assert path.read_bytes().startswith(b"ID3")
+    db.session.commit()
+    assert sweep(datetime(2027, 2, 23, 12, tzinfo=UTC)).recordings_deleted == 0
+    assert sweep(datetime(2027, 2, 24, 12, tzinfo=UTC)).recordings_deleted == 1
+    assert not path.exists() and recordings.recordings_of(meeting.id) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.minutes_sections import ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -28,7 +30,8 @@ def _id_param(name: str, what: str) -> dict[str, Any]:
 
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
-ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 422: "Invalid"}
+ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 412: "PreconditionFailed",
+                   422: "Invalid", 428: "PreconditionRequired"}
 
 LEAD_AGENCIES = ["Probation", "Police", "Prison", "Youth Offending Team", "Health"]
 FLAG = {"type": "boolean"}
@@ -231,6 +234,102 @@ FIELD_ERROR = {
     },
 }
 
+
+# --- MAPP meetings -----------------------------------------------------------------------------------------------
+
+MEETING_IN = _request(
+    "Schedules a Level 2 or 3 MAPP meeting in the caller's area (MAPPA coordinators and administrators). Give a "
+    "venue, an online link or both.", ["area", "level", "starts_at", "chair"],
+    {"area": {"type": "string", "description": "The caller's own MAPPA area code"},
+     "level": {"type": "integer", "enum": [2, 3]},
+     "starts_at": {**DATE_TIME, "description": "ISO 8601 with an offset, in the future"},
+     "chair": {"type": "string", "description": "Username of a MAPP meeting chair in the caller's area"},
+     "venue": {"type": "string", "maxLength": 200}, "online_link": {"type": "string", "maxLength": 400},
+     "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 600, "default": 180}})
+
+RESEARCH_FLAG = {"type": "object", "description": "Research by an agency before the meeting: agency, by, at, "
+                                                  "concern, flag_to_chair"}
+AGENDA_ITEM = {
+    "type": "object", "additionalProperties": False,
+    "required": ["case_id", "case_reference", "offender_name", "position", "minutes_allotted", "kind",
+                 "research_flags", "links"],
+    "properties": {
+        "case_id": {"type": "integer"}, "case_reference": {"type": "string"}, "offender_name": {"type": "string"},
+        "position": {"type": "integer", "minimum": 1, "description": "Order on the agenda, from 1"},
+        "minutes_allotted": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string", "enum": ["initial", "review", "early review"]},
+        "research_flags": {"type": "array", "items": RESEARCH_FLAG},
+        "links": {"type": "object", "additionalProperties": False, "required": ["minutes"],
+                  "properties": {"minutes": {"type": "string"}}},
+    },
+}
+ATTENDANCE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "case_id", "agency", "person", "status", "updated_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "case_id": _nullable("integer", description="The agenda item's case; null for the whole meeting"),
+        "agency": {"type": "string"}, "person": _nullable("string"),
+        "status": {"type": "string", "enum": ["invited", "present", "apologies", "report received", "absent"]},
+        "updated_at": DATE_TIME,
+    },
+}
+MEETING_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"}, "title": {"type": "string"},
+    "area": {"type": "string", "description": "MAPPA area code"}, "level": {"type": "integer", "enum": [2, 3]},
+    "starts_at": DATE_TIME, "ends_at": DATE_TIME, "venue": _nullable("string"), "online_link": _nullable("string"),
+    "chair": {"type": "string", "description": "Username"},
+    "status": {"type": "string", "enum": ["scheduled", "in progress", "held", "cancelled"]},
+    "series": _nullable("string", description="Shared by the meetings of one recurring slot"),
+    "links": {"type": "object", "additionalProperties": False, "required": ["self", "agenda_pdf", "invite"],
+              "properties": {"self": {"type": "string"}, "agenda_pdf": {"type": "string"},
+                             "invite": {"type": "string"}}},
+}
+
+
+def _meeting(**more: Any) -> dict[str, Any]:
+    properties = MEETING_PROPERTIES | more
+    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
+
+
+MEETING_DETAIL: dict[str, Any] = {
+    "agenda": {"type": "array", "items": _ref("AgendaItem"), "description": "In agenda order"},
+    "attendance": {"type": "array", "items": _ref("Attendance"), "description": "Agencies invited, by agenda item"},
+}
+SECTIONS_DESCRIPTION = ("The MAPPA C sections: " + "; ".join(f"{k} ({v})" for k, v in ALL_SECTIONS.items()))
+SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} for key in TEXT_SECTIONS} | {
+    "actions": {"type": "array", "items": {
+        "type": "object", "required": ["description"],
+        "properties": {"description": {"type": "string", "minLength": 1}, "owner_role": {"type": "string"},
+                       "owner_agency": {"type": "string"}, "due": {"type": ["string", "null"]}}}},
+    "level_decision": {"type": ["object", "null"], "properties": {
+        "decision": {"enum": [*LEVEL_DECISIONS, "", None]}, "rationale": {"type": ["string", "null"]}}},
+    "next_review_date": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
+}
+MINUTES_SECTIONS = {"type": "object", "additionalProperties": False, "required": list(ALL_SECTIONS),
+                    "description": SECTIONS_DESCRIPTION + ". Sections not written yet are \"\", [] or null.",
+                    "properties": SECTION_VALUES}
+MINUTES = {
+    "type": "object", "additionalProperties": False,
+    "required": ["meeting_id", "case_id", "status", "version", "sections", "updated_at", "updated_by"],
+    "properties": {
+        "meeting_id": {"type": "integer"}, "case_id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["draft", "awaiting approval", "approved", "distributed"]},
+        "version": {"type": "integer", "minimum": 0, "description": "Number of saves"},
+        "sections": _ref("MinutesSections"), "updated_at": DATE_TIME,
+        "updated_by": _nullable("string", description="Username of the last to save; null before the first save"),
+    },
+}
+MINUTES_IN = _request("Only the sections to save; the others keep their saved text", ["sections"],
+                      {"sections": {"type": "object", "additionalProperties": False, "properties": SECTION_VALUES,
+                                    "description": SECTIONS_DESCRIPTION}})
+STALE = {
+    "type": "object", "additionalProperties": False, "required": ["error", "current"],
+    "properties": {"error": {"type": "object", "additionalProperties": False, "required": ["status", "message"],
+                             "properties": {"status": {"const": 412}, "message": {"type": "string"}}},
+                   "current": _ref("Minutes")},
+}
+
 SCHEMAS = {
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
@@ -254,6 +353,20 @@ SCHEMAS = {
                 "properties": {"case_id": {"type": "integer"},
                                "events": {"type": "array", "items": _ref("Event"), "description": "Newest first"}}},
     "Event": EVENT,
+    "MeetingRequest": MEETING_IN,
+    "MeetingSummary": _meeting(),
+    "Meeting": _meeting(**MEETING_DETAIL),
+    "AgendaBuilt": _meeting(**MEETING_DETAIL, added={"type": "array", "items": _ref("AgendaItem"),
+                                                     "description": "The cases this call put on the agenda"}),
+    "MeetingList": {"type": "object", "additionalProperties": False, "required": ["meetings"],
+                    "properties": {"meetings": {"type": "array", "items": _ref("MeetingSummary"),
+                                                "description": "By start time"}}},
+    "AgendaItem": AGENDA_ITEM,
+    "Attendance": ATTENDANCE,
+    "Minutes": MINUTES,
+    "MinutesSections": MINUTES_SECTIONS,
+    "MinutesRequest": MINUTES_IN,
+    "StaleMinutes": STALE,
     "Error": ERROR,
     "FieldError": FIELD_ERROR,
 }
@@ -266,9 +379,18 @@ RESPONSES = {
                                      "not in a state that allows this (closed, no review waiting): the message says "
                                      "why"),
     "Invalid": _json(_ref("Error"), "Invalid request: error.errors lists each field path and message"),
+    "PreconditionFailed": {
+        **_json(_ref("StaleMinutes"), "Someone else saved since your If-Match version: nothing was saved; current "
+                                      "holds what is saved now, and the ETag header its version"),
+        "headers": {"ETag": {"description": "The current version", "schema": {"type": "string"}}}},
+    "PreconditionRequired": _json(_ref("Error"), "No If-Match header: GET the resource first and send its ETag"),
 }
 
 TASK_ID = _id_param("task_id", "Task id")
+MEETING_ID = _id_param("meeting_id", "MAPP meeting id")
+ETAG = {"ETag": {"description": "The minutes' version: send it back as If-Match", "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+            "description": "The ETag of the minutes as you last read them"}
 CASE_ID = _id_param("case_id", "Case id")
 
 
@@ -279,6 +401,16 @@ def _case_action(operation_id: str, summary: str, schema: str, status: str = "20
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(schema)}}},
         "responses": {status: _json(_ref("Case"), "The case afterwards"), **_errors(401, 403, 404, 409, 422)},
     }}
+
+
+def _download(operation_id: str, summary: str, mimetype: str, *parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"get": {"operationId": operation_id, "summary": summary, "tags": ["meetings"],
+                    "parameters": list(parameters),
+                    "responses": {"200": {"description": f"{summary} ({mimetype}), as an attachment",
+                                          "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                                          "content": {mimetype: {"schema": {"type": "string",
+                                                                            "format": "binary"}}}},
+                                  **_errors(401, 403, 404)}}}
 
 
 def _task_action(summary: str, description: str) -> dict[str, Any]:
@@ -356,16 +488,80 @@ PATHS = {
     }},
 }
 
+
+MEETING_PATHS = {
+    "/meetings": {
+        "post": {
+            "operationId": "scheduleMeeting", "summary": "Schedule a MAPP meeting", "tags": ["meetings"],
+            "description": "MAPPA coordinators and administrators. The meeting is in the caller's area.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MeetingRequest")}}},
+            "responses": {
+                "201": {**_json(_ref("Meeting"), "The new meeting, with an empty agenda"),
+                        "headers": {"Location": {"description": "The meeting's URL", "schema": {"type": "string"}}}},
+                **_errors(401, 403, 422)},
+        },
+        "get": {
+            "operationId": "listMeetings", "summary": "MAPP meetings in the caller's area", "tags": ["meetings"],
+            "parameters": [
+                {"name": "area", "in": "query", "schema": {"type": "string"},
+                 "description": "Must be the caller's own area code when given"},
+                {"name": "from", "in": "query", "schema": {"type": "string"},
+                 "description": "Starting at or after: a date (YYYY-MM-DD, London) or a date-time with an offset"},
+                {"name": "to", "in": "query", "schema": {"type": "string"},
+                 "description": "Starting before: a date-time with an offset, or a date (the whole day included)"},
+            ],
+            "responses": {"200": _json(_ref("MeetingList"), "Meetings by start time"), **_errors(401, 403, 422)},
+        },
+    },
+    "/meetings/{meeting_id}": {"get": {
+        "operationId": "getMeeting", "summary": "A meeting with its agenda and attendance", "tags": ["meetings"],
+        "parameters": [MEETING_ID], "responses": {"200": _json(_ref("Meeting"), "The meeting"),
+                                                  **_errors(401, 403, 404)},
+    }},
+    "/meetings/{meeting_id}/agenda/build": {"post": {
+        "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],
+        "description": "MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "
+                       "meeting's level and area whose meeting or review falls due, in due-date order, invites "
+                       "their agencies and starts research. Cases already on an agenda are not added again.",
+        "parameters": [MEETING_ID],
+        "responses": {"200": _json(_ref("AgendaBuilt"), "The meeting, and the items added"),
+                      **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/agenda.pdf": _download("getAgendaPdf", "The agenda", "application/pdf", MEETING_ID),
+    "/meetings/{meeting_id}/invite.ics": _download("getMeetingInvite", "Calendar invitation", "text/calendar",
+                                                   MEETING_ID),
+    "/meetings/{meeting_id}/minutes/{case_id}": {
+        "get": {
+            "operationId": "getMinutes", "summary": "One offender's minutes, by section", "tags": ["meetings"],
+            "parameters": [MEETING_ID, CASE_ID],
+            "responses": {"200": {**_json(_ref("Minutes"), "The minutes (a draft is started if none)"),
+                                  "headers": ETAG}, **_errors(401, 403, 404)},
+        },
+        "put": {
+            "operationId": "saveMinutes", "summary": "Save some sections of the minutes", "tags": ["meetings"],
+            "description": "MAPPA coordinators, administrators and chairs, while the minutes are a draft. Needs "
+                           "If-Match: if someone else saved since, 412 with what is saved now (nothing is "
+                           "overwritten). Sections not sent keep their text.",
+            "parameters": [MEETING_ID, CASE_ID, IF_MATCH],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MinutesRequest")}}},
+            "responses": {"200": {**_json(_ref("Minutes"), "The minutes as saved"), "headers": ETAG},
+                          **_errors(401, 403, 404, 409, 412, 422, 428)},
+        },
+    },
+    "/meetings/{meeting_id}/minutes/{case_id}.pdf": _download("getMinutesPdf", "The minutes", "application/pdf",
+                                                              MEETING_ID, CASE_ID),
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MAPPA Flow API", "version": "1.0.0",
-             "description": "MAPPA cases and task inboxes. Create a token with `flask mappa token create USERNAME` "
-                            "or on your account page, and send it as `Authorization: Bearer <token>`. Case data is "
-                            "scoped to the caller's MAPPA area; every read is access-logged."},
+             "description": "MAPPA cases, task inboxes and MAPP meetings. Create a token with `flask mappa token "
+                            "create USERNAME` or on your account page, and send it as `Authorization: Bearer "
+                            "<token>`. Case data is scoped to the caller's MAPPA area; every read is access-logged."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meta"}],
-    "paths": PATHS,
+    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "meta"}],
+    "paths": PATHS | MEETING_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 
 from app.api import bp
 from tests.api.conftest import Api, referral
+from tests.meetings.test_meeting_cycle import level2_case
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 DOC_URI = "urn:mappa-flow:openapi"
@@ -102,7 +103,12 @@ class Contract:
         status = str(response.status_code)
         responses = self.doc["paths"][path][method]["responses"]
         assert status in responses, f"{method.upper()} {path} answered {status}, which is not documented"
-        schema = self._resolve(responses[status])["content"]["application/json"]["schema"]
+        content = self._resolve(responses[status])["content"]
+        if response.mimetype != "application/json":  # a document (PDF, calendar): only its media type is declared
+            assert response.mimetype in content, f"{method.upper()} {path} {status}: {response.mimetype}"
+            self.checked.add((path, method, status))
+            return response.data
+        schema = content["application/json"]["schema"]
         root = {"$ref": DOC_URI + schema["$ref"]} if "$ref" in schema else schema
         validator = Draft202012Validator(root, registry=self.registry, format_checker=FormatChecker())
         body = response.get_json()
@@ -129,6 +135,39 @@ def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
     change = {"settings": {"level2_review_weeks": 12}}
     put = api.client.put("/api/v1/settings", json=change, headers=api.headers("coordinator"))
     contract.check(put, "/settings", "put")
+
+
+def _check_meetings(contract: Contract, api: Api) -> None:
+    """Schedule a meeting, build its agenda from a due case, write minutes (stale and missing If-Match too)."""
+    level2_case(api.users, "Adam Ashby", "2026-12-14")
+    body = {"area": "northshire", "level": 2, "starts_at": "2026-12-10T10:00:00+00:00", "chair": "chair",
+            "venue": "Northshire HQ"}
+    meeting = contract.check(api.post("administrator", "/api/v1/meetings", json=body), "/meetings", "post")
+    contract.check(api.post("administrator", "/api/v1/meetings", json=body | {"area": "x"}), "/meetings", "post")
+    contract.check(api.get("coordinator", "/api/v1/meetings?from=2026-12-01&to=2026-12-31"), "/meetings", "get")
+    base, doc_base = f"/api/v1/meetings/{meeting['id']}", "/meetings/{meeting_id}"
+    built = contract.check(api.post("administrator", f"{base}/agenda/build"), f"{doc_base}/agenda/build", "post")
+    contract.check(api.get("police", base), doc_base, "get")
+    contract.check(api.get("south_coordinator", base), doc_base, "get")
+    contract.check(api.get("coordinator", f"{base}/agenda.pdf"), f"{doc_base}/agenda.pdf", "get")
+    contract.check(api.get("south_coordinator", f"{base}/invite.ics"), f"{doc_base}/invite.ics", "get")
+    minutes, doc_minutes = f"{base}/minutes/{built['added'][0]['case_id']}", f"{doc_base}/minutes/{{case_id}}"
+    read = api.get("chair", minutes)
+    contract.check(read, doc_minutes, "get")
+    sections = {"sections": {"summary": "Discussed.", "level_decision": {"decision": "level_2", "rationale": "Ok"}}}
+
+    def put(if_match: str | None, json: Any = sections) -> TestResponse:
+        headers = api.headers("chair") | ({"If-Match": if_match} if if_match else {})
+        return api.client.put(minutes, headers=headers, json=json)
+
+    saved = put(read.headers["ETag"])
+    contract.check(saved, doc_minutes, "put")
+    contract.check(put(read.headers["ETag"]), doc_minutes, "put")  # stale: 412 with the current minutes
+    contract.check(put(None), doc_minutes, "put")  # 428
+    invalid = put(saved.headers["ETag"], {"sections": {"colour": "blue"}})
+    assert invalid.status_code == 422
+    contract.check(invalid, doc_minutes, "put")
+    contract.check(api.get("chair", f"{minutes}.pdf"), f"{doc_minutes}.pdf", "get")
 
 
 def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:
@@ -164,6 +203,8 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
     contract.check(client.get("/api/v1/openapi.json"), "/openapi.json", "get")
     _check_case_actions(contract, api, case["id"])
+    _check_meetings(contract, api)
 
     assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised
-    assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "422"}
+    assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "412",
+                                                      "422", "428"}

@@ -44,8 +44,9 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import register_error_handlers
     from app.health import bp as health
     from app.inbox.routes import bp as inbox
+    from app.meetings.routes import bp as meetings
     from app.settings.routes import bp as settings
 
-    for blueprint in (auth, inbox, cases, account, admin, settings, api, health):
+    for blueprint in (auth, inbox, cases, meetings, account, admin, settings, api, health):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

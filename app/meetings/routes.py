@@ -1,0 +1,365 @@
+"""MAPP meetings: the calendar, scheduling, a meeting's agenda and attendance, and the minutes editor.
+
+The minutes editor saves as you type through ``PUT …/sections`` (JSON, session cookie, X-CSRFToken, If-Match);
+without JavaScript the same page is a normal form. Views parse and render; services.meetings enforces roles.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from app.security import requires, signed_in_user
+from services import clock
+from services import meetings as service
+from services.db import db
+from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
+from services.minutes_sections import LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
+from services.models import Minutes, User
+
+bp = Blueprint("meetings", __name__, template_folder="templates")
+
+ACTION_ROWS = 3  # blank action rows offered after the saved ones
+OWNER_ROLES = {"offender_manager": "Offender manager (Probation)", "police": "Police", "prison": "Prison",
+               "housing": "Housing", "health": "Health", "coordinator": "MAPPA coordinator",
+               "chair": "Meeting chair"}
+ATTENDANCE_CHOICES = ("invited", "present", "apologies", "report received", "absent")
+MAPPA_D = ("This meeting is confidential. The information shared is for the purpose of managing the risk posed by "
+           "the offenders discussed and must not be disclosed further without the chair's agreement. Everyone "
+           "attending commits to treating all people fairly, whatever their age, disability, gender, race, religion "
+           "or belief, sexual orientation or other protected characteristic.")
+
+
+def _field_errors(errors: list[FieldError]) -> list[FieldError]:
+    """Service field names ('sections.summary') to the ids used on our pages ('summary')."""
+    return [FieldError(e.field.removeprefix("sections."), e.message) for e in errors]
+
+
+# --- calendar ----------------------------------------------------------------------------------------------------
+
+@bp.get("/meetings")
+@requires("cases:view")
+def calendar() -> ResponseReturnValue:
+    user = signed_in_user()
+    now = clock.now()
+    every = service.meetings_between(user)
+    upcoming = [m for m in every if m.ends_at >= now]
+    past = list(reversed([m for m in every if m.ends_at < now]))
+    return render_template("meetings/list.html", page_title="MAPP meetings", active_nav="meetings",
+                           upcoming=upcoming, past=past, can_schedule=bool(user.roles & service.ORGANISERS))
+
+
+def _chairs(user: User) -> list[User]:
+    users = db.session.scalars(select(User).where(User.area_id == user.area_id, User.active.is_(True))
+                               .order_by(User.display_name))
+    return [u for u in users if "chair" in u.roles]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _date_from(form: Any, prefix: str) -> date | None:
+    try:
+        return date(int(form.get(f"{prefix}-year", "")), int(form.get(f"{prefix}-month", "")),
+                    int(form.get(f"{prefix}-day", "")))
+    except ValueError:
+        return None
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@requires("cases:view")
+def schedule() -> ResponseReturnValue:
+    user = signed_in_user()
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {"duration_minutes": "180", "occurrences": "1", "time": "10:00"}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        values = form.to_dict()
+        level = _int(form.get("level"))
+        day = _date_from(form, "starts_at")
+        try:
+            at = time.fromisoformat(form.get("time", "").strip())
+        except ValueError:
+            at = None
+        if level is None:
+            errors.append(FieldError("level", "Select Level 2 or Level 3"))
+        if day is None:
+            errors.append(FieldError("starts_at", "Enter the meeting date as a real date"))
+        if at is None:
+            errors.append(FieldError("time", "Enter the start time as hours and minutes, like 10:00"))
+        duration = _int(form.get("duration_minutes")) or 0
+        repeat = _int(form.get("repeat_weeks")) if form.get("repeat_weeks", "").strip() else None
+        occurrences = _int(form.get("occurrences")) or 1
+        if not errors:
+            assert day is not None and at is not None and level is not None
+            starts_at = datetime.combine(day, at, tzinfo=clock.LONDON)
+            try:
+                created = service.schedule(user, level=level, starts_at=starts_at, chair=form.get("chair", ""),
+                                           duration_minutes=duration, venue=form.get("venue", "").strip() or None,
+                                           online_link=form.get("online_link", "").strip() or None,
+                                           repeat_weeks=repeat, occurrences=occurrences)
+            except ValidationFailed as failed:
+                errors = failed.errors
+            else:
+                flash(f"{len(created)} meeting{'s' if len(created) != 1 else ''} scheduled", "success")
+                return redirect(url_for("meetings.meeting_page", meeting_id=created[0].id))
+        status = 422
+    return render_template("meetings/new.html", page_title="Schedule a meeting", active_nav="meetings",
+                           errors=errors, error_for={e.field: e.message for e in errors}, values=values,
+                           chairs=_chairs(user)), status
+
+
+# --- one meeting -------------------------------------------------------------------------------------------------
+
+@bp.get("/meetings/<int:meeting_id>")
+@requires("cases:view")
+def meeting_page(meeting_id: int) -> ResponseReturnValue:
+    return _render_meeting(meeting_id, [])
+
+
+def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
+    user = signed_in_user()
+    meeting = service.load_meeting(user, meeting_id)
+    rows = service.attendance(meeting)
+    by_item: dict[int | None, list[Any]] = {}
+    for row in rows:
+        by_item.setdefault(row.agenda_item_id, []).append(row)
+    due = service.cases_due(meeting) if meeting.status == "scheduled" else []
+    return render_template("meetings/meeting.html", page_title=service.title(meeting), active_nav="meetings",
+                           meeting=meeting, attendance=by_item, due=due, errors=errors,
+                           error_for={e.field: e.message for e in errors}, statement=MAPPA_D,
+                           choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
+                           can_organise=bool(user.roles & service.ORGANISERS),
+                           can_minute=bool(user.roles & service.MINUTE_TAKERS)), status
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/build")
+@requires("cases:view")
+def build_agenda(meeting_id: int) -> ResponseReturnValue:
+    added = service.build_agenda(signed_in_user(), meeting_id)
+    flash(f"{len(added)} case{'s' if len(added) != 1 else ''} added to the agenda" if added
+          else "No more cases are due for this meeting", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda")
+@requires("cases:view")
+def arrange(meeting_id: int) -> ResponseReturnValue:
+    meeting = service.load_meeting(signed_in_user(), meeting_id)
+    positions: dict[int, int] = {}
+    allotted: dict[int, int] = {}
+    errors: list[FieldError] = []
+    for item in meeting.items:
+        position = _int(request.form.get(f"position-{item.case_id}"))
+        minutes = _int(request.form.get(f"minutes-{item.case_id}"))
+        if position is None:
+            errors.append(FieldError(f"position-{item.case_id}", f"Enter a position for {item.case.offender_name}"))
+        else:
+            positions[item.case_id] = position
+        if minutes is None:
+            errors.append(FieldError(f"minutes-{item.case_id}", f"Enter the minutes for {item.case.offender_name}"))
+        else:
+            allotted[item.case_id] = minutes
+    if not errors:
+        order = sorted(positions, key=lambda cid: (positions[cid], cid))
+        try:
+            service.arrange(signed_in_user(), meeting_id, order, allotted)
+        except ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            flash("Agenda order and timings saved", "success")
+            return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return _render_meeting(meeting_id, errors, 422)
+
+
+@bp.post("/meetings/<int:meeting_id>/attendance")
+@requires("cases:view")
+def attendance(meeting_id: int) -> ResponseReturnValue:
+    statuses = {int(k.removeprefix("attendance-")): v for k, v in request.form.items()
+                if k.startswith("attendance-") and k.removeprefix("attendance-").isdigit()}
+    try:
+        service.record_attendance(signed_in_user(), meeting_id, statuses)
+    except ValidationFailed as failed:
+        return _render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
+                                            for e in failed.errors], 422)
+    flash("Attendance saved", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/open")
+@requires("cases:view")
+def open_meeting(meeting_id: int) -> ResponseReturnValue:
+    service.open_meeting(signed_in_user(), meeting_id)
+    flash("Meeting opened: the confidentiality and diversity statement is recorded as read", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda.pdf")
+@requires("cases:view")
+def agenda_pdf(meeting_id: int) -> ResponseReturnValue:
+    from services.documents.pdf import agenda_pdf as render  # imported when asked for: WeasyPrint is heavy
+
+    meeting = service.load_meeting(signed_in_user(), meeting_id, "agenda_pdf_viewed")
+    return Response(render(meeting), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="agenda-{meeting_id}.pdf"'})
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>.pdf")
+@requires("cases:view")
+def minutes_pdf(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    from services.documents.pdf import minutes_pdf as render
+
+    minutes = service.minutes_for(signed_in_user(), meeting_id, case_id, event="minutes_pdf_viewed")
+    return Response(render(minutes), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="minutes-{meeting_id}-{case_id}.pdf"'})
+
+
+@bp.get("/meetings/<int:meeting_id>/invite.ics")
+@requires("cases:view")
+def invite(meeting_id: int) -> ResponseReturnValue:
+    from services.documents.ics import meeting_ics
+
+    meeting = service.load_meeting(signed_in_user(), meeting_id)
+    return Response(meeting_ics(meeting), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="meeting-{meeting_id}.ics"'})
+
+
+# --- minutes -----------------------------------------------------------------------------------------------------
+
+def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
+    """The whole minutes form (the no-JavaScript save) as named sections."""
+    sections: dict[str, Any] = {key: form.get(key, "") for key in TEXT_SECTIONS}
+    errors: list[FieldError] = []
+    sections["level_decision"] = {"decision": form.get("level_decision", ""),
+                                  "rationale": form.get("level_rationale", "")}
+    parts = [form.get(f"next_review_date-{p}", "").strip() for p in ("day", "month", "year")]
+    if any(parts):
+        review = _date_from(form, "next_review_date")
+        if review is None:
+            errors.append(FieldError("next_review_date", "Next review date must be a real date"))
+        else:
+            sections["next_review_date"] = review.isoformat()
+    else:
+        sections["next_review_date"] = ""
+    actions = []
+    n = 0
+    while f"action-{n}-description" in form:
+        description = form.get(f"action-{n}-description", "").strip()
+        if description:
+            actions.append({"description": description, "owner_role": form.get(f"action-{n}-owner_role", ""),
+                            "owner_agency": OWNER_ROLES.get(form.get(f"action-{n}-owner_role", ""), ""),
+                            "due": form.get(f"action-{n}-due", "").strip()})
+        n += 1
+    sections["actions"] = actions
+    return sections, errors
+
+
+def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldError],
+            values: dict[str, Any] | None = None, status: int = 200,
+            conflict: Minutes | None = None) -> ResponseReturnValue:
+    user = signed_in_user()
+    sections = values if values is not None else dict(minutes.sections or {})
+    actions = list(sections.get("actions") or [])
+    review = str(sections.get("next_review_date") or "")
+    review_parts = dict(zip(("year", "month", "day"), review.split("-"), strict=False)) if review else {}
+    if "next_review_date-day" in request.form:
+        review_parts = {p: request.form.get(f"next_review_date-{p}", "") for p in ("day", "month", "year")}
+    return render_template(
+        "meetings/minutes.html", page_title=f"Minutes: {minutes.case.offender_name}", active_nav="meetings",
+        meeting=minutes.meeting, minutes=minutes, sections=sections, etag=service.etag(minutes),
+        text_sections=TEXT_SECTIONS, structured=STRUCTURED_SECTIONS, decisions=LEVEL_DECISIONS,
+        owner_roles=OWNER_ROLES, actions=actions + [{}] * ACTION_ROWS, review_parts=review_parts,
+        errors=errors, error_for={e.field: e.message for e in errors}, revisions=service.revisions(minutes),
+        editable=minutes.status == "draft" and bool(user.roles & service.MINUTE_TAKERS), conflict=conflict,
+        server_sections=_client_sections(minutes.sections or {}), headings=TEXT_SECTIONS | STRUCTURED_SECTIONS,
+    ), status
+
+
+def _client_sections(sections: dict[str, Any]) -> dict[str, Any]:
+    return {key: sections.get(key) for key in (*TEXT_SECTIONS, *STRUCTURED_SECTIONS)}
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/<int:case_id>", methods=["GET", "POST"])
+@requires("cases:view")
+def minutes_page(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    user = signed_in_user()
+    minutes = service.minutes_for(user, meeting_id, case_id)
+    if request.method == "GET":
+        return _editor(meeting_id, case_id, minutes, [])
+    sections, errors = _sections_from_form(request.form)
+    if errors:
+        return _editor(meeting_id, case_id, minutes, errors, sections, 422)
+    try:
+        service.save_minutes(user, meeting_id, case_id, sections, request.form.get("etag") or None)
+    except PreconditionFailed as stale:
+        current: Minutes = stale.current  # type: ignore[assignment]
+        message = FieldError("", "Someone else changed these minutes since you opened them. Your text is below: "
+                                 "check their changes in the revision history, then save again to keep yours.")
+        return _editor(meeting_id, case_id, current, [message], sections, 409, conflict=current)
+    except ValidationFailed as failed:
+        return _editor(meeting_id, case_id, minutes, _field_errors(failed.errors), sections, 422)
+    except Conflict as conflict:
+        return _editor(meeting_id, case_id, minutes, [FieldError("", conflict.message)], sections, 409)
+    flash("Minutes saved", "success")
+    return redirect(url_for("meetings.minutes_page", meeting_id=meeting_id, case_id=case_id))
+
+
+def _saved_json(minutes: Minutes) -> dict[str, Any]:
+    return {"etag": service.etag(minutes), "version": minutes.version,
+            "saved_at": minutes.updated_at.astimezone(clock.LONDON).strftime("%H:%M"),
+            "sections": _client_sections(minutes.sections or {})}
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/<int:case_id>/sections", methods=["GET", "PUT"])
+@requires("cases:view")
+def minutes_sections(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    """Save as you type: PUT some sections with If-Match; 412 with what is saved now if someone else saved."""
+    user = signed_in_user()
+    try:
+        if request.method == "GET":
+            minutes = service.minutes_for(user, meeting_id, case_id)
+            response = jsonify(_saved_json(minutes))
+            response.headers["ETag"] = service.etag(minutes)
+            return response
+        body = request.get_json(silent=True)
+        sections = body.get("sections") if isinstance(body, dict) else None
+        if not isinstance(sections, dict):
+            return jsonify({"error": "Send {\"sections\": {...}}",
+                            "errors": [{"field": "sections", "message": "Send the sections to save"}]}), 422
+        minutes = service.save_minutes(user, meeting_id, case_id, sections, request.headers.get("If-Match"))
+    except PreconditionFailed as stale:
+        current: Minutes = stale.current  # type: ignore[assignment]
+        return jsonify({"error": stale.message, "current": {
+            "sections": _client_sections(current.sections or {}), "etag": service.etag(current),
+            "version": current.version,
+            "updated_by": current.updated_by.display_name if current.updated_by else None}}), 412
+    except ValidationFailed as failed:
+        return jsonify({"error": "There is a problem", "errors": [
+            {"field": e.field, "message": e.message} for e in failed.errors]}), 422
+    except DomainError as refused:
+        return jsonify({"error": refused.message}), refused.status
+    response = jsonify(_saved_json(minutes))
+    response.headers["ETag"] = service.etag(minutes)
+    return response
+
+
+@bp.post("/meetings/<int:meeting_id>/minutes/<int:case_id>/submit")
+@requires("cases:view")
+def submit(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    user = signed_in_user()
+    try:
+        service.submit_for_approval(user, meeting_id, case_id)
+    except ValidationFailed as failed:
+        minutes = service.minutes_for(user, meeting_id, case_id)
+        return _editor(meeting_id, case_id, minutes, _field_errors(failed.errors), status=422)
+    flash("Minutes submitted to the chair for approval", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))

@@ -376,6 +376,7 @@ def after_task_completed(user: User, task: HumanTask, data: dict[str, Any]) -> N
     handler = _HOOKS.get(task.bpmn_id)
     if handler is not None:
         handler(user, task, data)
+        db.session.flush()
 
 
 def _minutes_of(data: dict[str, Any]) -> Minutes:

@@ -177,3 +177,24 @@ def test_recording_is_kept_until_its_retention_date(app: Flask, world: dict) -> 
     assert sweep(datetime(2027, 2, 23, 12, tzinfo=UTC)).recordings_deleted == 0
     assert sweep(datetime(2027, 2, 24, 12, tzinfo=UTC)).recordings_deleted == 1
     assert not path.exists() and recordings.recordings_of(meeting.id) == []
+
+
+def test_research_for_a_custody_case_asks_police_offender_manager_and_prison(app: Flask) -> None:
+    users = seeded()
+    case = create_case(users["probation"], offender_name="Eric Ellis", custody=True, release_date="2027-06-01")
+    complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
+    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS-E"})
+    complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
+        "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-14"})
+    db.session.commit()
+    [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
+    [item] = meetings.build_agenda(users["administrator"], meeting.id)
+    assert "Prison" in meetings.invitees(case)
+    for username, step in (("police", "police_research"), ("probation", "om_research"), ("prison", "prison_research")):
+        task = ready_task(case.id, step)
+        complete(users[username], task.id, {"issues_of_concern": f"{username}: nothing new", "flag_to_chair": False})
+    db.session.commit()
+    db.session.refresh(item)
+    assert sorted(f["agency"] for f in item.research_flags) == ["Police", "Prison", "Probation"]
+    assert db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "ready",
+                                                      HumanTask.bpmn_id.like("%research"))).all() == []

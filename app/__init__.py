@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from app.errors import register_error_handlers
     from app.health import bp as health
     from app.inbox.routes import bp as inbox
+    from app.meetings import papers as _papers  # noqa: F401 - registers the papers, recordings and sharing views
     from app.meetings.routes import bp as meetings
     from app.settings.routes import bp as settings
 

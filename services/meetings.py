@@ -473,3 +473,38 @@ def record_disclosure(user: User, minutes_id: int, recipient: str, purpose: str)
     db.session.add(row)
     log_access(user, "minutes_disclosed", minutes.case_id, f"to {recipient.strip()}: {purpose.strip()}"[:400])
     return row
+
+
+# -- papers for an agenda item ------------------------------------------------------------------------------------
+@dataclass
+class Papers:
+    """What the meeting reads for one offender: the referral, earlier minutes and how the actions stand."""
+
+    meeting: MappMeeting
+    case: MappaCase
+    referral: list[dict[str, Any]]
+    previous_minutes: list[Minutes]
+    actions: list[HumanTask]
+
+
+def papers(user: User, meeting_id: int, case_id: int) -> Papers:
+    from services.models import CaseEvent
+
+    meeting = load_meeting(user, meeting_id, "papers_viewed")
+    _item(meeting, case_id)
+    case = load_case(user, case_id, event="papers_viewed", detail=f"meeting {meeting_id}")
+    referral = [{"at": e.at, "summary": e.summary, "detail": e.detail} for e in db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                CaseEvent.kind.in_(("referral_submitted", "offender_identified")))
+        .order_by(CaseEvent.at))]
+    earlier = list(db.session.scalars(select(Minutes).join(MappMeeting).where(
+        Minutes.case_id == case.id, Minutes.meeting_id != meeting.id,
+        Minutes.status.in_(("approved", "distributed"))).order_by(MappMeeting.starts_at.desc())))
+    actions = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.bpmn_id == "complete_action").order_by(HumanTask.due_date)))
+    return Papers(meeting, case, referral, earlier, actions)
+
+
+def disclosures_of(minutes: Minutes) -> list[Disclosure]:
+    return list(db.session.scalars(select(Disclosure).where(Disclosure.minutes_id == minutes.id)
+                                   .order_by(Disclosure.at)))

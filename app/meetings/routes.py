@@ -20,6 +20,7 @@ from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
 from services.minutes_sections import LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.models import Minutes, User
+from services.recordings import recordings_of
 
 bp = Blueprint("meetings", __name__, template_folder="templates")
 
@@ -139,7 +140,8 @@ def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200
                            error_for={e.field: e.message for e in errors}, statement=MAPPA_D,
                            choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
                            can_organise=bool(user.roles & service.ORGANISERS),
-                           can_minute=bool(user.roles & service.MINUTE_TAKERS)), status
+                           can_minute=bool(user.roles & service.MINUTE_TAKERS),
+                           recordings=recordings_of(meeting.id)), status
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")
@@ -281,6 +283,7 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         errors=errors, error_for={e.field: e.message for e in errors}, revisions=service.revisions(minutes),
         editable=minutes.status == "draft" and bool(user.roles & service.MINUTE_TAKERS), conflict=conflict,
         server_sections=_client_sections(minutes.sections or {}), headings=TEXT_SECTIONS | STRUCTURED_SECTIONS,
+        disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
     ), status
 
 

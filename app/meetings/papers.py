@@ -1,0 +1,70 @@
+"""Around the minutes: the papers pack for an agenda item, meeting recordings, onward sharing, the executive summary."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from app.meetings.routes import bp
+from app.security import requires, signed_in_user
+from services import meetings as service
+from services import recordings
+from services.errors import ValidationFailed
+
+
+@bp.get("/meetings/<int:meeting_id>/papers/<int:case_id>")
+@requires("cases:view")
+def papers(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    pack = service.papers(signed_in_user(), meeting_id, case_id)
+    return render_template("meetings/papers.html", page_title=f"Papers: {pack.case.offender_name}",
+                           active_nav="meetings", pack=pack, meeting_title=service.title(pack.meeting))
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>/summary.pdf")
+@requires("cases:view")
+def executive_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    from services.documents.pdf import executive_summary_pdf
+
+    minutes = service.minutes_for(signed_in_user(), meeting_id, case_id, event="executive_summary_viewed")
+    return Response(executive_summary_pdf(minutes), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="summary-{meeting_id}-{case_id}.pdf"'})
+
+
+@bp.post("/meetings/<int:meeting_id>/minutes/<int:case_id>/disclosures")
+@requires("cases:view")
+def disclose(meeting_id: int, case_id: int) -> ResponseReturnValue:
+    user = signed_in_user()
+    minutes = service.minutes_for(user, meeting_id, case_id, event="minutes_viewed")
+    try:
+        service.record_disclosure(user, minutes.id, request.form.get("recipient", ""),
+                                  request.form.get("purpose", ""))
+    except ValidationFailed as failed:
+        for error in failed.errors:
+            flash(error.message, "error")
+    else:
+        flash("Onward sharing recorded", "success")
+    return redirect(url_for("meetings.minutes_page", meeting_id=meeting_id, case_id=case_id) + "#sharing")
+
+
+@bp.post("/meetings/<int:meeting_id>/recordings")
+@requires("cases:view")
+def attach_recording(meeting_id: int) -> ResponseReturnValue:
+    upload = request.files.get("recording")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed([])
+        recordings.attach(signed_in_user(), meeting_id, upload.filename, upload.mimetype or "", upload.read())
+    except ValidationFailed as failed:
+        flash(failed.errors[0].message if failed.errors else "Choose an audio file", "error")
+    else:
+        flash("Recording attached", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id) + "#recordings")
+
+
+@bp.get("/meetings/<int:meeting_id>/recordings/<int:recording_id>")
+@requires("cases:view")
+def play_recording(meeting_id: int, recording_id: int) -> ResponseReturnValue:
+    row, path = recordings.open_recording(signed_in_user(), recording_id)
+    if row.meeting_id != meeting_id:
+        return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return send_file(path, mimetype=row.content_type, download_name=row.filename, as_attachment=True)

@@ -69,8 +69,27 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
 
 # --- opening a case --------------------------------------------------------------------------------------------
 
-def _opening_page(form_key: str, open_case: Callable[[User, dict[str, Any]], MappaCase], template: str,
-                  title: str, nav: str) -> ResponseReturnValue:
+@dataclass(frozen=True)
+class OpeningPage:
+    form_key: str
+    title: str
+    caption: str
+    intro: str
+    button: str
+    nav: str
+
+
+REFERRAL = OpeningPage("referral", "New MAPPA referral", "MAPPA A",
+                       "Refer an offender for Level 2 or Level 3 management. The MAPPA coordinator for your area "
+                       "checks and screens the referral.", "Submit referral", "referrals")
+IDENTIFICATION = OpeningPage("identification", "Identify a MAPPA offender", "MAPPA identification",
+                             "Record an offender who is MAPPA eligible by their offence and sentence. Most are "
+                             "managed at Level 1 by the lead agency; refer the case separately if it needs Level 2 "
+                             "or Level 3 management.", "Record identification", "identify")
+
+
+def _opening_page(page: OpeningPage, open_case: Callable[[User, dict[str, Any]], MappaCase]) -> ResponseReturnValue:
+    form_key = page.form_key
     schema = forms.load_form(form_key)
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
@@ -85,22 +104,20 @@ def _opening_page(form_key: str, open_case: Callable[[User, dict[str, Any]], Map
             else:
                 return redirect(url_for("cases.case_page", case_id=case.id))
         values = raw_values(schema, submitted)
-    return render_template(template, page_title=title, active_nav=nav, fields=form_fields(schema, values, errors),
-                           errors=errors)
+    return render_template("cases/open_case.html", page_title=page.title, active_nav=page.nav, page=page,
+                           fields=form_fields(schema, values, errors), errors=errors)
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
 @requires("cases:refer")
 def new_referral() -> ResponseReturnValue:
-    return _opening_page("referral", case_service.create_referral, "cases/new_referral.html", "New MAPPA referral",
-                         "referrals")
+    return _opening_page(REFERRAL, case_service.create_referral)
 
 
 @bp.route("/cases/identify", methods=["GET", "POST"])
 @requires("cases:refer")
 def identify_offender() -> ResponseReturnValue:
-    return _opening_page("identification", case_service.identify_offender, "cases/identify.html",
-                         "Identify a MAPPA offender", "identify")
+    return _opening_page(IDENTIFICATION, case_service.identify_offender)
 
 
 # --- changing a case between steps -----------------------------------------------------------------------------

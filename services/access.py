@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, insert, or_, select
 
 from services import clock
 from services.db import db
@@ -39,6 +39,9 @@ def log_access(user: User | None, event: str, case_id: int | None, detail: str |
 
 
 def log_case_list(user: User, event: str, case_ids: list[int], detail: str | None = None) -> None:
-    """A list view consults many cases: one row per case shown."""
+    """A list view consults many cases: one row per case shown (one bulk insert)."""
     at = clock.now()
-    db.session.add_all(AccessLog(at=at, user_id=user.id, event=event, case_id=cid, detail=detail) for cid in case_ids)
+    rows = [{"at": at, "user_id": user.id, "event": event, "case_id": cid, "detail": detail}
+            for cid in dict.fromkeys(case_ids)]
+    if rows:
+        db.session.execute(insert(AccessLog), rows)

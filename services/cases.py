@@ -36,7 +36,9 @@ def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
 def _reference(area: Area) -> str:
     """NO-2026-00042: the next number for the prefix (areas may share a prefix), in one query."""
     prefix = f"{area.code[:2].upper()}-{clock.today().year}-"
-    latest = db.session.scalar(select(func.max(MappaCase.reference)).where(MappaCase.reference.like(f"{prefix}%")))
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # a range the unique index can serve (LIKE cannot)
+    latest = db.session.scalar(select(func.max(MappaCase.reference)).where(
+        MappaCase.reference >= prefix, MappaCase.reference < upper))
     number = int(latest.rsplit("-", 1)[1]) + 1 if latest else 1
     return f"{prefix}{number:05d}"
 

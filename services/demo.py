@@ -196,8 +196,8 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
         return case
     outcome = {"level1": "rejected_level_1", "level3": "accepted_level_3", "not_eligible": "not_mappa_managed"}.get(
         stage, "accepted_level_2")
-    first_due = {"review_due": today + timedelta(days=7), "overdue": today}.get(
-        stage, today + timedelta(days=rng.randint(10, 27)))
+    first_due = {"review_due": today + timedelta(days=7), "overdue": today,
+                 "early_review": today + timedelta(days=25)}.get(stage, today + timedelta(days=rng.randint(10, 27)))
     complete(coordinator, _task(case, "screening_decision").id, {
         "screening_outcome": outcome, "screening_rationale": "Demo screening decision.",
         "first_review_due": first_due.isoformat()})

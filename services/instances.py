@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services import clock
 from services.catalogue import PHASES, latest_model, parsed
@@ -89,9 +90,8 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     )).rowcount
     if changed != 1:
         raise Conflict("this case was changed by someone else at the same moment; reload and try again")
-    for key, value in values.items():
-        setattr(instance, key, value)
-    db.session.flush()
+    for key, value in values.items():  # already written by the versioned UPDATE: no second UPDATE from the ORM
+        set_committed_value(instance, key, value)
     if error:
         record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
                {"error": _describe(error)})

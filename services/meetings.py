@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from services import clock
-from services.access import load_case, log_access
+from services.access import load_case, log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from services.instances import phase_data, running_phase, start_phase
@@ -101,6 +101,7 @@ def load_meeting(user: User, meeting_id: int, event: str = "meeting_viewed") -> 
     if meeting is None or meeting.area_id != user.area_id:
         raise NotFound("meeting not found")
     log_access(user, event, None, f"meeting {meeting_id}")
+    log_case_list(user, event, [item.case_id for item in meeting.items], f"meeting {meeting_id}")
     return meeting
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db import db
@@ -168,7 +168,8 @@ class HumanTask(Model):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_inbox", "area_id", "role", "state", "due_date"),
+        Index("ix_human_task_ready_inbox", "area_id", "role", "assignee_id", "due_date",
+              sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         Index("ix_human_task_assignee", "assignee_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from services import clock, forms, rules
-from services.access import log_access
+from services.access import log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.instances import ENGINE, load, lock, record, save
@@ -58,7 +58,7 @@ def inbox_query(user: User, filters: InboxFilter) -> Select[HumanTask]:
 
 def inbox(user: User, filters: InboxFilter) -> list[HumanTask]:
     tasks = list(db.session.scalars(inbox_query(user, filters)).unique())
-    log_access(user, "inbox_viewed", filters.case_id, f"{len(tasks)} tasks")
+    log_case_list(user, "inbox_viewed", [t.case_id for t in tasks], f"{len(tasks)} tasks")
     return tasks
 
 

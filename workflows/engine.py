@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
@@ -211,7 +211,10 @@ class Engine:
             raise NotWaiting(f"the process is not waiting for '{name}'")
         result = StepResult()
         with engine_time(now):
-            wf.send_event(event)
+            try:
+                wf.send_event(event)
+            except WorkflowException as err:
+                raise NotWaiting(str(err)) from None
         return self._run(wf, now, result)
 
     def update_open_data(self, wf: BpmnWorkflow, updates: dict[str, Any], now: datetime) -> StepResult:

@@ -115,6 +115,7 @@ def _demo_meetings() -> int:
     finally:
         clock.current_clock().set(real)
     meetings.build_agenda(admin, live.id)
+    _research_done(live)
     meetings.open_meeting(chair, live.id)
     if live.items:
         meetings.save_minutes(admin, live.id, live.items[0].case_id, {
@@ -126,6 +127,18 @@ def _demo_meetings() -> int:
     for meeting in (ahead[0], ahead[4]):
         meetings.build_agenda(admin, meeting.id)
     return 2 + len(ahead)
+
+
+def _research_done(meeting: MappMeeting) -> None:
+    """Today's meeting had its research done beforehand; the police flagged one concern to the chair."""
+    for n, item in enumerate(meeting.items):
+        for step, username in (("police_research", "police"), ("om_research", "probation"),
+                               ("prison_research", "prison")):
+            for task in _ready(item.case, step):
+                flagged = n == 0 and step == "police_research"
+                complete(_user(username), task.id, {
+                    "issues_of_concern": "Seen twice near the victim's workplace this month." if flagged
+                    else "Nothing new since the last review.", "flag_to_chair": flagged})
 
 
 def _approved_minutes(admin: User, chair: User, meeting: MappMeeting, case: MappaCase) -> None:

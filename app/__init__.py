@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.init_database(app)
     extensions.init_clock(app)
     extensions.init_login(app)
+    extensions.init_upload_limits(app)
     extensions.init_csrf(app)
     from app.templating import configure_templates
 

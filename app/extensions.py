@@ -68,6 +68,20 @@ def init_login(app: Flask) -> None:
         return user
 
 
+# Endpoints that take large uploads; everything else keeps the app-wide MAX_CONTENT_LENGTH (5 MB).
+LARGE_UPLOADS = {"meetings.attach_recording": 201 * 1024 * 1024}
+
+
+def init_upload_limits(app: Flask) -> None:
+    """Before CSRF protection reads the form, so the per-endpoint limit applies to that read too."""
+
+    @app.before_request
+    def _upload_limit() -> None:
+        limit = LARGE_UPLOADS.get(request.endpoint or "")
+        if limit:
+            request.max_content_length = limit
+
+
 def init_csrf(app: Flask) -> None:
     csrf.init_app(app)
 

@@ -69,3 +69,17 @@ def test_recording_upload_and_download(app: Flask, client: FlaskClient) -> None:
     download = client.get(link)
     assert download.status_code == 200 and download.data == b"ID3audio"
     download.close()
+
+
+def test_recordings_may_be_larger_than_other_uploads(app: Flask, client: FlaskClient) -> None:
+    meeting_id, _case_id, _ = _meeting_with_approved_minutes()
+    sign_in(client, "administrator")
+    url = f"/meetings/{meeting_id}"
+    big = io.BytesIO(b"ID3" + b"\0" * (6 * 1024 * 1024))  # over the app-wide 5 MB limit
+    response = client.post(f"{url}/recordings", data={"csrf_token": csrf_token(client, url),
+                                                      "recording": (big, "long.mp3", "audio/mpeg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    too_big = client.post("/referrals/new", data={"csrf_token": csrf_token(client, url),
+                                                  "offender_name": "x" * (6 << 20)})
+    assert too_big.status_code == 413

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 from services import clock, forms, rules
 from services.access import log_access, log_case_list
 from services.db import db
-from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.instances import ENGINE, load, lock, record, save
 from services.models import HumanTask, MappaCase, User
 from services.permissions import AREA_WIDE_ROLES
@@ -140,6 +140,38 @@ def release(user: User, task_id: int) -> HumanTask:
     task.assignee_id = None
     task.assignee = None
     record(task.case, "task_released", f"Released '{task.name}'", user, None, {"task": task.id})
+    return task
+
+
+SUPERVISORS = frozenset({"coordinator", "manager"})
+
+
+def eligible_assignees(task: HumanTask) -> list[User]:
+    """People in the task's area who hold its role: who a task can be handed to."""
+    users = db.session.scalars(select(User).where(User.area_id == task.area_id, User.active.is_(True))
+                               .order_by(User.display_name))
+    return [u for u in users if task.role in u.roles]
+
+
+def may_hand_on(user: User, task: HumanTask) -> bool:
+    return task.state == "ready" and (task.assignee_id == user.id or bool(user.roles & SUPERVISORS))
+
+
+def reassign(user: User, task_id: int, to_username: str, reason: str = "") -> HumanTask:
+    """Hand a task to a named person: the holder delegates it, or a coordinator or manager reassigns it."""
+    task = load_task(user, task_id, event="task_reassigned")
+    if task.state != "ready":
+        raise Conflict(_finished_message(task))
+    if not may_hand_on(user, task):
+        raise Forbidden("Only the person holding a task, a MAPPA coordinator or a manager can hand it on")
+    target = next((u for u in eligible_assignees(task) if u.username == to_username), None)
+    if target is None:
+        raise ValidationFailed([FieldError("assignee", f"Choose someone in this area who works as "
+                                                       f"{task.lane}")])
+    previous = task.assignee.display_name if task.assignee else "nobody"
+    task.assignee_id, task.assignee = target.id, target
+    record(task.case, "task_reassigned", f"'{task.name}' handed from {previous} to {target.display_name}"
+           + (f": {reason.strip()}" if reason.strip() else ""), user, None, {"task": task.id, "to": target.username})
     return task
 
 

@@ -473,6 +473,18 @@ PATHS = {
     }},
     "/tasks/{task_id}/claim": _task_action("Claim a task", "Assigns the task to the caller."),
     "/tasks/{task_id}/release": _task_action("Release a task", "Only the holder can release a task."),
+    "/tasks/{task_id}/reassign": {"post": {
+        "operationId": "reassignTask", "summary": "Hand a task to a named person", "tags": ["tasks"],
+        "description": "The holder delegates it, or a MAPPA coordinator or manager reassigns it, to someone in the "
+                       "area who holds the task's role.",
+        "parameters": [TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["assignee"], "additionalProperties": False,
+            "properties": {"assignee": {"type": "string", "description": "Username"},
+                           "reason": {"type": ["string", "null"]}}}}}},
+        "responses": {"200": _json(_ref("Task"), "The task, now with the new assignee"),
+                      **_errors(401, 403, 404, 409, 422)},
+    }},
     "/tasks/{task_id}/complete": {"post": {
         "operationId": "completeTask", "summary": "Complete a task with its form's data", "tags": ["tasks"],
         "description": "Validates data against the form's schema, then advances the process. Of several racing "

@@ -337,6 +337,14 @@ def release_task(task_id: int) -> ResponseReturnValue:
     return task_json(task_service.release(api_user(), task_id), clock.today())
 
 
+@bp.post("/tasks/<int:task_id>/reassign")
+@api_requires("tasks:work")
+def reassign_task(task_id: int) -> ResponseReturnValue:
+    body = _strings({"assignee", "reason"})
+    task = task_service.reassign(api_user(), task_id, _text(body, "assignee"), _text(body, "reason"))
+    return task_json(task, clock.today())
+
+
 @bp.post("/tasks/<int:task_id>/complete")
 @api_requires("tasks:work")
 def complete_task(task_id: int) -> ResponseReturnValue:

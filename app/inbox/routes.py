@@ -53,6 +53,8 @@ def _render_task(task, schema, values, errors, status=200) -> ResponseReturnValu
         can_work=task.state == "ready" and (task.assignee_id in (None, user.id)) and (
             task.role in user.roles or task.assignee_id == user.id),
         due_status=task_service.due_status(task),
+        can_hand_on=task_service.may_hand_on(user, task),
+        assignees=task_service.eligible_assignees(task),
     ), status
 
 
@@ -81,6 +83,19 @@ def claim(task_id: int) -> ResponseReturnValue:
     task = task_service.claim(signed_in_user(), task_id)
     flash(f"You have claimed '{task.name}'", "success")
     return redirect(url_for("inbox.task_page", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@requires("tasks:work")
+def reassign(task_id: int) -> ResponseReturnValue:
+    user = signed_in_user()
+    try:
+        task = task_service.reassign(user, task_id, request.form.get("assignee", ""), request.form.get("reason", ""))
+    except ValidationFailed as failed:
+        task = task_service.load_task(user, task_id)
+        return _render_task(task, task_service.form_schema(task), {}, failed.errors, status=422)
+    flash(f"'{task.name}' is now with {task.assignee.display_name if task.assignee else 'nobody'}", "success")
+    return redirect(url_for("inbox.my_tasks"))
 
 
 @bp.post("/tasks/<int:task_id>/release")

@@ -53,7 +53,9 @@ def attach_recording(meeting_id: int) -> ResponseReturnValue:
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed([])
-        recordings.attach(signed_in_user(), meeting_id, upload.filename, upload.mimetype or "", upload.read())
+        with upload.stream as stream:
+            data = stream.read()
+        recordings.attach(signed_in_user(), meeting_id, upload.filename, upload.mimetype or "", data)
     except ValidationFailed as failed:
         flash(failed.errors[0].message if failed.errors else "Choose an audio file", "error")
     else:

@@ -196,6 +196,12 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     contract.check(api.get("coordinator", f"/api/v1/tasks/{task['id']}"), task_path, "get")
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/claim"), f"{task_path}/claim", "post")
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/release"), f"{task_path}/release", "post")
+    reassign, to_self = f"{task_path}/reassign", {"assignee": "coordinator", "reason": "Covering"}
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/reassign", json={"assignee": "police"}),
+                   reassign, "post")
+    contract.check(api.post("police", f"/api/v1/tasks/{task['id']}/reassign", json=to_self), reassign, "post")
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/reassign", json=to_self), reassign, "post")
+    contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/release"), f"{task_path}/release", "post")
     complete = f"{task_path}/complete"
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}), complete, "post")
     done = {"data": {"referral_complete": "yes"}}

@@ -33,6 +33,13 @@ def load_case(user: User, case_id: int, *, event: str, detail: str | None = None
     return case
 
 
+def access_log_for(user: User, case_id: int, limit: int = 500) -> list[AccessLog]:
+    """Who read or changed this case and when, newest first (itself a logged consultation)."""
+    case = load_case(user, case_id, event="case_access_log_viewed")
+    return list(db.session.scalars(select(AccessLog).where(AccessLog.case_id == case.id)
+                                   .order_by(AccessLog.at.desc(), AccessLog.id.desc()).limit(limit)))
+
+
 def log_access(user: User | None, event: str, case_id: int | None, detail: str | None = None) -> None:
     db.session.add(AccessLog(at=clock.now(), user_id=user.id if user else None, event=event, case_id=case_id,
                              detail=detail[:400] if detail else None))

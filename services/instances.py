@@ -96,7 +96,10 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
         record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
                {"error": _describe(error)})
     _project_tasks(instance, case, wf, actor, completed_task_uuid, now)
+    was_open = case.status not in CLOSED_STATUSES
     _project_case(case, result, actor, instance, now)
+    if was_open and case.status in CLOSED_STATUSES:
+        _end_side_phases(case, instance, actor, now)
     saved = Saved(instance)
     if finished:
         record(case, "phase_completed", f"{instance.model.name} completed", actor, instance, {})
@@ -216,6 +219,23 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
         "level_setting_months": settings["level_setting_before_release_months"],
         "mappa_j_weeks": settings["mappa_j_before_release_weeks"],
     }
+
+
+CLOSED_STATUSES = frozenset({"exited", "not eligible"})
+# Phases that stop when the case closes; minutes of a meeting already held are still approved and distributed.
+SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research")
+
+
+def _end_side_phases(case: MappaCase, closing: ProcessInstance, actor: User | None, now: datetime) -> None:
+    """A closed case leaves nothing running for it: custody planning, agreed actions and agenda research stop."""
+    for other in db.session.scalars(select(ProcessInstance).where(
+            ProcessInstance.case_id == case.id, ProcessInstance.id != closing.id,
+            ProcessInstance.status.in_(("running", "error")), ProcessInstance.phase.in_(SIDE_PHASES_ENDED_ON_CLOSE))):
+        other.status, other.ended_at, other.next_timer_at = "cancelled", now, None
+        for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == other.id,
+                                                               HumanTask.state == "ready")):
+            task.state, task.completed_at = "cancelled", now
+        record(case, "phase_cancelled", f"{other.model.name} ended: the case is {case.status}", actor, other, {})
 
 
 # Phases that manage the case: at most one runs at a time (custody planning and actions run beside them).

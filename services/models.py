@@ -220,6 +220,7 @@ class AccessLog(Model):
     event: Mapped[str] = mapped_column(String(60))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("mappa_case.id"), index=True)
     detail: Mapped[str | None] = mapped_column(String(400))
+    user: Mapped[User | None] = relationship()
 
 
 class AreaSetting(Model):

@@ -15,6 +15,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "cases:view": CASE_WORK,
     "cases:refer": CASE_WORK - {"manager", "administrator", "chair"},
     "incidents:view": frozenset({"process_owner", "coordinator"}),
+    "audit:view": frozenset({"coordinator", "manager"}),
     "account:tokens": CASE_WORK | {"process_owner"},
     "signed_in": CASE_WORK | {"process_owner"},
 }

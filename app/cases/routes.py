@@ -17,7 +17,7 @@ from app.security import requires, signed_in_user
 from app.templating import london_date
 from services import cases as case_service
 from services import forms, lifecycle, settings_admin
-from services.access import case_scope, load_case, log_case_list
+from services.access import access_log_for, case_scope, load_case, log_case_list
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
 from services.tasks import due_status
@@ -52,6 +52,14 @@ def case_page(case_id: int) -> ResponseReturnValue:
     return render_template("cases/case.html", page_title=f"{view.case.offender_name}", active_nav="cases",
                            view=view, diagram=diagram, due_status=due_status, actions=_case_actions(user, view.case),
                            category_code=case_service.CATEGORY_CODES.get(view.case.category, "X9"))
+
+
+@bp.get("/cases/<int:case_id>/access-log")
+@requires("audit:view")
+def access_log(case_id: int) -> ResponseReturnValue:
+    rows = access_log_for(signed_in_user(), case_id)
+    return render_template("cases/access_log.html", page_title="Who has seen this case", active_nav="cases",
+                           rows=rows, case_id=case_id)
 
 
 def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:

@@ -258,3 +258,19 @@ def test_review_not_held_by_its_due_date_is_overdue(app: Flask, api: Api) -> Non
     assert (task["name"], task["overdue"]) == ("MAPP meeting review", True)
     overdue = api.get("chair", "/api/v1/tasks?due=overdue").get_json()["tasks"]
     assert [t["case_id"] for t in overdue] == [j.case_id]
+
+
+def test_exit_ends_open_actions_and_custody_planning(app: Flask, api: Api) -> None:
+    j = open_case(app, api, custody=True, release_date="2027-09-01", category=3)
+    screen(j, "accepted_level_2")
+    j.post("coordinator", "actions", {"description": "Victim safety visit", "owner_role": "police",
+                                      "due": "2026-12-20"}, status=201)
+    assert "Complete agreed action" in j.names("police")
+    j.tick("2026-12-04T10:00:00+00:00")
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_reason": "meeting_decision", "exit_date": "2026-12-04"})
+    assert j.case()["status"] == "exited"
+    assert j.names("police") == [] and j.case()["open_tasks"] == []
+    assert "Timers fired: 0" in j.tick("2027-03-02T10:00:00+00:00")  # custody timers cancelled too
+    kinds = [e["kind"] for e in api.get("coordinator", f"/api/v1/cases/{j.case_id}/history").get_json()["events"]]
+    assert kinds.count("phase_cancelled") == 2

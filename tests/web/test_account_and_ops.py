@@ -90,3 +90,20 @@ def test_untrusted_xml_with_entities_is_refused() -> None:
         parse_untrusted_xml(evil)
     with pytest.raises(UnsafeXml, match="larger"):
         parse_untrusted_xml(b"<x>" + b" " * (3 * 1024 * 1024) + b"</x>")
+
+
+def test_coordinator_sees_who_has_seen_a_case_and_probation_cannot(app: Flask, client: FlaskClient) -> None:
+    from tests.pages import get_page
+
+    users = seeded()
+    case = create_case(users["probation"])
+    police = app.test_client()
+    sign_in(police, "police")
+    police.get(f"/cases/{case.id}")
+    sign_in(client, "coordinator")
+    assert "Who has seen this case" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    text = get_page(client, f"/cases/{case.id}/access-log").text_content()
+    assert "PC Pat Rolman (Police)" in text and "Case viewed" in text
+    probation = app.test_client()
+    sign_in(probation, "probation")
+    assert probation.get(f"/cases/{case.id}/access-log").status_code == 403

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -53,9 +53,15 @@ def task_json(task: HumanTask, today: date) -> dict[str, Any]:
         "overdue": due_status == "overdue", "due_status": due_status, "state": task.state,
         "created_at": task.created_at.isoformat(), "completed_at": _iso(task.completed_at),
         "completed_by": _username(task.completed_by),
-        "links": {"self": url_for("api.get_task", task_id=task.id),
-                  "case": url_for("api.get_case", case_id=task.case_id)},
+        "links": {"self": f"{_api_root()}/tasks/{task.id}", "case": f"{_api_root()}/cases/{task.case_id}"},
     }
+
+
+def _api_root() -> str:
+    """/api/v1 under whatever prefix the app is mounted at (one url_for per request, not two per task)."""
+    if "api_root" not in g:
+        g.api_root = url_for("api.list_tasks").removesuffix("/tasks")
+    return str(g.api_root)
 
 
 def case_json(view: cases.CaseView, today: date) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from services import clock, forms, rules
 from services.access import log_access, log_case_list
@@ -40,7 +40,7 @@ def _visible(user: User) -> Any:
 
 def inbox_query(user: User, filters: InboxFilter) -> Select[HumanTask]:
     query = (select(HumanTask).join(HumanTask.case)
-             .options(contains_eager(HumanTask.case).lazyload(MappaCase.area), selectinload(HumanTask.assignee))
+             .options(contains_eager(HumanTask.case).lazyload(MappaCase.area))
              .where(_visible(user)))
     today = clock.today()
     if filters.case_id is not None:

@@ -159,7 +159,7 @@ def diagram(user: User, case_id: int, instance_id: int | None = None) -> Diagram
     return DiagramView(instance, xml, active_bpmn_ids(wf), completed_bpmn_ids(wf))
 
 
-def list_cases(user: User, scope_query: Any, limit: int = 200) -> list[MappaCase]:
+def list_cases(scope_query: Any, limit: int = 200) -> list[MappaCase]:
     return list(db.session.scalars(scope_query.order_by(MappaCase.next_review_due.is_(None), MappaCase.next_review_due,
                                                         MappaCase.id).limit(limit)))
 

@@ -254,9 +254,6 @@ class Engine:
                 instants.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
         return min(instants) if instants else None
 
-    def errors(self, wf: BpmnWorkflow) -> list[str]:
-        return [t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.ERROR)]
-
     @staticmethod
     def _ready_user_task(wf: BpmnWorkflow, task_id: str) -> Task:
         try:

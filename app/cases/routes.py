@@ -36,7 +36,7 @@ def case_list() -> ResponseReturnValue:
     query = case_scope(user)
     if status in case_service.STATUSES:
         query = query.where(MappaCase.status == status)
-    cases = case_service.list_cases(user, query)
+    cases = case_service.list_cases(query)
     log_case_list(user, "case_list_viewed", [c.id for c in cases], f"status={status or 'any'}")
     return render_template("cases/list.html", page_title="Cases", active_nav="cases", cases=cases, status=status,
                            statuses=case_service.STATUSES)

@@ -48,7 +48,8 @@ def register_blueprints(app: Flask) -> None:
     from app.meetings import papers as _papers  # noqa: F401 - registers the papers, recordings and sharing views
     from app.meetings.routes import bp as meetings
     from app.settings.routes import bp as settings
+    from app.statistics.routes import bp as statistics
 
-    for blueprint in (auth, inbox, cases, meetings, account, admin, settings, api, health):
+    for blueprint in (auth, inbox, cases, meetings, statistics, account, admin, settings, api, health):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "cases:refer": CASE_WORK - {"manager", "administrator", "chair"},
     "incidents:view": frozenset({"process_owner", "coordinator"}),
     "audit:view": frozenset({"coordinator", "manager"}),
+    "statistics:view": frozenset({"coordinator", "manager", "chair", "administrator"}),
     "account:tokens": CASE_WORK | {"process_owner"},
     "signed_in": CASE_WORK | {"process_owner"},
 }

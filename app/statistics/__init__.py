@@ -1,0 +1,1 @@
+"""Statistics for managers and the Strategic Management Board."""

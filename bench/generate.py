@@ -465,6 +465,12 @@ class Cloner:
                     rows,
                 )
                 rows.clear()
+        # the app draws the next case reference from these counters: carry on after the cloned numbers
+        self.con.executemany(
+            "INSERT INTO reference_counter (prefix, last) VALUES (?, ?) "
+            "ON CONFLICT(prefix) DO UPDATE SET last = max(last, excluded.last)",
+            list(self.last_number.items()),
+        )
 
 
 def _pick(templates: list[Template], rng: random.Random) -> Template:

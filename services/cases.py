@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services import clock, forms
 from services.access import load_case, log_access
 from services.db import db
 from services.errors import FieldError, ValidationFailed
 from services.instances import ENGINE, load, phase_data, record, start_phase
-from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, User
+from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, ReferenceCounter, User
 from workflows.engine import active_bpmn_ids, completed_bpmn_ids
 
 STATUSES = ("identified", "referred", "screening", "level 1", "level 2", "level 3", "exited", "not eligible")
@@ -34,13 +36,16 @@ def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reference(area: Area) -> str:
-    """NO-2026-00042: the next number for the prefix (areas may share a prefix), in one query."""
+    """NO-2026-00042: the next number for the prefix (areas may share one), taken under the counter's row lock so
+    concurrent referrals never draw the same number."""
     prefix = f"{area.code[:2].upper()}-{clock.today().year}-"
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # a range the unique index can serve (LIKE cannot)
-    latest = db.session.scalar(select(func.max(MappaCase.reference)).where(
-        MappaCase.reference >= prefix, MappaCase.reference < upper))
-    number = int(latest.rsplit("-", 1)[1]) + 1 if latest else 1
-    return f"{prefix}{number:05d}"
+    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(ReferenceCounter)
+    db.session.execute(insert.values(prefix=prefix, last=0).on_conflict_do_nothing(index_elements=["prefix"]))
+    counter = db.session.scalars(select(ReferenceCounter).where(ReferenceCounter.prefix == prefix)
+                                 .with_for_update().execution_options(populate_existing=True)).one()
+    counter.last += 1
+    db.session.flush()
+    return f"{prefix}{counter.last:05d}"
 
 
 def _day(data: dict[str, Any], key: str) -> date | None:

@@ -356,3 +356,11 @@ class Disclosure(Model):
     permitted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     shared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime]
+
+
+class ReferenceCounter(Model):
+    """The last case number used for a reference prefix (NO-2026-), taken under a row lock."""
+
+    __tablename__ = "reference_counter"
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

@@ -46,3 +46,23 @@ def test_eight_simultaneous_completions_one_wins(app: Flask) -> None:
     version = db.session.scalar(select(ProcessInstance.version).where(ProcessInstance.id == ready_task(
         case.id, "screening_decision").instance_id))
     assert version == instance_version + 1
+
+
+def test_simultaneous_referrals_get_different_references(app: Flask) -> None:
+    users = seeded()
+    token = api_token_for(users["probation"])
+    db.session.commit()
+    start = threading.Barrier(RACERS)
+    body = {"offender": {"name": "Racing Referral"}, "category": 1, "lead_agency": "Probation", "custody": False,
+            "rosh": "high", "referral_reason": "Concurrent referrals."}
+
+    def refer(_: int) -> tuple[int, str]:
+        client = app.test_client()
+        start.wait(timeout=10)
+        response = client.post("/api/v1/cases", json=body, headers=auth_header(token))
+        return response.status_code, (response.get_json() or {}).get("reference", "")
+
+    with ThreadPoolExecutor(max_workers=RACERS) as pool:
+        results = list(pool.map(refer, range(RACERS)))
+    assert [status for status, _ in results] == [201] * RACERS, results
+    assert sorted(ref for _, ref in results) == [f"NO-2026-{n:05d}" for n in range(1, RACERS + 1)]

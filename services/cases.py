@@ -14,7 +14,7 @@ from services import clock, forms
 from services.access import load_case, log_access
 from services.db import db
 from services.errors import FieldError, ValidationFailed
-from services.instances import ENGINE, load, phase_data, record, start_phase
+from services.instances import load, phase_data, record, start_phase
 from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, ReferenceCounter, User
 from workflows.engine import active_bpmn_ids, completed_bpmn_ids
 
@@ -168,5 +168,3 @@ def list_cases(scope_query: Any, limit: int = 200) -> list[MappaCase]:
     return list(db.session.scalars(scope_query.order_by(MappaCase.next_review_due.is_(None), MappaCase.next_review_due,
                                                         MappaCase.id).limit(limit)))
 
-
-__all__ = ["ENGINE", "STATUSES", "CaseView", "create_referral", "view_case"]

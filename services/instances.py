@@ -6,7 +6,6 @@ facts and its history. When a phase ends, the next phase starts as a new instanc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -30,12 +29,6 @@ CASE_FIELDS: dict[str, type] = {
     "status": str, "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
     "visor_reference": str, "pnc_id": str,
 }
-
-
-@dataclass
-class Saved:
-    instance: ProcessInstance
-    next_instance: ProcessInstance | None = None
 
 
 def start_phase(case: MappaCase, phase: str, data: dict[str, Any], actor: User | None) -> ProcessInstance:
@@ -69,7 +62,7 @@ def load(instance: ProcessInstance) -> BpmnWorkflow:
 
 
 def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: StepResult,
-         actor: User | None, completed_task_uuid: str | None = None) -> Saved:
+         actor: User | None, completed_task_uuid: str | None = None) -> None:
     now = clock.now()
     try:
         state = ENGINE.dump(wf)
@@ -100,11 +93,9 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     _project_case(case, result, actor, instance, now)
     if was_open and case.status in CLOSED_STATUSES:
         _end_side_phases(case, instance, actor, now)
-    saved = Saved(instance)
     if finished:
         record(case, "phase_completed", f"{instance.model.name} completed", actor, instance, {})
-        saved.next_instance = _continue(case, wf.data, actor)
-    return saved
+        _continue(case, wf.data, actor)
 
 
 def _describe(error: EngineError) -> str:

@@ -182,7 +182,9 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
     if stage in ("identified", "custody"):
         return _identified_case(stage, rng, today)
     referrer = _user(rng.choice(["probation", "police", "prison", "housing"]))
-    category = 3 if stage == "not_eligible" else rng.choice([1, 1, 1, 2, 2, 3, 4])
+    # Category 3 is only ever managed at Level 2 or 3 (services.levels)
+    category = 3 if stage == "not_eligible" else rng.choice([1, 1, 1, 2, 2, 4] if stage == "level1" else
+                                                           [1, 1, 1, 2, 2, 3, 4])
     level_requested = 3 if stage == "level3" else 2
     data = _offender(rng, today) | {
         "category": category, "level_requested": level_requested, "custody": False,
@@ -204,16 +206,19 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
                  {"referral_complete": "no", "missing_information": "Section 6 needs the victim issues."})
         return case
     complete(coordinator, _task(case, "check_referral").id, {"referral_complete": "yes"})
-    complete(_user("police"), _task(case, "visor_record").id, {"visor_reference": f"VS{rng.randint(10000, 99999)}"})
     if stage == "screening":
         return case
     outcome = {"level1": "rejected_level_1", "level3": "accepted_level_3", "not_eligible": "not_mappa_managed"}.get(
         stage, "accepted_level_2")
     first_due = {"review_due": today + timedelta(days=7), "overdue": today,
-                 "early_review": today + timedelta(days=25)}.get(stage, today + timedelta(days=rng.randint(10, 27)))
+                 "early_review": today + timedelta(days=25),
+                 "level3": today + timedelta(days=12),  # due at the Level 3 meeting held in the demo
+                 }.get(stage, today + timedelta(days=rng.randint(10, 27)))
     complete(coordinator, _task(case, "screening_decision").id, {
         "screening_outcome": outcome, "screening_rationale": "Demo screening decision.",
         "first_review_due": first_due.isoformat()})
+    for task in _ready(case, "visor_record"):  # ViSOR work follows an accepted screening
+        complete(_user("police"), task.id, {"visor_reference": f"VS{rng.randint(10000, 99999)}"})
     if stage == "overdue":
         _backdate_open_tasks(case, days=5)
     elif stage == "early_review":

@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from services import levels
 from services.errors import FieldError, NotFound
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -30,8 +31,24 @@ def load_form(key: str) -> dict[str, Any]:
     if not path.is_file():
         raise NotFound(f"no form {key!r}")
     schema: dict[str, Any] = json.loads(path.read_text())
+    for prop in schema.get("properties", {}).values():
+        _apply_vocabulary(prop)
     Draft202012Validator.check_schema(schema)
     return schema
+
+
+# Vocabularies a form field can name (``x-vocabulary``) instead of repeating the list and its labels.
+VOCABULARIES: dict[str, Mapping[Any, str]] = {"categories": levels.CATEGORIES}
+
+
+def _apply_vocabulary(prop: dict[str, Any]) -> None:
+    name = prop.get("x-vocabulary")
+    if name is None:
+        return
+    if name not in VOCABULARIES:
+        raise ValueError(f"unknown vocabulary {name!r}")
+    prop["enum"] = list(VOCABULARIES[name])
+    prop["x-labels"] = {str(value): label for value, label in VOCABULARIES[name].items()}
 
 
 def fields(schema: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -127,6 +144,8 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
         "minimum": f"{label} must be {error.validator_value} or more",
         "maximum": f"{label} must be {error.validator_value} or less",
     }
+    if error.validator in ("enum", "not") and isinstance(error.schema, Mapping) and error.schema.get("x-enum-message"):
+        return FieldError(path, str(error.schema["x-enum-message"]))
     return FieldError(path, prop.get("x-error-message") or messages.get(str(error.validator), error.message))
 
 

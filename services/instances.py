@@ -13,20 +13,20 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services import clock
+from services import clock, levels
 from services.catalogue import PHASES, latest_model, parsed
 from services.db import db
-from services.errors import Conflict
+from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, ProcessInstance, User
 from services.settings import area_settings
 from workflows import Engine, StepResult
-from workflows.engine import EngineError
+from workflows.engine import EngineError, NotWaiting
 
 ENGINE = Engine()
 
 # Workflow data keys projected onto the case row, with their types.
 CASE_FIELDS: dict[str, type] = {
-    "status": str, "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
+    "category": int, "status": str, "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
     "visor_reference": str, "pnc_id": str,
 }
 
@@ -93,6 +93,9 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     _project_case(case, result, actor, instance, now)
     if was_open and case.status in CLOSED_STATUSES:
         _end_side_phases(case, instance, actor, now)
+    handover = result.data_changes.get("start_phase")
+    if handover and error is None:
+        _hand_over(case, instance, str(handover), result.data_changes, actor)
     if finished:
         record(case, "phase_completed", f"{instance.model.name} completed", actor, instance, {})
         _continue(case, wf.data, actor)
@@ -146,9 +149,29 @@ def _coerce(kind: type, value: Any) -> Any:
     return kind(value)
 
 
+# Case facts that only the phase managing the case may set (custody planning proposes them only while no
+# referral, review, transfer or exit phase is running).
+LEVEL_FACTS = ("status", "level", "next_review_due")
+
+
+def _owned_changes(case: MappaCase, instance: ProcessInstance, data: dict[str, Any],
+                   actor: User | None) -> dict[str, Any]:
+    """One phase holds the level at a time: a side phase (custody) may not overwrite what the managing phase set."""
+    if instance.phase in MANAGEMENT_PHASES or not any(k in data for k in LEVEL_FACTS):
+        return data
+    owner = running_phase(case)
+    if owner is None:
+        return data
+    withheld = {k: data[k] for k in LEVEL_FACTS if k in data}
+    record(case, "level_proposal_withheld", f"{instance.model.name} proposed "
+           + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in withheld.items())
+           + f": not applied, {owner.model.name} holds the level", actor, instance, {"withheld": withheld})
+    return {k: v for k, v in data.items() if k not in LEVEL_FACTS}
+
+
 def _project_case(case: MappaCase, result: StepResult, actor: User | None, instance: ProcessInstance,
                   now: datetime) -> None:
-    data = result.data_changes
+    data = _owned_changes(case, instance, result.data_changes, actor)
     changes: dict[str, list[Any]] = {}
     for key, kind in CASE_FIELDS.items():
         if key not in data:
@@ -160,6 +183,9 @@ def _project_case(case: MappaCase, result: StepResult, actor: User | None, insta
         if getattr(case, key) != value:
             changes[key] = [_plain(getattr(case, key)), _plain(value)]
             setattr(case, key, value)
+    if case.status not in CLOSED_STATUSES and not levels.allows(case.category, case.level):
+        raise ValidationFailed([FieldError("level", f"{levels.CATEGORY_3_MESSAGE}: {instance.model.name} tried to "
+                                                    f"set Level {case.level} for a Category {case.category} case")])
     if changes:
         case.updated_at = now
         summary = ", ".join(f"{k.replace('_', ' ')} {v[1]}" for k, v in changes.items())
@@ -184,6 +210,7 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
     settings = area_settings(case.area_id)
     return {
         "category": case.category,
+        "confirmed_category": None,  # a screening may confirm (or correct) the category; unset until it does
         "level": case.level,
         "custody": case.custody,
         "release_date": _iso(case.release_date),
@@ -209,6 +236,7 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
         "visor_days": settings["visor_after_sentence_days"],
         "level_setting_months": settings["level_setting_before_release_months"],
         "mappa_j_weeks": settings["mappa_j_before_release_weeks"],
+        **settings,
     }
 
 
@@ -237,6 +265,41 @@ def running_phase(case: MappaCase, phases: frozenset[str] = MANAGEMENT_PHASES) -
     return db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.case_id == case.id, ProcessInstance.status.in_(("running", "error")),
         ProcessInstance.phase.in_(sorted(phases))).order_by(ProcessInstance.sequence.desc())).first()
+
+
+def _hand_over(case: MappaCase, source: ProcessInstance, phase: str, carried: dict[str, Any],
+               actor: User | None) -> None:
+    """A phase starts the next one while it goes on (custody refers for Level 2/3; screening starts the review
+    period while ViSOR work finishes). If another phase already manages the case it is told, not overridden."""
+    if phase not in PHASES:
+        record(case, "incident_raised", f"{source.model.name} asked to start an unknown phase '{phase}'"[:400], None,
+               source, {"error": f"unknown phase {phase!r}"})
+        return
+    current = running_phase(case)
+    if phase in MANAGEMENT_PHASES and current is not None and current.id != source.id:
+        if current.phase == "review" and _ask_for_review(case, current, source, carried, actor):
+            return
+        record(case, "phase_not_started", f"{phase.capitalize()} not started: {current.model.name} is running",
+               actor, current, {"requested_by": source.model.name})
+        return
+    start_phase(case, phase, phase_data(case, carried), actor)
+
+
+def _ask_for_review(case: MappaCase, review: ProcessInstance, source: ProcessInstance, carried: dict[str, Any],
+                    actor: User | None) -> bool:
+    """The review period that holds the level is asked to review the case early (custody proposes another level)."""
+    wf = load(review)
+    reason = str(carried.get("referral_reason") or f"{source.model.name} proposes a change of level")
+    payload = {"early_review_reason": f"{source.model.name}: Level {carried.get('level_requested')} proposed",
+               "early_review_detail": reason, "early_review_by": actor.username if actor else "system"}
+    try:
+        result = ENGINE.send_message(wf, "early_review", payload, clock.now())
+    except NotWaiting:
+        return False
+    record(case, "early_review_requested", f"Early review requested: {payload['early_review_reason']}", actor,
+           review, payload)
+    save(review, case, wf, result, actor)
+    return True
 
 
 def _continue(case: MappaCase, final_data: dict[str, Any], actor: User | None) -> ProcessInstance | None:

@@ -58,25 +58,53 @@ def next_review_within_level_maximum(data: Mapping[str, Any], case: MappaCase, s
     return []
 
 
+def _first_review_latest(level: int | None, case: MappaCase, settings: dict[str, int],
+                         today: date) -> tuple[date, str]:
+    """The latest first meeting (Level 2/3) or first review (Level 1) date, and why."""
+    if level in (2, 3):
+        latest = ENGLAND_AND_WALES.add_working_days(today, settings["first_meeting_working_days"])
+        why = f"within {settings['first_meeting_working_days']} working days"
+        if case.custody and case.release_date and case.release_date > today and case.release_date <= latest:
+            latest, why = case.release_date - timedelta(days=1), "before the release date"
+        return latest, why
+    return _months_later(today, settings["level1_review_months"]), f"within {settings['level1_review_months']} months"
+
+
+def _first_review_level(data: Mapping[str, Any]) -> int | None:
+    level = {"accepted_level_2": 2, "accepted_level_3": 3, "rejected_level_1": 1}.get(
+        str(data.get("screening_outcome")), data.get("rescreen_level"))
+    return int(level) if level is not None else None
+
+
 def first_review_within_setting(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
                                 today: date) -> list[FieldError]:
     due = _date(data, "first_review_due")
     if due is None:
         return []
-    level = {"accepted_level_2": 2, "accepted_level_3": 3, "rejected_level_1": 1}.get(
-        str(data.get("screening_outcome")), data.get("rescreen_level"))
     if due < today:
         return [FieldError("first_review_due", "The first meeting or review cannot be in the past")]
-    if level in (2, 3):
-        latest = ENGLAND_AND_WALES.add_working_days(today, settings["first_meeting_working_days"])
-        limit = f"{settings['first_meeting_working_days']} working days"
-    else:
-        latest = _months_later(today, settings["level1_review_months"])
-        limit = f"{settings['level1_review_months']} months"
+    latest, why = _first_review_latest(_first_review_level(data), case, settings, today)
     if due > latest:
-        return [FieldError("first_review_due", f"The first meeting or review must be within {limit}: "
-                                               f"by {latest.strftime('%-d %B %Y')} at the latest")]
+        return [FieldError("first_review_due", f"The first meeting or review must be {why}: "
+                                               f"by {_day(latest)} at the latest")]
     return []
+
+
+def _day(value: date) -> str:
+    return value.strftime("%-d %B %Y")
+
+
+def _describe_first_review(schema: dict[str, Any], case: MappaCase, settings: dict[str, int], today: date) -> None:
+    prop = schema.get("properties", {}).get("first_review_due")
+    if prop is None:
+        return
+    meeting, why = _first_review_latest(2, case, settings, today)
+    review, review_why = _first_review_latest(1, case, settings, today)
+    prop["x-earliest"] = today.isoformat()
+    prop["x-latest"] = {"level_1": review.isoformat(), "level_2_or_3": meeting.isoformat()}
+    example = f"{meeting.day} {meeting.month} {meeting.year}"
+    prop["description"] = (f"A Level 2 or 3 first meeting {why}, by {_day(meeting)}; a Level 1 first review "
+                           f"{review_why}, by {_day(review)}. For example, {example}")
 
 
 RULES: dict[str, Rule] = {
@@ -84,6 +112,22 @@ RULES: dict[str, Rule] = {
     "next_review_within_level_maximum": next_review_within_level_maximum,
     "first_review_within_setting": first_review_within_setting,
 }
+
+
+# rule -> how it shows in the form served for a task (the bounds it will enforce, as hint text and x- keywords)
+DESCRIBERS: dict[str, Callable[[dict[str, Any], MappaCase, dict[str, int], date], None]] = {
+    "first_review_within_setting": _describe_first_review,
+}
+
+
+def describe(schema: dict[str, Any], case: MappaCase, today: date) -> dict[str, Any]:
+    """Let the served form say what its rules will require of this case (the schema is already a copy)."""
+    names = [n for n in schema.get("x-rules", []) if n in DESCRIBERS]
+    if names:
+        settings = area_settings(case.area_id)
+        for name in names:
+            DESCRIBERS[name](schema, case, settings, today)
+    return schema
 
 
 def check(schema: Mapping[str, Any], data: Mapping[str, Any], case: MappaCase, today: date) -> list[FieldError]:

@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from services.db import db
 from services.models import AreaSetting
 
-DEFAULTS: dict[str, int] = {
-    "level3_review_weeks": 8,
-    "level2_review_weeks": 16,
-    "level1_review_months": 3,
-    "review_notice_days": 14,
-    "early_review_working_days": 5,
-    "identify_after_sentence_days": 3,
-    "visor_after_sentence_days": 3,
-    "level_setting_before_release_months": 6,
-    "mappa_j_before_release_weeks": 6,
-    "first_meeting_working_days": 20,
-    "minutes_distribution_working_days": 10,
-    "research_working_days_before_meeting": 2,
-    "recording_retention_days": 90,
+
+@dataclass(frozen=True)
+class Setting:
+    label: str
+    unit: str
+    default: int
+    minimum: int
+    maximum: int
+
+
+SETTINGS: dict[str, Setting] = {
+    "level3_review_weeks": Setting("Level 3 review interval (maximum)", "weeks", 8, 1, 52),
+    "level2_review_weeks": Setting("Level 2 review interval (maximum)", "weeks", 16, 1, 52),
+    "level1_review_months": Setting("Level 1 review interval", "months", 3, 1, 24),
+    "review_notice_days": Setting("Notice before a review is due", "days", 14, 1, 90),
+    "early_review_working_days": Setting("Early review held within", "working days", 5, 1, 60),
+    "endorsement_working_days": Setting("Manager endorses a Level 1 review within", "working days", 5, 1, 60),
+    "identify_after_sentence_days": Setting("Identify MAPPA eligibility after sentence", "days", 3, 1, 90),
+    "visor_after_sentence_days": Setting("Create or link ViSOR record after sentence", "days", 3, 1, 90),
+    "visor_record_days": Setting("Create or link ViSOR record after a referral is accepted", "days", 3, 1, 90),
+    "check_referral_working_days": Setting("Coordinator checks a referral within", "working days", 5, 1, 60),
+    "amend_referral_working_days": Setting("Referrer amends a returned referral within", "working days", 5, 1, 60),
+    "screening_working_days": Setting("Screening decision within", "working days", 10, 1, 60),
+    "first_meeting_working_days": Setting("Referral accepted to first Level 2 or 3 meeting", "working days", 20, 1,
+                                          120),
+    "level_setting_before_release_months": Setting("Set MAPPA level before earliest release", "months", 6, 1, 24),
+    "mappa_j_before_release_weeks": Setting("MAPPA J to Jobcentre Plus before release", "weeks", 6, 1, 52),
+    "rmp_before_release_days": Setting("Release risk management plan opens before release", "days", 14, 1, 90),
+    "custody_notice_days": Setting("Custody steps open before they are due", "days", 28, 0, 180),
+    "minutes_distribution_working_days": Setting("Minutes distributed after the meeting", "working days", 10, 1, 60),
+    "research_working_days_before_meeting": Setting("Agenda research done before the meeting", "working days", 2, 1,
+                                                    20),
+    "recording_retention_days": Setting("Meeting recordings kept for", "days", 90, 1, 365),
+    "action_chase_working_days": Setting("Coordinator chases an overdue action within", "working days", 2, 1, 30),
+    "action_chair_working_days": Setting("Chair considers an overdue action within", "working days", 5, 1, 30),
+    "rescreen_working_days": Setting("Transferred case re-screened within", "working days", 10, 1, 60),
+    "confirm_exit_working_days": Setting("Exit confirmed within", "working days", 10, 1, 60),
+    "indefinite_notification_review_years": Setting("Indefinite notification first reviewed after", "years", 15,
+                                                    1, 30),
+    "indefinite_notification_review_years_juvenile": Setting(
+        "Indefinite notification first reviewed after (under 18 at conviction)", "years", 8, 1, 30),
 }
+DEFAULTS: dict[str, int] = {key: setting.default for key, setting in SETTINGS.items()}
 
 
 def area_settings(area_id: int) -> dict[str, int]:

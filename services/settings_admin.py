@@ -5,8 +5,6 @@ Also the two look-ups the case forms need (areas to transfer to, officers to lea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 
 from services.access import log_access
@@ -14,32 +12,8 @@ from services.db import db
 from services.errors import FieldError, Forbidden, ValidationFailed
 from services.models import Area, AreaSetting, User
 from services.permissions import CASE_WORK
-from services.settings import DEFAULTS, area_settings
+from services.settings import DEFAULTS, SETTINGS, area_settings
 
-
-@dataclass(frozen=True)
-class Setting:
-    label: str
-    unit: str
-    minimum: int
-    maximum: int
-
-
-SETTINGS: dict[str, Setting] = {
-    "level3_review_weeks": Setting("Level 3 review interval (maximum)", "weeks", 1, 52),
-    "level2_review_weeks": Setting("Level 2 review interval (maximum)", "weeks", 1, 52),
-    "level1_review_months": Setting("Level 1 review interval", "months", 1, 24),
-    "review_notice_days": Setting("Notice before a review is due", "days", 1, 90),
-    "early_review_working_days": Setting("Early review held within", "working days", 1, 60),
-    "identify_after_sentence_days": Setting("Identify MAPPA eligibility after sentence", "days", 1, 90),
-    "visor_after_sentence_days": Setting("Create or link ViSOR record after sentence", "days", 1, 90),
-    "level_setting_before_release_months": Setting("Set MAPPA level before earliest release", "months", 1, 24),
-    "mappa_j_before_release_weeks": Setting("MAPPA J to Jobcentre Plus before release", "weeks", 1, 52),
-    "first_meeting_working_days": Setting("Referral accepted to first Level 2 or 3 meeting", "working days", 1, 120),
-    "minutes_distribution_working_days": Setting("Minutes distributed after the meeting", "working days", 1, 60),
-    "research_working_days_before_meeting": Setting("Agenda research done before the meeting", "working days", 1, 20),
-    "recording_retention_days": Setting("Meeting recordings kept for", "days", 1, 365),
-}
 EDITORS = frozenset({"coordinator"})
 
 

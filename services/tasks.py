@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import contains_eager
 
-from services import clock, forms, rules
+from services import clock, forms, levels, rules
 from services.access import log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -178,7 +178,10 @@ def reassign(user: User, task_id: int, to_username: str, reason: str = "") -> Hu
 
 
 def form_schema(task: HumanTask) -> dict[str, Any]:
-    return forms.load_form(task.form_key) if task.form_key else {"type": "object", "properties": {}}
+    """The task's form as it applies to this case: answers the case's category does not allow are not offered."""
+    if not task.form_key:
+        return {"type": "object", "properties": {}}
+    return rules.describe(levels.narrow(forms.load_form(task.form_key), task.case.category), task.case, clock.today())
 
 
 def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:

@@ -174,7 +174,8 @@ class Engine:
     def due_date(self, info: UserTaskInfo, now: datetime) -> date | None:
         step = info.step
         if step.due_expression:
-            value = self.script_engine.environment.evaluate(step.due_expression, info.data)
+            with engine_time(now):  # today() in the expression is the day the step opens
+                value = self.script_engine.environment.evaluate(step.due_expression, info.data)
             if value in (None, ""):
                 return None
             if isinstance(value, datetime):

@@ -15,10 +15,10 @@ def in_review_period(users: dict[str, User], **overrides: Any) -> int:
     """A case accepted at Level 2 (first meeting due 15 December 2026) whose review period waits for its timer."""
     case = create_case(users["probation"], category=2, **overrides)
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS12345"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "Needs multi-agency management.",
         "first_review_due": "2026-12-15"})
+    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS12345"})
     db.session.commit()
     return case.id
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from services.db import db
+from services.tasks import complete
 from tests.api.conftest import Api, error_message, fields
 from tests.factories import create_case, csrf_token, make_user, ready_task, sign_in
 
@@ -26,6 +28,10 @@ def test_coordinator_reassigns_and_the_history_says_so(api: Api) -> None:
 
 def test_only_the_holder_or_a_supervisor_hands_a_task_on(api: Api) -> None:
     case = create_case(api.users["probation"])
+    complete(api.users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
+    complete(api.users["coordinator"], ready_task(case.id, "screening_decision").id, {
+        "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
+    db.session.commit()
     visor = ready_task(case.id, "visor_record").id
     message = error_message(api.post("police", f"/api/v1/tasks/{visor}/reassign", json={"assignee": "police"}), 403)
     assert "holding" in message

@@ -76,21 +76,22 @@ def identify(app: Flask, api: Api, username: str = "probation", **overrides: Any
 
 def screen(j: Journey, outcome: str, first_review_due: str | None = "2026-12-18", visor: bool = True) -> None:
     j.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
-    if visor:
-        j.do("police", "Create or link ViSOR record", {"visor_reference": "VS12345"})
     data = {"screening_outcome": outcome, "screening_rationale": "Defensible rationale."}
     if first_review_due:
         data["first_review_due"] = first_review_due
     j.do("coordinator", "Screening decision", data)
+    if visor:
+        j.do("police", "Create or link ViSOR record", {"visor_reference": "VS12345"})
 
 
 def test_community_level1_case_two_reviews_then_exit_at_end_of_notification(app: Flask, api: Api) -> None:
     j = identify(app, api, notification_end="2027-09-30")
     assert j.case()["status"] == "identified"
     assert j.task("probation", "Confirm MAPPA eligibility")["due"] == "2026-11-26"  # 3 days after sentence
-    assert j.task("police", "Create or link ViSOR record")["due"] == "2026-11-26"
+    assert j.names("police") == []  # no ViSOR work until eligibility is confirmed
     j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 1,
                                                     "eligibility_facts": "SOA 2003 notification, 3 years."})
+    assert j.task("police", "Create or link ViSOR record")["due"] == "2026-11-26"
     j.do("police", "Create or link ViSOR record", {"visor_reference": "VS777"})
     case = j.case()
     assert (case["status"], case["level"], case["next_review_due"]) == ("level 1", 1, "2027-02-25")
@@ -129,13 +130,13 @@ def test_referral_returned_then_level3_step_down_early_review_exit_by_meeting(ap
     amend = j.task("probation", "Amend referral")
     assert amend["assignee"] == "probation"
     j.do("probation", "Amend referral", {"referral_reason": "Now with victim issues.", "amendment_note": "Victims"})
-    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS12345"})
     j.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
     context = j.context("coordinator", "Screening decision")
     assert (context["suggested_level"], context["level_requested"]) == (3, 3)
     j.do("coordinator", "Screening decision", {
         "screening_outcome": "accepted_level_3", "screening_rationale": "Critical few.",
         "first_review_due": "2026-12-18"})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS12345"})
     assert (j.case()["status"], j.case()["level"], j.case()["visor_reference"]) == ("level 3", 3, "VS12345")
 
     j.tick("2026-12-04T10:00:00+00:00")
@@ -170,14 +171,18 @@ def test_custody_case_whose_release_date_moves(app: Flask, api: Api) -> None:
     j.tick("2026-12-01T10:00:00+00:00")
     j.post("prison", "release-date", {"release_date": "2027-12-01", "reason": "Parole board deferral."})
     assert "Timers fired: 0" in j.tick("2027-03-02T10:00:00+00:00")  # six months before the old date: nothing
-    assert "Timers fired: 1" in j.tick("2027-06-01T10:00:00+00:00")
+    # level setting opens with the area's notice (28 days) before it is due six months before release
+    assert "Timers fired: 0" in j.tick("2027-05-03T10:00:00+00:00")
+    assert "Timers fired: 1" in j.tick("2027-05-04T10:00:00+00:00")
     assert j.task("probation", "MAPPA level setting")["due"] == "2027-06-01"
     assert j.task("prison", "Prison information report")["due"] == "2027-06-01"
     j.do("probation", "MAPPA level setting", {"proposed_level": 1, "level_setting_rationale": "Engaging well."})
     j.do("prison", "Prison information report", {"custody_behaviour": "Good.", "security_intelligence": "None."})
     # a second move keeps the work done and re-plans what is still to come
     j.post("prison", "release-date", {"release_date": "2027-12-15", "reason": "Release date recalculated."})
-    assert "Timers fired: 0" in j.tick("2027-10-21T10:00:00+00:00")  # six weeks before the first new date
+    assert "Timers fired: 0" in j.tick("2027-10-05T10:00:00+00:00")  # 28 days before six weeks before release
+    assert "Timers fired: 1" in j.tick("2027-10-06T10:00:00+00:00")
+    assert j.task("coordinator", "Decide on MAPPA J")["due"] == "2027-11-03"
     j.tick("2027-11-03T10:00:00+00:00")
     j.do("coordinator", "Decide on MAPPA J", {"mappa_j_required": True, "mappa_j_restrictions": "Exclusion zone.",
                                               "mappa_j_sent_on": "2027-11-03"})
@@ -202,7 +207,7 @@ def test_not_mappa_eligible_is_recorded_with_reason(app: Flask, api: Api) -> Non
     j = identify(app, api)
     j.do("probation", "Confirm MAPPA eligibility", {"eligible": "no",
                                                     "not_eligible_reason": "Sentence under 12 months"})
-    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS2"})
+    assert j.names("police") == []  # no ViSOR work for an offender who is not eligible
     case = j.case()
     assert case["status"] == "not eligible" and "Sentence under 12 months" in case["exit_reason"]
 

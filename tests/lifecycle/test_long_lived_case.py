@@ -20,10 +20,10 @@ def test_one_case_through_300_review_periods(app: Flask) -> None:
     users = seeded()
     case = create_case(users["probation"])
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
     due = date(2026, 12, 18)
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": due.isoformat()})
+    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
     db.session.commit()
     state_sizes = {}
     for period in range(1, PERIODS + 1):

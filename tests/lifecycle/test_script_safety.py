@@ -33,10 +33,12 @@ def _evil_referral_model(script: str) -> bytes:
 
 def _screen(case: MappaCase, users: dict) -> None:
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
     db.session.commit()
+    if db.session.get(MappaCase, case.id).status != "referred":  # the evil model stops before the ViSOR step
+        complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
+        db.session.commit()
 
 
 @pytest.mark.parametrize("escape", sorted(ESCAPES))

@@ -23,10 +23,10 @@ MEETING_AT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 def level2_case(users: dict[str, User], name: str, first_review_due: str) -> MappaCase:
     case = create_case(users["probation"], offender_name=name)
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": f"VS-{name}"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "High risk.",
         "first_review_due": first_review_due})
+    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": f"VS-{name}"})
     db.session.commit()
     return case
 
@@ -183,9 +183,9 @@ def test_research_for_a_custody_case_asks_police_offender_manager_and_prison(app
     users = seeded()
     case = create_case(users["probation"], offender_name="Eric Ellis", custody=True, release_date="2027-06-01")
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS-E"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-14"})
+    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS-E"})
     db.session.commit()
     [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     [item] = meetings.build_agenda(users["administrator"], meeting.id)

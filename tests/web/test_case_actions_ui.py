@@ -191,7 +191,6 @@ def test_screening_step_shows_the_suggested_level(app: Flask, client: FlaskClien
     users: dict[str, User] = seeded()
     case = create_case(users["probation"], level_requested=3, level3_reason="Needs senior police resources.")
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
     screening = ready_task(case.id, "screening_decision")
     sign_in(client, "coordinator")
     context = summary_rows(get_page(client, f"/tasks/{screening.id}"), "task-context")

@@ -67,6 +67,10 @@ def _world() -> dict[str, int]:
     )
     fresh = create_case(users["probation"], offender_name="Fred Fresh")
     claimed = claim(users["coordinator"], ready_task(fresh.id, "check_referral").id)
+    screened = create_case(users["probation"], offender_name="Sid Screened")
+    complete(users["coordinator"], ready_task(screened.id, "check_referral").id, {"referral_complete": "yes"})
+    complete(users["coordinator"], ready_task(screened.id, "screening_decision").id, {
+        "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
     broken = create_case(users["police"], offender_name="Bert Broken", lead_agency="Police")
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == broken.id)).one()
     instance.status, instance.error = "error", "Script error in 'Record screening outcome': name 'open' is not defined"
@@ -77,7 +81,7 @@ def _world() -> dict[str, int]:
         "claimed": claimed.id,
         "broken": broken.id,
         "amend": ready_task(returned.id, "amend_referral").id,
-        "visor": ready_task(fresh.id, "visor_record").id,
+        "visor": ready_task(screened.id, "visor_record").id,
     }
     db.session.commit()
     return ids

@@ -18,9 +18,9 @@ def test_manager_sees_caseload_and_where_work_waits(app: Flask, client: FlaskCli
     level2 = create_case(users["probation"], category=2)
     create_case(users["probation"], category=1)
     complete(users["coordinator"], ready_task(level2.id, "check_referral").id, {"referral_complete": "yes"})
-    complete(users["police"], ready_task(level2.id, "visor_record").id, {"visor_reference": "VS1"})
     complete(users["coordinator"], ready_task(level2.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
+    complete(users["police"], ready_task(level2.id, "visor_record").id, {"visor_reference": "VS1"})
     db.session.commit()
     clock.set(clock.now() + timedelta(days=10))  # the second case's checks are now overdue
     sign_in(client, "manager")

@@ -99,21 +99,17 @@ def _demo_meetings() -> int:
 
     admin, chair = _user("administrator"), _user("chair")
     today = clock.today()
-    real = clock.current_clock()._fixed
-    try:
-        clock.current_clock().set(_at(today - timedelta(days=10), 9))
+    with clock.as_of(_at(today - timedelta(days=10), 9)):
         [held] = meetings.schedule(admin, level=3, starts_at=_at(today - timedelta(days=7), 10), chair="chair",
                                    venue="Northshire Police HQ, room 4")
         [live] = meetings.schedule(admin, level=2, starts_at=_at(today, 10), chair="chair",
                                    online_link="https://meet.northshire.example/mappa-l2")
         meetings.build_agenda(admin, held.id)
-        clock.current_clock().set(_at(today - timedelta(days=7), 12))
+    with clock.as_of(_at(today - timedelta(days=7), 12)):
         meetings.open_meeting(chair, held.id)
         for item in held.items:
             _approved_minutes(admin, chair, held, item.case)
         meetings.close_meeting(chair, held.id)
-    finally:
-        clock.current_clock().set(real)
     meetings.build_agenda(admin, live.id)
     _research_done(live)
     meetings.open_meeting(chair, live.id)

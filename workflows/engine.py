@@ -94,6 +94,7 @@ class Engine:
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self, model: ParsedModel, data: dict[str, Any], now: datetime) -> tuple[BpmnWorkflow, StepResult]:
         wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self.script_engine)
+        COVERAGE.track(wf, model.checksum)
         wf.task_tree.data.update(data)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
@@ -143,6 +144,7 @@ class Engine:
         """Serialise the instance without its specs: specs are stored once per model version."""
         if tree_depth(wf) > MAX_TREE_DEPTH:
             raise EngineError(f"instance task tree is deeper than {MAX_TREE_DEPTH}; refusing to save it")
+        COVERAGE.observe(wf)
         ser = self.serializer
         ser.registry._encoder_mode = True
         try:
@@ -164,6 +166,7 @@ class Engine:
         dct["subprocess_specs"] = model.subprocess_specs
         wf: BpmnWorkflow = ser.from_dict(dct)
         wf.script_engine = self.script_engine
+        COVERAGE.track(wf, model.checksum)
         return wf
 
     # -- inspection ----------------------------------------------------------------------------------------
@@ -307,8 +310,6 @@ def _changes(task: Task) -> dict[str, Any]:
 
 def _completed(task: Task) -> CompletedStep:
     spec = task.task_spec
-    COVERAGE.hit(task.workflow.top_workflow.spec.name if task.workflow.top_workflow is task.workflow
-                 else task.workflow.spec.name, spec.bpmn_id)
     return CompletedStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.description or "", _changes(task))
 
 

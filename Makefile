@@ -38,7 +38,7 @@ run: setup demo ## Set everything up and serve on http://127.0.0.1:5000 with the
 	MAPPA_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup ## Run the whole test suite (set MAPPA_TEST_DATABASE_URL for PostgreSQL)
-	$(BIN)/pytest
+	MAPPA_BPMN_COVERAGE=strict $(BIN)/pytest
 
 lint: $(BIN)/.installed ## ruff, mypy and the layer contract
 	$(BIN)/ruff check .

@@ -34,7 +34,10 @@ def tick(now_text: str | None) -> None:
     if not report.ran:
         click.echo("Another scheduler holds the lease; nothing done.")
         return
-    click.echo(f"Timers fired: {report.timers_fired}; tasks newly overdue: {report.tasks_marked_overdue}")
+    click.echo(
+        f"Timers fired: {report.timers_fired}; tasks newly overdue: {report.tasks_marked_overdue}; "
+        f"incidents raised: {report.incidents_raised}"
+    )
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
 
@@ -85,8 +88,10 @@ def seed_demo(cases: int) -> None:
         for username, password, roles in result.passwords:
             click.echo(f"  {username:18} {password}  {roles}")
     else:
-        click.echo("Demo users already exist; passwords were printed when they were created "
-                   "(reset with `flask mappa reset-password USERNAME`).")
+        click.echo(
+            "Demo users already exist; passwords were printed when they were created "
+            "(reset with `flask mappa reset-password USERNAME`)."
+        )
     click.echo(f"Cases created: {result.cases_created}; meetings scheduled: {result.meetings_created}")
 
 

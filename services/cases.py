@@ -37,15 +37,30 @@ def validate_referral(data: dict[str, Any]) -> dict[str, Any]:
 
 def _reference(area: Area) -> str:
     """NO-2026-00042: the next number for the prefix (areas may share one), taken under the counter's row lock so
-    concurrent referrals never draw the same number."""
+    concurrent referrals never draw the same number. A prefix's counter starts from the highest number already
+    given (cases made before counters existed, or imported)."""
     prefix = f"{area.code[:2].upper()}-{clock.today().year}-"
-    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(ReferenceCounter)
-    db.session.execute(insert.values(prefix=prefix, last=0).on_conflict_do_nothing(index_elements=["prefix"]))
-    counter = db.session.scalars(select(ReferenceCounter).where(ReferenceCounter.prefix == prefix)
-                                 .with_for_update().execution_options(populate_existing=True)).one()
+    counter = _locked_counter(prefix)
+    if counter is None:
+        insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(ReferenceCounter)
+        db.session.execute(insert.values(prefix=prefix, last=_highest_number(prefix))
+                           .on_conflict_do_nothing(index_elements=["prefix"]))
+        counter = _locked_counter(prefix)
+        assert counter is not None
     counter.last += 1
     db.session.flush()
     return f"{prefix}{counter.last:05d}"
+
+
+def _locked_counter(prefix: str) -> ReferenceCounter | None:
+    return db.session.scalars(select(ReferenceCounter).where(ReferenceCounter.prefix == prefix)
+                              .with_for_update().execution_options(populate_existing=True)).first()
+
+
+def _highest_number(prefix: str) -> int:
+    references = db.session.scalars(select(MappaCase.reference).where(
+        MappaCase.reference.startswith(prefix, autoescape=True)))
+    return max((int(r[len(prefix):]) for r in references if r[len(prefix):].isdigit()), default=0)
 
 
 def _day(data: dict[str, Any], key: str) -> date | None:

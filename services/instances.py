@@ -20,7 +20,7 @@ from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, ProcessInstance, User
 from services.settings import area_settings
 from workflows import Engine, StepResult
-from workflows.engine import EngineError, NotWaiting
+from workflows.engine import EngineError, NotWaiting, UserTaskInfo
 
 ENGINE = Engine()
 
@@ -69,6 +69,8 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     except EngineError as err:
         result.error = err
         state = instance.state
+    if result.error is None:
+        result.error = _routing_error(instance, wf)
     error = result.error
     finished = wf.is_completed() and error is None
     status = "error" if error else ("completed" if finished else "running")
@@ -119,14 +121,14 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
         task.state = "completed" if uuid == completed_task_uuid else "cancelled"
         task.completed_at = now
         task.completed_by_id = actor.id if actor and uuid == completed_task_uuid else None
-    usernames = {}
     for uuid, info in ready.items():
         if uuid in existing:
             continue
-        assignee_name = ENGINE.assignee(info)
-        if assignee_name and assignee_name not in usernames:
-            usernames[assignee_name] = db.session.scalar(
-                select(User.id).where(User.username == assignee_name, User.area_id == case.area_id))
+        try:
+            role, assignee_name = ENGINE.role(info), ENGINE.assignee(info)
+        except EngineError:
+            continue  # the instance is in error (_routing_error): nobody gets the task until the model is fixed
+        assignee_id = _assignee_id(case, instance, info, role, assignee_name)
         try:
             due = ENGINE.due_date(info, now)
         except Exception as err:  # noqa: BLE001 - a bad due expression must not lose the task
@@ -135,10 +137,36 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
                    {"error": str(err)})
         db.session.add(HumanTask(
             task_uuid=uuid, instance_id=instance.id, case_id=case.id, area_id=case.area_id, bpmn_id=info.step.bpmn_id,
-            name=info.step.name, lane=info.step.lane, role=ENGINE.role(info), form_key=info.step.form_key,
-            state="ready", assignee_id=usernames.get(assignee_name) if assignee_name else None, due_date=due,
+            name=info.step.name, lane=info.step.lane, role=role, form_key=info.step.form_key,
+            state="ready", assignee_id=assignee_id, due_date=due,
             overdue=bool(due and due < clock.today()), created_at=now, context=ENGINE.context(info) or None,
         ))
+
+
+def _routing_error(instance: ProcessInstance, wf: BpmnWorkflow) -> EngineError | None:
+    """A role or assignee expression that fails puts the instance in error: its task must not go to the wrong people."""
+    for info in ENGINE.ready_user_tasks(wf, parsed(instance.model)):
+        try:
+            ENGINE.role(info)
+            ENGINE.assignee(info)
+        except EngineError as err:
+            return err
+    return None
+
+
+def _assignee_id(case: MappaCase, instance: ProcessInstance, info: UserTaskInfo, role: str,
+                 username: str | None) -> int | None:
+    """The user the step names, if they work in the case's area and hold the task's role; otherwise nobody in
+    particular (anyone with the role may claim it) and the case history says why."""
+    if not username:
+        return None
+    user = db.session.scalars(select(User).where(User.username == username, User.area_id == case.area_id)).first()
+    if user is not None and role in user.roles:
+        return user.id
+    why = "is not a user in this area" if user is None else f"does not hold the {role.replace('_', ' ')} role"
+    record(case, "task_assignment_refused", f"'{info.step.name}' not given to {username}: {why}", None, instance,
+           {"task": info.step.bpmn_id, "assignee": username, "role": role})
+    return None
 
 
 def _coerce(kind: type, value: Any) -> Any:

@@ -1,22 +1,32 @@
-"""The scheduler sweep: fire due BPMN timers and mark overdue tasks. One holder of the lease at a time."""
+"""The scheduler sweep: fire due BPMN timers and mark overdue tasks. One holder of the lease at a time.
+
+A sweep for another instant (``tick --now``) runs under ``clock.as_of``: only the sweeping thread sees that
+instant. Each instance fires in its own transaction: one that fails is rolled back, put in error as an incident
+for the process owner (``services.incidents``) and left alone by later sweeps; the others still fire.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services import clock
+from services import clock, incidents
 from services.db import db
 from services.errors import Conflict
 from services.instances import ENGINE, load, lock, record, save
 from services.models import HumanTask, MappaCase, ProcessInstance, SchedulerLease
+from services.recordings import purge_expired
+
+log = logging.getLogger(__name__)
 
 LEASE = "sweep"
 LEASE_LENGTH = timedelta(minutes=2)
@@ -30,15 +40,19 @@ class SweepReport:
     timers_fired: int = 0
     tasks_marked_overdue: int = 0
     recordings_deleted: int = 0
+    incidents_raised: int = 0
     errors: list[str] = field(default_factory=list)
 
 
 def acquire_lease(now: datetime, holder: str = HOLDER) -> bool:
-    got = cast(CursorResult[Any], db.session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == LEASE, (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder))
-        .values(holder=holder, expires_at=now + LEASE_LENGTH)
-    )).rowcount
+    got = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE, (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder))
+            .values(holder=holder, expires_at=now + LEASE_LENGTH)
+        ),
+    ).rowcount
     if got:
         db.session.commit()
         return True
@@ -55,8 +69,11 @@ def acquire_lease(now: datetime, holder: str = HOLDER) -> bool:
 
 
 def release_lease(holder: str = HOLDER) -> None:
-    db.session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
-                       .values(expires_at=datetime(2000, 1, 1, tzinfo=clock.now().tzinfo)))
+    db.session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
+        .values(expires_at=datetime(2000, 1, 1, tzinfo=clock.now().tzinfo))
+    )
     db.session.commit()
 
 
@@ -68,32 +85,71 @@ def sweep(now: datetime | None = None) -> SweepReport:
         report.ran = False
         return report
     try:
-        with clock_override(now):
-            _fire_timers(now, report)
-            _mark_overdue(now, report)
-            _purge_recordings(now, report)
+        with clock.as_of(now):
+            for step in STEPS:
+                _run_step(step, now, report)
     finally:
         release_lease()
     return report
 
 
+def _run_step(step: Callable[[datetime, SweepReport], None], now: datetime, report: SweepReport) -> None:
+    """A step that fails is rolled back and reported; the sweep's other steps still run."""
+    try:
+        step(now, report)
+    except Exception as err:
+        db.session.rollback()
+        log.exception("sweep step %s failed", step.__name__)
+        report.errors.append(f"{step.__name__}: {type(err).__name__}: {err}")
+
+
 def _fire_timers(now: datetime, report: SweepReport) -> None:
     seen: set[int] = set()
     while True:
-        due = [i for i in db.session.scalars(
-            select(ProcessInstance.id).where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
-            .order_by(ProcessInstance.next_timer_at).limit(BATCH)) if i not in seen]
+        due = [
+            i
+            for i in db.session.scalars(
+                select(ProcessInstance.id)
+                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+                .order_by(ProcessInstance.next_timer_at)
+                .limit(BATCH)
+            )
+            if i not in seen
+        ]
         db.session.rollback()
         if not due:
             return
         for instance_id in due:
             seen.add(instance_id)
-            try:
-                _fire_one(instance_id, now, report)
-                db.session.commit()
-            except Conflict as err:
-                db.session.rollback()
-                report.errors.append(f"instance {instance_id}: {err.message}")
+            _fire_isolated(instance_id, now, report)
+
+
+def _fire_isolated(instance_id: int, now: datetime, report: SweepReport) -> None:
+    """Fire one instance in its own transaction. A lost race is retried by the next sweep; anything else that
+    goes wrong with this instance makes it an incident."""
+    try:
+        _fire_one(instance_id, now, report)
+        db.session.commit()
+    except (Conflict, OperationalError) as err:  # someone changed it at the same moment, or the database was busy
+        db.session.rollback()
+        report.errors.append(f"instance {instance_id}: {getattr(err, 'message', None) or err}")
+    except Exception as err:  # noqa: BLE001 - one broken instance must not stop the sweep: it becomes an incident
+        db.session.rollback()
+        _raise_incident(instance_id, err, report)
+
+
+def _raise_incident(instance_id: int, err: Exception, report: SweepReport) -> None:
+    text = incidents.describe(err)
+    log.warning("sweep: instance %s failed and is now in error: %s", instance_id, text, exc_info=err)
+    report.errors.append(f"instance {instance_id}: {text}")
+    try:
+        incidents.raise_incident(instance_id, text)
+        db.session.commit()
+        report.incidents_raised += 1
+    except Exception as again:
+        db.session.rollback()
+        log.exception("sweep: could not record the incident of instance %s", instance_id)
+        report.errors.append(f"instance {instance_id}: incident not recorded: {type(again).__name__}: {again}")
 
 
 def _fire_one(instance_id: int, now: datetime, report: SweepReport) -> None:
@@ -106,45 +162,46 @@ def _fire_one(instance_id: int, now: datetime, report: SweepReport) -> None:
     result = ENGINE.fire_due_timers(wf, now)
     if result.completed:
         report.timers_fired += 1
-        record(case, "timer_fired", f"{instance.model.name}: timer fired", None, instance,
-               {"steps": [s.name for s in result.completed]})
+        record(
+            case,
+            "timer_fired",
+            f"{instance.model.name}: timer fired",
+            None,
+            instance,
+            {"steps": [s.name for s in result.completed]},
+        )
     save(instance, case, wf, result, None)
 
 
 def _mark_overdue(now: datetime, report: SweepReport) -> None:
     today = now.astimezone(clock.LONDON).date()
-    rows = list(db.session.scalars(select(HumanTask).where(
-        HumanTask.state == "ready", HumanTask.overdue.is_(False), HumanTask.due_date < today).limit(5000)))
+    rows = list(
+        db.session.scalars(
+            select(HumanTask)
+            .where(HumanTask.state == "ready", HumanTask.overdue.is_(False), HumanTask.due_date < today)
+            .limit(5000)
+        )
+    )
     for task in rows:
         task.overdue = True
         case = db.session.get(MappaCase, task.case_id)
         if case is not None:
-            record(case, "task_overdue", f"'{task.name}' is overdue (due {task.due_date})", None, None,
-                   {"task": task.id})
-    db.session.execute(update(HumanTask).where(HumanTask.state == "ready", HumanTask.overdue.is_(True),
-                                               HumanTask.due_date >= today).values(overdue=False))
+            record(
+                case, "task_overdue", f"'{task.name}' is overdue (due {task.due_date})", None, None, {"task": task.id}
+            )
+    db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.state == "ready", HumanTask.overdue.is_(True), HumanTask.due_date >= today)
+        .values(overdue=False)
+    )
     report.tasks_marked_overdue = len(rows)
     db.session.commit()
 
 
 def _purge_recordings(now: datetime, report: SweepReport) -> None:
-    from services.recordings import purge_expired
-
     report.recordings_deleted = purge_expired(now.astimezone(clock.LONDON).date())
     db.session.commit()
 
 
-class clock_override:
-    """Make services' clock read ``now`` while a sweep for another instant runs (``tick --now``)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.previous: datetime | None = None
-
-    def __enter__(self) -> None:
-        c = clock.current_clock()
-        self.previous = c._fixed
-        c.set(self.now)
-
-    def __exit__(self, *exc: object) -> None:
-        clock.current_clock().set(self.previous)
+# The sweep's steps, in order.
+STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (_fire_timers, _mark_overdue, _purge_recordings)

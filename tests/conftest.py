@@ -18,7 +18,10 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
+from services.catalogue import BPMN_DIR, SHIPPED
 from services.db import db
+from workflows.coverage import COVERAGE, CoverageReport
+from workflows.registry import checksum_of
 
 TEST_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 PG_URL = os.environ.get("MAPPA_TEST_DATABASE_URL")
@@ -96,20 +99,32 @@ def clock(app: Flask):  # type: ignore[no-untyped-def]
     return app.extensions["mappa.clock"]
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    from workflows.coverage import COVERAGE
+BPMN_MODELS = sorted(BPMN_DIR.glob("*.bpmn"))
+# MAPPA_BPMN_COVERAGE=strict (make test): the run fails unless every node and gateway flow of the shipped models ran
+STRICT_COVERAGE = os.environ.get("MAPPA_BPMN_COVERAGE", "") == "strict"
+_COVERAGE_REPORT = pytest.StashKey[CoverageReport]()
 
+
+def pytest_sessionstart(session: pytest.Session) -> None:
     COVERAGE.enabled = True
+    COVERAGE.count_only(checksum_of({name: (BPMN_DIR / name).read_bytes() for name in files})
+                        for _title, files in SHIPPED.values())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    report = COVERAGE.report(BPMN_MODELS)
+    session.config.stash[_COVERAGE_REPORT] = report
+    if STRICT_COVERAGE and exitstatus == pytest.ExitCode.OK and not report.complete:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    from workflows.coverage import COVERAGE
-
-    if not COVERAGE.reached:
+    report = config.stash.get(_COVERAGE_REPORT, None)
+    if report is None or not (report.nodes_reached or STRICT_COVERAGE):
         return
-    models = sorted((Path(__file__).resolve().parent.parent / "bpmn").glob("*.bpmn"))
-    reached, total, missed = COVERAGE.report(models)
-    terminalreporter.write_sep("-", "BPMN flow-node coverage of the shipped models")
-    terminalreporter.write_line(f"BPMN flow nodes reached: {reached}/{total} ({100 * reached / max(total, 1):.1f}%)")
-    for process_id, nodes in missed.items():
-        terminalreporter.write_line(f"  not reached in {process_id}: {', '.join(nodes)}")
+    terminalreporter.write_sep("-", "BPMN coverage of the shipped models (nodes, and every flow out of a gateway)")
+    for line in report.lines():
+        terminalreporter.write_line(line)
+    if STRICT_COVERAGE and not report.complete:
+        terminalreporter.write_line("MAPPA_BPMN_COVERAGE=strict: below 100% of the shipped nodes and gateway flows; "
+                                    "the run fails", red=True)

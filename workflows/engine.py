@@ -94,6 +94,7 @@ class Engine:
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self, model: ParsedModel, data: dict[str, Any], now: datetime) -> tuple[BpmnWorkflow, StepResult]:
         wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self.script_engine)
+        COVERAGE.track(wf, model.checksum)
         wf.task_tree.data.update(data)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
@@ -143,6 +144,7 @@ class Engine:
         """Serialise the instance without its specs: specs are stored once per model version."""
         if tree_depth(wf) > MAX_TREE_DEPTH:
             raise EngineError(f"instance task tree is deeper than {MAX_TREE_DEPTH}; refusing to save it")
+        COVERAGE.observe(wf)
         ser = self.serializer
         ser.registry._encoder_mode = True
         try:
@@ -164,6 +166,7 @@ class Engine:
         dct["subprocess_specs"] = model.subprocess_specs
         wf: BpmnWorkflow = ser.from_dict(dct)
         wf.script_engine = self.script_engine
+        COVERAGE.track(wf, model.checksum)
         return wf
 
     # -- inspection ----------------------------------------------------------------------------------------
@@ -192,14 +195,25 @@ class Engine:
         return None
 
     def role(self, info: UserTaskInfo) -> str:
-        """The lane's role, unless the step names its role in data (an action owned by an agency)."""
-        if not info.step.role_expression:
+        """The lane's role, unless the step names its role in data (an action owned by an agency).
+
+        An expression that fails, or gives no known role, raises EngineError: the task must never fall back to the
+        lane's people silently."""
+        expression = info.step.role_expression
+        if not expression:
             return info.step.role
+        value = self._route(info, expression, "role")
+        if value not in KNOWN_ROLES:
+            raise EngineError(f"role expression '{expression}' gave {value!r}, which is no known role",
+                              info.step.name)
+        return str(value)
+
+    def _route(self, info: UserTaskInfo, expression: str, what: str) -> Any:
         try:
-            value = self.script_engine.environment.evaluate(info.step.role_expression, info.data)
-        except Exception:  # noqa: BLE001 - fall back to the lane's role
-            return info.step.role
-        return str(value) if value in KNOWN_ROLES else info.step.role
+            return self.script_engine.environment.evaluate(expression, info.data)
+        except Exception as err:  # any failure: re-raised as the instance's incident, with the cause
+            raise EngineError(f"{what} expression '{expression}' failed: {type(err).__name__}: {err}",
+                              info.step.name) from err
 
     @staticmethod
     def context(info: UserTaskInfo) -> dict[str, Any]:
@@ -231,12 +245,10 @@ class Engine:
         return self._run(wf, now, StepResult())
 
     def assignee(self, info: UserTaskInfo) -> str | None:
+        """The username the step names in data (None: anyone with the role). A failing expression raises EngineError."""
         if not info.step.assignee_expression:
             return None
-        try:
-            value = self.script_engine.environment.evaluate(info.step.assignee_expression, info.data)
-        except Exception:  # noqa: BLE001 - a missing variable means "nobody in particular"
-            return None
+        value = self._route(info, info.step.assignee_expression, "assignee")
         return str(value) if value else None
 
     def next_timer_at(self, wf: BpmnWorkflow) -> datetime | None:
@@ -299,8 +311,6 @@ def _changes(task: Task) -> dict[str, Any]:
 
 def _completed(task: Task) -> CompletedStep:
     spec = task.task_spec
-    COVERAGE.hit(task.workflow.top_workflow.spec.name if task.workflow.top_workflow is task.workflow
-                 else task.workflow.spec.name, spec.bpmn_id)
     return CompletedStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.description or "", _changes(task))
 
 

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, int] = {
     "mappa_j_before_release_weeks": 6,
     "first_meeting_working_days": 20,
     "minutes_distribution_working_days": 10,
+    "minutes_drafting_working_days": 5,
+    "minutes_approval_working_days": 5,
+    "minutes_revision_working_days": 3,
     "research_working_days_before_meeting": 2,
     "recording_retention_days": 90,
 }

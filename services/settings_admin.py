@@ -37,6 +37,9 @@ SETTINGS: dict[str, Setting] = {
     "mappa_j_before_release_weeks": Setting("MAPPA J to Jobcentre Plus before release", "weeks", 1, 52),
     "first_meeting_working_days": Setting("Referral accepted to first Level 2 or 3 meeting", "working days", 1, 120),
     "minutes_distribution_working_days": Setting("Minutes distributed after the meeting", "working days", 1, 60),
+    "minutes_drafting_working_days": Setting("Minutes drafted after the meeting", "working days", 1, 30),
+    "minutes_approval_working_days": Setting("Minutes approved by the chair after submission", "working days", 1, 30),
+    "minutes_revision_working_days": Setting("Returned minutes revised within", "working days", 1, 30),
     "research_working_days_before_meeting": Setting("Agenda research done before the meeting", "working days", 1, 20),
     "recording_retention_days": Setting("Meeting recordings kept for", "days", 1, 365),
 }

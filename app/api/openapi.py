@@ -534,10 +534,27 @@ MEETING_PATHS = {
         "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],
         "description": "MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "
                        "meeting's level and area whose meeting or review falls due, in due-date order, invites "
-                       "their agencies and starts research. Cases already on an agenda are not added again.",
+                       "their agencies and starts research. A case is on one upcoming agenda at most: cases booked "
+                       "on another meeting not yet held (whose day has not passed) are not added, and concurrent "
+                       "builds each get a 200 with what they added.",
         "parameters": [MEETING_ID],
         "responses": {"200": _json(_ref("AgendaBuilt"), "The meeting, and the items added"),
                       **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/open": {"post": {
+        "operationId": "openMeeting", "summary": "Open the meeting (MAPPA D statement read)", "tags": ["meetings"],
+        "description": "Coordinators, administrators and chairs. Records the confidentiality and diversity statement "
+                       "as read and starts the minutes of each case on the agenda, due within the area's drafting "
+                       "deadline from the meeting. Opening a meeting already in progress changes nothing.",
+        "parameters": [MEETING_ID],
+        "responses": {"200": _json(_ref("Meeting"), "The meeting, in progress"), **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/close": {"post": {
+        "operationId": "closeMeeting", "summary": "Close the meeting: it has been held", "tags": ["meetings"],
+        "description": "Coordinators, administrators and chairs, for a meeting in progress. Its cases can go on "
+                       "later agendas again and open research tasks for it are cancelled (in each case's history).",
+        "parameters": [MEETING_ID],
+        "responses": {"200": _json(_ref("Meeting"), "The meeting, held"), **_errors(401, 403, 404, 409)},
     }},
     "/meetings/{meeting_id}/agenda.pdf": _download("getAgendaPdf", "The agenda", "application/pdf", MEETING_ID),
     "/meetings/{meeting_id}/invite.ics": _download("getMeetingInvite", "Calendar invitation", "text/calendar",

@@ -36,5 +36,8 @@ LEGACY_STEP_HOOKS: dict[tuple[str, str], str] = {
 def unknown_hooks(declared: dict[str, str | None]) -> list[str]:
     """``declared``: step name -> hook. The messages for hooks the services do not know."""
     known = ", ".join(sorted(HOOKS))
-    return [f"user task '{step}' declares hook '{hook}', which the services do not know (known hooks: {known})"
-            for step, hook in declared.items() if hook is not None and hook not in HOOKS]
+    return [
+        f"user task '{step}' declares hook '{hook}', which the services do not know (known hooks: {known})"
+        for step, hook in declared.items()
+        if hook is not None and hook not in HOOKS
+    ]

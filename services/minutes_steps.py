@@ -49,8 +49,9 @@ def after_task_completed(user: User, task: HumanTask, data: dict[str, Any]) -> N
     try:
         hook.after(user, task, data)
     except ValidationFailed as failed:  # the step is already saved: refuse the whole request rather than keep half
-        raise Conflict("This step could not be recorded on the case: "
-                       + "; ".join(e.message for e in failed.errors)) from failed
+        raise Conflict(
+            "This step could not be recorded on the case: " + "; ".join(e.message for e in failed.errors)
+        ) from failed
     db.session.flush()
 
 
@@ -95,8 +96,11 @@ def review_outcome(minutes: Minutes, new_review: str | None) -> dict[str, Any] |
     decision = minutes.sections.get("level_decision") or {}
     if not decision.get("decision"):
         return None
-    outcome = {"review_outcome": decision["decision"], "review_rationale": decision.get("rationale") or "See minutes",
-               "meeting_date": meeting_day(minutes.meeting).isoformat()}
+    outcome = {
+        "review_outcome": decision["decision"],
+        "review_rationale": decision.get("rationale") or "See minutes",
+        "meeting_date": meeting_day(minutes.meeting).isoformat(),
+    }
     if decision["decision"] in REVIEWED:
         outcome["next_review_date"] = new_review or minutes.sections.get("next_review_date")
     return outcome
@@ -108,8 +112,11 @@ def review_errors(minutes: Minutes, new_review: str | None) -> list[FieldError]:
     if outcome is None:
         return []
     if new_review and "next_review_date" not in outcome:
-        return [FieldError("next_review_date", "The minutes record an exit from MAPPA: leave the new next review "
-                                               "date empty")]
+        return [
+            FieldError(
+                "next_review_date", "The minutes record an exit from MAPPA: leave the new next review date empty"
+            )
+        ]
     schema = forms.load_form("meeting_review")
     found = forms.validate(schema, outcome) or rules.check(schema, outcome, minutes.case, clock.today())
     return [_as_approval_error(e, outcome, new_review) for e in found]
@@ -126,10 +133,14 @@ def _as_approval_error(error: FieldError, outcome: dict[str, Any], new_review: s
         return error
     minuted = day.strftime("%-d %B %Y")
     if day <= clock.today():
-        return FieldError("next_review_date", f"The minutes set the next review for {minuted}, which has passed: "
-                                              "enter a new next review date")
-    return FieldError("next_review_date", f"The minutes set the next review for {minuted}. {error.message}. "
-                                          "Enter a new next review date")
+        return FieldError(
+            "next_review_date",
+            f"The minutes set the next review for {minuted}, which has passed: enter a new next review date",
+        )
+    return FieldError(
+        "next_review_date",
+        f"The minutes set the next review for {minuted}. {error.message}. Enter a new next review date",
+    )
 
 
 def _late_actions(minutes: Minutes) -> list[FieldError]:
@@ -137,8 +148,13 @@ def _late_actions(minutes: Minutes) -> list[FieldError]:
     for n, action in enumerate(minutes.sections.get("actions") or []):
         due = str(action.get("due") or "")
         if due and due < clock.today().isoformat():
-            errors.append(FieldError("approval", f"Action {n + 1} ('{action.get('description', '')}') was due on "
-                                                 f"{due}, which has passed: return the minutes to change its date"))
+            errors.append(
+                FieldError(
+                    "approval",
+                    f"Action {n + 1} ('{action.get('description', '')}') was due on "
+                    f"{due}, which has passed: return the minutes to change its date",
+                )
+            )
     return errors
 
 
@@ -170,15 +186,26 @@ def apply_decisions(chair: User, minutes: Minutes, new_review: str | None = None
         complete_task(chair, review.id, outcome)
         review.done_on = meeting_day(minutes.meeting)  # the review was held at the meeting
     for action in minutes.sections.get("actions") or []:
-        agree_action(chair, case.id, action["description"], action.get("owner_role") or "",
-                     date.fromisoformat(action["due"]) if action.get("due") else None)
+        agree_action(
+            chair,
+            case.id,
+            action["description"],
+            action.get("owner_role") or "",
+            date.fromisoformat(action["due"]) if action.get("due") else None,
+        )
 
 
 def _record_new_review_date(chair: User, minutes: Minutes, new_review: str) -> None:
     old = minutes.sections.get("next_review_date")
     revise(minutes, {**minutes.sections, "next_review_date": new_review}, chair)
-    record(minutes.case, "minutes_review_date_changed", f"Next review date set to {new_review} at approval "
-           f"(the minutes said {old or 'none'})", chair, None, {"from": old, "to": new_review})
+    record(
+        minutes.case,
+        "minutes_review_date_changed",
+        f"Next review date set to {new_review} at approval (the minutes said {old or 'none'})",
+        chair,
+        None,
+        {"from": old, "to": new_review},
+    )
 
 
 def _meeting_review_task(chair: User, case: MappaCase) -> HumanTask | None:
@@ -191,8 +218,11 @@ def _meeting_review_task(chair: User, case: MappaCase) -> HumanTask | None:
 
 
 def _ready_review(case: MappaCase) -> HumanTask | None:
-    return db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.hook == "meeting_review",
-                                                      HumanTask.state == "ready")).first()
+    return db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.case_id == case.id, HumanTask.hook == "meeting_review", HumanTask.state == "ready"
+        )
+    ).first()
 
 
 # -- agenda research --------------------------------------------------------------------------------------------
@@ -200,8 +230,13 @@ def _on_research(user: User, task: HumanTask, data: dict[str, Any]) -> None:
     item = db.session.get(AgendaItem, int(data["agenda_item_id"]))
     if item is None:
         return
-    flag = {"agency": user.agency, "by": user.display_name, "at": clock.now().isoformat(),
-            "concern": data.get("issues_of_concern", ""), "flag_to_chair": bool(data.get("flag_to_chair"))}
+    flag = {
+        "agency": user.agency,
+        "by": user.display_name,
+        "at": clock.now().isoformat(),
+        "concern": data.get("issues_of_concern", ""),
+        "flag_to_chair": bool(data.get("flag_to_chair")),
+    }
     item.research_flags = [*(item.research_flags or []), flag]
 
 

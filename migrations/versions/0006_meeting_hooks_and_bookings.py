@@ -24,10 +24,15 @@ depends_on = None
 
 BOOKED = sa.text("booked")
 STEP_HOOKS = {
-    "approve_minutes": "minutes_approval", "revise_minutes": "minutes_revision",
-    "distribute_minutes": "minutes_distribution", "police_research": "agenda_research",
-    "om_research": "agenda_research", "prison_research": "agenda_research", "meeting_review": "meeting_review",
-    "level1_review": "level1_review", "complete_action": "agreed_action",
+    "approve_minutes": "minutes_approval",
+    "revise_minutes": "minutes_revision",
+    "distribute_minutes": "minutes_distribution",
+    "police_research": "agenda_research",
+    "om_research": "agenda_research",
+    "prison_research": "agenda_research",
+    "meeting_review": "meeting_review",
+    "level1_review": "level1_review",
+    "complete_action": "agreed_action",
 }
 
 
@@ -42,16 +47,26 @@ def upgrade():
 
     with op.batch_alter_table("agenda_item") as batch:
         batch.add_column(sa.Column("booked", sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.execute(sa.text(
-        "UPDATE agenda_item SET booked = :yes WHERE id IN (SELECT MIN(a.id) FROM agenda_item a "
-        "JOIN mapp_meeting m ON m.id = a.meeting_id WHERE m.status IN ('scheduled', 'in progress') "
-        "GROUP BY a.case_id)").bindparams(yes=True))
-    op.create_index("uq_agenda_item_booked_case", "agenda_item", ["case_id"], unique=True,
-                    sqlite_where=BOOKED, postgresql_where=BOOKED)
+    op.execute(
+        sa.text(
+            "UPDATE agenda_item SET booked = :yes WHERE id IN (SELECT MIN(a.id) FROM agenda_item a "
+            "JOIN mapp_meeting m ON m.id = a.meeting_id WHERE m.status IN ('scheduled', 'in progress') "
+            "GROUP BY a.case_id)"
+        ).bindparams(yes=True)
+    )
+    op.create_index(
+        "uq_agenda_item_booked_case",
+        "agenda_item",
+        ["case_id"],
+        unique=True,
+        sqlite_where=BOOKED,
+        postgresql_where=BOOKED,
+    )
     with op.batch_alter_table("minutes") as batch:
         batch.add_column(sa.Column("process_instance_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key(op.f("fk_minutes_process_instance_id_process_instance"), "process_instance",
-                                 ["process_instance_id"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_minutes_process_instance_id_process_instance"), "process_instance", ["process_instance_id"], ["id"]
+        )
 
 
 def downgrade():

@@ -22,8 +22,11 @@ DUE_CASES = 10
 
 
 def _meeting(app: Flask, token: str, starts_at: str) -> int:
-    response = app.test_client().post("/api/v1/meetings", headers=auth_header(token), json={
-        "area": "northshire", "level": 2, "starts_at": starts_at, "chair": "chair", "venue": "Northshire HQ"})
+    response = app.test_client().post(
+        "/api/v1/meetings",
+        headers=auth_header(token),
+        json={"area": "northshire", "level": 2, "starts_at": starts_at, "chair": "chair", "venue": "Northshire HQ"},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     return int(response.get_json()["id"])
 
@@ -34,8 +37,9 @@ def _race(app: Flask, token: str, meeting_ids: list[int]) -> list[tuple[int, Any
     def build(n: int) -> tuple[int, Any]:
         client = app.test_client()
         start.wait(timeout=10)
-        response = client.post(f"/api/v1/meetings/{meeting_ids[n % len(meeting_ids)]}/agenda/build",
-                               headers=auth_header(token))
+        response = client.post(
+            f"/api/v1/meetings/{meeting_ids[n % len(meeting_ids)]}/agenda/build", headers=auth_header(token)
+        )
         return response.status_code, response.get_json()
 
     with ThreadPoolExecutor(max_workers=RACERS) as pool:
@@ -78,6 +82,9 @@ def test_eight_builds_of_one_meeting_all_get_a_clean_answer(app: Flask, world: t
     assert sorted(len(body["added"]) for _, body in results) == [0] * (RACERS - 1) + [DUE_CASES]
     assert all(len(body["agenda"]) == DUE_CASES for _, body in results)
     assert _bookings() == {case_id: 1 for case_id in case_ids}
-    invited = db.session.execute(select(Attendance.agenda_item_id, Attendance.agency, func.count())
-                                 .group_by(Attendance.agenda_item_id, Attendance.agency)).all()
+    invited = db.session.execute(
+        select(Attendance.agenda_item_id, Attendance.agency, func.count()).group_by(
+            Attendance.agenda_item_id, Attendance.agency
+        )
+    ).all()
     assert {count for _, _, count in invited} == {1}

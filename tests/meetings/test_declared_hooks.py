@@ -33,9 +33,7 @@ def _with_hook(filename: str, hook: str, other: str) -> dict[str, bytes]:
     return {filename: text.encode()}
 
 
-def test_models_republished_with_renamed_task_ids_still_trigger_their_hooks(
-    app: Flask, api: Api, clock: Clock
-) -> None:
+def test_models_republished_with_renamed_task_ids_still_trigger_their_hooks(app: Flask, api: Api, clock: Clock) -> None:
     assert publish("mappa_review", "Review period", _renamed("review.bpmn", "meeting_review", "panel_review"), "owner")
     assert publish("mappa_minutes", "Minutes", _renamed("minutes.bpmn", "approve_minutes", "chair_signs_off"), "owner")
     db.session.commit()
@@ -51,8 +49,12 @@ def test_models_republished_with_renamed_task_ids_still_trigger_their_hooks(
     view: dict[str, Any] = api.get("coordinator", f"/api/v1/cases/{case.id}").get_json()
     assert (view["level"], view["status"], view["next_review_due"]) == (3, "level 3", "2027-01-20")
     db.session.expire_all()
-    done = {t.bpmn_id: t.hook for t in db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                                                    HumanTask.state == "completed"))}
+    done = {
+        t.bpmn_id: t.hook
+        for t in db.session.scalars(
+            select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "completed")
+        )
+    }
     assert done["chair_signs_off"] == "minutes_approval" and done["panel_review"] == "meeting_review"
 
 
@@ -61,6 +63,9 @@ def test_a_model_declaring_an_unknown_hook_is_refused_at_publication(app: Flask)
     with pytest.raises(ModelError) as refused:
         publish("mappa_minutes", "Minutes", files, "owner")
     assert "user task 'Approve minutes' declares hook 'minutes_aproved', which the services do not know" in str(
-        refused.value)
-    assert publish("mappa_minutes", "Minutes", {"minutes.bpmn": (BPMN_DIR / "minutes.bpmn").read_bytes()},
-                   "owner") is not None  # the shipped model is fine
+        refused.value
+    )
+    assert (
+        publish("mappa_minutes", "Minutes", {"minutes.bpmn": (BPMN_DIR / "minutes.bpmn").read_bytes()}, "owner")
+        is not None
+    )  # the shipped model is fine

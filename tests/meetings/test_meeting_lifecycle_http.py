@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from services.clock import Clock
 from services.db import db
 from services.models import CaseEvent, HumanTask, MappaCase, Minutes
 from services.scheduler import sweep
@@ -24,8 +25,11 @@ LATER_MEETING = "2027-01-07T10:00:00+00:00"
 
 
 def _schedule(api: Api, starts_at: str = MEETING) -> int:
-    made = api.post("administrator", "/api/v1/meetings", json={
-        "area": "northshire", "level": 2, "starts_at": starts_at, "chair": "chair", "venue": "Northshire HQ"})
+    made = api.post(
+        "administrator",
+        "/api/v1/meetings",
+        json={"area": "northshire", "level": 2, "starts_at": starts_at, "chair": "chair", "venue": "Northshire HQ"},
+    )
     assert made.status_code == 201, made.get_data(as_text=True)
     return int(made.get_json()["id"])
 
@@ -57,17 +61,26 @@ def _complete(api: Api, user: str, task: dict[str, Any], data: dict[str, Any], s
     return response
 
 
-def _write_minutes(api: Api, meeting_id: int, case_id: int, decision: str, review: str | None,
-                   actions: list[dict[str, Any]] | None = None, status: int = 200) -> Any:
+def _write_minutes(
+    api: Api,
+    meeting_id: int,
+    case_id: int,
+    decision: str,
+    review: str | None,
+    actions: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Any:
     path = f"/api/v1/meetings/{meeting_id}/minutes/{case_id}"
-    sections: dict[str, Any] = {"summary": "Discussed.", "risk_assessment": "High risk to ex-partner.",
-                                "level_decision": {"decision": decision, "rationale": "Agreed by all agencies."},
-                                "actions": actions or []}
+    sections: dict[str, Any] = {
+        "summary": "Discussed.",
+        "risk_assessment": "High risk to ex-partner.",
+        "level_decision": {"decision": decision, "rationale": "Agreed by all agencies."},
+        "actions": actions or [],
+    }
     if review:
         sections["next_review_date"] = review
     etag = api.get("administrator", path).headers["ETag"]
-    saved = api.client.put(path, json={"sections": sections},
-                           headers=api.headers("administrator") | {"If-Match": etag})
+    saved = api.client.put(path, json={"sections": sections}, headers=api.headers("administrator") | {"If-Match": etag})
     assert saved.status_code == status, saved.get_data(as_text=True)
     return saved
 
@@ -87,8 +100,10 @@ def adam(users: dict[str, Any]) -> MappaCase:
 
 # --- 1. closing a meeting; a case due is always offered to the next agenda ---------------------------------------
 
+
 def test_closing_a_held_meeting_frees_its_cases_for_the_next_agenda_and_ends_research(
-        api: Api, adam: MappaCase, clock) -> None:  # type: ignore[no-untyped-def]
+    api: Api, adam: MappaCase, clock: Clock
+) -> None:
     first, second = _schedule(api), _schedule(api, LATER_MEETING)
     assert _build(api, first) == [adam.id]
     assert _build(api, second) == []  # booked on the first meeting's agenda
@@ -107,16 +122,19 @@ def test_closing_a_held_meeting_frees_its_cases_for_the_next_agenda_and_ends_res
     assert _build(api, second) == [adam.id]
     assert _tasks(api, "police", adam.id, "Research agenda item (police)")  # the research for the second meeting
     db.session.expire_all()
-    ended = db.session.scalars(select(CaseEvent.summary).where(CaseEvent.case_id == adam.id,
-                                                               CaseEvent.kind == "phase_cancelled")).all()
+    ended = db.session.scalars(
+        select(CaseEvent.summary).where(CaseEvent.case_id == adam.id, CaseEvent.kind == "phase_cancelled")
+    ).all()
     assert ended == ["Agenda research ended: Level 2 MAPP meeting, 10 December 2026 10:00 has been held"]
-    research = db.session.scalars(select(HumanTask).where(HumanTask.case_id == adam.id,
-                                                          HumanTask.hook == "agenda_research")).all()
+    research = db.session.scalars(
+        select(HumanTask).where(HumanTask.case_id == adam.id, HumanTask.hook == "agenda_research")
+    ).all()
     assert sorted(t.state for t in research) == ["cancelled", "cancelled", "ready", "ready"]
 
 
 def test_a_meeting_left_in_progress_past_its_day_does_not_hide_its_cases(
-        api: Api, adam: MappaCase, clock) -> None:  # type: ignore[no-untyped-def]
+    api: Api, adam: MappaCase, clock: Clock
+) -> None:
     first, second = _schedule(api), _schedule(api, LATER_MEETING)
     _build(api, first)
     clock.set(datetime(2026, 12, 10, 10, 5, tzinfo=UTC))
@@ -127,7 +145,8 @@ def test_a_meeting_left_in_progress_past_its_day_does_not_hide_its_cases(
 
 
 def test_a_meeting_today_is_listed_under_today_even_after_it_ended(
-        app: Flask, client: FlaskClient, api: Api, clock) -> None:  # type: ignore[no-untyped-def]
+    app: Flask, client: FlaskClient, api: Api, clock: Clock
+) -> None:
     meeting_id, later = _schedule(api), _schedule(api, LATER_MEETING)
     clock.set(datetime(2026, 12, 10, 15, 0, tzinfo=UTC))  # the meeting ended at 13:00
     sign_in(client, "administrator")
@@ -141,8 +160,7 @@ def test_a_meeting_today_is_listed_under_today_even_after_it_ended(
     assert page.xpath("//*[@id='past-meetings']")[0].text_content().strip() == "None."
 
 
-def test_the_close_button_on_the_meeting_page(client: FlaskClient, api: Api, adam: MappaCase,
-                                              clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_close_button_on_the_meeting_page(client: FlaskClient, api: Api, adam: MappaCase, clock: Clock) -> None:
     from tests.factories import csrf_token
 
     meeting_id = _schedule(api)
@@ -159,8 +177,10 @@ def test_the_close_button_on_the_meeting_page(client: FlaskClient, api: Api, ada
 
 # --- 6 and 9. deadlines count from the meeting and come from the area's settings ---------------------------------
 
+
 def test_minutes_and_review_deadlines_count_from_the_meeting(
-        client: FlaskClient, api: Api, adam: MappaCase, clock) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, api: Api, adam: MappaCase, clock: Clock
+) -> None:
     meeting_id = _schedule(api)
     _build(api, meeting_id)
     clock.set(datetime(2026, 12, 10, 9, 30, tzinfo=UTC))
@@ -181,8 +201,10 @@ def test_minutes_and_review_deadlines_count_from_the_meeting(
     refused = _complete(api, "chair", approve, {"approval": "approve"}, 422)
     [error] = refused.get_json()["error"]["errors"]
     assert error["field"] == "data.next_review_date"  # within 16 weeks of today, but not of the meeting
-    assert error["message"] == ("The minutes set the next review for 10 April 2027. A Level 2 review must be within "
-                                "16 weeks: by 1 April 2027 at the latest. Enter a new next review date")
+    assert error["message"] == (
+        "The minutes set the next review for 10 April 2027. A Level 2 review must be within "
+        "16 weeks: by 1 April 2027 at the latest. Enter a new next review date"
+    )
     _complete(api, "chair", approve, {"approval": "approve", "next_review_date": "2027-04-01"})
 
     case = _case(api, adam.id)
@@ -194,10 +216,19 @@ def test_minutes_and_review_deadlines_count_from_the_meeting(
     assert "Minutes drafted within the deadline after the meeting 0% (0 of 1)" in " ".join(timeliness.split())
 
 
-def test_minutes_deadlines_are_the_areas_settings(api: Api, adam: MappaCase, clock) -> None:  # type: ignore[no-untyped-def]
-    changed = api.client.put("/api/v1/settings", headers=api.headers("coordinator"), json={"settings": {
-        "minutes_drafting_working_days": 2, "minutes_approval_working_days": 1, "minutes_revision_working_days": 4,
-        "minutes_distribution_working_days": 3}})
+def test_minutes_deadlines_are_the_areas_settings(api: Api, adam: MappaCase, clock: Clock) -> None:
+    changed = api.client.put(
+        "/api/v1/settings",
+        headers=api.headers("coordinator"),
+        json={
+            "settings": {
+                "minutes_drafting_working_days": 2,
+                "minutes_approval_working_days": 1,
+                "minutes_revision_working_days": 4,
+                "minutes_distribution_working_days": 3,
+            }
+        },
+    )
     assert changed.status_code == 200, changed.get_data(as_text=True)
     meeting_id = _schedule(api)
     _build(api, meeting_id)
@@ -210,16 +241,15 @@ def test_minutes_deadlines_are_the_areas_settings(api: Api, adam: MappaCase, clo
     assert approve["due"] == "2026-12-11"
     _complete(api, "chair", approve, {"approval": "return", "approval_comments": "Add the victim safety plan."})
     assert _task(api, "administrator", adam.id, "Revise minutes")["due"] == "2026-12-16"
-    _complete(api, "administrator", _task(api, "administrator", adam.id, "Revise minutes"),
-              {"revision_note": "Added."})
+    _complete(api, "administrator", _task(api, "administrator", adam.id, "Revise minutes"), {"revision_note": "Added."})
     _complete(api, "chair", _task(api, "chair", adam.id, "Approve minutes"), {"approval": "approve"})
     assert _task(api, "administrator", adam.id, "Distribute minutes")["due"] == "2026-12-15"
 
 
 # --- 7. late approval: the chair sets a new date on the approval form ---------------------------------------------
 
-def test_late_approval_asks_the_chair_for_a_new_next_review_date(
-        api: Api, adam: MappaCase, clock) -> None:  # type: ignore[no-untyped-def]
+
+def test_late_approval_asks_the_chair_for_a_new_next_review_date(api: Api, adam: MappaCase, clock: Clock) -> None:
     meeting_id = _schedule(api)
     _build(api, meeting_id)
     clock.set(datetime(2026, 12, 10, 9, 30, tzinfo=UTC))
@@ -232,12 +262,16 @@ def test_late_approval_asks_the_chair_for_a_new_next_review_date(
 
     clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))  # the minuted date has passed
     refused = _complete(api, "chair", approve, {"approval": "approve"}, 422)
-    assert refused.get_json()["error"]["errors"] == [{
-        "field": "data.next_review_date",
-        "message": "The minutes set the next review for 31 December 2026, which has passed: enter a new next review "
-                   "date"}]
-    assert fields(_complete(api, "chair", approve, {"approval": "approve", "next_review_date": "2027-01-04"},
-                            422)) == ["data.next_review_date"]  # not in the future either
+    assert refused.get_json()["error"]["errors"] == [
+        {
+            "field": "data.next_review_date",
+            "message": "The minutes set the next review for 31 December 2026, which has passed: "
+            "enter a new next review date",
+        }
+    ]
+    assert fields(_complete(api, "chair", approve, {"approval": "approve", "next_review_date": "2027-01-04"}, 422)) == [
+        "data.next_review_date"
+    ]  # not in the future either
     db.session.expire_all()
     minutes = db.session.scalars(select(Minutes).where(Minutes.case_id == adam.id)).one()
     assert minutes.status == "awaiting approval"  # nothing half-written by the refusals
@@ -251,6 +285,7 @@ def test_late_approval_asks_the_chair_for_a_new_next_review_date(
 
 # --- 12. actions are checked when the minutes are saved ----------------------------------------------------------
 
+
 def test_minutes_actions_are_checked_when_saved(client: FlaskClient, api: Api, adam: MappaCase) -> None:
     from tests.factories import csrf_token
 
@@ -261,15 +296,20 @@ def test_minutes_actions_are_checked_when_saved(client: FlaskClient, api: Api, a
         return fields(_write_minutes(api, meeting_id, adam.id, "level_2", "2027-03-01", [action], status=422))
 
     assert refused({"description": "Home visit", "owner_role": "police", "due": "2026-02-31"}) == [
-        "sections.actions.0.due"]
+        "sections.actions.0.due"
+    ]
     assert refused({"description": "Home visit", "owner_role": "police", "due": "next week"}) == [
-        "sections.actions.0.due"]
+        "sections.actions.0.due"
+    ]
     assert refused({"description": "Home visit", "owner_role": "police", "due": "2026-11-24"}) == [
-        "sections.actions.0.due"]  # in the past
+        "sections.actions.0.due"
+    ]  # in the past
     assert refused({"description": "Home visit", "owner_role": "astronaut", "due": "2026-12-20"}) == [
-        "sections.actions.0.owner_role"]
+        "sections.actions.0.owner_role"
+    ]
     assert refused({"description": " ", "owner_role": "police", "due": "2026-12-20"}) == [
-        "sections.actions.0.description"]
+        "sections.actions.0.description"
+    ]
     assert api.get("administrator", f"/api/v1/meetings/{meeting_id}/minutes/{adam.id}").get_json()["version"] == 0
 
     # still being written: an owner or date may be missing, but the minutes cannot go to the chair like that
@@ -283,27 +323,47 @@ def test_minutes_actions_are_checked_when_saved(client: FlaskClient, api: Api, a
     assert api.get("chair", f"/api/v1/meetings/{meeting_id}/minutes/{adam.id}").get_json()["status"] == "draft"
 
 
-def test_an_action_due_date_passed_before_approval_is_a_clear_refusal(
-        api: Api, adam: MappaCase, clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_action_due_date_passed_before_approval_is_a_clear_refusal(api: Api, adam: MappaCase, clock: Clock) -> None:
     meeting_id = _schedule(api)
     _build(api, meeting_id)
-    _write_minutes(api, meeting_id, adam.id, "level_2", "2027-03-01",
-                   [{"description": "Joint home visit", "owner_role": "police", "due": "2026-12-11"}])
+    _write_minutes(
+        api,
+        meeting_id,
+        adam.id,
+        "level_2",
+        "2027-03-01",
+        [{"description": "Joint home visit", "owner_role": "police", "due": "2026-12-11"}],
+    )
     clock.set(datetime(2026, 12, 10, 9, 30, tzinfo=UTC))
     _post(api, "chair", f"/api/v1/meetings/{meeting_id}/open")
     _submit(api, meeting_id, adam.id)
     approve = _task(api, "chair", adam.id, "Approve minutes")
     clock.set(datetime(2026, 12, 14, 9, 30, tzinfo=UTC))  # approved after the action's date
     refused = _complete(api, "chair", approve, {"approval": "approve"}, 422)
-    assert refused.get_json()["error"]["errors"] == [{
-        "field": "data.approval", "message": "Action 1 ('Joint home visit') was due on 2026-12-11, which has passed: "
-                                             "return the minutes to change its date"}]
+    assert refused.get_json()["error"]["errors"] == [
+        {
+            "field": "data.approval",
+            "message": "Action 1 ('Joint home visit') was due on 2026-12-11, which has passed: "
+            "return the minutes to change its date",
+        }
+    ]
     assert api.get("chair", f"/api/v1/meetings/{meeting_id}/minutes/{adam.id}").get_json()["status"] == (
-        "awaiting approval")
+        "awaiting approval"
+    )
     _complete(api, "chair", approve, {"approval": "return", "approval_comments": "The visit date has passed."})
-    _write_minutes(api, meeting_id, adam.id, "level_2", "2027-03-01",
-                   [{"description": "Joint home visit", "owner_role": "police", "due": "2026-12-18"}])
-    _complete(api, "administrator", _task(api, "administrator", adam.id, "Revise minutes"),
-              {"revision_note": "New date for the visit."})
+    _write_minutes(
+        api,
+        meeting_id,
+        adam.id,
+        "level_2",
+        "2027-03-01",
+        [{"description": "Joint home visit", "owner_role": "police", "due": "2026-12-18"}],
+    )
+    _complete(
+        api,
+        "administrator",
+        _task(api, "administrator", adam.id, "Revise minutes"),
+        {"revision_note": "New date for the visit."},
+    )
     _complete(api, "chair", _task(api, "chair", adam.id, "Approve minutes"), {"approval": "approve"})
     assert _task(api, "police", adam.id, "Complete agreed action")["due"] == "2026-12-18"

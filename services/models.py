@@ -320,8 +320,9 @@ class Minutes(Model):
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     distributed_at: Mapped[datetime | None]
-    # the minutes process (drafting, approval, distribution) of these minutes
-    process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # the minutes process (drafting, approval, distribution) of these minutes; a plain column (no foreign key) so
+    # that SQLite could add it without rebuilding a table other rows reference
+    process_instance_id: Mapped[int | None] = mapped_column(Integer)
     meeting: Mapped[MappMeeting] = relationship(lazy="joined")
     case: Mapped[MappaCase] = relationship(lazy="joined")
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])

@@ -4,7 +4,8 @@
   existing rows get the hook their step stood for.
 - human_task.done_on: when the work counts as done if not the completion day (a MAPP meeting review is done
   at the meeting, whenever the chair approves the minutes).
-- minutes.process_instance_id: the minutes process (drafting, approval, distribution) of each set of minutes.
+- minutes.process_instance_id: the minutes process (drafting, approval, distribution) of each set of minutes,
+  filled in for processes already running.
 - agenda_item.booked with a partial unique index: a case is on one upcoming agenda at most, so concurrent
   agenda builds cannot book it twice. Existing bookings on scheduled or running meetings are kept (the earliest
   per case where the old race booked one twice).
@@ -13,6 +14,8 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06
 """
+
+import json
 
 import sqlalchemy as sa
 from alembic import op
@@ -37,16 +40,15 @@ STEP_HOOKS = {
 
 
 def upgrade():
-    with op.batch_alter_table("human_task") as batch:
-        batch.add_column(sa.Column("hook", sa.String(length=40), nullable=True))
-        batch.add_column(sa.Column("done_on", sa.Date(), nullable=True))
+    # plain ADD COLUMN (no table rebuild): SQLite cannot rebuild a table other rows reference with foreign keys on
+    op.add_column("human_task", sa.Column("hook", sa.String(length=40), nullable=True))
+    op.add_column("human_task", sa.Column("done_on", sa.Date(), nullable=True))
     op.create_index("ix_human_task_hook", "human_task", ["hook", "state"])
     human_task = sa.table("human_task", sa.column("bpmn_id", sa.String), sa.column("hook", sa.String))
     for bpmn_id, hook in STEP_HOOKS.items():
         op.execute(human_task.update().where(human_task.c.bpmn_id == bpmn_id).values(hook=hook))
 
-    with op.batch_alter_table("agenda_item") as batch:
-        batch.add_column(sa.Column("booked", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("agenda_item", sa.Column("booked", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.execute(
         sa.text(
             "UPDATE agenda_item SET booked = :yes WHERE id IN (SELECT MIN(a.id) FROM agenda_item a "
@@ -62,21 +64,38 @@ def upgrade():
         sqlite_where=BOOKED,
         postgresql_where=BOOKED,
     )
-    with op.batch_alter_table("minutes") as batch:
-        batch.add_column(sa.Column("process_instance_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            op.f("fk_minutes_process_instance_id_process_instance"), "process_instance", ["process_instance_id"], ["id"]
-        )
+    op.add_column("minutes", sa.Column("process_instance_id", sa.Integer(), nullable=True))
+    _link_minutes_to_their_process()
+
+
+def _link_minutes_to_their_process():
+    """Minutes processes started before this revision carry the minutes id in their data."""
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, state FROM process_instance WHERE phase = 'minutes'")).all()
+    for instance_id, state in rows:
+        minutes_id = _minutes_id(json.loads(state or "{}"))
+        if minutes_id is not None:
+            bind.execute(
+                sa.text(
+                    "UPDATE minutes SET process_instance_id = :instance WHERE id = :minutes "
+                    "AND process_instance_id IS NULL"
+                ),
+                {"instance": instance_id, "minutes": minutes_id},
+            )
+
+
+def _minutes_id(state: dict) -> int | None:
+    for task in (state.get("tasks") or {}).values():
+        value = (task.get("data") or {}).get("minutes_id")
+        if value is not None:
+            return int(value)
+    return None
 
 
 def downgrade():
-    with op.batch_alter_table("minutes") as batch:
-        batch.drop_constraint(op.f("fk_minutes_process_instance_id_process_instance"), type_="foreignkey")
-        batch.drop_column("process_instance_id")
+    op.drop_column("minutes", "process_instance_id")
     op.drop_index("uq_agenda_item_booked_case", table_name="agenda_item")
-    with op.batch_alter_table("agenda_item") as batch:
-        batch.drop_column("booked")
+    op.drop_column("agenda_item", "booked")
     op.drop_index("ix_human_task_hook", table_name="human_task")
-    with op.batch_alter_table("human_task") as batch:
-        batch.drop_column("done_on")
-        batch.drop_column("hook")
+    op.drop_column("human_task", "done_on")
+    op.drop_column("human_task", "hook")

@@ -367,3 +367,35 @@ def test_an_action_due_date_passed_before_approval_is_a_clear_refusal(api: Api, 
     )
     _complete(api, "chair", _task(api, "chair", adam.id, "Approve minutes"), {"approval": "approve"})
     assert _task(api, "police", adam.id, "Complete agreed action")["due"] == "2026-12-18"
+
+
+def test_late_approval_on_the_task_page(client: FlaskClient, api: Api, adam: MappaCase, clock: Clock) -> None:
+    from tests.factories import csrf_token
+
+    meeting_id = _schedule(api)
+    _build(api, meeting_id)
+    clock.set(datetime(2026, 12, 10, 9, 30, tzinfo=UTC))
+    _post(api, "chair", f"/api/v1/meetings/{meeting_id}/open")
+    _write_minutes(api, meeting_id, adam.id, "level_2", "2026-12-31")
+    _submit(api, meeting_id, adam.id)
+    page = f"/tasks/{_task(api, 'chair', adam.id, 'Approve minutes')['id']}"
+    clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    sign_in(client, "chair")
+    form = get_page(client, page)
+    assert form.xpath("//input[@name='next_review_date-day']")  # the new date is on the approval form
+    refused = client.post(page, data={"csrf_token": csrf_token(client, page), "approval": "approve"})
+    assert refused.status_code == 422
+    summary = " ".join(refused.get_data(as_text=True).split())
+    assert "The minutes set the next review for 31 December 2026, which has passed: enter a new next review" in summary
+    approved = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "approval": "approve",
+            "next_review_date-day": "15",
+            "next_review_date-month": "3",
+            "next_review_date-year": "2027",
+        },
+    )
+    assert approved.status_code == 302, approved.get_data(as_text=True)
+    assert _case(api, adam.id)["next_review_due"] == "2027-03-15"

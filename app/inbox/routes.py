@@ -72,7 +72,7 @@ def complete_task(task_id: int) -> ResponseReturnValue:
         except ValidationFailed as failed:
             errors = failed.errors
     if errors:
-        return _render_task(task, schema, raw_values(schema, submitted), errors, status=422)
+        return _render_task(task, schema, raw_values(schema, submitted), errors)
     flash(f"'{task.name}' completed for {task.case.reference}", "success")
     return redirect(url_for("inbox.my_tasks"))
 

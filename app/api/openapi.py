@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.minutes_sections import ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -300,8 +300,12 @@ SECTIONS_DESCRIPTION = ("The MAPPA C sections: " + "; ".join(f"{k} ({v})" for k,
 SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} for key in TEXT_SECTIONS} | {
     "actions": {"type": "array", "items": {
         "type": "object", "required": ["description"],
-        "properties": {"description": {"type": "string", "minLength": 1}, "owner_role": {"type": "string"},
-                       "owner_agency": {"type": "string"}, "due": {"type": ["string", "null"]}}}},
+        "description": "Checked when saved (422 at sections.actions.N.description, .owner_role or .due); the owner "
+                       "and due date may be left empty while the minutes are written, but are needed to submit them",
+        "properties": {"description": {"type": "string", "minLength": 1},
+                       "owner_role": {"type": "string", "description": "One of " + ", ".join(ACTION_OWNERS)},
+                       "owner_agency": {"type": "string"},
+                       "due": {"type": ["string", "null"], "description": "YYYY-MM-DD, not in the past"}}}},
     "level_decision": {"type": ["object", "null"], "properties": {
         "decision": {"enum": [*LEVEL_DECISIONS, "", None]}, "rationale": {"type": ["string", "null"]}}},
     "next_review_date": {"type": ["string", "null"], "description": "YYYY-MM-DD"},

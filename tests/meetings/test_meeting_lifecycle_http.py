@@ -133,7 +133,7 @@ def test_closing_a_held_meeting_frees_its_cases_for_the_next_agenda_and_ends_res
 
 
 def test_a_meeting_left_in_progress_past_its_day_does_not_hide_its_cases(
-    api: Api, adam: MappaCase, clock: Clock
+    client: FlaskClient, api: Api, adam: MappaCase, clock: Clock
 ) -> None:
     first, second = _schedule(api), _schedule(api, LATER_MEETING)
     _build(api, first)
@@ -142,6 +142,10 @@ def test_a_meeting_left_in_progress_past_its_day_does_not_hide_its_cases(
     assert _build(api, second) == []  # the meeting is today: its cases are still booked
     clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=UTC))  # nobody closed it
     assert _build(api, second) == [adam.id]
+    sign_in(client, "administrator")
+    assert "not closed" in get_page(client, "/meetings").xpath("//table[@id='past-meetings']")[0].text_content()
+    warning = get_page(client, f"/meetings/{first}").xpath("//*[@id='close-meeting']")[0].text_content()
+    assert "This meeting's day has passed but it was not closed" in warning
 
 
 def test_a_meeting_today_is_listed_under_today_even_after_it_ended(

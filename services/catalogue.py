@@ -81,7 +81,7 @@ def publish(process_id: str, name: str, files: dict[str, bytes], actor: str) -> 
     if current == checksum:
         return None
     model = REGISTRY.get(process_id, files, checksum)  # raises ModelError when it does not parse
-    problems = unknown_hooks({step.name: step.hook for step in model.steps.values()})
+    problems = unknown_hooks([(step.name, step.hook) for step in model.steps.values()])
     if problems:
         raise ModelError("; ".join(problems))
     version = (db.session.scalar(select(func.max(ProcessModel.version)).where(ProcessModel.process_id == process_id))

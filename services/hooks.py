@@ -33,11 +33,11 @@ LEGACY_STEP_HOOKS: dict[tuple[str, str], str] = {
 }
 
 
-def unknown_hooks(declared: dict[str, str | None]) -> list[str]:
-    """``declared``: step name -> hook. The messages for hooks the services do not know."""
+def unknown_hooks(declared: list[tuple[str, str | None]]) -> list[str]:
+    """``declared``: (step name, hook) pairs. The messages for hooks the services do not know."""
     known = ", ".join(sorted(HOOKS))
     return [
         f"user task '{step}' declares hook '{hook}', which the services do not know (known hooks: {known})"
-        for step, hook in declared.items()
+        for step, hook in declared
         if hook is not None and hook not in HOOKS
     ]

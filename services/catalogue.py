@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from services import clock
 from services.db import db
+from services.hooks import LEGACY_STEP_HOOKS, unknown_hooks
 from services.models import ProcessModel
 from workflows import ModelRegistry, ParsedModel
-from workflows.registry import checksum_of
+from workflows.registry import ModelError, checksum_of
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 
@@ -56,7 +58,18 @@ def parsed(row: ProcessModel) -> ParsedModel:
     if cached is not None:
         return cached
     files = {name: text.encode() for name, text in row.files.items()}
-    return REGISTRY.get(row.process_id, files, row.checksum)
+    return _with_legacy_hooks(REGISTRY.get(row.process_id, files, row.checksum))
+
+
+def _with_legacy_hooks(model: ParsedModel) -> ParsedModel:
+    """A version published before steps declared hooks gets the hooks its steps stood for (nothing else does)."""
+    if any(step.hook for step in model.steps.values()):
+        return model
+    for bpmn_id, step in list(model.steps.items()):
+        hook = LEGACY_STEP_HOOKS.get((model.process_id, bpmn_id))
+        if hook is not None:
+            model.steps[bpmn_id] = replace(step, hook=hook)
+    return model
 
 
 def publish(process_id: str, name: str, files: dict[str, bytes], actor: str) -> ProcessModel | None:
@@ -67,7 +80,10 @@ def publish(process_id: str, name: str, files: dict[str, bytes], actor: str) -> 
     )
     if current == checksum:
         return None
-    REGISTRY.get(process_id, files, checksum)  # raises ModelError when it does not parse
+    model = REGISTRY.get(process_id, files, checksum)  # raises ModelError when it does not parse
+    problems = unknown_hooks([(step.name, step.hook) for step in model.steps.values()])
+    if problems:
+        raise ModelError("; ".join(problems))
     version = (db.session.scalar(select(func.max(ProcessModel.version)).where(ProcessModel.process_id == process_id))
                or 0) + 1
     row = ProcessModel(process_id=process_id, version=version, name=name, checksum=checksum,

@@ -140,6 +140,7 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
             name=info.step.name, lane=info.step.lane, role=role, form_key=info.step.form_key,
             state="ready", assignee_id=assignee_id, due_date=due,
             overdue=bool(due and due < clock.today()), created_at=now, context=ENGINE.context(info) or None,
+            hook=info.step.hook,
         ))
 
 

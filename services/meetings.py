@@ -1,24 +1,27 @@
-"""MAPP meetings: the calendar, agendas built from cases due, attendance, minutes written live, approval.
+"""MAPP meetings: the calendar, agendas built from cases due, attendance, opening and closing, minutes written live
+and submitted for approval.
 
-Approving a set of minutes moves the case's lifecycle on: the level decision and next review date complete
-the case's MAPP meeting review, and the actions become tasks for their owners.
+A case is booked on one upcoming agenda at most (one conditional insert per case, under a partial unique index);
+the booking ends when the meeting is held or its day has passed, so a case whose review falls due is always offered
+to a later agenda. What approving the minutes does to the case is in services.minutes_steps.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from services import clock
 from services.access import load_case, log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from services.instances import phase_data, running_phase, start_phase
-from services.minutes_sections import ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.instances import ENGINE, load, lock, phase_data, record, save, start_phase
+from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.models import (
     AgendaItem,
     Attendance,
@@ -110,6 +113,19 @@ def title(meeting: MappMeeting) -> str:
     return f"Level {meeting.level} MAPP meeting, {local.strftime('%-d %B %Y %H:%M')}"
 
 
+def meeting_day(meeting: MappMeeting) -> date:
+    return meeting.starts_at.astimezone(clock.LONDON).date()
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=clock.LONDON)
+
+
+def past_its_day(meeting: MappMeeting) -> bool:
+    """Scheduled or running after the day it was for: it no longer holds its cases' bookings."""
+    return meeting.status in ("scheduled", "in progress") and meeting_day(meeting) < clock.today()
+
+
 # -- agenda -----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DueCase:
@@ -118,23 +134,29 @@ class DueCase:
     due: date | None
 
 
+def _booked_upcoming() -> Any:
+    """Cases booked on the agenda of a meeting not yet held whose day has not passed."""
+    return select(AgendaItem.case_id).join(MappMeeting).where(
+        AgendaItem.booked.is_(True), MappMeeting.starts_at >= _start_of(clock.today()))
+
+
+def _review_waiting() -> Any:
+    return select(HumanTask.case_id).where(HumanTask.hook == "meeting_review", HumanTask.state == "ready")
+
+
 def cases_due(meeting: MappMeeting) -> list[DueCase]:
     """Cases at the meeting's level in its area whose first meeting or review falls due by the agenda window,
-    plus any with a MAPP meeting review waiting now (early reviews), not already on an upcoming agenda."""
-    horizon = meeting.starts_at.astimezone(clock.LONDON).date() + timedelta(days=AGENDA_WINDOW_DAYS)
-    booked = select(AgendaItem.case_id).join(MappMeeting).where(MappMeeting.status.in_(("scheduled", "in progress")))
-    waiting = select(HumanTask.case_id).where(HumanTask.bpmn_id == "meeting_review", HumanTask.state == "ready")
+    plus any with a MAPP meeting review waiting now (early or overdue reviews), not booked on an upcoming agenda."""
+    horizon = meeting_day(meeting) + timedelta(days=AGENDA_WINDOW_DAYS)
     rows = db.session.scalars(select(MappaCase).where(
         MappaCase.area_id == meeting.area_id, MappaCase.level == meeting.level,
-        MappaCase.status == f"level {meeting.level}", MappaCase.id.not_in(booked),
-        (MappaCase.next_review_due <= horizon) | MappaCase.id.in_(waiting),
+        MappaCase.status == f"level {meeting.level}", MappaCase.id.not_in(_booked_upcoming()),
+        (MappaCase.next_review_due <= horizon) | MappaCase.id.in_(_review_waiting()),
     ).order_by(MappaCase.next_review_due, MappaCase.id))
-    early = set(db.session.scalars(select(ProcessInstance.case_id).join(HumanTask).where(
-        HumanTask.bpmn_id == "meeting_review", HumanTask.state == "ready")).all())
+    early = set(db.session.scalars(_review_waiting()).all())
     result = []
     for case in rows:
-        reviews_held = _reviews_held(case)
-        kind = "initial" if reviews_held == 0 else "review"
+        kind = "initial" if _reviews_held(case) == 0 else "review"
         if case.id in early and case.next_review_due and case.next_review_due > horizon:
             kind = "early review"
         result.append(DueCase(case, kind, case.next_review_due))
@@ -147,27 +169,70 @@ def _reviews_held(case: MappaCase) -> int:
         ProcessInstance.status == "completed")) or 0
 
 
+def _locked_meeting(user: User, meeting_id: int, event: str) -> MappMeeting:
+    """The meeting, its row locked for this transaction (PostgreSQL; SQLite transactions begin IMMEDIATE)."""
+    load_meeting(user, meeting_id, event)
+    meeting = db.session.scalars(select(MappMeeting).where(MappMeeting.id == meeting_id).with_for_update(
+        of=MappMeeting).execution_options(populate_existing=True)).one()
+    db.session.expire(meeting, ["items"])
+    return meeting
+
+
 def build_agenda(user: User, meeting_id: int) -> list[AgendaItem]:
-    """Offer the cases due at this meeting: add them in due-date order, invite the agencies, start research."""
+    """Offer the cases due at this meeting: add them in due-date order, invite the agencies, start research.
+
+    Builds of one meeting queue on its row lock; a case a concurrent build of another meeting booked first is
+    left to that meeting (the conditional insert books it nowhere else)."""
     _require(user, ORGANISERS, "build agendas")
-    meeting = load_meeting(user, meeting_id, "agenda_built")
+    meeting = _locked_meeting(user, meeting_id, "agenda_built")
     if meeting.status != "scheduled":
         raise Conflict("The agenda can only be built before the meeting starts")
+    if past_its_day(meeting):
+        raise Conflict("This meeting's day has passed: build the agenda of a later meeting")
+    release_past_bookings(meeting.area_id)
     position = max((i.position for i in meeting.items), default=0)
     added = []
     for due in cases_due(meeting):
+        item = _book(meeting, due, position + 1)
+        if item is None:
+            continue
         position += 1
-        item = AgendaItem(meeting_id=meeting.id, case_id=due.case.id, position=position, minutes_allotted=20,
-                          kind=due.kind, research_flags=[])
-        item.case = due.case
-        db.session.add(item)
-        db.session.flush()
         _invite(meeting, item)
         _start_research(meeting, item, user)
         log_access(user, "case_added_to_agenda", due.case.id, f"meeting {meeting.id}")
         added.append(item)
-    db.session.refresh(meeting)
+    db.session.expire(meeting, ["items"])
     return added
+
+
+def _insert_unless_booked(values: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in the database's dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(AgendaItem).values(**values).on_conflict_do_nothing().returning(AgendaItem.id)
+    return sqlite.insert(AgendaItem).values(**values).on_conflict_do_nothing().returning(AgendaItem.id)
+
+
+def _book(meeting: MappMeeting, due: DueCase, position: int) -> AgendaItem | None:
+    """One conditional insert: the case is booked here, or (already booked elsewhere) nowhere."""
+    item_id = db.session.scalar(_insert_unless_booked({
+        "meeting_id": meeting.id, "case_id": due.case.id, "position": position, "minutes_allotted": 20,
+        "kind": due.kind, "research_flags": [], "booked": True}))
+    if item_id is None:
+        return None
+    item = db.session.get(AgendaItem, item_id)
+    assert item is not None
+    return item
+
+
+def release_past_bookings(area_id: int) -> int:
+    """Meetings whose day has passed without being closed no longer hold their cases."""
+    stale = list(db.session.scalars(select(AgendaItem.id).join(MappMeeting).where(
+        MappMeeting.area_id == area_id, AgendaItem.booked.is_(True),
+        MappMeeting.starts_at < _start_of(clock.today())).order_by(AgendaItem.id).with_for_update(of=AgendaItem)))
+    if stale:
+        db.session.execute(update(AgendaItem).where(AgendaItem.id.in_(stale)).values(booked=False)
+                           .execution_options(synchronize_session=False))
+    return len(stale)
 
 
 def invitees(case: MappaCase) -> list[str]:
@@ -193,8 +258,8 @@ def _invite(meeting: MappMeeting, item: AgendaItem) -> None:
 
 def _start_research(meeting: MappMeeting, item: AgendaItem, user: User) -> None:
     settings = area_settings(meeting.area_id)
-    meeting_day = meeting.starts_at.astimezone(clock.LONDON).date()
-    research_due = ENGLAND_AND_WALES.add_working_days(meeting_day, -settings["research_working_days_before_meeting"])
+    research_due = ENGLAND_AND_WALES.add_working_days(meeting_day(meeting),
+                                                      -settings["research_working_days_before_meeting"])
     start_phase(item.case, "research", phase_data(item.case, {}) | {
         "agenda_item_id": item.id, "meeting_id": meeting.id, "meeting_title": title(meeting),
         "offender_name": item.case.offender_name, "research_due": research_due.isoformat()}, user)
@@ -237,24 +302,65 @@ def attendance(meeting: MappMeeting) -> list[Attendance]:
                                    .order_by(Attendance.agenda_item_id, Attendance.id)))
 
 
+# -- opening and closing ----------------------------------------------------------------------------------------
+def _move(meeting: MappMeeting, before: str, after: str, **values: Any) -> bool:
+    """One conditional update: exactly one of several people opening (or closing) a meeting at once does it."""
+    changed = cast(CursorResult[Any], db.session.execute(
+        update(MappMeeting).where(MappMeeting.id == meeting.id, MappMeeting.status == before)
+        .values(status=after, **values).execution_options(synchronize_session=False))).rowcount
+    db.session.refresh(meeting)
+    return changed == 1
+
+
 def open_meeting(user: User, meeting_id: int) -> MappMeeting:
-    """The chair opens the meeting by reading the MAPPA D confidentiality and diversity statement."""
+    """The chair opens the meeting by reading the MAPPA D confidentiality and diversity statement; the minutes of
+    each case on the agenda are due within the area's drafting deadline from the meeting."""
     _require(user, MINUTE_TAKERS, "open meetings")
     meeting = load_meeting(user, meeting_id, "meeting_opened")
-    if meeting.status == "scheduled":
-        meeting.status = "in progress"
-        meeting.confidentiality_read_at, meeting.confidentiality_read_by_id = clock.now(), user.id
+    if meeting.status not in ("scheduled", "in progress"):
+        raise Conflict(f"This meeting is {meeting.status}: it cannot be opened again")
+    if _move(meeting, "scheduled", "in progress", confidentiality_read_at=clock.now(),
+             confidentiality_read_by_id=user.id):
+        for item in meeting.items:
+            minutes = _minutes_row(meeting, item.case_id)
+            if minutes.process_instance_id is None:
+                _start_minutes(user, minutes, submitted=False)
     return meeting
 
 
 def close_meeting(user: User, meeting_id: int) -> MappMeeting:
-    """The meeting has been held: its cases can be offered for later agendas again."""
+    """The meeting has been held: its cases are free for later agendas and the research for it ends."""
     _require(user, MINUTE_TAKERS, "close meetings")
     meeting = load_meeting(user, meeting_id, "meeting_closed")
-    if meeting.status != "in progress":
-        raise Conflict("Only a meeting in progress can be closed")
-    meeting.status = "held"
+    if meeting.status == "scheduled":
+        raise Conflict("Open the meeting (the MAPPA D statement read) before closing it")
+    if not _move(meeting, "in progress", "held"):
+        raise Conflict(f"This meeting is already {meeting.status}")
+    db.session.execute(update(AgendaItem).where(AgendaItem.meeting_id == meeting.id).values(booked=False)
+                       .execution_options(synchronize_session=False))
+    for item in meeting.items:
+        _end_research(user, meeting, item)
+    db.session.expire(meeting, ["items"])
     return meeting
+
+
+def _end_research(user: User, meeting: MappMeeting, item: AgendaItem) -> None:
+    """Research for a meeting already held can inform nothing: its open tasks are cancelled, in the history."""
+    running = db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.case_id == item.case_id, ProcessInstance.phase == "research",
+        ProcessInstance.status.in_(("running", "error"))))
+    now = clock.now()
+    for candidate in list(running):
+        instance = lock(candidate.id)
+        if load(instance).task_tree.data.get("agenda_item_id") != item.id:
+            continue
+        instance.status, instance.ended_at, instance.next_timer_at = "cancelled", now, None
+        instance.version += 1
+        for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                               HumanTask.state == "ready")):
+            task.state, task.completed_at = "cancelled", now
+        record(item.case, "phase_cancelled", f"{instance.model.name} ended: {title(meeting)} has been held", user,
+               instance, {"meeting": meeting.id})
 
 
 # -- minutes ----------------------------------------------------------------------------------------------------
@@ -265,10 +371,7 @@ def _item(meeting: MappMeeting, case_id: int) -> AgendaItem:
     raise NotFound("that case is not on this meeting's agenda")
 
 
-def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minutes_viewed") -> Minutes:
-    meeting = load_meeting(user, meeting_id, event)
-    _item(meeting, case_id)
-    load_case(user, case_id, event=event, detail=f"meeting {meeting_id}")
+def _minutes_row(meeting: MappMeeting, case_id: int) -> Minutes:
     minutes = db.session.scalars(select(Minutes).where(Minutes.meeting_id == meeting.id,
                                                        Minutes.case_id == case_id)).first()
     if minutes is None:
@@ -278,6 +381,13 @@ def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minu
         db.session.flush()
         db.session.refresh(minutes)
     return minutes
+
+
+def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minutes_viewed") -> Minutes:
+    meeting = load_meeting(user, meeting_id, event)
+    _item(meeting, case_id)
+    load_case(user, case_id, event=event, detail=f"meeting {meeting_id}")
+    return _minutes_row(meeting, case_id)
 
 
 def etag(minutes: Minutes) -> str:
@@ -315,9 +425,37 @@ def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
             errors.append(FieldError("sections.actions", "Give the actions as a list"))
         else:
             for n, action in enumerate(actions):
-                if not isinstance(action, dict) or not str(action.get("description", "")).strip():
-                    errors.append(FieldError(f"sections.actions.{n}.description", "Enter the action"))
+                errors += action_errors(n, action, complete=False)
     return errors
+
+
+def action_errors(n: int, action: Any, *, complete: bool) -> list[FieldError]:
+    """One action of the minutes: a description, an owner from the known roles, a real due date not in the past.
+    While the minutes are written an owner or date may still be missing (``complete=False``), never wrong."""
+    where = f"sections.actions.{n}"
+    if not isinstance(action, dict):
+        return [FieldError(where, "Give each action as an object with description, owner_role and due")]
+    errors = []
+    if not str(action.get("description") or "").strip():
+        errors.append(FieldError(f"{where}.description", "Enter the action"))
+    owner = action.get("owner_role") or ""
+    if owner not in ACTION_OWNERS and (owner or complete):
+        errors.append(FieldError(f"{where}.owner_role", "Select who owns the action: "
+                                                        + ", ".join(ACTION_OWNERS.values())))
+    due = action.get("due") or ""
+    if due or complete:
+        errors += _due_errors(f"{where}.due", due)
+    return errors
+
+
+def _due_errors(field: str, due: Any) -> list[FieldError]:
+    try:
+        day = date.fromisoformat(str(due))
+    except ValueError:
+        return [FieldError(field, "Enter the date the action is due as a real date, like 2027-01-31")]
+    if day < clock.today():
+        return [FieldError(field, f"The action's due date cannot be in the past ({day.strftime('%-d %B %Y')})")]
+    return []
 
 
 def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, Any],
@@ -332,13 +470,18 @@ def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, 
     _check_sections(sections)
     merged = dict(minutes.sections or {})
     merged.update(sections)
-    minutes.sections = merged
+    revise(minutes, merged, user)
+    return minutes
+
+
+def revise(minutes: Minutes, sections: dict[str, Any], user: User) -> None:
+    """A new version of the minutes, kept in the revision history."""
+    minutes.sections = sections
     minutes.version += 1
     minutes.updated_at, minutes.updated_by_id = clock.now(), user.id
-    db.session.add(MinutesRevision(minutes_id=minutes.id, version=minutes.version, sections=merged,
+    db.session.add(MinutesRevision(minutes_id=minutes.id, version=minutes.version, sections=sections,
                                    saved_at=minutes.updated_at, saved_by_id=user.id))
     db.session.flush()
-    return minutes
 
 
 def revisions(minutes: Minutes) -> list[MinutesRevision]:
@@ -346,116 +489,69 @@ def revisions(minutes: Minutes) -> list[MinutesRevision]:
                                    .order_by(MinutesRevision.version.desc())))
 
 
+def submission_errors(minutes: Minutes) -> list[FieldError]:
+    """What the minutes still need before the chair can approve them."""
+    sections = minutes.sections or {}
+    missing = [k for k in ("summary", "risk_assessment", "level_decision") if not sections.get(k)]
+    decision = (sections.get("level_decision") or {}).get("decision")
+    if decision in ("level_1", "level_2", "level_3") and not sections.get("next_review_date"):
+        missing.append("next_review_date")
+    errors = [FieldError(f"sections.{k}", f"Complete '{ALL_SECTIONS[k]}' before approval") for k in missing]
+    for n, action in enumerate(sections.get("actions") or []):
+        errors += action_errors(n, action, complete=True)
+    return errors
+
+
 def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
-    """Lock the minutes and send them to the chair (the minutes approval process starts)."""
+    """Lock the minutes and send them to the chair: the writing (or revising) step of their process completes,
+    or, for minutes of a meeting never opened here, their process starts at the approval."""
     _require(user, MINUTE_TAKERS, "submit minutes")
     minutes = minutes_for(user, meeting_id, case_id, event="minutes_submitted")
     if minutes.status != "draft":
         raise Conflict(f"These minutes are already {minutes.status}")
-    missing = [k for k in ("summary", "risk_assessment", "level_decision") if not minutes.sections.get(k)]
-    decision = (minutes.sections.get("level_decision") or {}).get("decision")
-    if decision in ("level_1", "level_2", "level_3") and not minutes.sections.get("next_review_date"):
-        missing.append("next_review_date")
-    if missing:
-        raise ValidationFailed([FieldError(f"sections.{k}", f"Complete '{ALL_SECTIONS[k]}' before approval")
-                                for k in missing])
+    errors = submission_errors(minutes)
+    if errors:
+        raise ValidationFailed(errors)
     minutes.status = "awaiting approval"
+    step = open_step(minutes, ("minutes_draft", "minutes_revision"))
+    if step is not None:
+        answers = ({"minutes_ready": "yes"} if step.hook == "minutes_draft"
+                   else {"revision_note": "Resubmitted from the minutes editor"})
+        complete_step(user, step, answers)
+    elif minutes.process_instance_id is None:
+        _start_minutes(user, minutes, submitted=True)
+    return minutes
+
+
+def _start_minutes(user: User, minutes: Minutes, *, submitted: bool) -> None:
     settings = area_settings(minutes.meeting.area_id)
-    running = db.session.scalars(select(ProcessInstance).where(
-        ProcessInstance.case_id == case_id, ProcessInstance.phase == "minutes",
-        ProcessInstance.status == "running")).first()
-    if running is None:
-        start_phase(minutes.case, "minutes", phase_data(minutes.case, {}) | {
-            "minutes_id": minutes.id, "meeting_title": title(minutes.meeting),
-            "offender_name": minutes.case.offender_name,
-            "distribution_days": settings["minutes_distribution_working_days"]}, user)
-    return minutes
+    instance = start_phase(minutes.case, "minutes", phase_data(minutes.case, {}) | {
+        "minutes_id": minutes.id, "meeting_id": minutes.meeting_id, "meeting_title": title(minutes.meeting),
+        "meeting_date": meeting_day(minutes.meeting).isoformat(), "offender_name": minutes.case.offender_name,
+        "submitted": submitted, "drafting_days": settings["minutes_drafting_working_days"],
+        "approval_days": settings["minutes_approval_working_days"],
+        "revision_days": settings["minutes_revision_working_days"],
+        "distribution_days": settings["minutes_distribution_working_days"]}, user)
+    minutes.process_instance_id = instance.id
 
 
-# -- lifecycle hooks: steps of the minutes and research processes ------------------------------------------------
-def after_task_completed(user: User, task: HumanTask, data: dict[str, Any]) -> None:
-    handler = _HOOKS.get(task.bpmn_id)
-    if handler is not None:
-        handler(user, task, data)
-        db.session.flush()
-
-
-def _minutes_of(data: dict[str, Any]) -> Minutes:
-    minutes = db.session.get(Minutes, int(data["minutes_id"]))
-    if minutes is None:
-        raise NotFound("minutes not found")
-    return minutes
-
-
-def _on_approval(user: User, task: HumanTask, data: dict[str, Any]) -> None:
-    minutes = _minutes_of(data)
-    if data.get("approval") != "approve":
-        minutes.status = "draft"  # returned: editable again until resubmitted
-        return
-    minutes.status, minutes.approved_at, minutes.approved_by_id = "approved", clock.now(), user.id
-    apply_decisions(user, minutes)
-
-
-def _on_revised(user: User, task: HumanTask, data: dict[str, Any]) -> None:
-    _minutes_of(data).status = "awaiting approval"
-
-
-def _on_distributed(user: User, task: HumanTask, data: dict[str, Any]) -> None:
-    minutes = _minutes_of(data)
-    minutes.status, minutes.distributed_at = "distributed", clock.now()
-    log_access(user, "minutes_distributed", minutes.case_id, str(data.get("distributed_to", ""))[:200])
-
-
-def _on_research(user: User, task: HumanTask, data: dict[str, Any]) -> None:
-    item = db.session.get(AgendaItem, int(data["agenda_item_id"]))
-    if item is None:
-        return
-    flag = {"agency": user.agency, "by": user.display_name, "at": clock.now().isoformat(),
-            "concern": data.get("issues_of_concern", ""), "flag_to_chair": bool(data.get("flag_to_chair"))}
-    item.research_flags = [*(item.research_flags or []), flag]
-
-
-_HOOKS = {
-    "approve_minutes": _on_approval, "revise_minutes": _on_revised, "distribute_minutes": _on_distributed,
-    "police_research": _on_research, "om_research": _on_research, "prison_research": _on_research,
-}
-
-
-def apply_decisions(chair: User, minutes: Minutes) -> None:
-    """Approved minutes move the case on: level decision and next review, and actions for their owners."""
-    from services.lifecycle import agree_action
-    from services.tasks import complete as complete_task
-
-    case = minutes.case
-    sections = minutes.sections
-    decision = (sections.get("level_decision") or {}).get("decision")
-    review = _meeting_review_task(chair, case)
-    if review is not None and decision:
-        outcome = {"review_outcome": decision,
-                   "review_rationale": (sections.get("level_decision") or {}).get("rationale") or "See minutes"}
-        if decision != "exit":
-            outcome["next_review_date"] = sections.get("next_review_date")
-        complete_task(chair, review.id, outcome)
-    for action in sections.get("actions") or []:
-        due = date.fromisoformat(action["due"]) if action.get("due") else None
-        agree_action(chair, case.id, action["description"], action.get("owner_role") or "offender_manager", due)
-
-
-def _meeting_review_task(chair: User, case: MappaCase) -> HumanTask | None:
-    """The case's MAPP meeting review: ready now, or brought forward from the waiting review period."""
-    task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                      HumanTask.bpmn_id == "meeting_review",
-                                                      HumanTask.state == "ready")).first()
-    if task is not None:
-        return task
-    if running_phase(case, frozenset({"review"})) is None:
+def open_step(minutes: Minutes, hooks: tuple[str, ...]) -> HumanTask | None:
+    if minutes.process_instance_id is None:
         return None
-    from services.lifecycle import request_early_review
+    return db.session.scalars(select(HumanTask).where(HumanTask.instance_id == minutes.process_instance_id,
+                                                      HumanTask.hook.in_(hooks), HumanTask.state == "ready")).first()
 
-    request_early_review(chair, case.id, "meeting", "Reviewed at a MAPP meeting")
-    return db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                      HumanTask.bpmn_id == "meeting_review",
-                                                      HumanTask.state == "ready")).first()
+
+def complete_step(user: User, task: HumanTask, answers: dict[str, Any]) -> None:
+    """Complete a step the service itself stands for (submitting minutes completes their writing step)."""
+    instance = lock(task.instance_id)
+    db.session.refresh(task)
+    if task.state != "ready":
+        raise Conflict("These minutes' process moved on at the same moment: reload and try again")
+    wf = load(instance)
+    result = ENGINE.complete(wf, task.task_uuid, answers, clock.now())
+    record(task.case, "task_completed", f"Completed '{task.name}'", user, instance, {"task": task.id, "data": answers})
+    save(instance, task.case, wf, result, user, completed_task_uuid=task.task_uuid)
 
 
 def record_disclosure(user: User, minutes_id: int, recipient: str, purpose: str) -> Disclosure:
@@ -502,7 +598,7 @@ def papers(user: User, meeting_id: int, case_id: int) -> Papers:
         Minutes.case_id == case.id, Minutes.meeting_id != meeting.id,
         Minutes.status.in_(("approved", "distributed"))).order_by(MappMeeting.starts_at.desc())))
     actions = list(db.session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.bpmn_id == "complete_action").order_by(HumanTask.due_date)))
+        HumanTask.case_id == case.id, HumanTask.hook == "agreed_action").order_by(HumanTask.due_date)))
     return Papers(meeting, case, referral, earlier, actions)
 
 

@@ -32,3 +32,8 @@ STRUCTURED_SECTIONS: dict[str, str] = {
 ALL_SECTIONS: dict[str, str] = TEXT_SECTIONS | STRUCTURED_SECTIONS
 LEVEL_DECISIONS = {"level_1": "Level 1 (step down)", "level_2": "Level 2", "level_3": "Level 3",
                    "exit": "Exit from MAPPA"}
+# Who can own an action agreed at a meeting (role -> label); each is an agency role an action task can go to.
+ACTION_OWNERS: dict[str, str] = {
+    "offender_manager": "Offender manager (Probation)", "police": "Police", "prison": "Prison",
+    "housing": "Housing", "health": "Health", "coordinator": "MAPPA coordinator", "chair": "Meeting chair",
+}

@@ -171,6 +171,7 @@ class HumanTask(Model):
         Index("ix_human_task_ready_inbox", "area_id", "role", "assignee_id", "due_date",
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         Index("ix_human_task_assignee", "assignee_id", "state"),
+        Index("ix_human_task_hook", "hook", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -178,6 +179,7 @@ class HumanTask(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     bpmn_id: Mapped[str] = mapped_column(String(80))
+    hook: Mapped[str | None] = mapped_column(String(40))  # the domain hook the step declares (services.hooks)
     name: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(40))
@@ -189,6 +191,7 @@ class HumanTask(Model):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    done_on: Mapped[date | None] = mapped_column(Date)  # when the work counts as done, if not the completion day
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # workflow data the step's page shows
     case: Mapped[MappaCase] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -270,13 +273,19 @@ class AgendaItem(Model):
     """One offender on a meeting's agenda, in the order and time the administrator set."""
 
     __tablename__ = "agenda_item"
-    __table_args__ = (UniqueConstraint("meeting_id", "case_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "case_id"),
+        # a case is booked on one upcoming agenda at most: concurrent agenda builds insert ON CONFLICT DO NOTHING
+        Index("uq_agenda_item_booked_case", "case_id", unique=True,
+              sqlite_where=text("booked"), postgresql_where=text("booked")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("mapp_meeting.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     minutes_allotted: Mapped[int] = mapped_column(Integer, default=20)
     kind: Mapped[str] = mapped_column(String(20))  # initial, review, early review
+    booked: Mapped[bool] = mapped_column(Boolean, default=True)  # until the meeting is held, cancelled or past
     research_flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     meeting: Mapped[MappMeeting] = relationship(back_populates="items")
     case: Mapped[MappaCase] = relationship(lazy="joined")
@@ -311,6 +320,9 @@ class Minutes(Model):
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     distributed_at: Mapped[datetime | None]
+    # the minutes process (drafting, approval, distribution) of these minutes; a plain column (no foreign key) so
+    # that SQLite could add it without rebuilding a table other rows reference
+    process_instance_id: Mapped[int | None] = mapped_column(Integer)
     meeting: Mapped[MappMeeting] = relationship(lazy="joined")
     case: Mapped[MappaCase] = relationship(lazy="joined")
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])

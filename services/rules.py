@@ -50,7 +50,8 @@ def next_review_within_level_maximum(data: Mapping[str, Any], case: MappaCase, s
         str(data.get("review_outcome")))
     if due is None or weeks is None:
         return []
-    latest = today + timedelta(weeks=weeks)
+    meeting = _date(data, "meeting_date")  # minutes approved later: the interval still counts from the meeting
+    latest = min(today, meeting or today) + timedelta(weeks=weeks)
     if due > latest:
         level = str(data["review_outcome"])[-1]
         return [FieldError("next_review_date", f"A Level {level} review must be within {weeks} weeks: "

@@ -4,7 +4,7 @@ national MAPPA tables 2(a) and 2(b)), where work is waiting, and whether reviews
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from services.db import db
 from services.models import HumanTask, MappaCase, User
 
 ACTIVE = ("identified", "referred", "screening", "level 1", "level 2", "level 3")
-REVIEW_STEPS = ("meeting_review", "level1_review")
+REVIEW_HOOKS = ("meeting_review", "level1_review")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Snapshot:
     by_status: dict[str, int]
     waiting: list[WaitingStep]
     reviews: OnTime
+    minutes_drafting: OnTime
     minutes_distribution: OnTime
 
 
@@ -60,8 +61,9 @@ def snapshot(user: User) -> Snapshot:
     return Snapshot(
         on=today, by_category={c: by_category.get(c, 0) for c in (1, 2, 3, 4)},
         by_level={level: by_level.get(level, 0) for level in (1, 2, 3)}, by_status=by_status,
-        waiting=_waiting(user, today), reviews=_on_time(user, REVIEW_STEPS),
-        minutes_distribution=_on_time(user, ("distribute_minutes",)),
+        waiting=_waiting(user, today), reviews=_on_time(user, REVIEW_HOOKS),
+        minutes_drafting=_on_time(user, ("minutes_draft",)),
+        minutes_distribution=_on_time(user, ("minutes_distribution",)),
     )
 
 
@@ -80,12 +82,18 @@ def _waiting(user: User, today: date) -> list[WaitingStep]:
     return sorted(steps, key=lambda s: (-s.overdue, -s.open, s.step))
 
 
-def _on_time(user: User, steps: tuple[str, ...]) -> OnTime:
-    """Steps of this kind completed in the last twelve months, and how many by their due date."""
+def _on_time(user: User, hooks: tuple[str, ...]) -> OnTime:
+    """Steps declaring these hooks completed in the last twelve months, and how many by their due date. The day
+    the work counts as done is ``done_on`` where set (a MAPP meeting review: the meeting, not the approval)."""
     since = clock.now() - timedelta(days=365)
-    rows = db.session.execute(select(HumanTask.completed_at, HumanTask.due_date).where(
-        HumanTask.area_id == user.area_id, HumanTask.bpmn_id.in_(steps), HumanTask.state == "completed",
+    rows = db.session.execute(select(HumanTask.completed_at, HumanTask.done_on, HumanTask.due_date).where(
+        HumanTask.area_id == user.area_id, HumanTask.hook.in_(hooks), HumanTask.state == "completed",
         HumanTask.completed_at >= since)).all()
-    on_time = sum(1 for done, due in rows
-                  if due is None or (done is not None and done.astimezone(clock.LONDON).date() <= due))
+    on_time = sum(1 for completed, done_on, due in rows if due is None or _done_day(completed, done_on) <= due)
     return OnTime(len(rows), on_time)
+
+
+def _done_day(completed: datetime | None, done_on: date | None) -> date:
+    if done_on is not None:
+        return done_on
+    return completed.astimezone(clock.LONDON).date() if completed is not None else date.max

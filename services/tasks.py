@@ -186,10 +186,13 @@ def form_schema(task: HumanTask) -> dict[str, Any]:
 
 def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     """Validate the form data, then advance the engine; exactly one of several racing completions wins."""
+    from services.minutes_steps import after_task_completed, before_task_completed
+
     task = load_task(user, task_id, event="task_completed")
     _ensure_open(user, task)
     schema = form_schema(task)
-    errors = forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())
+    errors = (forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())
+              or before_task_completed(user, task, data))
     if errors:
         raise ValidationFailed(errors)
     instance = lock(task.instance_id)
@@ -206,8 +209,6 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
            {"task": task.id, "data": data})
     save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid)
     if result.error is None:
-        from services.meetings import after_task_completed
-
         after_task_completed(user, task, _task_data(wf, task.task_uuid, data))
     return task
 

@@ -32,6 +32,7 @@ class StepDefinition:
     assignee_expression: str | None  # expression over task data giving a username
     role_expression: str | None = None  # expression giving the role when the lane is only the default
     show_data: tuple[str, ...] = ()  # workflow data keys the step's page shows
+    hook: str | None = None  # domain hook the services key on (declared, never matched on the BPMN id)
 
 
 @dataclass
@@ -72,6 +73,7 @@ def _step_definitions(specs: list[Any]) -> dict[str, StepDefinition]:
                 assignee_expression=props.get("assigneeExpression"),
                 role_expression=props.get("roleExpression"),
                 show_data=tuple(k.strip() for k in props.get("showData", "").split(",") if k.strip()),
+                hook=props.get("hook") or None,
             )
     return steps
 

@@ -223,6 +223,22 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
     return meeting_json(meeting) | {"added": [agenda_item_json(item) for item in added]}
 
 
+@bp.post("/meetings/<int:meeting_id>/open")
+@api_requires("cases:view")
+def open_meeting(meeting_id: int) -> ResponseReturnValue:
+    user = api_user()
+    meeting_service.open_meeting(user, meeting_id)
+    return meeting_json(meeting_service.load_meeting(user, meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/close")
+@api_requires("cases:view")
+def close_meeting(meeting_id: int) -> ResponseReturnValue:
+    user = api_user()
+    meeting_service.close_meeting(user, meeting_id)
+    return meeting_json(meeting_service.load_meeting(user, meeting_id))
+
+
 @bp.get("/meetings/<int:meeting_id>/agenda.pdf")
 @api_requires("cases:view")
 def get_agenda_pdf(meeting_id: int) -> ResponseReturnValue:

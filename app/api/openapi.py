@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.minutes_sections import ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -300,8 +300,12 @@ SECTIONS_DESCRIPTION = ("The MAPPA C sections: " + "; ".join(f"{k} ({v})" for k,
 SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} for key in TEXT_SECTIONS} | {
     "actions": {"type": "array", "items": {
         "type": "object", "required": ["description"],
-        "properties": {"description": {"type": "string", "minLength": 1}, "owner_role": {"type": "string"},
-                       "owner_agency": {"type": "string"}, "due": {"type": ["string", "null"]}}}},
+        "description": "Checked when saved (422 at sections.actions.N.description, .owner_role or .due); the owner "
+                       "and due date may be left empty while the minutes are written, but are needed to submit them",
+        "properties": {"description": {"type": "string", "minLength": 1},
+                       "owner_role": {"type": "string", "description": "One of " + ", ".join(ACTION_OWNERS)},
+                       "owner_agency": {"type": "string"},
+                       "due": {"type": ["string", "null"], "description": "YYYY-MM-DD, not in the past"}}}},
     "level_decision": {"type": ["object", "null"], "properties": {
         "decision": {"enum": [*LEVEL_DECISIONS, "", None]}, "rationale": {"type": ["string", "null"]}}},
     "next_review_date": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
@@ -534,10 +538,27 @@ MEETING_PATHS = {
         "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],
         "description": "MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "
                        "meeting's level and area whose meeting or review falls due, in due-date order, invites "
-                       "their agencies and starts research. Cases already on an agenda are not added again.",
+                       "their agencies and starts research. A case is on one upcoming agenda at most: cases booked "
+                       "on another meeting not yet held (whose day has not passed) are not added, and concurrent "
+                       "builds each get a 200 with what they added.",
         "parameters": [MEETING_ID],
         "responses": {"200": _json(_ref("AgendaBuilt"), "The meeting, and the items added"),
                       **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/open": {"post": {
+        "operationId": "openMeeting", "summary": "Open the meeting (MAPPA D statement read)", "tags": ["meetings"],
+        "description": "Coordinators, administrators and chairs. Records the confidentiality and diversity statement "
+                       "as read and starts the minutes of each case on the agenda, due within the area's drafting "
+                       "deadline from the meeting. Opening a meeting already in progress changes nothing.",
+        "parameters": [MEETING_ID],
+        "responses": {"200": _json(_ref("Meeting"), "The meeting, in progress"), **_errors(401, 403, 404, 409)},
+    }},
+    "/meetings/{meeting_id}/close": {"post": {
+        "operationId": "closeMeeting", "summary": "Close the meeting: it has been held", "tags": ["meetings"],
+        "description": "Coordinators, administrators and chairs, for a meeting in progress. Its cases can go on "
+                       "later agendas again and open research tasks for it are cancelled (in each case's history).",
+        "parameters": [MEETING_ID],
+        "responses": {"200": _json(_ref("Meeting"), "The meeting, held"), **_errors(401, 403, 404, 409)},
     }},
     "/meetings/{meeting_id}/agenda.pdf": _download("getAgendaPdf", "The agenda", "application/pdf", MEETING_ID),
     "/meetings/{meeting_id}/invite.ics": _download("getMeetingInvite", "Calendar invitation", "text/calendar",

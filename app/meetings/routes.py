@@ -18,16 +18,14 @@ from services import clock
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
-from services.minutes_sections import LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
+from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.models import Minutes, User
 from services.recordings import recordings_of
 
 bp = Blueprint("meetings", __name__, template_folder="templates")
 
 ACTION_ROWS = 3  # blank action rows offered after the saved ones
-OWNER_ROLES = {"offender_manager": "Offender manager (Probation)", "police": "Police", "prison": "Prison",
-               "housing": "Housing", "health": "Health", "coordinator": "MAPPA coordinator",
-               "chair": "Meeting chair"}
+OWNER_ROLES = ACTION_OWNERS
 ATTENDANCE_CHOICES = ("invited", "present", "apologies", "report received", "absent")
 MAPPA_D = ("This meeting is confidential. The information shared is for the purpose of managing the risk posed by "
            "the offenders discussed and must not be disclosed further without the chair's agreement. Everyone "
@@ -46,12 +44,13 @@ def _field_errors(errors: list[FieldError]) -> list[FieldError]:
 @requires("cases:view")
 def calendar() -> ResponseReturnValue:
     user = signed_in_user()
-    now = clock.now()
+    today = clock.today()
     every = service.meetings_between(user)
-    upcoming = [m for m in every if m.ends_at >= now]
-    past = list(reversed([m for m in every if m.ends_at < now]))
     return render_template("meetings/list.html", page_title="MAPP meetings", active_nav="meetings",
-                           upcoming=upcoming, past=past, can_schedule=bool(user.roles & service.ORGANISERS))
+                           today=[m for m in every if service.meeting_day(m) == today],
+                           upcoming=[m for m in every if service.meeting_day(m) > today],
+                           past=list(reversed([m for m in every if service.meeting_day(m) < today])),
+                           can_schedule=bool(user.roles & service.ORGANISERS), past_its_day=service.past_its_day)
 
 
 def _chairs(user: User) -> list[User]:
@@ -141,6 +140,7 @@ def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200
                            choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
                            can_organise=bool(user.roles & service.ORGANISERS),
                            can_minute=bool(user.roles & service.MINUTE_TAKERS),
+                           past_its_day=service.past_its_day(meeting),
                            recordings=recordings_of(meeting.id)), status
 
 
@@ -202,6 +202,14 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     service.open_meeting(signed_in_user(), meeting_id)
     flash("Meeting opened: the confidentiality and diversity statement is recorded as read", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/close")
+@requires("cases:view")
+def close_meeting(meeting_id: int) -> ResponseReturnValue:
+    service.close_meeting(signed_in_user(), meeting_id)
+    flash("Meeting closed: its cases can go on later agendas, and research for it has ended", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
 

@@ -168,6 +168,9 @@ def _check_meetings(contract: Contract, api: Api) -> None:
     assert invalid.status_code == 422
     contract.check(invalid, doc_minutes, "put")
     contract.check(api.get("chair", f"{minutes}.pdf"), f"{doc_minutes}.pdf", "get")
+    contract.check(api.post("chair", f"{base}/close"), f"{doc_base}/close", "post")  # 409: not opened yet
+    contract.check(api.post("chair", f"{base}/open"), f"{doc_base}/open", "post")
+    contract.check(api.post("chair", f"{base}/close"), f"{doc_base}/close", "post")
 
 
 def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:

@@ -1,0 +1,43 @@
+"""Domain hooks a process model declares on its user tasks (``<spiffworkflow:property name="hook" value="..."/>``).
+
+The services find and react to steps by these names, never by BPMN element ids, so a model republished with its
+ids renamed keeps working. Publishing refuses a model that declares a hook the services do not know.
+"""
+
+from __future__ import annotations
+
+# hook name -> what the services do with a step that declares it
+HOOKS: dict[str, str] = {
+    "minutes_draft": "writing the minutes: submitting them for approval completes it",
+    "minutes_approval": "the chair's approval: approved minutes record the level decision, next review and actions",
+    "minutes_revision": "returned minutes revised: they go back to the chair",
+    "minutes_distribution": "approved minutes sent out: the minutes are marked distributed",
+    "agenda_research": "an agency's research before a meeting: its notes reach the chair on the agenda",
+    "meeting_review": "the MAPP meeting's review of a case: agendas offer it, approved minutes complete it",
+    "level1_review": "the lead agency's Level 1 review: counted in the reviews on time",
+    "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
+}
+
+# Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version
+# that declares no hook at all, so instances pinned to those versions keep working.
+LEGACY_STEP_HOOKS: dict[tuple[str, str], str] = {
+    ("mappa_minutes", "approve_minutes"): "minutes_approval",
+    ("mappa_minutes", "revise_minutes"): "minutes_revision",
+    ("mappa_minutes", "distribute_minutes"): "minutes_distribution",
+    ("mappa_research", "police_research"): "agenda_research",
+    ("mappa_research", "om_research"): "agenda_research",
+    ("mappa_research", "prison_research"): "agenda_research",
+    ("mappa_review", "meeting_review"): "meeting_review",
+    ("mappa_review", "level1_review"): "level1_review",
+    ("mappa_action", "complete_action"): "agreed_action",
+}
+
+
+def unknown_hooks(declared: list[tuple[str, str | None]]) -> list[str]:
+    """``declared``: (step name, hook) pairs. The messages for hooks the services do not know."""
+    known = ", ".join(sorted(HOOKS))
+    return [
+        f"user task '{step}' declares hook '{hook}', which the services do not know (known hooks: {known})"
+        for step, hook in declared
+        if hook is not None and hook not in HOOKS
+    ]

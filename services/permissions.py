@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from services.models import User
+from workflows.lanes import AREA_WIDE_ROLES, ROLE_BY_KEY
 
-CASE_WORK = frozenset({
-    "coordinator", "administrator", "chair", "offender_manager", "police", "prison", "housing", "health",
-    "jobcentre", "referrer", "manager",
-})
+__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "PERMISSIONS", "has_permission"]
+
+CASE_WORK = frozenset(ROLE_BY_KEY)  # every agency role, duty-to-co-operate agencies included (workflows.lanes)
 
 # permission -> roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -20,10 +20,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "account:tokens": CASE_WORK | {"process_owner"},
     "signed_in": CASE_WORK | {"process_owner"},
 }
-
-# Roles that see every case in their area; others see the cases they referred, lead or hold tasks on.
-AREA_WIDE_ROLES = frozenset({"coordinator", "administrator", "chair", "manager", "police", "offender_manager",
-                             "prison"})
 
 
 def has_permission(user: User, permission: str) -> bool:

@@ -19,6 +19,7 @@ from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
 from services.settings import area_settings
+from workflows.lanes import role_name
 
 # API body names -> referral form fields (forms/referral.json); 422 field paths are translated back.
 OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn",
@@ -49,7 +50,8 @@ def task_json(task: HumanTask, today: date) -> dict[str, Any]:
     due_status = task_service.due_status(task, today)
     return {
         "id": task.id, "case_id": task.case_id, "case_reference": task.case.reference, "name": task.name,
-        "lane": task.lane, "role": task.role, "assignee": _username(task.assignee), "due": _iso(task.due_date),
+        "lane": task.lane, "role": task.role, "role_name": role_name(task.role), "assignee": _username(task.assignee),
+        "due": _iso(task.due_date),
         "overdue": due_status == "overdue", "due_status": due_status, "state": task.state,
         "created_at": task.created_at.isoformat(), "completed_at": _iso(task.completed_at),
         "completed_by": _username(task.completed_by),

@@ -21,6 +21,7 @@ from services.access import access_log_for, case_scope, load_case, log_case_list
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
 from services.tasks import due_status
+from workflows.lanes import role_name
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -249,7 +250,6 @@ def agreed_action(case_id: int) -> ResponseReturnValue:
     def apply(data: dict[str, Any]) -> Outcome:
         due = date.fromisoformat(data["due"])
         lifecycle.agree_action(signed_in_user(), case_id, data["description"], data["owner_role"], due)
-        owner = case_forms.ROLE_LABELS.get(data["owner_role"], data["owner_role"])
-        return f"Action recorded for {owner}, due {london_date(due)}", _back(case_id)
+        return f"Action recorded for {role_name(data['owner_role'])}, due {london_date(due)}", _back(case_id)
 
     return _action_page(case, page, apply, {})

@@ -24,8 +24,7 @@ def configure_templates(app: Flask) -> None:
         loaders.append(app.jinja_loader)
     loaders.append(PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}))
     app.jinja_loader = ChoiceLoader(loaders)
-    app.jinja_env.filters.update(london_datetime=london_datetime, london_date=london_date, iso=iso,
-                                role_name=role_name)
+    app.jinja_env.filters.update(london_datetime=london_datetime, london_date=london_date, iso=iso, role_name=role_name)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(set_security_headers)
 

@@ -31,8 +31,10 @@ def inbox_rows(page: lxml.html.HtmlElement) -> list[dict[str, str]]:
         assert page.get_element_by_id("inbox-empty") is not None
         return []
     headings = [" ".join(th.text_content().split()) for th in table.xpath(".//thead//th")]
-    return [dict(zip(headings, (" ".join(td.text_content().split()) for td in tr.xpath("./td")), strict=True))
-            for tr in table.xpath(".//tbody/tr")]
+    return [
+        dict(zip(headings, (" ".join(td.text_content().split()) for td in tr.xpath("./td")), strict=True))
+        for tr in table.xpath(".//tbody/tr")
+    ]
 
 
 def open_task_holders(page: lxml.html.HtmlElement) -> dict[str, str]:
@@ -43,17 +45,30 @@ def open_task_holders(page: lxml.html.HtmlElement) -> dict[str, str]:
 
 def agree(client: FlaskClient, case_id: int, owner_role: str, description: str = "Home visit") -> str:
     sign_in(client, "coordinator")
-    return flashed(client, post(client, f"/cases/{case_id}/actions/new", {
-        "description": description, "owner_role": owner_role, "due-day": "10", "due-month": "12",
-        "due-year": "2026"}))
+    return flashed(
+        client,
+        post(
+            client,
+            f"/cases/{case_id}/actions/new",
+            {
+                "description": description,
+                "owner_role": owner_role,
+                "due-day": "10",
+                "due-month": "12",
+                "due-year": "2026",
+            },
+        ),
+    )
 
 
-def test_an_action_for_police_shows_police_public_protection_not_the_lane(app: Flask, client: FlaskClient,
-                                                                          clock: Any) -> None:
+def test_an_action_for_police_shows_police_public_protection_not_the_lane(
+    app: Flask, client: FlaskClient, clock: Any
+) -> None:
     users = seeded()
     case_id = in_review_period(users)
     assert agree(client, case_id, "police") == (
-        "Success Action recorded for Police Public Protection, due 10 December 2026")
+        "Success Action recorded for Police Public Protection, due 10 December 2026"
+    )
 
     sign_in(client, "police")
     [row] = [r for r in inbox_rows(get_page(client, "/tasks")) if r["Task"] == "Complete agreed action"]
@@ -70,27 +85,36 @@ def test_an_action_for_police_shows_police_public_protection_not_the_lane(app: F
     sign_in(client, "coordinator")
     chase = ready_task(case_id, "chase_action")
     assert summary_rows(get_page(client, f"/tasks/{chase.id}"), "task-context")["Action owned by"] == (
-        "Police Public Protection")
+        "Police Public Protection"
+    )
 
     sign_in(client, "probation")  # the offender manager's inbox does not get the police's action
     assert "Complete agreed action" not in [r["Task"] for r in inbox_rows(get_page(client, "/tasks"))]
 
 
 def test_an_action_for_childrens_social_care_reaches_that_agency_and_only_its_case(
-        app: Flask, client: FlaskClient) -> None:
+    app: Flask, client: FlaskClient
+) -> None:
     users = seeded()
-    southmoor_user = make_user("south_childrens", {"childrens_social_care"}, make_area("southmoor"),
-                               agency="Children's social care")
+    southmoor_user = make_user(
+        "south_childrens", {"childrens_social_care"}, make_area("southmoor"), agency="Children's social care"
+    )
     case_id = in_review_period(users, children_flag=True)
     unrelated = in_review_period(users, offender_name="Unrelated Person")
     db.session.commit()
     page = get_page(client_signed_in(client, "coordinator"), f"/cases/{case_id}/actions/new")
-    options = dict(zip(page.xpath("//select[@name='owner_role']/option/@value"),
-                       page.xpath("//select[@name='owner_role']/option/text()"), strict=True))
+    options = dict(
+        zip(
+            page.xpath("//select[@name='owner_role']/option/@value"),
+            page.xpath("//select[@name='owner_role']/option/text()"),
+            strict=True,
+        )
+    )
     assert options["childrens_social_care"] == "Children's Social Care"
     assert set(options) - {""} == set(ACTION_OWNER_ROLES)
     assert agree(client, case_id, "childrens_social_care", "Check the children's school has the safety plan") == (
-        "Success Action recorded for Children's Social Care, due 10 December 2026")
+        "Success Action recorded for Children's Social Care, due 10 December 2026"
+    )
 
     sign_in(client, "childrens_services")
     [row] = inbox_rows(get_page(client, "/tasks"))
@@ -104,8 +128,11 @@ def test_an_action_for_childrens_social_care_reaches_that_agency_and_only_its_ca
     assert db.session.get(HumanTask, task.id).state == "completed"
     get_page(client, f"/cases/{case_id}")  # still theirs once the task is done: the role held a task on it
 
-    refused = db.session.scalars(select(AccessLog.detail).where(
-        AccessLog.user_id == users["childrens_services"].id, AccessLog.event == "case_access_refused")).all()
+    refused = db.session.scalars(
+        select(AccessLog.detail).where(
+            AccessLog.user_id == users["childrens_services"].id, AccessLog.event == "case_access_refused"
+        )
+    ).all()
     assert f"case {unrelated}" in refused
 
     sign_in(client, southmoor_user.username)  # same role, another area: nothing of Northshire's
@@ -144,8 +171,9 @@ def test_the_lead_agency_and_invited_agencies_see_the_case(app: Flask, client: F
     quiet = in_review_period(users, offender_name="Quiet Case")
     sign_in(client, "victim_liaison")
     get_page(client, f"/cases/{victims}", 404)  # not invited yet
-    [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair",
-                                  venue="Northshire HQ")
+    [meeting] = meetings.schedule(
+        users["administrator"], level=2, starts_at=MEETING_AT, chair="chair", venue="Northshire HQ"
+    )
     meetings.build_agenda(users["administrator"], meeting.id)
     db.session.commit()
     get_page(client, f"/cases/{victims}")  # invited to discuss it
@@ -158,19 +186,24 @@ def test_an_unknown_owner_role_is_refused_with_422_naming_owner_role(app: Flask,
     api = Api(client, users)
     path = f"/api/v1/cases/{case_id}/actions"
     for owner in ("wizard", "referrer", "manager", "Police Public Protection"):
-        assert fields(api.post("coordinator", path, json={"description": "Visit", "owner_role": owner,
-                                                          "due": "2026-12-10"})) == ["owner_role"]
+        assert fields(
+            api.post("coordinator", path, json={"description": "Visit", "owner_role": owner, "due": "2026-12-10"})
+        ) == ["owner_role"]
     sign_in(client, "coordinator")
-    response = post(client, f"/cases/{case_id}/actions/new", {
-        "description": "Visit", "owner_role": "wizard", "due-day": "10", "due-month": "12", "due-year": "2026"})
+    response = post(
+        client,
+        f"/cases/{case_id}/actions/new",
+        {"description": "Visit", "owner_role": "wizard", "due-day": "10", "due-month": "12", "due-year": "2026"},
+    )
     page = lxml.html.document_fromstring(response.get_data())
     assert page.xpath("//div[@class='govuk-error-summary']//a/@href") == ["#field-owner_role"]
     db.session.expire_all()
     assert db.session.scalars(select(HumanTask).where(HumanTask.bpmn_id == "complete_action")).all() == []
     assert "action_agreed" not in db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)).all()
 
-    created = api.post("chair", path, json={"description": "Check the address", "owner_role": "immigration",
-                                            "due": "2026-12-10"})
+    created = api.post(
+        "chair", path, json={"description": "Check the address", "owner_role": "immigration", "due": "2026-12-10"}
+    )
     assert created.status_code == 201, created.get_data(as_text=True)
     [task] = [t for t in created.get_json()["open_tasks"] if t["name"] == "Complete agreed action"]
     assert (task["role"], task["role_name"]) == ("immigration", "UK Visas and Immigration")

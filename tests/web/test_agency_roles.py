@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services import meetings
 from services.db import db
-from services.models import AccessLog, CaseEvent, HumanTask, User
+from services.models import AccessLog, CaseEvent, HumanTask, Minutes, User
 from services.scheduler import sweep
 from tests.api.conftest import Api, fields
 from tests.api.test_api_lifecycle_actions import in_review_period
@@ -209,10 +209,11 @@ def test_an_unknown_owner_role_is_refused_with_422_naming_owner_role(app: Flask,
     assert (task["role"], task["role_name"]) == ("immigration", "UK Visas and Immigration")
 
 
-def test_every_duty_to_cooperate_role_signs_in_and_works_its_tasks(app: Flask, client: FlaskClient) -> None:
+def test_every_duty_to_cooperate_role_gets_its_actions_and_only_their_cases(app: Flask, client: FlaskClient) -> None:
     users = seeded()
     area = users["coordinator"].area
     case_id = in_review_period(users)
+    unrelated = in_review_period(users, offender_name="Unrelated Person")
     api = Api(client, users)
     for role in sorted(DUTY_TO_COOPERATE_ROLES):
         person: User = make_user(f"dtc_{role}", {role}, area, agency=ROLE_NAMES[role])
@@ -223,3 +224,42 @@ def test_every_duty_to_cooperate_role_signs_in_and_works_its_tasks(app: Flask, c
         tasks = client.get(f"/api/v1/tasks?case={case_id}", headers=auth_header(token)).get_json()["tasks"]
         assert [(t["role"], t["role_name"]) for t in tasks] == [(role, ROLE_NAMES[role])]
         assert client.get(f"/api/v1/cases/{case_id}", headers=auth_header(token)).status_code == 200
+        assert client.get(f"/api/v1/cases/{unrelated}", headers=auth_header(token)).status_code == 404
+
+
+def test_minutes_actions_can_be_owned_by_a_duty_to_cooperate_agency(app: Flask, client: FlaskClient) -> None:
+    from tests.web.test_meetings_ui import a_meeting_with_agenda
+
+    meeting_id, case_ids = a_meeting_with_agenda()
+    path = f"/meetings/{meeting_id}/minutes/{case_ids[0]}"
+    sign_in(client, "administrator")
+    page = get_page(client, path)
+    select_ = page.get_element_by_id("field-actions-0-owner_role")
+    offered = dict(zip(select_.xpath("./option/@value"), select_.xpath("./option/text()"), strict=True))
+    assert offered == {key: ROLE_NAMES[key] for key in ACTION_OWNER_ROLES}
+    form = {
+        "etag": page.get_element_by_id("minutes-etag").get("value"),
+        "summary": "Discussed in full.",
+        "risk_assessment": "High.",
+        "level_decision": "level_2",
+        "level_rationale": "Agreed.",
+        "next_review_date-day": "28",
+        "next_review_date-month": "2",
+        "next_review_date-year": "2027",
+        "action-0-description": "Tell the school about the exclusion zone",
+        "action-0-owner_role": "childrens_social_care",
+        "action-0-due": "2026-12-20",
+    }
+    assert post(client, path, form).status_code == 302
+    assert post(client, f"{path}/submit", {}, form_path=path).status_code == 302
+    minutes = db.session.scalars(select(Minutes).where(Minutes.case_id == case_ids[0])).one()
+    assert minutes.sections["actions"][0]["owner_agency"] == "Children's social care"
+
+    sign_in(client, "chair")
+    approve = ready_task(case_ids[0], "approve_minutes")
+    assert post(client, f"/tasks/{approve.id}", {"approval": "approve"}).status_code == 302
+    sign_in(client, "childrens_services")
+    [row] = inbox_rows(get_page(client, "/tasks"))
+    assert (row["Task"], row["Role"]) == ("Complete agreed action", "Children's Social Care")
+    get_page(client, f"/cases/{case_ids[0]}")
+    get_page(client, f"/cases/{case_ids[1]}", 404)

@@ -14,6 +14,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tasks:work": CASE_WORK,
     "cases:view": CASE_WORK,
     "cases:refer": CASE_WORK - {"manager", "administrator", "chair"},
+    # transfer, lead, release date: the Responsible Authority and the MAPPA unit, not duty-to-co-operate agencies
+    "cases:manage": AREA_WIDE_ROLES,
     "incidents:view": frozenset({"process_owner", "coordinator"}),
     "audit:view": frozenset({"coordinator", "manager"}),
     "statistics:view": frozenset({"coordinator", "manager", "chair", "administrator"}),

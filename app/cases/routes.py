@@ -20,6 +20,7 @@ from services import forms, lifecycle, settings_admin
 from services.access import access_log_for, case_scope, load_case, log_case_list
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
+from services.permissions import has_permission
 from services.tasks import due_status
 from workflows.lanes import role_name
 
@@ -68,9 +69,10 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
     if case.status in lifecycle.CLOSED and "coordinator" not in user.roles:
         return []
     links = [("Request an early review", "cases.early_review")]
-    if case.custody:
-        links.append(("Change release date", "cases.release_date"))
-    links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
+    if has_permission(user, "cases:manage"):
+        if case.custody:
+            links.append(("Change release date", "cases.release_date"))
+        links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
     if user.roles & ACTION_RECORDERS:
         links.append(("Record an agreed action", "cases.agreed_action"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
@@ -186,7 +188,7 @@ def early_review(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/release-date", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:manage")
 def release_date(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     if not case.custody:
@@ -204,7 +206,7 @@ def release_date(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:manage")
 def transfer(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     areas = settings_admin.other_areas(signed_in_user())
@@ -220,7 +222,7 @@ def transfer(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/lead", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:manage")
 def lead(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     page = ActionForm("Change lead agency or officer", case_forms.lead(settings_admin.area_officers(case.area_id)),

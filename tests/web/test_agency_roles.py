@@ -263,3 +263,44 @@ def test_minutes_actions_can_be_owned_by_a_duty_to_cooperate_agency(app: Flask, 
     assert (row["Task"], row["Role"]) == ("Complete agreed action", "Children's Social Care")
     get_page(client, f"/cases/{case_ids[0]}")
     get_page(client, f"/cases/{case_ids[1]}", 404)
+
+
+def test_a_duty_to_cooperate_agency_asks_for_an_early_review_but_does_not_move_the_case(
+    app: Flask, client: FlaskClient
+) -> None:
+    users = seeded()
+    case_id = in_review_period(users, custody=True, release_date="2027-06-01", lead_agency="Youth Offending Team")
+    history_before = history(case_id)
+    sign_in(client, "yot")
+    page = get_page(client, f"/cases/{case_id}")
+    assert [a.text_content().strip() for a in page.xpath("//div[@id='case-actions']/a")] == ["Request an early review"]
+    for path, form in [
+        ("transfer", {"to_area": "southmoor", "reason": "Moved"}),
+        ("lead", {"lead_agency": "Youth Offending Team", "reason": "Ours now"}),
+        (
+            "release-date",
+            {"release_date-day": "1", "release_date-month": "5", "release_date-year": "2027", "reason": "x"},
+        ),
+    ]:
+        get_page(client, f"/cases/{case_id}/{path}", 403)
+        assert post(client, f"/cases/{case_id}/{path}", form, form_path=f"/cases/{case_id}").status_code == 403
+    api = Api(client, users)
+    for path, body in [
+        ("transfer", {"to_area": "southmoor", "reason": "Moved"}),
+        ("lead", {"lead_agency": "Probation", "reason": "x"}),
+        ("release-date", {"release_date": "2027-05-01", "reason": "x"}),
+    ]:
+        assert api.post("yot", f"/api/v1/cases/{case_id}/{path}", json=body).status_code == 403
+    assert history(case_id) == history_before  # nothing written
+
+    response = post(
+        client, f"/cases/{case_id}/early-review", {"reason": "intelligence", "detail": "Seen outside the school."}
+    )
+    assert "Early review requested" in flashed(client, response)
+
+
+def history(case_id: int) -> list[str]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(select(CaseEvent.summary).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+    )

@@ -34,6 +34,7 @@ EARLY_REVIEW_REASONS = {
 }
 CLOSED = ("exited", "not eligible")
 ACTION_ROLES = ACTION_OWNER_ROLES  # who may own an agreed action: one vocabulary (workflows.lanes)
+ACTION_RECORDERS = frozenset({"coordinator", "chair", "administrator"})  # who may record one
 
 
 def _open_case(user: User, case_id: int, event: str, detail: str | None = None) -> MappaCase:
@@ -171,7 +172,7 @@ def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | 
 
 
 def agree_action(user: User, case_id: int, description: str, owner_role: str, due: date | None) -> ProcessInstance:
-    if not user.roles & {"coordinator", "chair", "administrator"}:
+    if not user.roles & ACTION_RECORDERS:
         raise Forbidden("Only the MAPPA coordinator, administrator or chair records agreed actions")
     errors = []
     if not description.strip():

@@ -26,7 +26,6 @@ from workflows.lanes import role_name
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
-ACTION_RECORDERS = frozenset({"coordinator", "chair", "administrator"})  # who services.lifecycle.agree_action lets
 Outcome = tuple[str, str]  # the flash message and where to go after a change
 
 
@@ -73,7 +72,7 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
         if case.custody:
             links.append(("Change release date", "cases.release_date"))
         links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
-    if user.roles & ACTION_RECORDERS:
+    if user.roles & lifecycle.ACTION_RECORDERS:
         links.append(("Record an agreed action", "cases.agreed_action"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
 
@@ -242,7 +241,7 @@ def lead(case_id: int) -> ResponseReturnValue:
 @bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
 @requires("cases:view")
 def agreed_action(case_id: int) -> ResponseReturnValue:
-    if not signed_in_user().roles & ACTION_RECORDERS:
+    if not signed_in_user().roles & lifecycle.ACTION_RECORDERS:
         abort(403)
     case = _case(case_id)
     page = ActionForm("Record an agreed action", case_forms.agreed_action(), "Record action",

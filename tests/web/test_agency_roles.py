@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services import meetings
 from services.db import db
-from services.models import AccessLog, CaseEvent, HumanTask, Minutes, User
+from services.models import AccessLog, Attendance, CaseEvent, HumanTask, Minutes, User
 from services.scheduler import sweep
 from tests.api.conftest import Api, fields
 from tests.api.test_api_lifecycle_actions import in_review_period
@@ -21,7 +21,7 @@ from tests.factories import api_token_for, auth_header, create_case, make_area, 
 from tests.meetings.test_meeting_cycle import MEETING_AT
 from tests.pages import get_page
 from tests.web.test_case_actions_ui import flashed, post, summary_rows
-from workflows.lanes import ACTION_OWNER_ROLES, DUTY_TO_COOPERATE_ROLES, ROLE_NAMES
+from workflows.lanes import ACTION_OWNER_ROLES, DUTY_TO_COOPERATE_ROLES, ROLE_NAMES, ROLES
 
 
 def inbox_rows(page: lxml.html.HtmlElement) -> list[dict[str, str]]:
@@ -177,6 +177,9 @@ def test_the_lead_agency_and_invited_agencies_see_the_case(app: Flask, client: F
     meetings.build_agenda(users["administrator"], meeting.id)
     db.session.commit()
     get_page(client, f"/cases/{victims}")  # invited to discuss it
+    invited = set(db.session.scalars(select(Attendance.agency)))
+    assert "Victim liaison" in invited
+    assert invited <= {role.agency for role in ROLES}, "meetings invite agencies by the names the roles carry"
     get_page(client, f"/cases/{quiet}", 404)  # on the agenda too, but victim liaison is not invited to it
 
 

@@ -9,7 +9,7 @@ from services.db import db
 from services.errors import NotFound
 from services.models import AccessLog, AgendaItem, Attendance, HumanTask, MappaCase, MappMeeting, User
 from services.permissions import AREA_WIDE_ROLES
-from workflows.lanes import DUTY_TO_COOPERATE_ROLES, agencies_of
+from workflows.lanes import DUTY_TO_COOPERATE_ROLES, PERSONAL_ROLES, agencies_of
 
 
 def case_scope(user: User) -> Select[MappaCase]:
@@ -26,7 +26,8 @@ def _works_on(user: User) -> list[ColumnElement[bool]]:
     this area), leads it, or was invited to discuss it at one of this area's MAPP meetings."""
     held_by_user = exists().where(HumanTask.case_id == MappaCase.id,
                                   or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id))
-    held_by_role = exists().where(HumanTask.case_id == MappaCase.id, HumanTask.role.in_(sorted(user.roles)),
+    shared_roles = sorted(user.roles - PERSONAL_ROLES)  # a referrer's task is that referrer's, not every referrer's
+    held_by_role = exists().where(HumanTask.case_id == MappaCase.id, HumanTask.role.in_(shared_roles),
                                   HumanTask.area_id == user.area_id)
     agencies = sorted(a.lower() for a in agencies_of(user.roles & DUTY_TO_COOPERATE_ROLES))
     if not agencies:

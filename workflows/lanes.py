@@ -18,6 +18,7 @@ class Role:
     area_wide: bool = False  # sees every case in the area (Responsible Authority and MAPPA unit)
     owns_actions: bool = True  # may own an action agreed for a case
     duty_to_cooperate: bool = False
+    personal: bool = False  # its tasks go to one named person (the referrer), not to everyone holding the role
 
 
 def _dtc(key: str, name: str, agency: str) -> Role:
@@ -43,7 +44,7 @@ ROLES: tuple[Role, ...] = (
     Role("administrator", "MAPPA Administrator", "MAPPA Unit", area_wide=True),
     Role("chair", "MAPP Meeting Chair", "MAPPA Unit", area_wide=True),
     Role("manager", "Manager", "MAPPA Unit", area_wide=True, owns_actions=False),
-    Role("referrer", "Referrer", "Referring agency", owns_actions=False),
+    Role("referrer", "Referrer", "Referring agency", owns_actions=False, personal=True),
 )
 ROLE_BY_KEY: dict[str, Role] = {r.key: r for r in ROLES}
 ROLE_NAMES: dict[str, str] = {r.key: r.name for r in ROLES}
@@ -52,6 +53,7 @@ LANE_ROLES: dict[str, str] = {r.name: r.key for r in ROLES}
 ACTION_OWNER_ROLES: tuple[str, ...] = tuple(r.key for r in ROLES if r.owns_actions)
 AREA_WIDE_ROLES = frozenset(r.key for r in ROLES if r.area_wide)
 DUTY_TO_COOPERATE_ROLES = frozenset(r.key for r in ROLES if r.duty_to_cooperate)
+PERSONAL_ROLES = frozenset(r.key for r in ROLES if r.personal)
 
 
 def role_name(key: str) -> str:

@@ -307,3 +307,22 @@ def history(case_id: int) -> list[str]:
     return list(
         db.session.scalars(select(CaseEvent.summary).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
     )
+
+
+def test_a_returned_referral_is_only_its_referrers_not_every_referrers(app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    case = create_case(users["housing"], offender_name="Returned Referral")
+    sign_in(client, "coordinator")
+    check = ready_task(case.id, "check_referral")
+    response = post(client, f"/tasks/{check.id}", {"referral_complete": "no", "missing_information": "Section 6"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    amend = ready_task(case.id, "amend_referral")
+    assert (amend.role, amend.assignee_id) == ("referrer", users["housing"].id)
+
+    sign_in(client, "yot")  # also a referrer, in the same area
+    get_page(client, f"/cases/{case.id}", 404)
+    get_page(client, f"/tasks/{amend.id}", 404)
+    assert case.id not in case_links(get_page(client, "/cases"))
+    sign_in(client, "housing")
+    get_page(client, f"/cases/{case.id}")
+    get_page(client, f"/tasks/{amend.id}")

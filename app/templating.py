@@ -1,4 +1,4 @@
-"""Jinja set-up: template loaders, London date filters and the per-request CSP nonce."""
+"""Jinja set-up: template loaders, London date filters, role names and the per-request CSP nonce."""
 
 import secrets
 from datetime import UTC, date, datetime
@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, g
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from workflows.lanes import role_name
 
 LONDON = ZoneInfo("Europe/London")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,7 +24,7 @@ def configure_templates(app: Flask) -> None:
         loaders.append(app.jinja_loader)
     loaders.append(PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}))
     app.jinja_loader = ChoiceLoader(loaders)
-    app.jinja_env.filters.update(london_datetime=london_datetime, london_date=london_date, iso=iso)
+    app.jinja_env.filters.update(london_datetime=london_datetime, london_date=london_date, iso=iso, role_name=role_name)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(set_security_headers)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, insert, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select
 
 from services import clock
 from services.db import db
 from services.errors import NotFound
-from services.models import AccessLog, HumanTask, MappaCase, User
+from services.models import AccessLog, AgendaItem, Attendance, HumanTask, MappaCase, MappMeeting, User
 from services.permissions import AREA_WIDE_ROLES
+from workflows.lanes import DUTY_TO_COOPERATE_ROLES, PERSONAL_ROLES, agencies_of
 
 
 def case_scope(user: User) -> Select[MappaCase]:
@@ -16,11 +17,25 @@ def case_scope(user: User) -> Select[MappaCase]:
     query = select(MappaCase).where(MappaCase.area_id == user.area_id)
     if user.roles & AREA_WIDE_ROLES:
         return query
-    holds_task = exists().where(HumanTask.case_id == MappaCase.id, HumanTask.assignee_id == user.id)
-    role_task = exists().where(HumanTask.case_id == MappaCase.id, HumanTask.state == "ready",
-                               HumanTask.role.in_(user.roles), HumanTask.area_id == user.area_id)
-    return query.where(or_(MappaCase.referrer_id == user.id, MappaCase.lead_officer_id == user.id, holds_task,
-                           role_task))
+    return query.where(or_(MappaCase.referrer_id == user.id, MappaCase.lead_officer_id == user.id,
+                           *_works_on(user)))
+
+
+def _works_on(user: User) -> list[ColumnElement[bool]]:
+    """A case a duty-to-co-operate agency works on: it holds or held a task on it (the person, or the role in
+    this area), leads it, or was invited to discuss it at one of this area's MAPP meetings."""
+    held_by_user = exists().where(HumanTask.case_id == MappaCase.id,
+                                  or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id))
+    shared_roles = sorted(user.roles - PERSONAL_ROLES)  # a referrer's task is that referrer's, not every referrer's
+    held_by_role = exists().where(HumanTask.case_id == MappaCase.id, HumanTask.role.in_(shared_roles),
+                                  HumanTask.area_id == user.area_id)
+    agencies = sorted(a.lower() for a in agencies_of(user.roles & DUTY_TO_COOPERATE_ROLES))
+    if not agencies:
+        return [held_by_user, held_by_role]
+    invited = exists().where(AgendaItem.case_id == MappaCase.id, Attendance.agenda_item_id == AgendaItem.id,
+                             MappMeeting.id == AgendaItem.meeting_id, MappMeeting.area_id == user.area_id,
+                             func.lower(Attendance.agency).in_(agencies))
+    return [held_by_user, held_by_role, invited, func.lower(MappaCase.lead_agency).in_(agencies)]
 
 
 def load_case(user: User, case_id: int, *, event: str, detail: str | None = None) -> MappaCase:

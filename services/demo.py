@@ -18,6 +18,7 @@ from services.db import db
 from services.models import Area, HumanTask, MappaCase, MappMeeting, User
 from services.tasks import complete
 from workflows.coverage import COVERAGE
+from workflows.lanes import agency_of
 
 AREAS = {"northshire": "Northshire", "southmoor": "Southmoor"}
 # username, display name, agency, roles, area
@@ -32,6 +33,11 @@ USERS = [
     ("chair", "Charles Chair", "Probation", {"chair"}, "northshire"),
     ("manager", "Mona Manager", "Probation", {"manager"}, "northshire"),
     ("owner", "Owen Owner", "MAPPA Unit", {"process_owner"}, "northshire"),
+    # duty-to-co-operate agencies: each sees only the cases it works on (services.access)
+    ("childrens_services", "Chloe Carer", agency_of("childrens_social_care"), {"childrens_social_care", "referrer"},
+     "northshire"),
+    ("yot", "Yusuf Oti", agency_of("youth_offending_team"), {"youth_offending_team", "referrer"}, "northshire"),
+    ("victim_liaison", "Vicky Lyons", agency_of("victim_liaison"), {"victim_liaison"}, "northshire"),
     ("south_coordinator", "Sam South", "MAPPA Unit", {"coordinator"}, "southmoor"),
 ]
 FIRST = ["Adam", "Brian", "Carl", "Dean", "Errol", "Frank", "Gary", "Harry", "Ian", "Jack", "Kevin", "Liam", "Mark",
@@ -232,6 +238,8 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
 
         agree_action(coordinator, case.id, "Home visit with the police offender manager", "police",
                      today + timedelta(days=10))
+        agree_action(coordinator, case.id, "Check the partner's children are safe at the new address",
+                     "childrens_social_care", today + timedelta(days=7))
     elif stage == "transferred":
         from services.lifecycle import transfer
 

@@ -25,7 +25,7 @@ from services.instances import (
 )
 from services.models import Area, HumanTask, MappaCase, ProcessInstance, User
 from workflows.engine import NotWaiting
-from workflows.lanes import LANE_ROLES
+from workflows.lanes import ACTION_OWNER_ROLES
 
 EARLY_REVIEW_REASONS = {
     "risk_change": "Significant change in risk", "breach": "Breach", "recall": "Recall to custody",
@@ -33,7 +33,8 @@ EARLY_REVIEW_REASONS = {
     "meeting": "Reviewed at a MAPP meeting",
 }
 CLOSED = ("exited", "not eligible")
-ACTION_ROLES = sorted(set(LANE_ROLES.values()) - {"referrer", "manager"})
+ACTION_ROLES = ACTION_OWNER_ROLES  # who may own an agreed action: one vocabulary (workflows.lanes)
+ACTION_RECORDERS = frozenset({"coordinator", "chair", "administrator"})  # who may record one
 
 
 def _open_case(user: User, case_id: int, event: str, detail: str | None = None) -> MappaCase:
@@ -171,7 +172,7 @@ def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | 
 
 
 def agree_action(user: User, case_id: int, description: str, owner_role: str, due: date | None) -> ProcessInstance:
-    if not user.roles & {"coordinator", "chair", "administrator"}:
+    if not user.roles & ACTION_RECORDERS:
         raise Forbidden("Only the MAPPA coordinator, administrator or chair records agreed actions")
     errors = []
     if not description.strip():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from workflows.lanes import ACTION_OWNER_ROLES, role_name
+
 # key -> heading. Text sections hold plain text (paragraphs separated by blank lines).
 TEXT_SECTIONS: dict[str, str] = {
     "summary": "Summary",
@@ -33,7 +35,4 @@ ALL_SECTIONS: dict[str, str] = TEXT_SECTIONS | STRUCTURED_SECTIONS
 LEVEL_DECISIONS = {"level_1": "Level 1 (step down)", "level_2": "Level 2", "level_3": "Level 3",
                    "exit": "Exit from MAPPA"}
 # Who can own an action agreed at a meeting (role -> label); each is an agency role an action task can go to.
-ACTION_OWNERS: dict[str, str] = {
-    "offender_manager": "Offender manager (Probation)", "police": "Police", "prison": "Prison",
-    "housing": "Housing", "health": "Health", "coordinator": "MAPPA coordinator", "chair": "Meeting chair",
-}
+ACTION_OWNERS: dict[str, str] = {key: role_name(key) for key in ACTION_OWNER_ROLES}

@@ -17,6 +17,7 @@ from services.instances import ENGINE, load, lock, record, save
 from services.models import HumanTask, MappaCase, User
 from services.permissions import AREA_WIDE_ROLES
 from workflows.engine import TaskNotReady
+from workflows.lanes import PERSONAL_ROLES, role_name
 
 DUE_SOON_DAYS = 3
 SORTS = {"due": (HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id),
@@ -89,7 +90,9 @@ def _get(task_id: int) -> HumanTask:
 def _may_see(user: User, task: HumanTask) -> bool:
     if task.area_id != user.area_id:
         return False
-    return bool(task.assignee_id == user.id or task.role in user.roles or user.roles & AREA_WIDE_ROLES)
+    shared_role = task.role in user.roles and (task.role not in PERSONAL_ROLES or task.assignee_id is None)
+    return bool(task.assignee_id == user.id or task.completed_by_id == user.id or shared_role
+                or user.roles & AREA_WIDE_ROLES)
 
 
 def _may_work(user: User, task: HumanTask) -> bool:
@@ -169,7 +172,7 @@ def reassign(user: User, task_id: int, to_username: str, reason: str = "") -> Hu
     target = next((u for u in eligible_assignees(task) if u.username == to_username), None)
     if target is None:
         raise ValidationFailed([FieldError("assignee", f"Choose someone in this area who works as "
-                                                       f"{task.lane}")])
+                                                       f"{role_name(task.role)}")])
     previous = task.assignee.display_name if task.assignee else "nobody"
     task.assignee_id, task.assignee = target.id, target
     record(task.case, "task_reassigned", f"'{task.name}' handed from {previous} to {target.display_name}"

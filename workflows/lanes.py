@@ -1,21 +1,76 @@
-"""BPMN lanes name agency roles. A lane resolves to a role inside the case's MAPPA area."""
+"""The agency roles: one vocabulary for lanes, task owners, permissions and labels.
+
+A BPMN lane names a role by its display name; the role resolves to people inside the case's MAPPA area. The
+Responsible Authority (police, probation, prison) and the MAPPA unit see every case in their area; the
+duty-to-co-operate agencies (CJA 2003 s.325(6)) see only the cases they work on (services.access).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str  # held by users, stored on tasks
+    name: str  # shown on pages and drawn as the lane's label
+    agency: str  # the agency the role belongs to, as meetings invite it and minutes record an action's owner
+    area_wide: bool = False  # sees every case in the area (Responsible Authority and MAPPA unit)
+    owns_actions: bool = True  # may own an action agreed for a case
+    duty_to_cooperate: bool = False
+    personal: bool = False  # its tasks go to one named person (the referrer), not to everyone holding the role
+
+
+def _dtc(key: str, name: str, agency: str) -> Role:
+    return Role(key, name, agency, duty_to_cooperate=True)
+
+
+ROLES: tuple[Role, ...] = (
+    Role("offender_manager", "Offender Manager", "Probation", area_wide=True),
+    Role("police", "Police Public Protection", "Police", area_wide=True),
+    Role("prison", "Prison", "Prison", area_wide=True),
+    _dtc("childrens_social_care", "Children's Social Care", "Children's social care"),
+    _dtc("adult_social_care", "Adult Social Care", "Adult social care"),
+    _dtc("youth_offending_team", "Youth Offending Team", "Youth Offending Team"),
+    _dtc("victim_liaison", "Victim Liaison", "Victim liaison"),
+    _dtc("health", "Health", "Health"),
+    _dtc("housing", "Housing", "Housing"),
+    _dtc("jobcentre", "Jobcentre Plus", "Jobcentre Plus"),
+    _dtc("education", "Education", "Education"),
+    _dtc("immigration", "UK Visas and Immigration", "UK Visas and Immigration"),
+    _dtc("electronic_monitoring", "Electronic Monitoring", "Electronic monitoring"),
+    _dtc("defence", "Ministry of Defence", "Ministry of Defence"),
+    Role("coordinator", "MAPPA Coordinator", "MAPPA Unit", area_wide=True),
+    Role("administrator", "MAPPA Administrator", "MAPPA Unit", area_wide=True),
+    Role("chair", "MAPP Meeting Chair", "MAPPA Unit", area_wide=True),
+    Role("manager", "Manager", "MAPPA Unit", area_wide=True, owns_actions=False),
+    Role("referrer", "Referrer", "Referring agency", owns_actions=False, personal=True),
+)
+ROLE_BY_KEY: dict[str, Role] = {r.key: r for r in ROLES}
+ROLE_NAMES: dict[str, str] = {r.key: r.name for r in ROLES}
 # Lane label (as drawn in the diagram) -> role key held by users.
-LANE_ROLES: dict[str, str] = {
-    "MAPPA Coordinator": "coordinator",
-    "MAPPA Administrator": "administrator",
-    "MAPP Meeting Chair": "chair",
-    "Offender Manager": "offender_manager",
-    "Police Public Protection": "police",
-    "Prison": "prison",
-    "Referrer": "referrer",
-    "Manager": "manager",
-    "Housing": "housing",
-    "Health": "health",
-    "Jobcentre Plus": "jobcentre",
-}
+LANE_ROLES: dict[str, str] = {r.name: r.key for r in ROLES}
+ACTION_OWNER_ROLES: tuple[str, ...] = tuple(r.key for r in ROLES if r.owns_actions)
+AREA_WIDE_ROLES = frozenset(r.key for r in ROLES if r.area_wide)
+DUTY_TO_COOPERATE_ROLES = frozenset(r.key for r in ROLES if r.duty_to_cooperate)
+PERSONAL_ROLES = frozenset(r.key for r in ROLES if r.personal)
+
+
+def role_name(key: str) -> str:
+    """The role's display name; an unknown key (e.g. from an old model) is shown as it is stored."""
+    role = ROLE_BY_KEY.get(key)
+    return role.name if role else key
+
+
+def agency_of(key: str) -> str:
+    """The agency a role belongs to ('' for an unknown key)."""
+    role = ROLE_BY_KEY.get(key)
+    return role.agency if role else ""
+
+
+def agencies_of(keys: frozenset[str] | set[str]) -> frozenset[str]:
+    """The agency names the given roles belong to (as meetings invite agencies)."""
+    return frozenset(ROLE_BY_KEY[k].agency for k in keys if k in ROLE_BY_KEY)
 
 
 class UnknownLane(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from workflows.lanes import ACTION_OWNER_ROLES, ROLE_NAMES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -116,7 +117,9 @@ ACTION_IN = _request(
     "An action agreed for the case (MAPPA coordinator, administrator or chair): a task for the owning agency role, "
     "escalated to the chair and coordinator when overdue.", ["description", "owner_role", "due"],
     {"description": {"type": "string", "minLength": 1, "maxLength": 8000},
-     "owner_role": {"type": "string", "description": "An agency role, e.g. police, offender_manager, housing"},
+     "owner_role": {"type": "string", "enum": list(ACTION_OWNER_ROLES),
+                    "description": "The agency role that owns the action: " + ", ".join(
+                        f"{key} ({ROLE_NAMES[key]})" for key in ACTION_OWNER_ROLES)},
      "due": {**DATE, "description": "Not in the past"}})
 
 SETTING_VALUES = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
@@ -132,8 +135,9 @@ SETTINGS_IN = _request("Only the settings to change; the others keep their value
 TASK_PROPERTIES: dict[str, Any] = {
     "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_reference": {"type": "string"},
     "name": {"type": "string", "description": "The step's name; filter the inbox with ?step="},
-    "lane": {"type": "string", "description": "BPMN lane, naming an agency role"},
-    "role": {"type": "string"},
+    "lane": {"type": "string", "description": "BPMN lane the step is drawn in (an action's owner is its role)"},
+    "role": {"type": "string", "description": "The agency role that works the task", "enum": list(ROLE_NAMES)},
+    "role_name": {"type": "string", "description": "The role in words, e.g. Police Public Protection"},
     "assignee": _nullable("string", description="Username of the holder; null when unclaimed"),
     "due": _nullable("string", format="date"),
     "overdue": {"type": "boolean", "description": "Open and due before today (Europe/London)"},

@@ -19,6 +19,7 @@ from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
 from services.settings import area_settings
+from workflows.lanes import role_name
 
 # API body names -> referral form fields (forms/referral.json); 422 field paths are translated back.
 OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn",
@@ -49,7 +50,8 @@ def task_json(task: HumanTask, today: date) -> dict[str, Any]:
     due_status = task_service.due_status(task, today)
     return {
         "id": task.id, "case_id": task.case_id, "case_reference": task.case.reference, "name": task.name,
-        "lane": task.lane, "role": task.role, "assignee": _username(task.assignee), "due": _iso(task.due_date),
+        "lane": task.lane, "role": task.role, "role_name": role_name(task.role), "assignee": _username(task.assignee),
+        "due": _iso(task.due_date),
         "overdue": due_status == "overdue", "due_status": due_status, "state": task.state,
         "created_at": task.created_at.isoformat(), "completed_at": _iso(task.completed_at),
         "completed_by": _username(task.completed_by),
@@ -280,7 +282,7 @@ def request_early_review(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/release-date")
-@api_requires("cases:view")
+@api_requires("cases:manage")
 def change_release_date(case_id: int) -> ResponseReturnValue:
     body = _strings({"release_date", "reason"})
     release_date = _day(body, "release_date")
@@ -290,14 +292,14 @@ def change_release_date(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/transfer")
-@api_requires("cases:view")
+@api_requires("cases:manage")
 def transfer_case(case_id: int) -> ResponseReturnValue:
     body = _strings({"to_area", "reason"})
     return _case_response(lifecycle.transfer(api_user(), case_id, _text(body, "to_area"), _text(body, "reason")))
 
 
 @bp.post("/cases/<int:case_id>/lead")
-@api_requires("cases:view")
+@api_requires("cases:manage")
 def change_lead(case_id: int) -> ResponseReturnValue:
     body = _strings({"lead_agency", "lead_officer", "reason"})
     return _case_response(lifecycle.change_lead(api_user(), case_id, _text(body, "lead_agency"),

@@ -12,9 +12,8 @@ from typing import Any
 from services import forms
 from services.lifecycle import ACTION_ROLES, EARLY_REVIEW_REASONS
 from services.models import Area, User
-from workflows.lanes import LANE_ROLES
+from workflows.lanes import role_name
 
-ROLE_LABELS = {role: lane for lane, role in LANE_ROLES.items()}
 REASON = {"type": "string", "title": "Why is this changing?", "minLength": 1, "maxLength": 8000,
           "x-widget": "textarea", "description": "This is kept in the case history.",
           "x-required-message": "Enter why this is changing"}
@@ -72,8 +71,8 @@ def agreed_action() -> dict[str, Any]:
     return _schema(["description", "owner_role", "due"], {
         "description": {"type": "string", "title": "What has been agreed?", "minLength": 1, "maxLength": 8000,
                         "x-widget": "textarea", "x-required-message": "Enter the action"},
-        "owner_role": _choice("Which agency owns the action?", {r: ROLE_LABELS.get(r, r) for r in ACTION_ROLES},
-                              "Select the agency role that owns the action"),
+        "owner_role": _choice("Which agency owns the action?", {r: role_name(r) for r in ACTION_ROLES},
+                              "Select the agency role that owns the action", "select"),
         "due": {"type": "string", "format": "date", "title": "Due by", "description": "For example, 27 3 2027",
                 "x-required-message": "Enter the date the action is due"},
     })

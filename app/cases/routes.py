@@ -20,11 +20,12 @@ from services import forms, lifecycle, settings_admin
 from services.access import access_log_for, case_scope, load_case, log_case_list
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
+from services.permissions import has_permission
 from services.tasks import due_status
+from workflows.lanes import role_name
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
-ACTION_RECORDERS = frozenset({"coordinator", "chair", "administrator"})  # who services.lifecycle.agree_action lets
 Outcome = tuple[str, str]  # the flash message and where to go after a change
 
 
@@ -67,10 +68,11 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
     if case.status in lifecycle.CLOSED and "coordinator" not in user.roles:
         return []
     links = [("Request an early review", "cases.early_review")]
-    if case.custody:
-        links.append(("Change release date", "cases.release_date"))
-    links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
-    if user.roles & ACTION_RECORDERS:
+    if has_permission(user, "cases:manage"):
+        if case.custody:
+            links.append(("Change release date", "cases.release_date"))
+        links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
+    if user.roles & lifecycle.ACTION_RECORDERS:
         links.append(("Record an agreed action", "cases.agreed_action"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
 
@@ -185,7 +187,7 @@ def early_review(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/release-date", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:manage")
 def release_date(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     if not case.custody:
@@ -203,7 +205,7 @@ def release_date(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:manage")
 def transfer(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     areas = settings_admin.other_areas(signed_in_user())
@@ -219,7 +221,7 @@ def transfer(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/lead", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:manage")
 def lead(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     page = ActionForm("Change lead agency or officer", case_forms.lead(settings_admin.area_officers(case.area_id)),
@@ -239,7 +241,7 @@ def lead(case_id: int) -> ResponseReturnValue:
 @bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
 @requires("cases:view")
 def agreed_action(case_id: int) -> ResponseReturnValue:
-    if not signed_in_user().roles & ACTION_RECORDERS:
+    if not signed_in_user().roles & lifecycle.ACTION_RECORDERS:
         abort(403)
     case = _case(case_id)
     page = ActionForm("Record an agreed action", case_forms.agreed_action(), "Record action",
@@ -249,7 +251,6 @@ def agreed_action(case_id: int) -> ResponseReturnValue:
     def apply(data: dict[str, Any]) -> Outcome:
         due = date.fromisoformat(data["due"])
         lifecycle.agree_action(signed_in_user(), case_id, data["description"], data["owner_role"], due)
-        owner = case_forms.ROLE_LABELS.get(data["owner_role"], data["owner_role"])
-        return f"Action recorded for {owner}, due {london_date(due)}", _back(case_id)
+        return f"Action recorded for {role_name(data['owner_role'])}, due {london_date(due)}", _back(case_id)
 
     return _action_page(case, page, apply, {})

@@ -21,11 +21,12 @@ from services.errors import Conflict, DomainError, FieldError, PreconditionFaile
 from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.models import Minutes, User
 from services.recordings import recordings_of
+from workflows.lanes import agency_of
 
 bp = Blueprint("meetings", __name__, template_folder="templates")
 
 ACTION_ROWS = 3  # blank action rows offered after the saved ones
-OWNER_ROLES = ACTION_OWNERS
+OWNER_ROLES = ACTION_OWNERS  # one vocabulary: workflows.lanes
 ATTENDANCE_CHOICES = ("invited", "present", "apologies", "report received", "absent")
 MAPPA_D = ("This meeting is confidential. The information shared is for the purpose of managing the risk posed by "
            "the offenders discussed and must not be disclosed further without the chair's agreement. Everyone "
@@ -266,7 +267,7 @@ def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
         description = form.get(f"action-{n}-description", "").strip()
         if description:
             actions.append({"description": description, "owner_role": form.get(f"action-{n}-owner_role", ""),
-                            "owner_agency": OWNER_ROLES.get(form.get(f"action-{n}-owner_role", ""), ""),
+                            "owner_agency": agency_of(form.get(f"action-{n}-owner_role", "")),
                             "due": form.get(f"action-{n}-due", "").strip()})
         n += 1
     sections["actions"] = actions

@@ -26,6 +26,7 @@ from services.clock import LONDON
 from services.db import db
 from services.minutes_sections import ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.models import AgendaItem, Attendance, MappMeeting, Minutes
+from workflows.lanes import role_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC_ROOT = Path(__file__).resolve().parents[2] / "app" / "static"
@@ -205,9 +206,13 @@ def paragraphs(value: Any) -> list[str]:
 
 def action_rows(value: Any) -> list[ActionRow]:
     rows = [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-    return [ActionRow(description=_text(r.get("description")),
-                      owner=", ".join(p for p in (_text(r.get("owner_role")), _text(r.get("owner_agency"))) if p),
+    return [ActionRow(description=_text(r.get("description")), owner=_owner(r),
                       due=long_date(_text(r.get("due")))) for r in rows]
+
+
+def _owner(row: dict[str, Any]) -> str:
+    """'Police Public Protection, Police': the owning role in words, then the agency recorded with it."""
+    return ", ".join(p for p in (role_name(_text(row.get("owner_role"))), _text(row.get("owner_agency"))) if p)
 
 
 def level_decision_label(value: Any) -> str:

@@ -212,7 +212,8 @@ def _project_case(case: MappaCase, result: StepResult, actor: User | None, insta
         if getattr(case, key) != value:
             changes[key] = [_plain(getattr(case, key)), _plain(value)]
             setattr(case, key, value)
-    if case.status not in CLOSED_STATUSES and not levels.allows(case.category, case.level):
+    if ({"level", "category"} & changes.keys() and case.status not in CLOSED_STATUSES
+            and not levels.allows(case.category, case.level)):
         raise ValidationFailed([FieldError("level", f"{levels.CATEGORY_3_MESSAGE}: {instance.model.name} tried to "
                                                     f"set Level {case.level} for a Category {case.category} case")])
     if changes:

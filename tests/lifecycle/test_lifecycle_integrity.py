@@ -1,0 +1,186 @@
+"""No MAPPA work lost or mis-set (issue 8): custody cases are met before release, one phase holds the level,
+categories and levels stay valid, ViSOR work only for managed offenders, exits are endorsed, durations are settings.
+
+Each test drives the real models over the HTTP API with the injected clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from services.db import db
+from services.models import AreaSetting, CaseEvent, User
+from tests.api.conftest import Api
+from tests.lifecycle.test_lifecycle_api import Journey, identify, open_case, screen
+
+
+def _kinds(j: Journey) -> list[str]:
+    return [e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == j.case_id))]
+
+
+def _refused(api: Api, username: str, task: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    response = api.post(username, f"/api/v1/tasks/{task['id']}/complete", json={"data": data})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    return {e["field"].removeprefix("data."): e["message"] for e in response.get_json()["error"]["errors"]}
+
+
+def _schema(api: Api, username: str, task: dict[str, Any]) -> dict[str, Any]:
+    return dict(api.get(username, f"/api/v1/tasks/{task['id']}").get_json()["form"]["schema"])
+
+
+def test_custody_level2_is_referred_at_level_setting_and_met_before_release(app: Flask, api: Api) -> None:
+    j = identify(app, api, username="prison", custody=True, release_date="2027-09-01", category=2,
+                 licence_end="2029-09-01")
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 2,
+                                                    "eligibility_facts": "GBH, 4 years."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS1"})
+    # level setting is due six months before release and opens with 28 days' notice, not on the day it is due
+    assert "Timers fired: 0" in j.tick("2027-01-31T10:00:00+00:00")
+    assert "Timers fired: 1" in j.tick("2027-02-01T10:00:00+00:00")
+    assert j.task("probation", "MAPPA level setting")["due"] == "2027-03-01"
+    assert j.task("prison", "Prison information report")["due"] == "2027-03-01"
+    j.do("prison", "Prison information report", {"custody_behaviour": "Poor.", "security_intelligence": "Threats."})
+    j.do("probation", "MAPPA level setting", {"proposed_level": 2, "level_setting_rationale": "Threats to victim."})
+
+    # the referral starts now, six months before release, not two weeks before it
+    assert j.case()["status"] == "referred"
+    check = j.task("coordinator", "Check referral is complete")
+    assert check["due"] == "2027-02-08"  # five working days
+    screen(j, "accepted_level_2", first_review_due="2027-02-26", visor=False)  # ViSOR already linked
+    case = j.case()
+    assert (case["status"], case["level"], case["next_review_due"]) == ("level 2", 2, "2027-02-26")
+    assert case["next_review_due"] < "2027-09-01"
+
+    # its first meeting is offered to the next Level 2 agenda before release
+    meeting = api.post("administrator", "/api/v1/meetings", json={
+        "level": 2, "starts_at": "2027-02-24T10:00:00+00:00", "chair": "chair", "venue": "HQ", "area": "northshire"})
+    assert meeting.status_code == 201, meeting.get_data(as_text=True)
+    built = api.post("administrator", f"/api/v1/meetings/{meeting.get_json()['id']}/agenda/build")
+    assert built.status_code == 200, built.get_data(as_text=True)
+    agenda = built.get_json()
+    assert j.case_id in [item["case_id"] for item in agenda["agenda"]]
+
+    # release changes nothing the MAPP meeting decided
+    j.tick("2027-07-21T10:00:00+00:00")
+    j.do("coordinator", "Decide on MAPPA J", {"mappa_j_required": False})
+    j.tick("2027-08-18T10:00:00+00:00")
+    j.do("coordinator", "Confirm risk management plan for release", {"rmp_in_place": "yes",
+                                                                    "licence_conditions": "Residence at AP."})
+    assert (j.case()["status"], j.case()["level"]) == ("level 2", 2)
+
+
+def test_first_meeting_of_a_custody_referral_must_be_before_release(app: Flask, api: Api) -> None:
+    j = open_case(app, api, custody=True, release_date="2026-12-10", category=2)
+    j.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
+    task = j.task("coordinator", "Screening decision")
+    assert "before the release date" in _schema(api, "coordinator", task)["properties"]["first_review_due"][
+        "description"]
+    errors = _refused(api, "coordinator", task, {"screening_outcome": "accepted_level_2",
+                                                 "screening_rationale": "r", "first_review_due": "2026-12-15"})
+    assert "before the release date" in errors["first_review_due"] and "9 December 2026" in errors["first_review_due"]
+    j.do("coordinator", "Screening decision", {"screening_outcome": "accepted_level_2", "screening_rationale": "r",
+                                               "first_review_due": "2026-12-09"})
+    assert j.case()["next_review_due"] == "2026-12-09"
+
+
+def test_a_referred_custody_case_keeps_the_meetings_level_at_release(app: Flask, api: Api) -> None:
+    j = open_case(app, api, custody=True, release_date="2027-09-01", category=2, level_requested=3,
+                  level3_reason="Senior police resources.")
+    screen(j, "accepted_level_3", first_review_due="2026-12-18")
+    assert (j.case()["status"], j.case()["level"]) == ("level 3", 3)
+    j.tick("2027-02-02T10:00:00+00:00")
+    for name in ("MAPP meeting review",):  # the chair holds the review while custody plans release
+        assert name in j.names("chair")
+    j.do("prison", "Prison information report", {"custody_behaviour": "Good.", "security_intelligence": "None."})
+    j.do("probation", "MAPPA level setting", {"proposed_level": 1, "level_setting_rationale": "Engaging."})
+    j.tick("2027-07-21T10:00:00+00:00")
+    j.do("coordinator", "Decide on MAPPA J", {"mappa_j_required": False})
+    j.tick("2027-08-18T10:00:00+00:00")
+    j.do("coordinator", "Confirm risk management plan for release", {"rmp_in_place": "yes",
+                                                                    "licence_conditions": "AP."})
+    case = j.case()
+    assert (case["status"], case["level"]) == ("level 3", 3)  # custody's release step did not overwrite it
+    assert "level_proposal_withheld" in _kinds(j)
+    assert "MAPP meeting review" in j.names("chair")
+
+
+def test_category3_is_never_level1(app: Flask, api: Api) -> None:
+    # identified as Category 3: referred for Level 2/3 screening, not started at Level 1
+    j = identify(app, api, category=3)
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 3,
+                                                    "eligibility_facts": "Previous serious assault."})
+    case = j.case()
+    assert (case["status"], case["level"], case["category"]) == ("referred", None, 3)
+    j.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
+    task = j.task("coordinator", "Screening decision")
+    outcome = _schema(api, "coordinator", task)
+    # the published schema says what the server requires: Level 1 is not an answer for this case
+    refused = [rule["then"]["properties"]["screening_outcome"]["not"]["enum"] for rule in outcome["allOf"][1:]
+               if "not" in rule["if"]]
+    assert refused == [["rejected_level_1"]]
+    errors = _refused(api, "coordinator", task, {"screening_outcome": "rejected_level_1", "screening_rationale": "r",
+                                                 "first_review_due": "2026-12-18"})
+    assert errors["screening_outcome"] == "Category 3 offenders are managed at Level 2 or 3 only"
+    # confirming category 2 at screening makes Level 1 possible and the category is the case's from then on
+    j.do("coordinator", "Screening decision", {"confirmed_category": 2, "screening_outcome": "rejected_level_1",
+                                               "screening_rationale": "Category 2 on review of the sentence.",
+                                               "first_review_due": "2027-02-01"})
+    case = j.case()
+    assert (case["category"], case["level"], case["status"]) == (2, 1, "level 1")
+
+
+def test_not_mappa_managed_is_for_category3_only_and_leaves_no_visor_work(app: Flask, api: Api) -> None:
+    j = open_case(app, api, category=1)
+    j.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
+    task = j.task("coordinator", "Screening decision")
+    errors = _refused(api, "coordinator", task, {"screening_outcome": "not_mappa_managed", "screening_rationale": "r"})
+    assert errors["screening_outcome"] == "Only a Category 3 referral can be rejected as not MAPPA managed"
+
+    cat3 = open_case(app, api, category=3, offender={"name": "Ann Other"})
+    cat3.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
+    cat3.do("coordinator", "Screening decision", {"screening_outcome": "not_mappa_managed",
+                                                  "screening_rationale": "Risk does not need Level 2."})
+    assert cat3.case()["status"] == "not eligible"
+    assert cat3.names("police") == []  # no ViSOR record is created for an offender MAPPA does not manage
+
+
+def test_category3_custody_level_setting_cannot_choose_level1(app: Flask, api: Api) -> None:
+    j = identify(app, api, username="prison", custody=True, release_date="2027-09-01", category=2)
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 2,
+                                                    "eligibility_facts": "Robbery."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS3"})
+    db.session.execute(db.text("UPDATE mappa_case SET category = 3, level = NULL WHERE id = :id"), {"id": j.case_id})
+    db.session.commit()
+    j.tick("2027-02-02T10:00:00+00:00")
+    task = j.task("probation", "MAPPA level setting")
+    assert _schema(api, "probation", task)["properties"]["proposed_level"]["enum"] == [2, 3]
+    errors = _refused(api, "probation", task, {"proposed_level": 1, "level_setting_rationale": "r"})
+    assert errors["proposed_level"] == "Category 3 offenders are managed at Level 2 or 3 only"
+
+
+def test_level1_exit_needs_the_managers_endorsement(app: Flask, api: Api) -> None:
+    j = open_case(app, api)
+    screen(j, "rejected_level_1", first_review_due="2027-02-25")
+    j.tick("2027-02-11T09:30:00+00:00")
+    j.do("probation", "Level 1 review", {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+    assert j.case()["status"] == "level 1"
+    assert "Confirm exit from MAPPA" not in j.names("coordinator")
+    j.do("manager", "Endorse Level 1 review", {"endorsement": "endorsed"})
+    assert "Confirm exit from MAPPA" in j.names("coordinator")
+
+
+def test_durations_are_the_areas_settings(app: Flask, api: Api) -> None:
+    area_id = db.session.scalars(select(User.area_id).where(User.username == "coordinator")).one()
+    for key, value in (("check_referral_working_days", 2), ("screening_working_days", 3), ("visor_record_days", 1)):
+        db.session.add(AreaSetting(area_id=area_id, key=key, value=str(value)))
+    db.session.commit()
+    j = open_case(app, api)
+    assert j.task("coordinator", "Check referral is complete")["due"] == "2026-11-27"  # 2 working days
+    j.do("coordinator", "Check referral is complete", {"referral_complete": "yes"})
+    assert j.task("coordinator", "Screening decision")["due"] == "2026-11-30"  # 3 working days
+    j.do("coordinator", "Screening decision", {"screening_outcome": "accepted_level_2", "screening_rationale": "r",
+                                               "first_review_due": "2026-12-18"})
+    assert j.task("police", "Create or link ViSOR record")["due"] == "2026-11-26"  # 1 day

@@ -108,10 +108,29 @@ def _describe_first_review(schema: dict[str, Any], case: MappaCase, settings: di
                            f"{review_why}, by {_day(review)}. For example, {example}")
 
 
+def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
+                                 today: date) -> list[FieldError]:
+    """Category 1 and 2 cases leave MAPPA when notification or licence ends; earlier needs a recorded reason."""
+    end = {1: case.notification_end, 2: case.licence_end}.get(case.category)
+    exit_date = _date(data, "exit_date")
+    if end is None or exit_date is None or exit_date >= end:
+        return []
+    errors = []
+    if data.get("exit_reason") in ("notification_ended", "licence_ended"):
+        errors.append(FieldError("exit_reason", f"The {'notification period' if case.category == 1 else 'licence'} "
+                                                f"does not end until {_day(end)}: choose the reason the case leaves"))
+    if not str(data.get("early_exit_reason") or "").strip():
+        errors.append(FieldError("early_exit_reason", f"Enter why the case leaves MAPPA before {_day(end)}, when its "
+                                                      f"{'notification period' if case.category == 1 else 'licence'} "
+                                                      "ends"))
+    return errors
+
+
 RULES: dict[str, Rule] = {
     "next_review_in_future": next_review_in_future,
     "next_review_within_level_maximum": next_review_within_level_maximum,
     "first_review_within_setting": first_review_within_setting,
+    "exit_before_end_needs_reason": exit_before_end_needs_reason,
 }
 
 

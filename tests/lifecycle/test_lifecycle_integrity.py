@@ -184,3 +184,17 @@ def test_durations_are_the_areas_settings(app: Flask, api: Api) -> None:
     j.do("coordinator", "Screening decision", {"screening_outcome": "accepted_level_2", "screening_rationale": "r",
                                                "first_review_due": "2026-12-18"})
     assert j.task("police", "Create or link ViSOR record")["due"] == "2026-11-26"  # 1 day
+
+
+def test_category1_exit_before_notification_ends_needs_a_reason(app: Flask, api: Api) -> None:
+    j = open_case(app, api, category=1, notification_end="2030-01-01", level_requested=2)
+    screen(j, "accepted_level_2", first_review_due="2026-12-18")
+    j.post("police", "early-review", {"reason": "risk_change", "detail": "Risk has fallen."})
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Level 1 not needed."})
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    errors = _refused(api, "coordinator", task, {"exit_reason": "notification_ended", "exit_date": "2026-11-25"})
+    assert "1 January 2030" in errors["exit_reason"] and "1 January 2030" in errors["early_exit_reason"]
+    assert j.case()["status"] == "level 2"
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_reason": "deceased", "exit_date": "2026-11-25",
+                                                    "early_exit_reason": "Death certificate seen."})
+    assert j.case()["status"] == "exited"

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from services import clock
+from services import clock, levels
 from services.access import load_case, log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -407,6 +407,14 @@ def _check_sections(sections: dict[str, Any]) -> dict[str, Any]:
     return sections
 
 
+def _check_level_for_category(sections: dict[str, Any], case: MappaCase) -> None:
+    """The level decided must be one the case's category allows (services.levels: Category 3 never Level 1)."""
+    decision = (sections.get("level_decision") or {}).get("decision")
+    problems = levels.check({"review_outcome": decision}, case.category) if decision else []
+    if problems:
+        raise ValidationFailed([FieldError("sections.level_decision", message) for _, message in problems])
+
+
 def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
     errors = []
     decision = sections.get("level_decision")
@@ -468,6 +476,7 @@ def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, 
     if if_match is not None and if_match != etag(minutes):
         raise PreconditionFailed("Someone else saved these minutes since you opened them", minutes)
     _check_sections(sections)
+    _check_level_for_category(sections, minutes.case)
     merged = dict(minutes.sections or {})
     merged.update(sections)
     revise(minutes, merged, user)

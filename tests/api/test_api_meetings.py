@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from services.db import db
 from services.minutes_sections import ALL_SECTIONS
 from services.models import MappaCase, User
 from tests.api.conftest import Api, error_message, fields
@@ -214,3 +215,17 @@ def test_meeting_invite_ics(api: Api, built: dict[str, Any]) -> None:
     assert invite.mimetype == "text/calendar"
     assert invite.headers["Content-Disposition"].startswith("attachment; filename=")
     assert "BEGIN:VCALENDAR" in invite.get_data(as_text=True)
+
+
+def test_minutes_cannot_put_a_category3_case_at_level1(api: Api, built: dict[str, Any]) -> None:
+    case_id = built["agenda"][0]["case_id"]
+    db.session.execute(db.text("UPDATE mappa_case SET category = 3 WHERE id = :id"), {"id": case_id})
+    db.session.commit()
+    url = minutes_url(built, case_id)
+    etag = api.get("administrator", url).headers["ETag"]
+    refused = put(api, "administrator", url, {"level_decision": {"decision": "level_1", "rationale": "Low risk."}},
+                  etag)
+    assert fields(refused) == ["sections.level_decision"]
+    assert "Level 2 or 3 only" in refused.get_data(as_text=True)
+    kept = put(api, "administrator", url, {"level_decision": {"decision": "exit", "rationale": "Risk reduced."}}, etag)
+    assert kept.status_code == 200, kept.get_data(as_text=True)

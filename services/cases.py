@@ -16,6 +16,8 @@ from services.db import db
 from services.errors import FieldError, ValidationFailed
 from services.instances import load, phase_data, record, start_phase
 from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, ReferenceCounter, User
+from services.rules import months_later
+from services.settings import area_settings
 from workflows.engine import active_bpmn_ids, completed_bpmn_ids
 
 STATUSES = ("identified", "referred", "screening", "level 1", "level 2", "level 3", "exited", "not eligible")
@@ -24,6 +26,9 @@ CATEGORY_CODES = {1: "M1", 2: "M2", 3: "M3", 4: "M4"}
 
 def _validate(form_key: str, data: dict[str, Any]) -> dict[str, Any]:
     errors = forms.validate(forms.load_form(form_key), data)
+    if data.get("notification_indefinite") and (int(data.get("category") or 0) != 1 or data.get("notification_end")):
+        errors.append(FieldError("notification_indefinite", "Only a Category 1 offender with no notification end "
+                                                            "date has an indefinite notification period"))
     if data.get("release_date") and data.get("custody") is False:
         errors.append(FieldError("release_date", "Only give a release date when the offender is in custody"))
     if errors:
@@ -67,6 +72,21 @@ def _day(data: dict[str, Any], key: str) -> date | None:
     return date.fromisoformat(data[key]) if data.get(key) else None
 
 
+def _notification_review(data: dict[str, Any], area: Area) -> date | None:
+    """Indefinite notification is first reviewed 15 years after it starts (release, else sentence), 8 years for
+    someone under 18 at conviction (both area settings)."""
+    if not data.get("notification_indefinite"):
+        return None
+    start = _day(data, "release_date") or _day(data, "sentence_date") or clock.today()
+    born, sentenced = _day(data, "date_of_birth"), _day(data, "sentence_date") or start
+    juvenile = born is not None and (sentenced.year - born.year
+                                     - ((sentenced.month, sentenced.day) < (born.month, born.day))) < 18
+    settings = area_settings(area.id)
+    years = settings["indefinite_notification_review_years_juvenile" if juvenile
+                     else "indefinite_notification_review_years"]
+    return months_later(start, 12 * years)
+
+
 def _open_case(user: User, data: dict[str, Any], status: str, area: Area | None) -> MappaCase:
     area = area or user.area
     now = clock.now()
@@ -78,7 +98,9 @@ def _open_case(user: User, data: dict[str, Any], status: str, area: Area | None)
         lead_officer_id=user.id if user.agency == data["lead_agency"] else None, referrer_id=user.id,
         custody=bool(data["custody"]), release_date=_day(data, "release_date"),
         sentence_date=_day(data, "sentence_date"), licence_end=_day(data, "licence_end"),
-        notification_end=_day(data, "notification_end"), victims_flag=bool(data.get("victims_flag")),
+        notification_end=_day(data, "notification_end"),
+        notification_indefinite=bool(data.get("notification_indefinite")),
+        notification_review_due=_notification_review(data, area), victims_flag=bool(data.get("victims_flag")),
         children_flag=bool(data.get("children_flag")), vulnerable_adults_flag=bool(data.get("vulnerable_adults_flag")),
         created_at=now, updated_at=now,
     )

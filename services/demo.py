@@ -249,7 +249,9 @@ def _demo_case(index: int, rng: random.Random) -> MappaCase:
         for task in _ready(case, "meeting_review"):
             complete(_user("chair"), task.id, {"review_outcome": "exit", "review_rationale": "Risk reduced."})
         for task in _ready(case, "confirm_exit"):
-            complete(coordinator, task.id, {"exit_reason": "meeting_decision", "exit_date": today.isoformat()})
+            complete(coordinator, task.id, {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                            "exit_date": today.isoformat(),
+                                            "early_exit_reason": "Recalled to custody on a new sentence."})
     return case
 
 

@@ -26,7 +26,8 @@ ENGINE = Engine()
 
 # Workflow data keys projected onto the case row, with their types.
 CASE_FIELDS: dict[str, type] = {
-    "category": int, "status": str, "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
+    "category": int, "status": str, "notification_review_due": date,
+    "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
     "visor_reference": str, "pnc_id": str,
 }
 
@@ -232,7 +233,7 @@ def _iso(value: date | None) -> str | None:
 
 def exit_due(case: MappaCase) -> date | None:
     """Category 1 leaves at the end of notification, category 2 at the end of licence; 3 and 4 by decision."""
-    return {1: case.notification_end, 2: case.licence_end}.get(case.category)
+    return {1: case.notification_end or case.notification_review_due, 2: case.licence_end}.get(case.category)
 
 
 def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
@@ -247,6 +248,7 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
         "sentence_date": _iso(case.sentence_date),
         "next_review_due": _iso(case.next_review_due),
         "exit_due": _iso(exit_due(case)),
+        "notification_indefinite": case.notification_indefinite and not case.notification_end,
         "lead_officer": case.lead_officer.username if case.lead_officer else None,
         "referrer": case.referrer.username if case.referrer else None,
         "visor_reference": case.visor_reference,

@@ -131,6 +131,8 @@ class MappaCase(Model):
     sentence_date: Mapped[date | None] = mapped_column(Date)
     licence_end: Mapped[date | None] = mapped_column(Date)
     notification_end: Mapped[date | None] = mapped_column(Date)
+    notification_indefinite: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    notification_review_due: Mapped[date | None] = mapped_column(Date)  # indefinite notification's review point
     victims_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     children_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     vulnerable_adults_flag: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -24,7 +24,7 @@ def _date(data: Mapping[str, Any], key: str) -> date | None:
         return None
 
 
-def _months_later(day: date, months: int) -> date:
+def months_later(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     for candidate in (day.day, 30, 29, 28):
@@ -68,7 +68,7 @@ def _first_review_latest(level: int | None, case: MappaCase, settings: dict[str,
         if case.custody and case.release_date and case.release_date > today and case.release_date <= latest:
             latest, why = case.release_date - timedelta(days=1), "before the release date"
         return latest, why
-    return _months_later(today, settings["level1_review_months"]), f"within {settings['level1_review_months']} months"
+    return months_later(today, settings["level1_review_months"]), f"within {settings['level1_review_months']} months"
 
 
 def _first_review_level(data: Mapping[str, Any]) -> int | None:
@@ -111,6 +111,10 @@ def _describe_first_review(schema: dict[str, Any], case: MappaCase, settings: di
 def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
                                  today: date) -> list[FieldError]:
     """Category 1 and 2 cases leave MAPPA when notification or licence ends; earlier needs a recorded reason."""
+    if data.get("exit_decision") == "continue":
+        if case.notification_indefinite and _date(data, "next_notification_review") is None:
+            return [FieldError("next_notification_review", "Enter when the indefinite notification is next reviewed")]
+        return []
     end = {1: case.notification_end, 2: case.licence_end}.get(case.category)
     exit_date = _date(data, "exit_date")
     if end is None or exit_date is None or exit_date >= end:

@@ -73,6 +73,8 @@ REFERRAL_IN = {
         "sentence_date": {**DATE, "description": "Required for identification"},
         "licence_end": {**DATE, "description": "Licence or hospital order end: category 2 cases exit then"},
         "notification_end": {**DATE, "description": "Notification period end: category 1 cases exit then"},
+        "notification_indefinite": {"type": "boolean", "description": "Category 1 with indefinite notification: "
+                                    "reviewed at 15 years (8 if under 18 at conviction)"},
         "victims_flag": FLAG, "children_flag": FLAG, "vulnerable_adults_flag": FLAG,
         "level_requested": {"type": "integer", "enum": [2, 3], "default": 2, "description": "Referral only"},
         "level3_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
@@ -161,8 +163,8 @@ CASE = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
                  "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
-                 "flags", "next_review_due", "exit_reason", "exit_date", "area", "visor_reference", "open_tasks",
-                 "links"],
+                 "notification_indefinite", "notification_review_due", "flags", "next_review_due", "exit_reason",
+                 "exit_date", "area", "visor_reference", "open_tasks", "links"],
     "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string"},
         "offender": {"type": "object", "additionalProperties": False,
@@ -181,6 +183,9 @@ CASE = {
         "sentence_date": _nullable("string", format="date"),
         "licence_end": _nullable("string", format="date"),
         "notification_end": _nullable("string", format="date"),
+        "notification_indefinite": {"type": "boolean"},
+        "notification_review_due": _nullable("string", format="date", description="When an indefinite "
+                                             "notification is next reviewed: the case's exit review point"),
         "flags": {"type": "object", "additionalProperties": False,
                   "required": ["victims", "children", "vulnerable_adults"],
                   "properties": {"victims": FLAG, "children": FLAG, "vulnerable_adults": FLAG},

@@ -26,7 +26,8 @@ OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "p
                    "visor_reference": "visor_reference"}
 REFERRAL_FIELDS = {name: name for name in (
     "category", "lead_agency", "level_requested", "custody", "release_date", "referral_reason", "level3_reason",
-    "rosh", "senior_resources_needed", "sentence_date", "licence_end", "notification_end", "victims_flag",
+    "rosh", "senior_resources_needed", "sentence_date", "licence_end", "notification_end", "notification_indefinite",
+    "victims_flag",
     "children_flag", "vulnerable_adults_flag")}
 API_PATHS = {form: f"offender.{api}" for api, form in OFFENDER_FIELDS.items()} | {"data": "body"}
 ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
@@ -77,6 +78,8 @@ def case_json(view: cases.CaseView, today: date) -> dict[str, Any]:
         "custody": case.custody, "release_date": _iso(case.release_date),
         "sentence_date": _iso(case.sentence_date), "licence_end": _iso(case.licence_end),
         "notification_end": _iso(case.notification_end),
+        "notification_indefinite": case.notification_indefinite,
+        "notification_review_due": _iso(case.notification_review_due),
         "flags": {"victims": case.victims_flag, "children": case.children_flag,
                   "vulnerable_adults": case.vulnerable_adults_flag},
         "next_review_due": _iso(case.next_review_due), "exit_reason": case.exit_reason,

@@ -66,7 +66,7 @@ def open_case(app: Flask, api: Api, username: str = "probation", **overrides: An
 
 def identify(app: Flask, api: Api, username: str = "probation", **overrides: Any) -> Journey:
     """An offender MAPPA eligible by offence and sentence (no referral for Level 2/3)."""
-    body = referral(route="identification", sentence_date="2026-11-23", **overrides)
+    body = referral(route="identification", **({"sentence_date": "2026-11-23"} | overrides))
     for key in ("referral_reason", "rosh", "level_requested"):
         body.pop(key, None)
     response = api.post(username, "/api/v1/cases", json=body)
@@ -117,7 +117,8 @@ def test_community_level1_case_two_reviews_then_exit_at_end_of_notification(app:
     # the notification period ends before the next review: exit is proposed on that day
     assert "Timers fired: 1" in j.tick("2027-09-30T10:00:00+00:00")
     assert j.context("coordinator", "Confirm exit from MAPPA")["exit_reason_suggested"] == "notification_ended"
-    j.do("coordinator", "Confirm exit from MAPPA", {"exit_reason": "notification_ended", "exit_date": "2027-09-30"})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "notification_ended",
+                                                    "exit_date": "2027-09-30"})
     case = j.case()
     assert (case["status"], case["exit_date"], case["open_tasks"]) == ("exited", "2027-09-30", [])
 
@@ -155,7 +156,8 @@ def test_referral_returned_then_level3_step_down_early_review_exit_by_meeting(ap
     assert early["due"] == "2027-01-18"  # five working days
     assert j.context("chair", "MAPP meeting review")["early_review_reason"] == "Arrest or charge"
     j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Recalled to custody."})
-    j.do("coordinator", "Confirm exit from MAPPA", {"exit_reason": "meeting_decision", "exit_date": "2027-01-12"})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2027-01-12"})
     assert j.case()["status"] == "exited"
     kinds = [e["kind"] for e in api.get("coordinator", f"/api/v1/cases/{j.case_id}/history").get_json()["events"]]
     assert "early_review_requested" in kinds
@@ -273,7 +275,8 @@ def test_exit_ends_open_actions_and_custody_planning(app: Flask, api: Api) -> No
     assert "Complete agreed action" in j.names("police")
     j.tick("2026-12-04T10:00:00+00:00")
     j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Risk reduced."})
-    j.do("coordinator", "Confirm exit from MAPPA", {"exit_reason": "meeting_decision", "exit_date": "2026-12-04"})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-12-04"})
     assert j.case()["status"] == "exited"
     assert j.names("police") == [] and j.case()["open_tasks"] == []
     assert "Timers fired: 0" in j.tick("2027-03-02T10:00:00+00:00")  # custody timers cancelled too

@@ -192,9 +192,47 @@ def test_category1_exit_before_notification_ends_needs_a_reason(app: Flask, api:
     j.post("police", "early-review", {"reason": "risk_change", "detail": "Risk has fallen."})
     j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Level 1 not needed."})
     task = j.task("coordinator", "Confirm exit from MAPPA")
-    errors = _refused(api, "coordinator", task, {"exit_reason": "notification_ended", "exit_date": "2026-11-25"})
+    errors = _refused(api, "coordinator", task, {"exit_decision": "exit", "exit_reason": "notification_ended",
+                                                 "exit_date": "2026-11-25"})
     assert "1 January 2030" in errors["exit_reason"] and "1 January 2030" in errors["early_exit_reason"]
     assert j.case()["status"] == "level 2"
-    j.do("coordinator", "Confirm exit from MAPPA", {"exit_reason": "deceased", "exit_date": "2026-11-25",
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "deceased",
+                                                    "exit_date": "2026-11-25",
                                                     "early_exit_reason": "Death certificate seen."})
     assert j.case()["status"] == "exited"
+
+
+def test_indefinite_notification_is_reviewed_at_15_years_and_may_continue(app: Flask, api: Api) -> None:
+    j = identify(app, api, category=1, sentence_date="2011-12-01", notification_indefinite=True)
+    assert j.case()["notification_review_due"] == "2026-12-01"  # 15 years after notification started
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 1,
+                                                    "eligibility_facts": "Indefinite notification."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS15"})
+    assert "Timers fired: 1" in j.tick("2026-12-01T10:00:00+00:00")  # the review point, before the Level 1 review
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    assert j.context("coordinator", "Confirm exit from MAPPA")["exit_reason_suggested"] == "notification_review"
+    errors = _refused(api, "coordinator", task, {"exit_decision": "continue", "next_review_date": "2027-03-01",
+                                                 "continue_reason": "Police review: notification continues."})
+    assert "next_notification_review" in errors
+    j.do("coordinator", "Confirm exit from MAPPA", {
+        "exit_decision": "continue", "next_review_date": "2027-03-01", "next_notification_review": "2034-12-01",
+        "continue_reason": "Police review: notification continues."})
+    case = j.case()
+    assert (case["status"], case["next_review_due"], case["notification_review_due"]) == (
+        "level 1", "2027-03-01", "2034-12-01")
+    assert "Timers fired: 1" in j.tick("2027-02-15T10:00:00+00:00")  # the next Level 1 review, not exit again
+    assert "Level 1 review" in j.names("probation")
+
+
+def test_juvenile_indefinite_notification_is_reviewed_at_8_years(app: Flask, api: Api) -> None:
+    j = identify(app, api, category=1, sentence_date="2020-06-01", notification_indefinite=True,
+                 offender={"name": "Young Person", "date_of_birth": "2004-01-01"})
+    assert j.case()["notification_review_due"] == "2028-06-01"
+
+
+def test_indefinite_notification_is_for_category1_only(app: Flask, api: Api) -> None:
+    from tests.api.conftest import referral
+
+    body = referral(category=2, notification_indefinite=True)
+    response = api.post("probation", "/api/v1/cases", json=body)
+    assert response.status_code == 422 and "notification_indefinite" in response.get_data(as_text=True)

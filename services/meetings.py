@@ -9,6 +9,7 @@ to a later agenda. What approving the minutes does to the case is in services.mi
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -67,6 +68,8 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
         errors.append(FieldError("chair", "Select a MAPP meeting chair in your area"))
     if not venue and not online_link:
         errors.append(FieldError("venue", "Enter a venue or an online meeting link"))
+    if online_link and not _is_https(online_link):
+        errors.append(FieldError("online_link", "Enter the online meeting link as an https:// address"))
     if not 15 <= duration_minutes <= 600:
         errors.append(FieldError("duration_minutes", "A meeting lasts between 15 minutes and 10 hours"))
     if repeat_weeks is not None and not (1 <= repeat_weeks <= 12 and 1 <= occurrences <= 26):
@@ -88,6 +91,11 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
     db.session.flush()
     log_access(user, "meeting_scheduled", None, f"{len(meetings)} Level {level} meeting(s) from {starts_at}")
     return meetings
+
+
+def _is_https(link: str) -> bool:
+    parts = urlsplit(link.strip())
+    return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in link.strip())
 
 
 def meetings_between(user: User, start: datetime | None = None, end: datetime | None = None) -> list[MappMeeting]:

@@ -85,7 +85,10 @@ def utc(value: datetime) -> str:
 def escape(text: str) -> str:
     """TEXT value escaping (RFC 5545 3.3.11): backslash, semicolon, comma and newlines."""
     text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for separator in ("\u2028", "\u2029", "\u0085", "\x0b", "\x0c"):  # line breaks other than CR and LF
+        text = text.replace(separator, "\n")
+    return text.replace("\n", "\\n")
 
 
 def param(text: str) -> str:

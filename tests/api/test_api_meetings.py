@@ -229,3 +229,13 @@ def test_minutes_cannot_put_a_category3_case_at_level1(api: Api, built: dict[str
     assert "Level 2 or 3 only" in refused.get_data(as_text=True)
     kept = put(api, "administrator", url, {"level_decision": {"decision": "exit", "rationale": "Risk reduced."}}, etag)
     assert kept.status_code == 200, kept.get_data(as_text=True)
+
+
+def test_online_link_must_be_https(api: Api) -> None:
+    for link in ("javascript:alert(1)", "http://meet.example/x", "https://", "data:text/html,hi",
+                 "https://meet.example/a b"):
+        assert fields(api.post("administrator", "/api/v1/meetings",
+                               json=meeting_body(online_link=link, venue=None))) == ["online_link"], link
+    ok = api.post("administrator", "/api/v1/meetings", json=meeting_body(online_link="https://meet.example/l2",
+                                                                          venue=None))
+    assert ok.status_code == 201, ok.get_data(as_text=True)

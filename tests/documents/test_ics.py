@@ -111,3 +111,9 @@ def test_escape_and_fold() -> None:
     assert [len(line) for line in folded.split("\r\n")] == [75, 75, 52]
     assert all(line.startswith(" ") for line in folded.split("\r\n")[1:])
     assert fold("é" * 40).split("\r\n")[0] == "é" * 37  # 74 octets: the 38th character would make 76
+
+
+def test_unicode_line_separators_cannot_start_a_new_property() -> None:
+    for separator in ("\u2028", "\u2029", "\u0085", "\x0b", "\x0c"):
+        text = escape(f"Room 4{separator}ATTENDEE:mailto:x@example.org")
+        assert separator not in text and text == "Room 4\\nATTENDEE:mailto:x@example.org"

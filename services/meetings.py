@@ -9,10 +9,10 @@ to a later agenda. What approving the minutes does to the case is in services.mi
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite

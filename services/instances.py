@@ -320,6 +320,7 @@ def _hand_over(case: MappaCase, source: ProcessInstance, phase: str, carried: di
 def _ask_for_review(case: MappaCase, review: ProcessInstance, source: ProcessInstance, carried: dict[str, Any],
                     actor: User | None) -> bool:
     """The review period that holds the level is asked to review the case early (custody proposes another level)."""
+    review = lock(review.id)
     wf = load(review)
     reason = str(carried.get("referral_reason") or f"{source.model.name} proposes a change of level")
     payload = {"early_review_reason": f"{source.model.name}: Level {carried.get('level_requested')} proposed",

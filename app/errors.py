@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -32,4 +32,6 @@ def register_error_handlers(app: Flask) -> None:
             headers = {k: v for k, v in err.get_headers() if k.lower() != "content-type"}
             return api_error(status, err.description or TITLES.get(status, "Error"), headers=headers)
         title = TITLES.get(status, err.name)
+        if request.is_json:  # the pages' own JSON endpoints (save as you type) answer in kind
+            return jsonify({"error": err.description or title}), status
         return render_template("error.html", page_title=title, message=err.description), status

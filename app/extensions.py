@@ -91,21 +91,36 @@ def init_transactions(app: Flask) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code < 400 or response.status_code in (401, 404, 422):
+        if response.status_code not in (401, 404, 422) and response.status_code >= 400:
+            db.session.rollback()  # a refused or failed change leaves nothing half-written
+            db.session.info.pop("mappa.refusal_logged", None)  # ...nor the refusal rows it had written
+        if response.status_code in (403, 404):
+            _log_refusal(response.status_code)
+        if response.status_code < 400 or response.status_code in (401, 403, 404, 422):
             # 4xx pages above still carry access-log rows (refused and failed attempts are logged)
             try:
                 db.session.commit()
             except Exception:
                 db.session.rollback()
                 raise
-        else:
-            db.session.rollback()
         return response
 
     @app.teardown_request
     def _cleanup(exc: BaseException | None) -> None:
         if exc is not None:
             db.session.rollback()
+
+
+def _log_refusal(status: int) -> None:
+    """Every refused request by a known user leaves a security-log row, unless a service already wrote one."""
+    from services.access import REFUSAL_LOGGED, log_access
+
+    user = g.get("acting_user")
+    if user is None or db.session.info.pop(REFUSAL_LOGGED, False):
+        return
+    reason = g.get("refusal") or ("not found or not yours to see" if status == 404 else "refused")
+    log_access(user, "access_refused", None, f"{status} {request.method} {request.path}: {reason}")
+    db.session.info.pop(REFUSAL_LOGGED, None)
 
 
 __all__ = ["csrf", "g", "login_manager", "request", "session"]

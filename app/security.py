@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from services.auth import resolve_token
 from services.models import User
-from services.permissions import has_permission
+from services.permissions import has_permission, refusal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,8 +22,23 @@ def public(view: F) -> F:
     return view
 
 
-def requires(permission: str) -> Callable[[F], F]:
-    """Signed-in (cookie session) users holding ``permission``."""
+def _needed(permission: str, write: str | None) -> str:
+    """The permission this request needs: reading (GET/HEAD) or, when a route also writes, writing."""
+    return write if write and request.method not in ("GET", "HEAD") else permission
+
+
+def _mark(guarded: F, permission: str, write: str | None) -> F:
+    # read by the route tests and the access matrix (tests/security): what each route asks, per method
+    guarded._mappa_guard = permission  # type: ignore[attr-defined]
+    guarded._mappa_write_guard = write or permission  # type: ignore[attr-defined]
+    return guarded
+
+
+def requires(permission: str, *, write: str | None = None) -> Callable[[F], F]:
+    """Signed-in (cookie session) users holding ``permission`` (``write`` for POST/PUT, when given).
+
+    The permission's relationship (services.permissions.Scope) is checked where the object is loaded.
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -32,18 +47,21 @@ def requires(permission: str) -> Callable[[F], F]:
                 from app.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if not has_permission(cast(User, current_user._get_current_object()), permission):
-                abort(403)
+            user = cast(User, current_user._get_current_object())
+            g.acting_user = user
+            needed = _needed(permission, write)
+            if not has_permission(user, needed):
+                g.refusal = f"permission {needed}"
+                abort(403, refusal(needed))
             return view(*args, **kwargs)
 
-        guarded._mappa_guard = permission  # type: ignore[attr-defined]
-        return cast(F, guarded)
+        return _mark(cast(F, guarded), permission, write)
 
     return decorate
 
 
-def api_requires(permission: str) -> Callable[[F], F]:
-    """API clients with a bearer token whose user holds ``permission``."""
+def api_requires(permission: str, *, write: str | None = None) -> Callable[[F], F]:
+    """API clients with a bearer token whose user holds ``permission`` (``write`` for POST/PUT, when given)."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -55,13 +73,15 @@ def api_requires(permission: str) -> Callable[[F], F]:
             user = resolve_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
             if user is None:
                 return api_error(401, "A valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-            if not has_permission(user, permission):
-                return api_error(403, f"Your role does not allow this ({permission})")
+            g.acting_user = user
+            needed = _needed(permission, write)
+            if not has_permission(user, needed):
+                g.refusal = f"permission {needed}"
+                return api_error(403, f"{refusal(needed)} (permission {needed})")
             g.api_user = user
             return view(*args, **kwargs)
 
-        guarded._mappa_guard = permission  # type: ignore[attr-defined]
-        return cast(F, guarded)
+        return _mark(cast(F, guarded), permission, write)
 
     return decorate
 

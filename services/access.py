@@ -55,7 +55,12 @@ def access_log_for(user: User, case_id: int, limit: int = 500) -> list[AccessLog
                                    .order_by(AccessLog.at.desc(), AccessLog.id.desc()).limit(limit)))
 
 
+REFUSAL_LOGGED = "mappa.refusal_logged"  # session flag: this request's refusal is already in the security log
+
+
 def log_access(user: User | None, event: str, case_id: int | None, detail: str | None = None) -> None:
+    if event.endswith("_refused"):
+        db.session.info[REFUSAL_LOGGED] = True
     db.session.add(AccessLog(at=clock.now(), user_id=user.id if user else None, event=event, case_id=case_id,
                              detail=detail[:400] if detail else None))
 

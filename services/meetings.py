@@ -35,19 +35,13 @@ from services.models import (
     ProcessInstance,
     User,
 )
+from services.permissions import require
 from services.settings import area_settings
 from workflows.calendar import ENGLAND_AND_WALES
 
-ORGANISERS = frozenset({"coordinator", "administrator"})
-MINUTE_TAKERS = frozenset({"coordinator", "administrator", "chair"})
 ATTENDANCE_STATUSES = ("invited", "present", "apologies", "report received", "absent")
 AGENDA_WINDOW_DAYS = 28  # cases due up to four weeks after the meeting are offered for its agenda
 MAX_SECTION_CHARS = 40_000
-
-
-def _require(user: User, roles: frozenset[str], what: str) -> None:
-    if not user.roles & roles:
-        raise Forbidden(f"Only the {' or '.join(sorted(r.replace('_', ' ') for r in roles))} can {what}")
 
 
 # -- calendar ---------------------------------------------------------------------------------------------------
@@ -55,7 +49,7 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
              venue: str | None = None, online_link: str | None = None, repeat_weeks: int | None = None,
              occurrences: int = 1) -> list[MappMeeting]:
     """A meeting, or a recurring slot of them (every ``repeat_weeks`` weeks, ``occurrences`` times)."""
-    _require(user, ORGANISERS, "schedule MAPP meetings")
+    require(user, "meetings:organise")
     errors = []
     if level not in (2, 3):
         errors.append(FieldError("level", "Select Level 2 or Level 3"))
@@ -191,7 +185,7 @@ def build_agenda(user: User, meeting_id: int) -> list[AgendaItem]:
 
     Builds of one meeting queue on its row lock; a case a concurrent build of another meeting booked first is
     left to that meeting (the conditional insert books it nowhere else)."""
-    _require(user, ORGANISERS, "build agendas")
+    require(user, "meetings:organise")
     meeting = _locked_meeting(user, meeting_id, "agenda_built")
     if meeting.status != "scheduled":
         raise Conflict("The agenda can only be built before the meeting starts")
@@ -275,7 +269,7 @@ def _start_research(meeting: MappMeeting, item: AgendaItem, user: User) -> None:
 
 def arrange(user: User, meeting_id: int, order: list[int], allotted: dict[int, int]) -> MappMeeting:
     """Put the agenda in the given order of case ids and set the minutes allotted to each."""
-    _require(user, ORGANISERS, "arrange agendas")
+    require(user, "meetings:organise")
     meeting = load_meeting(user, meeting_id, "agenda_arranged")
     items = {i.case_id: i for i in meeting.items}
     if sorted(order) != sorted(items):
@@ -292,7 +286,7 @@ def arrange(user: User, meeting_id: int, order: list[int], allotted: dict[int, i
 
 
 def record_attendance(user: User, meeting_id: int, statuses: dict[int, str]) -> MappMeeting:
-    _require(user, MINUTE_TAKERS, "record attendance")
+    require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "attendance_recorded")
     rows = {a.id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
     errors = [FieldError(f"attendance.{aid}", "Choose present, apologies, report received or absent")
@@ -323,7 +317,7 @@ def _move(meeting: MappMeeting, before: str, after: str, **values: Any) -> bool:
 def open_meeting(user: User, meeting_id: int) -> MappMeeting:
     """The chair opens the meeting by reading the MAPPA D confidentiality and diversity statement; the minutes of
     each case on the agenda are due within the area's drafting deadline from the meeting."""
-    _require(user, MINUTE_TAKERS, "open meetings")
+    require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "meeting_opened")
     if meeting.status not in ("scheduled", "in progress"):
         raise Conflict(f"This meeting is {meeting.status}: it cannot be opened again")
@@ -338,7 +332,7 @@ def open_meeting(user: User, meeting_id: int) -> MappMeeting:
 
 def close_meeting(user: User, meeting_id: int) -> MappMeeting:
     """The meeting has been held: its cases are free for later agendas and the research for it ends."""
-    _require(user, MINUTE_TAKERS, "close meetings")
+    require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "meeting_closed")
     if meeting.status == "scheduled":
         raise Conflict("Open the meeting (the MAPPA D statement read) before closing it")
@@ -477,7 +471,7 @@ def _due_errors(field: str, due: Any) -> list[FieldError]:
 def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, Any],
                  if_match: str | None) -> Minutes:
     """Save some sections. A stale version is refused with what is saved now, so nothing is overwritten."""
-    _require(user, MINUTE_TAKERS, "write minutes")
+    require(user, "minutes:write")
     minutes = minutes_for(user, meeting_id, case_id, event="minutes_saved")
     if minutes.status not in ("draft",):
         raise Conflict(f"These minutes are {minutes.status} and cannot be changed")
@@ -522,7 +516,7 @@ def submission_errors(minutes: Minutes) -> list[FieldError]:
 def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
     """Lock the minutes and send them to the chair: the writing (or revising) step of their process completes,
     or, for minutes of a meeting never opened here, their process starts at the approval."""
-    _require(user, MINUTE_TAKERS, "submit minutes")
+    require(user, "minutes:write")
     minutes = minutes_for(user, meeting_id, case_id, event="minutes_submitted")
     if minutes.status != "draft":
         raise Conflict(f"These minutes are already {minutes.status}")

@@ -1,31 +1,105 @@
-"""Roles and what they may do. Case data is further scoped to the user's MAPPA area (services.access)."""
+"""Who may do what: the one permission table that pages, the API, navigation and the access matrix read.
+
+Every route names one permission (app.security's ``requires``/``api_requires``); services that act call
+``require`` with the same name. A permission answers the three questions every request asks:
+
+- **role**: which agency roles hold it (``roles``);
+- **relationship**: what the user must be to the object (``scope``): any case in the area for the Responsible
+  Authority and the MAPPA unit, only the cases they work on for duty-to-co-operate agencies (services.access);
+  the holder of a task; invited to a meeting; the owner of a token;
+- **area**: always the user's own MAPPA area. Objects in another area are answered 404, never 403, so that
+  nobody learns another area's case exists.
+
+A role without the permission gets 403; an object outside the relationship or the area gets 404. Both are logged
+as ``*_refused`` security events (app.extensions writes one for every refused request).
+"""
 
 from __future__ import annotations
 
-from services.models import User
-from workflows.lanes import AREA_WIDE_ROLES, ROLE_BY_KEY
+from dataclasses import dataclass
+from enum import StrEnum
 
-__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "PERMISSIONS", "has_permission"]
+from services.errors import Forbidden
+from services.models import User
+from workflows.lanes import AREA_WIDE_ROLES, ROLE_BY_KEY, role_name
+
+__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "Permission", "Scope",
+           "has_permission", "refusal", "require"]
+
+
+class Scope(StrEnum):
+    """The relationship to the object a permission is used on (beyond holding a role, in the same area)."""
+
+    NONE = "none"  # not about one object; lists are narrowed by services.access
+    CASE = "case"  # a case the user may see: any in the area if area-wide, else one their agency works on
+    TASK = "task"  # seeing: area-wide roles, the assignee, or the task's role; working: assignee or role only
+    MEETING = "meeting"  # a meeting of the area; duty-to-co-operate agencies only when invited to one of its cases
+    MINUTES = "minutes"  # one case's minutes at one meeting: the meeting's and the case's relationship together
+    OWN = "own"  # the user's own object (their API tokens)
+    AREA = "area"  # an object of the user's area that is not case data (settings, incidents, users)
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: frozenset[str]
+    scope: Scope
+    purpose: str
+
 
 CASE_WORK = frozenset(ROLE_BY_KEY)  # every agency role, duty-to-co-operate agencies included (workflows.lanes)
+EVERYONE = CASE_WORK | {"process_owner"}
+ORGANISERS = frozenset({"coordinator", "administrator"})  # the MAPPA unit arranges meetings
+MINUTE_TAKERS = ORGANISERS | {"chair"}
+RESPONSIBLE_AUTHORITY_AND_UNIT = AREA_WIDE_ROLES
+REFERRERS = CASE_WORK - {"manager", "administrator", "chair"}
+GROUPS: dict[frozenset[str], str] = {  # how a refusal names a large set of roles
+    EVERYONE: "signed-in staff", CASE_WORK: "agency staff", REFERRERS: "agency staff who refer offenders",
+    RESPONSIBLE_AUTHORITY_AND_UNIT: "Responsible Authority (police, probation, prison) and the MAPPA unit",
+}
 
-# permission -> roles that hold it
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "tasks:work": CASE_WORK,
-    "cases:view": CASE_WORK,
-    "cases:refer": CASE_WORK - {"manager", "administrator", "chair"},
-    # transfer, lead, release date: the Responsible Authority and the MAPPA unit, not duty-to-co-operate agencies
-    "cases:manage": AREA_WIDE_ROLES,
-    "incidents:view": frozenset({"process_owner", "coordinator"}),
-    "audit:view": frozenset({"coordinator", "manager"}),
-    "statistics:view": frozenset({"coordinator", "manager", "chair", "administrator"}),
-    "account:tokens": CASE_WORK | {"process_owner"},
-    "signed_in": CASE_WORK | {"process_owner"},
+PERMISSIONS: dict[str, Permission] = {
+    "signed_in": Permission(EVERYONE, Scope.NONE, "Sign out, see one's own settings page"),
+    "tasks:work": Permission(CASE_WORK, Scope.TASK, "See one's inbox and the tasks one may see; claim, "
+                             "complete, release, reassign one's own or one's role's tasks"),
+    "cases:view": Permission(CASE_WORK, Scope.CASE, "Read a case: its page, history and diagram"),
+    "cases:contribute": Permission(CASE_WORK, Scope.CASE, "Ask for an early review, agree an action"),
+    "cases:refer": Permission(REFERRERS, Scope.NONE,
+                              "Identify an offender and make a referral"),
+    "cases:manage": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE,
+                               "Transfer a case, change its lead, record a new release date"),
+    "audit:view": Permission(frozenset({"coordinator", "manager"}), Scope.CASE, "See who read or changed a case"),
+    "meetings:view": Permission(CASE_WORK, Scope.MEETING, "See MAPP meetings and their agenda items"),
+    "meetings:organise": Permission(ORGANISERS, Scope.MEETING, "Schedule meetings, build and arrange agendas"),
+    "meetings:papers": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.MEETING,
+                                  "Read research notes, meeting papers, agenda PDFs and recordings"),
+    "minutes:view": Permission(CASE_WORK, Scope.MINUTES, "Read one case's minutes at a meeting"),
+    "minutes:write": Permission(MINUTE_TAKERS, Scope.MINUTES, "Open and close meetings, record attendance, write "
+                                "and submit minutes, attach recordings, record disclosures"),
+    "incidents:view": Permission(frozenset({"process_owner", "coordinator"}), Scope.AREA,
+                                 "See process incidents and retry them"),
+    "statistics:view": Permission(frozenset({"coordinator", "manager", "chair", "administrator"}), Scope.NONE,
+                                  "See the area's statistics"),
+    "settings:change": Permission(frozenset({"coordinator"}), Scope.AREA, "Change the area's settings"),
+    "account:tokens": Permission(EVERYONE, Scope.OWN, "Create, see and revoke one's own API tokens"),
 }
 
 
 def has_permission(user: User, permission: str) -> bool:
-    allowed = PERMISSIONS.get(permission)
-    if allowed is None:
+    entry = PERMISSIONS.get(permission)
+    if entry is None:
         raise KeyError(f"unknown permission {permission!r}")
-    return bool(user.roles & allowed)
+    return bool(user.roles & entry.roles)
+
+
+def refusal(permission: str) -> str:
+    """What a refused user is told: who may, and what (never anything about the object asked for)."""
+    entry = PERMISSIONS[permission]
+    names = sorted(role_name(role) if role in ROLE_BY_KEY else role.replace("_", " ") for role in entry.roles)
+    who = GROUPS.get(entry.roles) or (", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0])
+    return f"Only the {who} can {entry.purpose[:1].lower()}{entry.purpose[1:]}"
+
+
+def require(user: User, permission: str) -> None:
+    """Refuse (403) a user whose roles do not hold ``permission``."""
+    if not has_permission(user, permission):
+        raise Forbidden(refusal(permission))

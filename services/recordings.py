@@ -13,8 +13,9 @@ from services import clock
 from services.access import log_access
 from services.db import db
 from services.errors import FieldError, NotFound, ValidationFailed
-from services.meetings import MINUTE_TAKERS, _require, load_meeting
+from services.meetings import load_meeting
 from services.models import MeetingRecording, User
+from services.permissions import require
 from services.settings import area_settings
 
 AUDIO_TYPES = {"audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/wav": ".wav",
@@ -29,7 +30,7 @@ def _store() -> Path:
 
 
 def attach(user: User, meeting_id: int, filename: str, content_type: str, data: bytes) -> MeetingRecording:
-    _require(user, MINUTE_TAKERS, "attach recordings")
+    require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "recording_attached")
     errors = []
     if content_type not in AUDIO_TYPES:

@@ -9,16 +9,14 @@ from sqlalchemy import select
 
 from services.access import log_access
 from services.db import db
-from services.errors import FieldError, Forbidden, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.models import Area, AreaSetting, User
-from services.permissions import CASE_WORK
+from services.permissions import CASE_WORK, has_permission, require
 from services.settings import DEFAULTS, SETTINGS, area_settings
-
-EDITORS = frozenset({"coordinator"})
 
 
 def may_edit(user: User) -> bool:
-    return bool(user.roles & EDITORS)
+    return has_permission(user, "settings:change")
 
 
 def _parse(key: str, raw: str) -> int | FieldError:
@@ -61,8 +59,7 @@ def _store(area_id: int, key: str, value: int) -> None:
 
 def update_settings(user: User, values: dict[str, str]) -> dict[str, int]:
     """Change some of the user's area settings (coordinators only); returns all of them afterwards."""
-    if not may_edit(user):
-        raise Forbidden("Only the MAPPA coordinator can change the area's settings")
+    require(user, "settings:change")
     parsed = validate(values)
     current = area_settings(user.area_id)
     changes = {key: value for key, value in parsed.items() if current[key] != value}

@@ -177,7 +177,7 @@ def _stamp(meeting: MappMeeting) -> str:
 # --- meetings --------------------------------------------------------------------------------------------------
 
 @bp.post("/meetings")
-@api_requires("cases:view")
+@api_requires("meetings:organise")
 def create_meeting() -> ResponseReturnValue:
     user = api_user()
     values = _meeting_request(user, _json_object())
@@ -186,7 +186,7 @@ def create_meeting() -> ResponseReturnValue:
 
 
 @bp.get("/meetings")
-@api_requires("cases:view")
+@api_requires("meetings:view")
 def list_meetings() -> ResponseReturnValue:
     user = api_user()
     errors = []
@@ -209,13 +209,13 @@ def list_meetings() -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@api_requires("cases:view")
+@api_requires("meetings:view")
 def get_meeting(meeting_id: int) -> ResponseReturnValue:
     return meeting_json(meeting_service.load_meeting(api_user(), meeting_id))
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")
-@api_requires("cases:view")
+@api_requires("meetings:organise")
 def build_agenda(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     added = meeting_service.build_agenda(user, meeting_id)
@@ -224,7 +224,7 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/open")
-@api_requires("cases:view")
+@api_requires("minutes:write")
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     meeting_service.open_meeting(user, meeting_id)
@@ -232,7 +232,7 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
-@api_requires("cases:view")
+@api_requires("minutes:write")
 def close_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     meeting_service.close_meeting(user, meeting_id)
@@ -240,7 +240,7 @@ def close_meeting(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda.pdf")
-@api_requires("cases:view")
+@api_requires("meetings:papers")
 def get_agenda_pdf(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_service.load_meeting(api_user(), meeting_id, "agenda_downloaded")
     from services.documents.pdf import agenda_pdf
@@ -250,7 +250,7 @@ def get_agenda_pdf(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")
-@api_requires("cases:view")
+@api_requires("meetings:view")
 def get_meeting_invite(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_service.load_meeting(api_user(), meeting_id, "meeting_invite_downloaded")
     from services.documents.ics import meeting_ics
@@ -262,14 +262,14 @@ def get_meeting_invite(meeting_id: int) -> ResponseReturnValue:
 # --- minutes ---------------------------------------------------------------------------------------------------
 
 @bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>")
-@api_requires("cases:view")
+@api_requires("minutes:view")
 def get_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
     minutes = meeting_service.minutes_for(api_user(), meeting_id, case_id)
     return minutes_json(minutes), 200, {"ETag": meeting_service.etag(minutes), "Cache-Control": "no-store"}
 
 
 @bp.put("/meetings/<int:meeting_id>/minutes/<int:case_id>")
-@api_requires("cases:view")
+@api_requires("minutes:write")
 def put_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
     if_match = request.headers.get("If-Match", "").strip()
     if not if_match:
@@ -281,7 +281,7 @@ def put_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>.pdf")
-@api_requires("cases:view")
+@api_requires("minutes:view")
 def get_minutes_pdf(meeting_id: int, case_id: int) -> ResponseReturnValue:
     minutes = meeting_service.minutes_for(api_user(), meeting_id, case_id, event="minutes_downloaded")
     from services.documents.pdf import minutes_pdf

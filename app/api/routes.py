@@ -277,7 +277,7 @@ def _case_response(case: MappaCase, status: int = 200) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/early-review")
-@api_requires("cases:view")
+@api_requires("cases:contribute")
 def request_early_review(case_id: int) -> ResponseReturnValue:
     body = _strings({"reason", "detail"})
     return _case_response(lifecycle.request_early_review(api_user(), case_id, _text(body, "reason"),
@@ -310,7 +310,7 @@ def change_lead(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/actions")
-@api_requires("cases:view")
+@api_requires("cases:contribute")
 def agree_action(case_id: int) -> ResponseReturnValue:
     body = _strings({"description", "owner_role", "due"})
     instance = lifecycle.agree_action(api_user(), case_id, _text(body, "description"), _text(body, "owner_role"),
@@ -384,7 +384,7 @@ def get_settings() -> ResponseReturnValue:
 
 
 @bp.put("/settings")
-@api_requires("signed_in")
+@api_requires("settings:change")
 def put_settings() -> ResponseReturnValue:
     user = api_user()
     values = _setting_values(_json_object())

@@ -172,7 +172,7 @@ def _back(case_id: int) -> str:
 
 
 @bp.route("/cases/<int:case_id>/early-review", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:contribute")
 def early_review(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     page = ActionForm("Request an early review", case_forms.early_review(), "Request early review",
@@ -239,7 +239,7 @@ def lead(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("cases:contribute")
 def agreed_action(case_id: int) -> ResponseReturnValue:
     if not signed_in_user().roles & lifecycle.ACTION_RECORDERS:
         abort(403)

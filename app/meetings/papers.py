@@ -13,7 +13,7 @@ from services.errors import ValidationFailed
 
 
 @bp.get("/meetings/<int:meeting_id>/papers/<int:case_id>")
-@requires("cases:view")
+@requires("meetings:papers")
 def papers(meeting_id: int, case_id: int) -> ResponseReturnValue:
     pack = service.papers(signed_in_user(), meeting_id, case_id)
     return render_template("meetings/papers.html", page_title=f"Papers: {pack.case.offender_name}",
@@ -21,7 +21,7 @@ def papers(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>/summary.pdf")
-@requires("cases:view")
+@requires("minutes:view")
 def executive_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     from services.documents.pdf import executive_summary_pdf
 
@@ -31,7 +31,7 @@ def executive_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/<int:case_id>/disclosures")
-@requires("cases:view")
+@requires("minutes:write")
 def disclose(meeting_id: int, case_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     minutes = service.minutes_for(user, meeting_id, case_id, event="minutes_viewed")
@@ -47,7 +47,7 @@ def disclose(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/recordings")
-@requires("cases:view")
+@requires("minutes:write")
 def attach_recording(meeting_id: int) -> ResponseReturnValue:
     upload = request.files.get("recording")
     try:
@@ -64,7 +64,7 @@ def attach_recording(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/recordings/<int:recording_id>")
-@requires("cases:view")
+@requires("meetings:papers")
 def play_recording(meeting_id: int, recording_id: int) -> ResponseReturnValue:
     row, path = recordings.open_recording(signed_in_user(), recording_id)
     if row.meeting_id != meeting_id:

@@ -20,6 +20,7 @@ from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
 from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.models import Minutes, User
+from services.permissions import has_permission
 from services.recordings import recordings_of
 from workflows.lanes import agency_of
 
@@ -42,7 +43,7 @@ def _field_errors(errors: list[FieldError]) -> list[FieldError]:
 # --- calendar ----------------------------------------------------------------------------------------------------
 
 @bp.get("/meetings")
-@requires("cases:view")
+@requires("meetings:view")
 def calendar() -> ResponseReturnValue:
     user = signed_in_user()
     today = clock.today()
@@ -51,7 +52,7 @@ def calendar() -> ResponseReturnValue:
                            today=[m for m in every if service.meeting_day(m) == today],
                            upcoming=[m for m in every if service.meeting_day(m) > today],
                            past=list(reversed([m for m in every if service.meeting_day(m) < today])),
-                           can_schedule=bool(user.roles & service.ORGANISERS), past_its_day=service.past_its_day)
+                           can_schedule=has_permission(user, "meetings:organise"), past_its_day=service.past_its_day)
 
 
 def _chairs(user: User) -> list[User]:
@@ -76,7 +77,7 @@ def _date_from(form: Any, prefix: str) -> date | None:
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("meetings:organise")
 def schedule() -> ResponseReturnValue:
     user = signed_in_user()
     errors: list[FieldError] = []
@@ -122,7 +123,7 @@ def schedule() -> ResponseReturnValue:
 # --- one meeting -------------------------------------------------------------------------------------------------
 
 @bp.get("/meetings/<int:meeting_id>")
-@requires("cases:view")
+@requires("meetings:view")
 def meeting_page(meeting_id: int) -> ResponseReturnValue:
     return _render_meeting(meeting_id, [])
 
@@ -139,14 +140,14 @@ def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200
                            meeting=meeting, attendance=by_item, due=due, errors=errors,
                            error_for={e.field: e.message for e in errors}, statement=MAPPA_D,
                            choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
-                           can_organise=bool(user.roles & service.ORGANISERS),
-                           can_minute=bool(user.roles & service.MINUTE_TAKERS),
+                           can_organise=has_permission(user, "meetings:organise"),
+                           can_minute=has_permission(user, "minutes:write"),
                            past_its_day=service.past_its_day(meeting),
                            recordings=recordings_of(meeting.id)), status
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")
-@requires("cases:view")
+@requires("meetings:organise")
 def build_agenda(meeting_id: int) -> ResponseReturnValue:
     added = service.build_agenda(signed_in_user(), meeting_id)
     flash(f"{len(added)} case{'s' if len(added) != 1 else ''} added to the agenda" if added
@@ -155,7 +156,7 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda")
-@requires("cases:view")
+@requires("meetings:organise")
 def arrange(meeting_id: int) -> ResponseReturnValue:
     meeting = service.load_meeting(signed_in_user(), meeting_id)
     positions: dict[int, int] = {}
@@ -185,7 +186,7 @@ def arrange(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
-@requires("cases:view")
+@requires("minutes:write")
 def attendance(meeting_id: int) -> ResponseReturnValue:
     statuses = {int(k.removeprefix("attendance-")): v for k, v in request.form.items()
                 if k.startswith("attendance-") and k.removeprefix("attendance-").isdigit()}
@@ -199,7 +200,7 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/open")
-@requires("cases:view")
+@requires("minutes:write")
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     service.open_meeting(signed_in_user(), meeting_id)
     flash("Meeting opened: the confidentiality and diversity statement is recorded as read", "success")
@@ -207,7 +208,7 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
-@requires("cases:view")
+@requires("minutes:write")
 def close_meeting(meeting_id: int) -> ResponseReturnValue:
     service.close_meeting(signed_in_user(), meeting_id)
     flash("Meeting closed: its cases can go on later agendas, and research for it has ended", "success")
@@ -215,7 +216,7 @@ def close_meeting(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda.pdf")
-@requires("cases:view")
+@requires("meetings:papers")
 def agenda_pdf(meeting_id: int) -> ResponseReturnValue:
     from services.documents.pdf import agenda_pdf as render  # imported when asked for: WeasyPrint is heavy
 
@@ -225,7 +226,7 @@ def agenda_pdf(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>.pdf")
-@requires("cases:view")
+@requires("minutes:view")
 def minutes_pdf(meeting_id: int, case_id: int) -> ResponseReturnValue:
     from services.documents.pdf import minutes_pdf as render
 
@@ -235,7 +236,7 @@ def minutes_pdf(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")
-@requires("cases:view")
+@requires("meetings:view")
 def invite(meeting_id: int) -> ResponseReturnValue:
     from services.documents.ics import meeting_ics
 
@@ -290,7 +291,7 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         text_sections=TEXT_SECTIONS, structured=STRUCTURED_SECTIONS, decisions=LEVEL_DECISIONS,
         owner_roles=OWNER_ROLES, actions=actions + [{}] * ACTION_ROWS, review_parts=review_parts,
         errors=errors, error_for={e.field: e.message for e in errors}, revisions=service.revisions(minutes),
-        editable=minutes.status == "draft" and bool(user.roles & service.MINUTE_TAKERS), conflict=conflict,
+        editable=minutes.status == "draft" and has_permission(user, "minutes:write"), conflict=conflict,
         server_sections=_client_sections(minutes.sections or {}), headings=TEXT_SECTIONS | STRUCTURED_SECTIONS,
         disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
     ), status
@@ -301,7 +302,7 @@ def _client_sections(sections: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/<int:case_id>", methods=["GET", "POST"])
-@requires("cases:view")
+@requires("minutes:view", write="minutes:write")
 def minutes_page(meeting_id: int, case_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     minutes = service.minutes_for(user, meeting_id, case_id)
@@ -332,7 +333,7 @@ def _saved_json(minutes: Minutes) -> dict[str, Any]:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/<int:case_id>/sections", methods=["GET", "PUT"])
-@requires("cases:view")
+@requires("minutes:view", write="minutes:write")
 def minutes_sections(meeting_id: int, case_id: int) -> ResponseReturnValue:
     """Save as you type: PUT some sections with If-Match; 412 with what is saved now if someone else saved."""
     user = signed_in_user()
@@ -365,7 +366,7 @@ def minutes_sections(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/<int:case_id>/submit")
-@requires("cases:view")
+@requires("minutes:write")
 def submit(meeting_id: int, case_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     try:

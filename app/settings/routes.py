@@ -32,7 +32,7 @@ def area_settings_page() -> ResponseReturnValue:
 
 
 @bp.post("/settings")
-@requires("signed_in")
+@requires("settings:change")
 def change_settings() -> ResponseReturnValue:
     submitted = {key: request.form[key] for key in settings_admin.SETTINGS if key in request.form}
     try:

@@ -202,7 +202,7 @@ def test_settings_are_read_by_all_and_changed_by_the_coordinator(api: Api) -> No
     read = api.get("probation", "/api/v1/settings").get_json()
     assert (read["area"], read["editable"], read["settings"]["level2_review_weeks"]) == ("northshire", False, 16)
     change = {"settings": {"level2_review_weeks": 12}}
-    assert "Only the MAPPA coordinator" in error_message(api.client.put(
+    assert "Only the MAPPA Coordinator can change" in error_message(api.client.put(
         "/api/v1/settings", json=change, headers=api.headers("probation")), 403)
     response = api.client.put("/api/v1/settings", json=change, headers=api.headers("coordinator"))
     assert response.status_code == 200, response.get_data(as_text=True)

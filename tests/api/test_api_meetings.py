@@ -78,7 +78,7 @@ def test_schedule_refuses_bad_requests(api: Api) -> None:
     assert refused(colour="blue") == ["colour"]
     assert set(fields(api.post("administrator", "/api/v1/meetings", json={}))) == {"area", "level", "starts_at",
                                                                                    "chair"}
-    assert "administrator or coordinator" in error_message(
+    assert "MAPPA Administrator or MAPPA Coordinator can schedule" in error_message(
         api.post("probation", "/api/v1/meetings", json=meeting_body()), 403)
 
 
@@ -130,7 +130,7 @@ def test_build_agenda_from_due_cases(api: Api, built: dict[str, Any], due_cases:
     assert again["added"] == [] and again["agenda"] == built["agenda"]
     shown = api.get("police", f"/api/v1/meetings/{built['id']}").get_json()
     assert [i["position"] for i in shown["agenda"]] == [1, 2]
-    assert "administrator or coordinator" in error_message(
+    assert "MAPPA Administrator or MAPPA Coordinator can schedule" in error_message(
         api.post("chair", f"/api/v1/meetings/{built['id']}/agenda/build"), 403)
 
 
@@ -181,7 +181,7 @@ def test_save_needs_if_match_and_valid_sections(api: Api, built: dict[str, Any])
         "sections.level_decision", "sections.colour", "sections.summary"}
     assert fields(api.client.put(url, headers=api.headers("administrator") | {"If-Match": etag},
                                  json={"sections": "text"})) == ["sections"]
-    assert "can write minutes" in error_message(put(api, "police", url, {"summary": "x"}, etag), 403)
+    assert "write and submit minutes" in error_message(put(api, "police", url, {"summary": "x"}, etag), 403)
     assert api.get("administrator", url).get_json()["version"] == 0
 
 

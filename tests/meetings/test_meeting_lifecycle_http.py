@@ -115,7 +115,7 @@ def test_closing_a_held_meeting_frees_its_cases_for_the_next_agenda_and_ends_res
     closed = _post(api, "chair", f"/api/v1/meetings/{first}/close")
     assert closed["status"] == "held"
     assert "already held" in error_message(api.post("chair", f"/api/v1/meetings/{first}/close"), 409)
-    assert "can close meetings" in error_message(api.post("police", f"/api/v1/meetings/{first}/close"), 403)
+    assert "can open and close meetings" in error_message(api.post("police", f"/api/v1/meetings/{first}/close"), 403)
     error_message(api.post("south_coordinator", f"/api/v1/meetings/{first}/close"), 404)
 
     # the minutes are not approved yet: the case's review is still due, so the next agenda offers it

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, g, request
 from flask_login import current_user
 
+from services import relationships
 from services.auth import resolve_token
 from services.models import User
 from services.permissions import has_permission, refusal
@@ -53,6 +54,7 @@ def requires(permission: str, *, write: str | None = None) -> Callable[[F], F]:
             if not has_permission(user, needed):
                 g.refusal = f"permission {needed}"
                 abort(403, refusal(needed))
+            relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
             return view(*args, **kwargs)
 
         return _mark(cast(F, guarded), permission, write)
@@ -79,6 +81,7 @@ def api_requires(permission: str, *, write: str | None = None) -> Callable[[F], 
                 g.refusal = f"permission {needed}"
                 return api_error(403, f"{refusal(needed)} (permission {needed})")
             g.api_user = user
+            relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
             return view(*args, **kwargs)
 
         return _mark(cast(F, guarded), permission, write)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services import clock
 from services.access import log_access
 from services.db import db
-from services.errors import NotFound
+from services.errors import Conflict, NotFound
 from services.instances import ENGINE, load, lock, record, save
 from services.models import MappaCase, ProcessInstance, User
 from workflows.engine import EngineError
@@ -51,8 +51,10 @@ def raise_incident(instance_id: int, error: str) -> ProcessInstance:
 def retry(user: User, instance_id: int) -> ProcessInstance:
     instance = db.session.get(ProcessInstance, instance_id)
     case = db.session.get(MappaCase, instance.case_id) if instance else None
-    if instance is None or case is None or case.area_id != user.area_id or instance.status != "error":
+    if instance is None or case is None or case.area_id != user.area_id:
         raise NotFound("incident not found")
+    if instance.status != "error":
+        raise Conflict("This process has no open incident to retry")
     instance = lock(instance_id)
     log_access(user, "incident_retried", case.id, f"instance {instance.id}")
     record(case, "incident_retried", "Failed step retried", user, instance, {})

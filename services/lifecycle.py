@@ -11,7 +11,7 @@ from sqlalchemy import select
 from services import clock
 from services.access import load_case, log_access
 from services.db import db
-from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import (
     ENGINE,
     MANAGEMENT_PHASES,
@@ -24,6 +24,7 @@ from services.instances import (
     start_phase,
 )
 from services.models import Area, HumanTask, MappaCase, ProcessInstance, User
+from services.permissions import require
 from workflows.engine import NotWaiting
 from workflows.lanes import ACTION_OWNER_ROLES
 
@@ -34,7 +35,6 @@ EARLY_REVIEW_REASONS = {
 }
 CLOSED = ("exited", "not eligible")
 ACTION_ROLES = ACTION_OWNER_ROLES  # who may own an agreed action: one vocabulary (workflows.lanes)
-ACTION_RECORDERS = frozenset({"coordinator", "chair", "administrator"})  # who may record one
 
 
 def _open_case(user: User, case_id: int, event: str, detail: str | None = None) -> MappaCase:
@@ -172,8 +172,7 @@ def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | 
 
 
 def agree_action(user: User, case_id: int, description: str, owner_role: str, due: date | None) -> ProcessInstance:
-    if not user.roles & ACTION_RECORDERS:
-        raise Forbidden("Only the MAPPA coordinator, administrator or chair records agreed actions")
+    require(user, "actions:agree")
     errors = []
     if not description.strip():
         errors.append(FieldError("description", "Enter the action"))

@@ -35,6 +35,8 @@ class Scope(StrEnum):
     TASK = "task"  # seeing: area-wide roles, the assignee, or the task's role; working: assignee or role only
     MEETING = "meeting"  # a meeting of the area; duty-to-co-operate agencies only when invited to one of its cases
     MINUTES = "minutes"  # one case's minutes at one meeting: the meeting's and the case's relationship together
+    HAND_ON = "hand_on"  # a task the user may see, and holds (assignee) or supervises (coordinator, manager)
+    CHAIR = "chair"  # a meeting the user may see and chairs
     OWN = "own"  # the user's own object (their API tokens)
     AREA = "area"  # an object of the user's area that is not case data (settings, incidents, users)
 
@@ -51,6 +53,7 @@ EVERYONE = CASE_WORK | {"process_owner"}
 ORGANISERS = frozenset({"coordinator", "administrator"})  # the MAPPA unit arranges meetings
 MINUTE_TAKERS = ORGANISERS | {"chair"}
 RESPONSIBLE_AUTHORITY_AND_UNIT = AREA_WIDE_ROLES
+SUPERVISORS = frozenset({"coordinator", "manager"})  # hand on anyone's task in their area
 REFERRERS = CASE_WORK - {"manager", "administrator", "chair"}
 GROUPS: dict[frozenset[str], str] = {  # how a refusal names a large set of roles
     EVERYONE: "signed-in staff", CASE_WORK: "agency staff", REFERRERS: "agency staff who refer offenders",
@@ -61,8 +64,11 @@ PERMISSIONS: dict[str, Permission] = {
     "signed_in": Permission(EVERYONE, Scope.NONE, "Sign out, see one's own settings page"),
     "tasks:work": Permission(CASE_WORK, Scope.TASK, "See one's inbox and the tasks one may see; claim, "
                              "complete, release, reassign one's own or one's role's tasks"),
+    "tasks:reassign": Permission(CASE_WORK, Scope.HAND_ON, "Hand a task one holds to a colleague (coordinators "
+                                 "and managers: any task in the area)"),
     "cases:view": Permission(CASE_WORK, Scope.CASE, "Read a case: its page, history and diagram"),
-    "cases:contribute": Permission(CASE_WORK, Scope.CASE, "Ask for an early review, agree an action"),
+    "cases:contribute": Permission(CASE_WORK, Scope.CASE, "Ask for an early review of a case"),
+    "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
     "cases:manage": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE,
@@ -75,6 +81,8 @@ PERMISSIONS: dict[str, Permission] = {
     "minutes:view": Permission(CASE_WORK, Scope.MINUTES, "Read one case's minutes at a meeting"),
     "minutes:write": Permission(MINUTE_TAKERS, Scope.MINUTES, "Open and close meetings, record attendance, write "
                                 "and submit minutes, attach recordings, record disclosures"),
+    "minutes:share": Permission(frozenset({"chair"}), Scope.CHAIR, "Permit onward sharing of a meeting's minutes "
+                                "(the meeting's own chair)"),
     "incidents:view": Permission(frozenset({"process_owner", "coordinator"}), Scope.AREA,
                                  "See process incidents and retry them"),
     "statistics:view": Permission(frozenset({"coordinator", "manager", "chair", "administrator"}), Scope.NONE,

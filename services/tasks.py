@@ -15,7 +15,7 @@ from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.instances import ENGINE, load, lock, record, save
 from services.models import HumanTask, MappaCase, User
-from services.permissions import AREA_WIDE_ROLES
+from services.permissions import AREA_WIDE_ROLES, SUPERVISORS
 from workflows.engine import TaskNotReady
 from workflows.lanes import PERSONAL_ROLES, role_name
 
@@ -87,7 +87,7 @@ def _get(task_id: int) -> HumanTask:
     return task
 
 
-def _may_see(user: User, task: HumanTask) -> bool:
+def may_see(user: User, task: HumanTask) -> bool:
     if task.area_id != user.area_id:
         return False
     shared_role = task.role in user.roles and (task.role not in PERSONAL_ROLES or task.assignee_id is None)
@@ -95,13 +95,13 @@ def _may_see(user: User, task: HumanTask) -> bool:
                 or user.roles & AREA_WIDE_ROLES)
 
 
-def _may_work(user: User, task: HumanTask) -> bool:
+def may_work(user: User, task: HumanTask) -> bool:
     return task.area_id == user.area_id and (task.assignee_id == user.id or task.role in user.roles)
 
 
 def load_task(user: User, task_id: int, *, event: str = "task_viewed") -> HumanTask:
     task = _get(task_id)
-    if not _may_see(user, task):
+    if not may_see(user, task):
         log_access(user, "task_access_refused", None, f"task {task_id}")
         raise NotFound("task not found")
     log_access(user, event, task.case_id, f"task {task.id} {task.name}")
@@ -122,7 +122,7 @@ def _ensure_open(user: User, task: HumanTask) -> None:
     if task.assignee_id is not None and task.assignee_id != user.id:
         name = task.assignee.display_name if task.assignee else "someone else"
         raise Conflict(f"This task is claimed by {name}")
-    if not _may_work(user, task):
+    if not may_work(user, task):
         raise Forbidden("This task is for another role")
 
 
@@ -148,7 +148,6 @@ def release(user: User, task_id: int) -> HumanTask:
     return task
 
 
-SUPERVISORS = frozenset({"coordinator", "manager"})
 
 
 def eligible_assignees(task: HumanTask) -> list[User]:

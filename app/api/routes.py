@@ -310,7 +310,7 @@ def change_lead(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/actions")
-@api_requires("cases:contribute")
+@api_requires("actions:agree")
 def agree_action(case_id: int) -> ResponseReturnValue:
     body = _strings({"description", "owner_role", "due"})
     instance = lifecycle.agree_action(api_user(), case_id, _text(body, "description"), _text(body, "owner_role"),
@@ -349,7 +349,7 @@ def release_task(task_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
-@api_requires("tasks:work")
+@api_requires("tasks:reassign")
 def reassign_task(task_id: int) -> ResponseReturnValue:
     body = _strings({"assignee", "reason"})
     task = task_service.reassign(api_user(), task_id, _text(body, "assignee"), _text(body, "reason"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.cases import forms as case_forms
@@ -72,7 +72,7 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
         if case.custody:
             links.append(("Change release date", "cases.release_date"))
         links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
-    if user.roles & lifecycle.ACTION_RECORDERS:
+    if has_permission(user, "actions:agree"):
         links.append(("Record an agreed action", "cases.agreed_action"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
 
@@ -239,10 +239,8 @@ def lead(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
-@requires("cases:contribute")
+@requires("actions:agree")
 def agreed_action(case_id: int) -> ResponseReturnValue:
-    if not signed_in_user().roles & lifecycle.ACTION_RECORDERS:
-        abort(403)
     case = _case(case_id)
     page = ActionForm("Record an agreed action", case_forms.agreed_action(), "Record action",
                       "The action becomes a task for the owning agency. If it is not done by its due date, the "

@@ -86,7 +86,7 @@ def claim(task_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
-@requires("tasks:work")
+@requires("tasks:reassign")
 def reassign(task_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     try:

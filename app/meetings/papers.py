@@ -31,7 +31,7 @@ def executive_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/<int:case_id>/disclosures")
-@requires("minutes:write")
+@requires("minutes:share")
 def disclose(meeting_id: int, case_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     minutes = service.minutes_for(user, meeting_id, case_id, event="minutes_viewed")

@@ -1,0 +1,98 @@
+"""The relationship and area half of the permission table, checked for every route before its view runs.
+
+app.security's guards call ``check`` with the object ids in the URL. Each id kind has one rule:
+
+- ``case_id``: the case is in the user's case scope (services.access.case_scope), else 404;
+- ``meeting_id``: the meeting is one the user may see (services.meeting_access), else 404; with a ``case_id``
+  too, that case must be on the meeting's agenda, else 404;
+- ``recording_id``: the recording belongs to the meeting in the URL, else 404;
+- ``task_id``: the user may see the task (services.tasks.may_see), else 404; to change it (claim, complete,
+  release, reassign) they must hold its role or be its assignee, else 403;
+- ``token_id``: the user's own token (scope OWN), or a token of someone in their area (scope AREA), else 404;
+- ``instance_id``: a process instance of a case in the user's area, else 404;
+
+and the ``CHAIR`` scope: the user chairs the meeting, else 403.
+
+Ids are looked up before any body is validated, so a refused request learns nothing from validation messages
+and leaves a ``*_access_refused`` row in the security log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from services.access import case_scope, log_access
+from services.db import db
+from services.errors import Forbidden, NotFound
+from services.meeting_access import may_see_meeting
+from services.models import (
+    AgendaItem,
+    ApiToken,
+    HumanTask,
+    MappaCase,
+    MappMeeting,
+    MeetingRecording,
+    ProcessInstance,
+    User,
+)
+from services.permissions import PERMISSIONS, SUPERVISORS, Scope
+from services.tasks import may_see, may_work
+
+__all__ = ["check"]
+
+
+def _refuse(user: User, what: str, ident: object) -> NotFound:
+    log_access(user, f"{what}_access_refused", None, f"{what} {ident}")
+    return NotFound(f"{what.replace('_', ' ')} not found")
+
+
+def check(user: User, permission: str, params: Mapping[str, object], *, writing: bool) -> None:
+    """Raise NotFound (out of reach) or Forbidden (in reach, but not this user's to change)."""
+    scope = PERMISSIONS[permission].scope
+    case_id, meeting_id = params.get("case_id"), params.get("meeting_id")
+    in_scope = case_scope(user).with_only_columns(MappaCase.id).where(MappaCase.id == case_id)
+    if case_id is not None and db.session.scalar(in_scope) is None:
+        raise _refuse(user, "case", case_id)
+    if meeting_id is not None:
+        meeting = db.session.get(MappMeeting, meeting_id)
+        if meeting is None or not may_see_meeting(user, meeting):
+            raise _refuse(user, "meeting", meeting_id)
+        if case_id is not None and db.session.scalar(select(AgendaItem.id).where(
+                AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case_id)) is None:
+            raise _refuse(user, "agenda_item", f"{meeting_id}/{case_id}")
+        if scope is Scope.CHAIR and meeting.chair_id != user.id:
+            log_access(user, "chair_only_refused", None, f"meeting {meeting_id}")
+            raise Forbidden("Only the chair of this meeting can do this")
+    if "recording_id" in params:
+        recording = db.session.get(MeetingRecording, params["recording_id"])
+        if recording is None or recording.meeting_id != meeting_id:
+            raise _refuse(user, "recording", params["recording_id"])
+    if "task_id" in params:
+        _check_task(user, params["task_id"], scope, writing=writing)
+    if "token_id" in params:
+        token = db.session.get(ApiToken, params["token_id"])
+        owner = db.session.get(User, token.user_id) if token else None
+        mine = owner is not None and (owner.id == user.id if scope is Scope.OWN else owner.area_id == user.area_id)
+        if not mine:
+            raise _refuse(user, "token", params["token_id"])
+    if "instance_id" in params:
+        area = db.session.scalar(select(MappaCase.area_id).join(ProcessInstance, ProcessInstance.case_id ==
+                                 MappaCase.id).where(ProcessInstance.id == params["instance_id"]))
+        if area != user.area_id:
+            raise _refuse(user, "process_instance", params["instance_id"])
+
+
+def _check_task(user: User, task_id: object, scope: Scope, *, writing: bool) -> None:
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not may_see(user, task):
+        raise _refuse(user, "task", task_id)
+    if not writing:
+        return
+    if scope is Scope.HAND_ON and not (task.assignee_id == user.id or user.roles & SUPERVISORS):
+        log_access(user, "task_hand_on_refused", None, f"task {task_id}")
+        raise Forbidden("Only the person holding a task, a MAPPA coordinator or a manager can hand it on")
+    if scope is Scope.TASK and not may_work(user, task):
+        log_access(user, "task_work_refused", None, f"task {task_id}")
+        raise Forbidden("This task is for another role")

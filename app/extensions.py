@@ -91,8 +91,9 @@ def init_transactions(app: Flask) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code < 400 or response.status_code in (401, 404, 422):
-            # 4xx pages above still carry access-log rows (refused and failed attempts are logged)
+        if response.status_code < 400 or response.status_code in (401, 403, 404, 422):
+            # 4xx pages above still carry access-log rows (refused and failed attempts are logged); services
+            # refuse (403) before they change anything
             try:
                 db.session.commit()
             except Exception:

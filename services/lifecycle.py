@@ -172,7 +172,18 @@ def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | 
     record(case, "case_updated", f"Lead changed to {lead_agency}"
            f"{' (' + officer.display_name + ')' if officer else ''}: {reason}", user, None,
            {"changes": changes, "reason": reason})
+    _tell_running_phases(case, {"lead_officer": lead_officer or None}, user)
     return case
+
+
+def _tell_running_phases(case: MappaCase, data: dict[str, Any], user: User) -> None:
+    """Steps not yet reached in the case's running phases see the change (the lead officer's steps go to the new
+    lead, not the former one); their timers keep their dates."""
+    for instance_id in db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.case_id == case.id, ProcessInstance.status == "running")).all():
+        instance = lock(instance_id)
+        wf = load(instance)
+        save(instance, case, wf, ENGINE.update_open_data(wf, data, clock.now(), replan_timers=False), user)
 
 
 def _lead_officer(case: MappaCase, lead_agency: str, username: str) -> User:

@@ -186,3 +186,19 @@ def test_an_assigned_user_without_the_lanes_role_cannot_claim_or_complete(app: F
     assert post(client, f"/tasks/{task.id}", done).status_code == 403
     assert ready_task(case.id, "check_referral").state == "ready"
     assert len(_events("task_work_refused", case.id)) == 3
+
+
+def test_a_new_lead_officer_gets_the_next_lead_step_the_old_one_does_not(app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    users["piers"] = make_user("piers", {"offender_manager"}, users["probation"].area, display_name="Piers Obation")
+    db.session.commit()
+    api = Api(client, users)
+    j = identify(app, api, lead_agency="Probation", notification_end="2030-09-30")
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 1,
+                                                    "eligibility_facts": "SOA 2003 notification."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS777"})  # the review period waits
+    j.post("coordinator", "lead", {"lead_agency": "Probation", "lead_officer": "piers", "reason": "Caseload"})
+    j.tick("2027-02-11T09:30:00+00:00")
+    review = j.task("piers", "Level 1 review")
+    assert (review["assignee"], review["due"]) == ("piers", "2027-02-25")  # the review timer kept its date
+    assert "Level 1 review" not in j.names("probation")

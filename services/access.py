@@ -6,9 +6,9 @@ from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select
 
 from services import clock
 from services.db import db
-from services.errors import NotFound
+from services.errors import Forbidden, NotFound
 from services.models import AccessLog, AgendaItem, Attendance, HumanTask, MappaCase, MappMeeting, User
-from services.permissions import AREA_WIDE_ROLES
+from services.permissions import AREA_WIDE_ROLES, REFUSAL_EVENTS, may_on_case
 from workflows.lanes import DUTY_TO_COOPERATE_ROLES, PERSONAL_ROLES, agencies_of
 
 
@@ -40,11 +40,27 @@ def _works_on(user: User) -> list[ColumnElement[bool]]:
 
 def load_case(user: User, case_id: int, *, event: str, detail: str | None = None) -> MappaCase:
     """The case if the user may see it (else NotFound, never Forbidden: no leak of other areas' cases)."""
+    case = _visible_case(user, case_id)
+    log_access(user, event, case.id, detail)
+    return case
+
+
+def load_case_for(user: User, case_id: int, permission: str, *, event: str, detail: str | None = None) -> MappaCase:
+    """The case if the user may see it (else NotFound) and holds ``permission`` on it (else Forbidden, logged as
+    the permission's refusal event, services.permissions.REFUSAL_EVENTS)."""
+    case = _visible_case(user, case_id)
+    if not may_on_case(user, permission, case):
+        log_access(user, REFUSAL_EVENTS.get(permission, "case_change_refused"), case.id, permission)
+        raise Forbidden(f"Your role or your relationship to this case does not allow this ({permission})")
+    log_access(user, event, case.id, detail)
+    return case
+
+
+def _visible_case(user: User, case_id: int) -> MappaCase:
     case = db.session.scalars(case_scope(user).where(MappaCase.id == case_id)).first()
     if case is None:
         log_access(user, "case_access_refused", None, f"case {case_id}")
         raise NotFound("case not found")
-    log_access(user, event, case.id, detail)
     return case
 
 

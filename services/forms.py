@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from services import levels
 from services.errors import FieldError, NotFound
+from workflows.lanes import LEAD_AGENCIES
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 _FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
@@ -38,7 +39,8 @@ def load_form(key: str) -> dict[str, Any]:
 
 
 # Vocabularies a form field can name (``x-vocabulary``) instead of repeating the list and its labels.
-VOCABULARIES: dict[str, Mapping[Any, str]] = {"categories": levels.CATEGORIES}
+VOCABULARIES: dict[str, Mapping[Any, str]] = {"categories": levels.CATEGORIES,
+                                              "lead_agencies": {agency: agency for agency in LEAD_AGENCIES}}
 
 
 def _apply_vocabulary(prop: dict[str, Any]) -> None:

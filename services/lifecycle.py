@@ -1,5 +1,6 @@
-"""Things any agency on a case can set in motion between steps: an early review, a new release date, a
-transfer to another area, a change of lead, an agreed action."""
+"""Things set in motion on a case between steps: an early review (any agency on the case), a new release date,
+a transfer to another area, a change of lead (each a permission on the case, services.permissions), an agreed
+action."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services import clock
-from services.access import load_case, log_access
+from services.access import load_case, load_case_for, log_access
 from services.db import db
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import (
@@ -26,7 +27,7 @@ from services.instances import (
 from services.models import Area, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import require
 from workflows.engine import NotWaiting
-from workflows.lanes import ACTION_OWNER_ROLES
+from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, role_name
 
 EARLY_REVIEW_REASONS = {
     "risk_change": "Significant change in risk", "breach": "Breach", "recall": "Recall to custody",
@@ -37,8 +38,13 @@ CLOSED = ("exited", "not eligible")
 ACTION_ROLES = ACTION_OWNER_ROLES  # who may own an agreed action: one vocabulary (workflows.lanes)
 
 
-def _open_case(user: User, case_id: int, event: str, detail: str | None = None) -> MappaCase:
-    case = load_case(user, case_id, event=event, detail=detail)
+def _open_case(user: User, case_id: int, event: str, detail: str | None = None, *,
+               permission: str | None = None) -> MappaCase:
+    """The case to change: visible to the user, holding ``permission`` on it when one is named, and open."""
+    if permission is None:
+        case = load_case(user, case_id, event=event, detail=detail)
+    else:
+        case = load_case_for(user, case_id, permission, event=event, detail=detail)
     if case.status in CLOSED and "coordinator" not in user.roles:
         raise Conflict(f"This case is closed ({case.status}); only a MAPPA coordinator can change it")
     return case
@@ -46,7 +52,6 @@ def _open_case(user: User, case_id: int, event: str, detail: str | None = None) 
 
 MESSAGES = {"reason": "Enter the reason", "to_area": "Select the MAPPA area the case moves to",
             "lead_agency": "Select the lead agency"}
-LEAD_AGENCIES = ("Probation", "Police", "Prison", "Youth Offending Team", "Health")
 
 
 def _required(data: dict[str, Any], *keys: str) -> None:
@@ -82,8 +87,9 @@ def request_early_review(user: User, case_id: int, reason: str, detail: str) -> 
 
 
 def change_release_date(user: User, case_id: int, release_date: date, reason: str) -> MappaCase:
+    case = _open_case(user, case_id, "release_date_change_requested", f"{release_date}: {reason}",
+                      permission="cases:change_release_date")
     _required({"reason": reason}, "reason")
-    case = _open_case(user, case_id, "release_date_change_requested")
     if not case.custody:
         raise ValidationFailed([FieldError("release_date", "The offender is not in custody")])
     old = case.release_date
@@ -118,8 +124,9 @@ def _refresh_due_dates(instance: ProcessInstance) -> None:
 
 def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaCase:
     """Move a case to another MAPPA area. The sending area cannot block it; the receiving area re-screens."""
+    case = _open_case(user, case_id, "case_transfer_requested", f"to {to_area_code}: {reason}",
+                      permission="cases:transfer")
     _required({"reason": reason, "to_area": to_area_code}, "to_area", "reason")
-    case = _open_case(user, case_id, "case_transfer_requested", to_area_code)
     target = db.session.scalars(select(Area).where(Area.code == to_area_code)).first()
     if target is None:
         raise ValidationFailed([FieldError("to_area", "Select a MAPPA area that exists")])
@@ -151,16 +158,13 @@ def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaC
 
 
 def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | None, reason: str) -> MappaCase:
+    """The coordinator, or the lead agency's manager, names the lead agency and an officer holding its lead role."""
+    case = _open_case(user, case_id, "case_lead_change_requested", f"{lead_agency} {lead_officer or ''}: {reason}",
+                      permission="cases:change_lead")
     _required({"reason": reason, "lead_agency": lead_agency}, "lead_agency", "reason")
     if lead_agency not in LEAD_AGENCIES:
         raise ValidationFailed([FieldError("lead_agency", "Select a lead agency from the list")])
-    case = _open_case(user, case_id, "case_lead_change_requested")
-    officer = None
-    if lead_officer:
-        officer = db.session.scalars(select(User).where(User.username == lead_officer,
-                                                        User.area_id == case.area_id)).first()
-        if officer is None:
-            raise ValidationFailed([FieldError("lead_officer", "Select an officer in this MAPPA area")])
+    officer = _lead_officer(case, lead_agency, lead_officer) if lead_officer else None
     changes = {"lead_agency": [case.lead_agency, lead_agency],
                "lead_officer": [case.lead_officer.username if case.lead_officer else None, lead_officer]}
     case.lead_agency, case.lead_officer_id, case.lead_officer = lead_agency, officer.id if officer else None, officer
@@ -168,7 +172,31 @@ def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | 
     record(case, "case_updated", f"Lead changed to {lead_agency}"
            f"{' (' + officer.display_name + ')' if officer else ''}: {reason}", user, None,
            {"changes": changes, "reason": reason})
+    _tell_running_phases(case, {"lead_officer": lead_officer or None}, user)
     return case
+
+
+def _tell_running_phases(case: MappaCase, data: dict[str, Any], user: User) -> None:
+    """Steps not yet reached in the case's running phases see the change (the lead officer's steps go to the new
+    lead, not the former one); their timers keep their dates."""
+    for instance_id in db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.case_id == case.id, ProcessInstance.status == "running")).all():
+        instance = lock(instance_id)
+        wf = load(instance)
+        save(instance, case, wf, ENGINE.update_open_data(wf, data, clock.now(), replan_timers=False), user)
+
+
+def _lead_officer(case: MappaCase, lead_agency: str, username: str) -> User:
+    """The named officer must work in the case's area and hold the lead agency's lead role (workflows.lanes)."""
+    officer = db.session.scalars(select(User).where(User.username == username, User.area_id == case.area_id,
+                                                    User.active.is_(True))).first()
+    if officer is None:
+        raise ValidationFailed([FieldError("lead_officer", "Select an officer in this MAPPA area")])
+    if LEAD_ROLES[lead_agency] not in officer.roles:
+        raise ValidationFailed([FieldError("lead_officer", f"Select an officer who works as "
+                                                           f"{role_name(LEAD_ROLES[lead_agency])} to lead for "
+                                                           f"{lead_agency}")])
+    return officer
 
 
 def agree_action(user: User, case_id: int, description: str, owner_role: str, due: date | None) -> ProcessInstance:

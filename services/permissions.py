@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.errors import Forbidden
-from services.models import User
+from services.models import MappaCase, User
 from workflows.lanes import AREA_WIDE_ROLES, ROLE_BY_KEY, role_name
 
-__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "Permission", "Scope",
-           "has_permission", "refusal", "require"]
+__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "REFUSAL_EVENTS",
+           "Permission", "Scope", "has_permission", "may_on_case", "refusal", "require"]
 
 
 class Scope(StrEnum):
@@ -32,6 +32,7 @@ class Scope(StrEnum):
 
     NONE = "none"  # not about one object; lists are narrowed by services.access
     CASE = "case"  # a case the user may see: any in the area if area-wide, else one their agency works on
+    LEAD_AGENCY = "lead_agency"  # a case the user may see; a manager must be of its lead agency (User.agency)
     TASK = "task"  # seeing: area-wide roles, the assignee, or the task's role; working: assignee or role only
     MEETING = "meeting"  # a meeting of the area; duty-to-co-operate agencies only when invited to one of its cases
     MINUTES = "minutes"  # one case's minutes at one meeting: the meeting's and the case's relationship together
@@ -53,6 +54,7 @@ EVERYONE = CASE_WORK | {"process_owner"}
 ORGANISERS = frozenset({"coordinator", "administrator"})  # the MAPPA unit arranges meetings
 MINUTE_TAKERS = ORGANISERS | {"chair"}
 RESPONSIBLE_AUTHORITY_AND_UNIT = AREA_WIDE_ROLES
+RESPONSIBLE_AUTHORITY = frozenset({"offender_manager", "police", "prison"})
 SUPERVISORS = frozenset({"coordinator", "manager"})  # hand on anyone's task in their area
 REFERRERS = CASE_WORK - {"manager", "administrator", "chair"}
 GROUPS: dict[frozenset[str], str] = {  # how a refusal names a large set of roles
@@ -71,8 +73,12 @@ PERMISSIONS: dict[str, Permission] = {
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
-    "cases:manage": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE,
-                               "Transfer a case, change its lead, record a new release date"),
+    # who sees a case changes with its area and its lead: the coordinator's decision, or the lead agency's manager's
+    "cases:transfer": Permission(SUPERVISORS, Scope.LEAD_AGENCY, "Transfer a case to another MAPPA area"),
+    "cases:change_lead": Permission(SUPERVISORS, Scope.LEAD_AGENCY, "Change a case's lead agency or officer"),
+    # the custody date is the Responsible Authority's fact (prison, probation, police) or the coordinator's
+    "cases:change_release_date": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
+                                            "Record a new release date"),
     "audit:view": Permission(frozenset({"coordinator", "manager"}), Scope.CASE, "See who read or changed a case"),
     "meetings:view": Permission(CASE_WORK, Scope.MEETING, "See MAPP meetings and their agenda items"),
     "meetings:organise": Permission(ORGANISERS, Scope.MEETING, "Schedule meetings, build and arrange agendas"),
@@ -97,6 +103,28 @@ def has_permission(user: User, permission: str) -> bool:
     if entry is None:
         raise KeyError(f"unknown permission {permission!r}")
     return bool(user.roles & entry.roles)
+
+
+# permission on one case -> the access-log event written when it is refused
+REFUSAL_EVENTS: dict[str, str] = {
+    "cases:transfer": "case_transfer_refused",
+    "cases:change_lead": "case_lead_change_refused",
+    "cases:change_release_date": "case_release_date_change_refused",
+}
+
+
+def manages_lead_agency(user: User, case: MappaCase) -> bool:
+    """The user works for the case's lead agency (a manager is their own agency's manager, User.agency)."""
+    return bool(case.lead_agency) and user.agency.casefold() == case.lead_agency.casefold()
+
+
+def may_on_case(user: User, permission: str, case: MappaCase) -> bool:
+    """The user holds ``permission`` on this case: its area, a role holding it, and the relationship it needs."""
+    if case.area_id != user.area_id or not has_permission(user, permission):
+        return False
+    if PERMISSIONS[permission].scope is Scope.LEAD_AGENCY:
+        return "coordinator" in user.roles or manages_lead_agency(user, case)
+    return True
 
 
 def refusal(permission: str) -> str:

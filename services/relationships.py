@@ -11,7 +11,8 @@ app.security's guards call ``check`` with the object ids in the URL. Each id kin
 - ``token_id``: the user's own token (scope OWN), or a token of someone in their area (scope AREA), else 404;
 - ``instance_id``: a process instance of a case in the user's area, else 404;
 
-and the ``CHAIR`` scope: the user chairs the meeting, else 403.
+and the ``CHAIR`` scope: the user chairs the meeting, else 403; the ``LEAD_AGENCY`` scope: a manager works for
+the case's lead agency, else 403.
 
 Ids are looked up before any body is validated, so a refused request learns nothing from validation messages
 and leaves a ``*_access_refused`` row in the security log.
@@ -37,7 +38,7 @@ from services.models import (
     ProcessInstance,
     User,
 )
-from services.permissions import PERMISSIONS, SUPERVISORS, Scope
+from services.permissions import PERMISSIONS, REFUSAL_EVENTS, SUPERVISORS, Scope, may_on_case, refusal
 from services.tasks import may_see, may_work
 
 __all__ = ["check"]
@@ -55,6 +56,11 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     in_scope = case_scope(user).with_only_columns(MappaCase.id).where(MappaCase.id == case_id)
     if case_id is not None and db.session.scalar(in_scope) is None:
         raise _refuse(user, "case", case_id)
+    if case_id is not None and scope is Scope.LEAD_AGENCY:
+        case = db.session.get(MappaCase, case_id)
+        if case is None or not may_on_case(user, permission, case):
+            log_access(user, REFUSAL_EVENTS.get(permission, "case_change_refused"), None, f"case {case_id}")
+            raise Forbidden(refusal(permission) + " (a manager: of the case's lead agency)")
     if meeting_id is not None:
         meeting = db.session.get(MappMeeting, meeting_id)
         if meeting is None or not may_see_meeting(user, meeting):

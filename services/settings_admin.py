@@ -13,6 +13,7 @@ from services.errors import FieldError, ValidationFailed
 from services.models import Area, AreaSetting, User
 from services.permissions import CASE_WORK, has_permission, require
 from services.settings import DEFAULTS, SETTINGS, area_settings
+from workflows.lanes import LEAD_ROLES
 
 
 def may_edit(user: User) -> bool:
@@ -84,7 +85,7 @@ def other_areas(user: User) -> list[Area]:
 
 
 def area_officers(area_id: int) -> list[User]:
-    """Active case workers in an area, who can be named lead officer."""
+    """Active officers in an area who hold a lead agency's lead role, who can be named lead officer."""
     users = db.session.scalars(select(User).where(User.area_id == area_id, User.active.is_(True))
                                .order_by(User.display_name))
-    return [u for u in users if u.roles & CASE_WORK]
+    return [u for u in users if u.roles & set(LEAD_ROLES.values())]

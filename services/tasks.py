@@ -96,7 +96,9 @@ def may_see(user: User, task: HumanTask) -> bool:
 
 
 def may_work(user: User, task: HumanTask) -> bool:
-    return task.area_id == user.area_id and (task.assignee_id == user.id or task.role in user.roles)
+    """Claiming or completing needs the task's role in its area: being named on the task is not enough (a lane's
+    work never goes to someone without its role, even if they were given it before they lost the role)."""
+    return task.area_id == user.area_id and task.role in user.roles
 
 
 def load_task(user: User, task_id: int, *, event: str = "task_viewed") -> HumanTask:
@@ -123,6 +125,7 @@ def _ensure_open(user: User, task: HumanTask) -> None:
         name = task.assignee.display_name if task.assignee else "someone else"
         raise Conflict(f"This task is claimed by {name}")
     if not may_work(user, task):
+        log_access(user, "task_work_refused", task.case_id, f"task {task.id} needs {task.role}")
         raise Forbidden("This task is for another role")
 
 

@@ -232,16 +232,19 @@ class Engine:
                 raise NotWaiting(str(err)) from None
         return self._run(wf, now, result)
 
-    def update_open_data(self, wf: BpmnWorkflow, updates: dict[str, Any], now: datetime) -> StepResult:
-        """Change data on the steps not yet done and re-plan their timers; finished work is untouched."""
+    def update_open_data(self, wf: BpmnWorkflow, updates: dict[str, Any], now: datetime, *,
+                         replan_timers: bool = True) -> StepResult:
+        """Change data on the steps not yet done and (unless told not to) re-plan their timers; finished work is
+        untouched."""
         for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING):
             task.data.update(updates)
             if task.state == TaskState.WAITING:
                 # a waiting event re-inherits its parent's data on every refresh: update the parent too
                 if task.parent is not None:
                     task.parent.data.update(updates)
-                task.internal_data.pop("event_value", None)
-                task.internal_data.pop("event_fired", None)
+                if replan_timers:
+                    task.internal_data.pop("event_value", None)
+                    task.internal_data.pop("event_fired", None)
         return self._run(wf, now, StepResult())
 
     def assignee(self, info: UserTaskInfo) -> str | None:

@@ -54,6 +54,10 @@ ACTION_OWNER_ROLES: tuple[str, ...] = tuple(r.key for r in ROLES if r.owns_actio
 AREA_WIDE_ROLES = frozenset(r.key for r in ROLES if r.area_wide)
 DUTY_TO_COOPERATE_ROLES = frozenset(r.key for r in ROLES if r.duty_to_cooperate)
 PERSONAL_ROLES = frozenset(r.key for r in ROLES if r.personal)
+# The agencies that can lead a case, each with the role its lead officer must hold (named by the role's agency).
+LEAD_ROLES: dict[str, str] = {ROLE_BY_KEY[key].agency: key
+                              for key in ("offender_manager", "police", "prison", "youth_offending_team", "health")}
+LEAD_AGENCIES: tuple[str, ...] = tuple(LEAD_ROLES)
 
 
 def role_name(key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
-from workflows.lanes import ACTION_OWNER_ROLES, ROLE_NAMES
+from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_NAMES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -34,7 +34,6 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 412: "PreconditionFailed",
                    422: "Invalid", 428: "PreconditionRequired"}
 
-LEAD_AGENCIES = ["Probation", "Police", "Prison", "Youth Offending Team", "Health"]
 FLAG = {"type": "boolean"}
 
 OFFENDER_IN = {
@@ -67,7 +66,7 @@ REFERRAL_IN = {
         "offender": OFFENDER_IN,
         "category": {"type": "integer", "enum": [1, 2, 3, 4], "description": "MAPPA category"},
         "area": {"type": "string", "description": "Area code; when given it must be the caller's own area"},
-        "lead_agency": {"type": "string", "enum": LEAD_AGENCIES},
+        "lead_agency": {"type": "string", "enum": list(LEAD_AGENCIES)},
         "custody": {"type": "boolean"},
         "release_date": {**DATE, "description": "Required when custody is true; refused when custody is false"},
         "sentence_date": {**DATE, "description": "Required for identification"},
@@ -105,15 +104,19 @@ EARLY_REVIEW_IN = _request(
     {"reason": {"type": "string", "enum": ["risk_change", "breach", "recall", "arrest", "move", "intelligence"]},
      "detail": {"type": "string", "minLength": 1, "maxLength": 8000, "description": "What has happened"}})
 RELEASE_DATE_IN = _request(
-    "Custody cases only. Steps not yet done are re-planned from the new date; finished work is kept.",
+    "Custody cases only; the Responsible Authority (offender manager, police, prison) or the MAPPA coordinator. "
+    "Steps not yet done are re-planned from the new date; finished work is kept.",
     ["release_date", "reason"], {"release_date": DATE, "reason": REASON})
 TRANSFER_IN = _request(
-    "Moves the case to another MAPPA area, which re-screens its level; the sending area cannot block it and no "
-    "longer sees the case afterwards.", ["to_area", "reason"],
+    "Moves the case to another MAPPA area, which re-screens its level; the sending area no longer sees the case "
+    "afterwards. Only the MAPPA coordinator, or a manager of the case's lead agency, may (else 403).",
+    ["to_area", "reason"],
     {"to_area": {"type": "string", "description": "The receiving area's code"}, "reason": REASON})
 LEAD_IN = _request(
-    "Changes the lead agency, and the lead officer (a user in the case's area; null for none).",
-    ["lead_agency", "reason"], {"lead_agency": {"type": "string", "enum": LEAD_AGENCIES},
+    "Changes the lead agency, and the lead officer (a user in the case's area holding the lead agency's lead role: "
+    + ", ".join(f"{agency}: {role}" for agency, role in LEAD_ROLES.items()) + "; null for none). Only "
+    "the MAPPA coordinator, or a manager of the case's lead agency, may (else 403).",
+    ["lead_agency", "reason"], {"lead_agency": {"type": "string", "enum": list(LEAD_AGENCIES)},
                                 "lead_officer": _nullable("string", description="Username"), "reason": REASON})
 ACTION_IN = _request(
     "An action agreed for the case (MAPPA coordinator, administrator or chair): a task for the owning agency role, "

@@ -285,7 +285,7 @@ def request_early_review(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/release-date")
-@api_requires("cases:manage")
+@api_requires("cases:change_release_date")
 def change_release_date(case_id: int) -> ResponseReturnValue:
     body = _strings({"release_date", "reason"})
     release_date = _day(body, "release_date")
@@ -295,14 +295,14 @@ def change_release_date(case_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/cases/<int:case_id>/transfer")
-@api_requires("cases:manage")
+@api_requires("cases:transfer")
 def transfer_case(case_id: int) -> ResponseReturnValue:
     body = _strings({"to_area", "reason"})
     return _case_response(lifecycle.transfer(api_user(), case_id, _text(body, "to_area"), _text(body, "reason")))
 
 
 @bp.post("/cases/<int:case_id>/lead")
-@api_requires("cases:manage")
+@api_requires("cases:change_lead")
 def change_lead(case_id: int) -> ResponseReturnValue:
     body = _strings({"lead_agency", "lead_officer", "reason"})
     return _case_response(lifecycle.change_lead(api_user(), case_id, _text(body, "lead_agency"),

@@ -17,10 +17,10 @@ from app.security import requires, signed_in_user
 from app.templating import london_date
 from services import cases as case_service
 from services import forms, lifecycle, settings_admin
-from services.access import access_log_for, case_scope, load_case, log_case_list
+from services.access import access_log_for, case_scope, load_case, load_case_for, log_case_list
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
-from services.permissions import has_permission
+from services.permissions import may_on_case
 from services.tasks import due_status
 from workflows.lanes import role_name
 
@@ -68,10 +68,12 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
     if case.status in lifecycle.CLOSED and "coordinator" not in user.roles:
         return []
     links = [("Request an early review", "cases.early_review")]
-    if has_permission(user, "cases:manage"):
-        if case.custody:
-            links.append(("Change release date", "cases.release_date"))
-        links += [("Transfer to another MAPPA area", "cases.transfer"), ("Change lead agency or officer", "cases.lead")]
+    if case.custody and may_on_case(user, "cases:change_release_date", case):
+        links.append(("Change release date", "cases.release_date"))
+    if may_on_case(user, "cases:transfer", case):
+        links.append(("Transfer to another MAPPA area", "cases.transfer"))
+    if may_on_case(user, "cases:change_lead", case):
+        links.append(("Change lead agency or officer", "cases.lead"))
     if has_permission(user, "actions:agree"):
         links.append(("Record an agreed action", "cases.agreed_action"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
@@ -163,8 +165,11 @@ def _action_page(case: MappaCase, page: ActionForm, apply: Callable[[dict[str, A
                            fields=form_fields(page.schema, values, errors), errors=errors), status
 
 
-def _case(case_id: int) -> MappaCase:
-    return load_case(signed_in_user(), case_id, event="case_viewed")
+def _case(case_id: int, permission: str | None = None) -> MappaCase:
+    """The case a form changes; a form that needs a permission on the case is not even shown without it."""
+    if permission is None:
+        return load_case(signed_in_user(), case_id, event="case_viewed")
+    return load_case_for(signed_in_user(), case_id, permission, event="case_viewed")
 
 
 def _back(case_id: int) -> str:
@@ -187,9 +192,9 @@ def early_review(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/release-date", methods=["GET", "POST"])
-@requires("cases:manage")
+@requires("cases:change_release_date")
 def release_date(case_id: int) -> ResponseReturnValue:
-    case = _case(case_id)
+    case = _case(case_id, "cases:change_release_date")
     if not case.custody:
         raise Conflict("The offender is not in custody, so there is no release date to change")
     page = ActionForm("Change release date", case_forms.release_date(), "Change release date",
@@ -205,9 +210,9 @@ def release_date(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
-@requires("cases:manage")
+@requires("cases:transfer")
 def transfer(case_id: int) -> ResponseReturnValue:
-    case = _case(case_id)
+    case = _case(case_id, "cases:transfer")
     areas = settings_admin.other_areas(signed_in_user())
     page = ActionForm("Transfer to another MAPPA area", case_forms.transfer(areas), "Transfer case",
                       "The receiving area re-screens the level. The history and documents go with the case, and "
@@ -221,9 +226,9 @@ def transfer(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/cases/<int:case_id>/lead", methods=["GET", "POST"])
-@requires("cases:manage")
+@requires("cases:change_lead")
 def lead(case_id: int) -> ResponseReturnValue:
-    case = _case(case_id)
+    case = _case(case_id, "cases:change_lead")
     page = ActionForm("Change lead agency or officer", case_forms.lead(settings_admin.area_officers(case.area_id)),
                       "Change lead", "The lead agency co-ordinates the risk management plan.")
 

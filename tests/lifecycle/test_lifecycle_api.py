@@ -228,7 +228,7 @@ def test_level1_review_refers_to_level2_through_a_new_referral(app: Flask, api: 
 def test_transfer_to_southmoor_moves_the_case_between_inboxes(app: Flask, api: Api) -> None:
     j = open_case(app, api)
     screen(j, "accepted_level_2")
-    j.post("probation", "transfer", {"to_area": "southmoor", "reason": "Moved to approved premises in Southmoor."})
+    j.post("coordinator", "transfer", {"to_area": "southmoor", "reason": "Moved to approved premises in Southmoor."})
     assert api.get("coordinator", f"/api/v1/cases/{j.case_id}").status_code == 404
     assert api.get("coordinator", f"/api/v1/tasks?case={j.case_id}").get_json()["tasks"] == []
     rescreen = j.task("south_coordinator", "Re-screen transferred case")

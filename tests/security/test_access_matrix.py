@@ -172,6 +172,8 @@ def expected(role: str, permission: str, target: Target | None, method: str, hol
     writing = method in WRITE_METHODS
     if entry.scope is Scope.OWN:
         return None if target.kind == "related" else 404
+    if entry.scope is Scope.LEAD_AGENCY:  # the manager persona (MAPPA unit) manages no case's lead agency
+        return 403 if role == "manager" else None
     if entry.scope is Scope.CHAIR:  # the chair persona chairs the related meeting, not the unrelated one
         return None if target.kind == "related" else 403
     if entry.scope is Scope.HAND_ON:  # a task one does not hold: only supervisors hand it on

@@ -73,9 +73,10 @@ def test_who_sees_which_actions(app: Flask, client: FlaskClient) -> None:
     users = seeded()
     case_id = create_case(users["probation"]).id
     sign_in(client, "probation")
-    assert action_links(get_page(client, f"/cases/{case_id}")) == [
-        "Request an early review", "Transfer to another MAPPA area", "Change lead agency or officer"]
+    assert action_links(get_page(client, f"/cases/{case_id}")) == ["Request an early review"]
     get_page(client, f"/cases/{case_id}/actions/new", 403)
+    get_page(client, f"/cases/{case_id}/transfer", 403)  # the coordinator's or the lead agency manager's decision
+    get_page(client, f"/cases/{case_id}/lead", 403)
     get_page(client, f"/cases/{case_id}/release-date", 409)
     sign_in(client, "south_coordinator")
     get_page(client, f"/cases/{case_id}/early-review", 404)

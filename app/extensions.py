@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
+from services import access
 from services.clock import Clock
 from services.db import db
 
@@ -89,6 +90,10 @@ def init_csrf(app: Flask) -> None:
 def init_transactions(app: Flask) -> None:
     """One transaction per request: commit on success, roll back on any error response."""
 
+    @app.before_request
+    def _begin() -> None:
+        access.forget_refusals()  # refusals logged outside a request (CLI, tests) are not this request's
+
     @app.after_request
     def _commit(response: Response) -> Response:
         if response.status_code < 400 or response.status_code in (401, 404, 422):
@@ -98,8 +103,10 @@ def init_transactions(app: Flask) -> None:
             except Exception:
                 db.session.rollback()
                 raise
+            access.forget_refusals()
         else:
             db.session.rollback()
+            access.keep_refusals()  # a 403 or 409 undoes the request's changes, never the record of its refusal
         return response
 
     @app.teardown_request

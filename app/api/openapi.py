@@ -267,7 +267,9 @@ AGENDA_ITEM = {
         "position": {"type": "integer", "minimum": 1, "description": "Order on the agenda, from 1"},
         "minutes_allotted": {"type": "integer", "minimum": 1},
         "kind": {"type": "string", "enum": ["initial", "review", "early review"]},
-        "research_flags": {"type": "array", "items": RESEARCH_FLAG},
+        "research_flags": {"type": ["array", "null"], "items": RESEARCH_FLAG,
+                           "description": "null for a role that may not read research notes (a duty-to-co-operate "
+                                          "agency: services.meeting_access)"},
         "links": {"type": "object", "additionalProperties": False, "required": ["minutes"],
                   "properties": {"minutes": {"type": "string"}}},
     },
@@ -302,8 +304,12 @@ def _meeting(**more: Any) -> dict[str, Any]:
 
 
 MEETING_DETAIL: dict[str, Any] = {
-    "agenda": {"type": "array", "items": _ref("AgendaItem"), "description": "In agenda order"},
-    "attendance": {"type": "array", "items": _ref("Attendance"), "description": "Agencies invited, by agenda item"},
+    "agenda": {"type": "array", "items": _ref("AgendaItem"),
+               "description": "In agenda order; a duty-to-co-operate agency gets only the cases it works on"},
+    "agenda_not_shown": {"type": "integer", "minimum": 0,
+                         "description": "How many agenda items the caller may not see (never named)"},
+    "attendance": {"type": "array", "items": _ref("Attendance"),
+                   "description": "Agencies invited, by agenda item (the items shown) and for the whole meeting"},
 }
 SECTIONS_DESCRIPTION = ("The MAPPA C sections: " + "; ".join(f"{k} ({v})" for k, v in ALL_SECTIONS.items()))
 SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} for key in TEXT_SECTIONS} | {
@@ -527,6 +533,8 @@ MEETING_PATHS = {
         },
         "get": {
             "operationId": "listMeetings", "summary": "MAPP meetings in the caller's area", "tags": ["meetings"],
+            "description": "A duty-to-co-operate agency lists only the meetings it is invited to or works on a "
+                           "case at.",
             "parameters": [
                 {"name": "area", "in": "query", "schema": {"type": "string"},
                  "description": "Must be the caller's own area code when given"},
@@ -540,6 +548,10 @@ MEETING_PATHS = {
     },
     "/meetings/{meeting_id}": {"get": {
         "operationId": "getMeeting", "summary": "A meeting with its agenda and attendance", "tags": ["meetings"],
+        "description": "Need to know (services.meeting_access): the Responsible Authority and the MAPPA unit see "
+                       "the whole agenda with research notes; a duty-to-co-operate agency sees a meeting only if it "
+                       "is invited or works on a case on it (404 otherwise), and only those cases' items. Its "
+                       "papers, minutes and recordings are refused to it (403).",
         "parameters": [MEETING_ID], "responses": {"200": _json(_ref("Meeting"), "The meeting"),
                                                   **_errors(401, 403, 404)},
     }},

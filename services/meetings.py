@@ -63,9 +63,9 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
         errors.append(FieldError("starts_at", "Give the start time with a time zone"))
     elif starts_at < clock.now():
         errors.append(FieldError("starts_at", "The meeting must start in the future"))
-    chair_user = db.session.scalars(select(User).where(User.username == chair, User.area_id == user.area_id)).first()
-    if chair_user is None or "chair" not in chair_user.roles:
-        errors.append(FieldError("chair", "Select a MAPP meeting chair in your area"))
+    chair_user = chair_in_area(user, chair)
+    if chair_user is None:
+        errors.append(FieldError("chair", CHAIR_MESSAGE))
     if not venue and not online_link:
         errors.append(FieldError("venue", "Enter a venue or an online meeting link"))
     if online_link and not _is_https(online_link):
@@ -91,6 +91,16 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
     db.session.flush()
     log_access(user, "meeting_scheduled", None, f"{len(meetings)} Level {level} meeting(s) from {starts_at}")
     return meetings
+
+
+CHAIR_MESSAGE = "Select a MAPP meeting chair in your area"
+
+
+def chair_in_area(user: User, username: str) -> User | None:
+    """An active MAPP meeting chair of the user's area, by username (None if there is no such chair)."""
+    chair = db.session.scalars(select(User).where(User.username == username, User.area_id == user.area_id,
+                                                  User.active.is_(True))).first()
+    return chair if chair is not None and "chair" in chair.roles else None
 
 
 def _is_https(link: str) -> bool:

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.api import bp
 from app.api.errors import api_error, invalid, register_current
 from app.security import api_requires, api_user
-from services import clock, meeting_access
+from services import clock, meeting_access, meeting_chair
 from services import meetings as meeting_service
 from services.errors import FieldError, ValidationFailed
 from services.minutes_sections import ALL_SECTIONS, TEXT_SECTIONS
@@ -216,6 +216,20 @@ def list_meetings() -> ResponseReturnValue:
 def get_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
+
+
+@bp.put("/meetings/<int:meeting_id>/chair")
+@api_requires("cases:view")
+def put_meeting_chair(meeting_id: int) -> ResponseReturnValue:
+    user = api_user()
+    body = _json_object()
+    errors = [FieldError(key, "Unexpected field") for key in body if key not in ("chair", "reason")]
+    errors += [FieldError(key, f"Give the {key} as a string") for key in ("chair", "reason")
+               if not isinstance(body.get(key), str)]
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = meeting_chair.change_chair(user, meeting_id, body["chair"], body["reason"])
+    return meeting_json(meeting, user)
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")

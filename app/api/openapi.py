@@ -555,6 +555,19 @@ MEETING_PATHS = {
         "parameters": [MEETING_ID], "responses": {"200": _json(_ref("Meeting"), "The meeting"),
                                                   **_errors(401, 403, 404)},
     }},
+    "/meetings/{meeting_id}/chair": {"put": {
+        "operationId": "changeMeetingChair", "summary": "Name another chair for the meeting", "tags": ["meetings"],
+        "description": "MAPPA coordinators and administrators. Only the meeting's chair approves its minutes; when "
+                       "they cannot, name another chair of the area with the reason. Approvals waiting for the "
+                       "meeting's minutes, and later ones, go to the new chair (services.meeting_chair).",
+        "parameters": [MEETING_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["chair", "reason"],
+            "properties": {"chair": {"type": "string", "description": "Username of a MAPP meeting chair in the area"},
+                           "reason": {"type": "string", "minLength": 1}}}}}},
+        "responses": {"200": _json(_ref("Meeting"), "The meeting, with its new chair"),
+                      **_errors(401, 403, 404, 422)},
+    }},
     "/meetings/{meeting_id}/agenda/build": {"post": {
         "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],
         "description": "MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "

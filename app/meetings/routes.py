@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.security import requires, signed_in_user
-from services import clock, meeting_access
+from services import clock, meeting_access, meeting_chair
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
@@ -144,7 +144,20 @@ def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200
                            choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
                            can_organise=can_organise, can_minute=bool(user.roles & service.MINUTE_TAKERS),
                            past_its_day=service.past_its_day(meeting),
+                           chairs=_chairs(user) if can_organise else [], values=request.form,
                            recordings=recordings_of(meeting.id) if shown.whole else []), status
+
+
+@bp.post("/meetings/<int:meeting_id>/chair")
+@requires("cases:view")
+def change_chair(meeting_id: int) -> ResponseReturnValue:
+    try:
+        meeting = meeting_chair.change_chair(signed_in_user(), meeting_id, request.form.get("chair", ""),
+                                             request.form.get("reason", ""))
+    except ValidationFailed as failed:
+        return _render_meeting(meeting_id, failed.errors, 422)
+    flash(f"{meeting.chair.display_name} now chairs this meeting and approves its minutes", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")

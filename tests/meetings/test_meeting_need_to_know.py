@@ -208,3 +208,33 @@ def test_only_the_meetings_chair_approves_its_minutes(app: Flask, api: Api, clie
     db.session.expire_all()
     assert db.session.get(Minutes, minutes.id).status == "approved"
     assert db.session.get(MappaCase, case.id).level == 3
+
+
+def test_the_coordinator_names_another_chair_who_then_approves(app: Flask, api: Api, client: FlaskClient) -> None:
+    deputy = make_user("deputy_chair", {"chair"}, api.users["chair"].area, agency="Probation", display_name="Dee Puty")
+    api.users["deputy_chair"] = deputy
+    db.session.commit()
+    case = _minutes_awaiting_approval(api, client)
+    meeting_id = db.session.scalars(select(Minutes.meeting_id).where(Minutes.case_id == case.id)).one()
+    task = _task(api, "chair", case.id, "Approve minutes")
+    path = f"/api/v1/meetings/{meeting_id}/chair"
+    assert api.client.put(path, json={"chair": "deputy_chair", "reason": "On leave"},
+                          headers=api.headers("chair")).status_code == 403  # a chair does not pick their successor
+    sign_in(client, "coordinator")
+    page = f"/meetings/{meeting_id}"
+    form = client.post(f"{page}/chair", data={"csrf_token": csrf_token(client, page), "chair": "police", "reason": ""})
+    assert form.status_code == 422
+    errors = check_page(form).xpath("//div[contains(@class, 'govuk-error-summary')]//a/@href")
+    assert errors == ["#field-chair", "#field-reason"]
+
+    changed = api.client.put(path, json={"chair": "deputy_chair", "reason": "Charles Chair is on leave"},
+                             headers=api.headers("coordinator"))
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.get_json()["chair"] == "deputy_chair"
+    assert _task(api, "deputy_chair", case.id, "Approve minutes")["assignee"] == "deputy_chair"
+    old_chair = api.post("chair", f"/api/v1/tasks/{task['id']}/complete", json={"data": {"approval": "approve"}})
+    assert old_chair.status_code == 403
+    approved = api.post("deputy_chair", f"/api/v1/tasks/{task['id']}/complete", json={"data": {"approval": "approve"}})
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(MappaCase, case.id).level == 3

@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
+from services import access
 from services.clock import Clock
 from services.db import db
 
@@ -89,20 +90,26 @@ def init_csrf(app: Flask) -> None:
 def init_transactions(app: Flask) -> None:
     """One transaction per request: commit on success, roll back on any error response."""
 
+    @app.before_request
+    def _begin() -> None:
+        access.forget_refusals()  # refusals logged outside a request (CLI, tests) are not this request's
+
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code not in (401, 404, 422) and response.status_code >= 400:
-            db.session.rollback()  # a refused or failed change leaves nothing half-written
-            db.session.info.pop("mappa.refusal_logged", None)  # ...nor the refusal rows it had written
-        if response.status_code in (403, 404):
-            _log_refusal(response.status_code)
-        if response.status_code < 400 or response.status_code in (401, 403, 404, 422):
-            # 4xx pages above still carry access-log rows (refused and failed attempts are logged)
-            try:
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
+        status = response.status_code
+        refusal_logged = access.refusals_logged()
+        if status >= 400 and status not in (401, 404, 422):
+            db.session.rollback()  # a refused or failed change leaves nothing half-written...
+            access.keep_refusals()  # ...but the record of its refusal stays
+        if status in (403, 404) and not refusal_logged:
+            _log_refusal(status)
+        try:  # 401, 404 and 422 pages still carry access-log rows (refused and failed attempts are logged)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            access.forget_refusals()
         return response
 
     @app.teardown_request
@@ -113,14 +120,11 @@ def init_transactions(app: Flask) -> None:
 
 def _log_refusal(status: int) -> None:
     """Every refused request by a known user leaves a security-log row, unless a service already wrote one."""
-    from services.access import REFUSAL_LOGGED, log_access
-
     user = g.get("acting_user")
-    if user is None or db.session.info.pop(REFUSAL_LOGGED, False):
+    if user is None:
         return
-    reason = g.get("refusal") or ("not found or not yours to see" if status == 404 else "refused")
-    log_access(user, "access_refused", None, f"{status} {request.method} {request.path}: {reason}")
-    db.session.info.pop(REFUSAL_LOGGED, None)
+    reason = "not found or not yours to see" if status == 404 else "refused"
+    access.log_access(user, "access_refused", None, f"{status} {request.method} {request.path}: {reason}")
 
 
 __all__ = ["csrf", "g", "login_manager", "request", "session"]

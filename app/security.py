@@ -10,6 +10,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from services import relationships
+from services.access import log_access
 from services.auth import resolve_token
 from services.models import User
 from services.permissions import has_permission, refusal
@@ -26,6 +27,10 @@ def public(view: F) -> F:
 def _needed(permission: str, write: str | None) -> str:
     """The permission this request needs: reading (GET/HEAD) or, when a route also writes, writing."""
     return write if write and request.method not in ("GET", "HEAD") else permission
+
+
+def _refused(user: User, permission: str) -> None:
+    log_access(user, "permission_refused", None, f"{permission}: {request.method} {request.path}")
 
 
 def _mark(guarded: F, permission: str, write: str | None) -> F:
@@ -52,7 +57,7 @@ def requires(permission: str, *, write: str | None = None) -> Callable[[F], F]:
             g.acting_user = user
             needed = _needed(permission, write)
             if not has_permission(user, needed):
-                g.refusal = f"permission {needed}"
+                _refused(user, needed)
                 abort(403, refusal(needed))
             relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
             return view(*args, **kwargs)
@@ -78,7 +83,7 @@ def api_requires(permission: str, *, write: str | None = None) -> Callable[[F], 
             g.acting_user = user
             needed = _needed(permission, write)
             if not has_permission(user, needed):
-                g.refusal = f"permission {needed}"
+                _refused(user, needed)
                 return api_error(403, f"{refusal(needed)} (permission {needed})")
             g.api_user = user
             relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
@@ -93,6 +98,14 @@ def can(permission: str) -> bool:
     """For templates: may the signed-in user do this? (Navigation shows only what a user can open.)"""
     return bool(current_user.is_authenticated and has_permission(cast(User, current_user._get_current_object()),
                                                                   permission))
+
+
+def can_open(endpoint: str) -> bool:
+    """For navigation: may the signed-in user open this page? Reads the permission its route's guard names."""
+    from flask import current_app
+
+    permission = getattr(current_app.view_functions[endpoint], "_mappa_guard", None)
+    return permission == "public" or (permission is not None and can(permission))
 
 
 def signed_in_user() -> User:

@@ -16,9 +16,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def configure_templates(app: Flask) -> None:
     """Find templates in app/templates, blueprint folders (Flask's own dispatch) and govuk_frontend_jinja/."""
-    from app.security import can
+    from app.security import can, can_open
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["can_open"] = can_open
     loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES)]
     if app.jinja_loader is not None:
         loaders.append(app.jinja_loader)

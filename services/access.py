@@ -71,14 +71,34 @@ def access_log_for(user: User, case_id: int, limit: int = 500) -> list[AccessLog
                                    .order_by(AccessLog.at.desc(), AccessLog.id.desc()).limit(limit)))
 
 
-REFUSAL_LOGGED = "mappa.refusal_logged"  # session flag: this request's refusal is already in the security log
-
-
 def log_access(user: User | None, event: str, case_id: int | None, detail: str | None = None) -> None:
+    """One access-log row, in the request's transaction. A refusal (an event ending ``_refused``) is also kept
+    aside, so that it is logged even when the refused request's transaction is rolled back (keep_refusals)."""
+    row = {"at": clock.now(), "user_id": user.id if user else None, "event": event, "case_id": case_id,
+           "detail": detail[:400] if detail else None}
+    db.session.add(AccessLog(**row))
     if event.endswith("_refused"):
-        db.session.info[REFUSAL_LOGGED] = True
-    db.session.add(AccessLog(at=clock.now(), user_id=user.id if user else None, event=event, case_id=case_id,
-                             detail=detail[:400] if detail else None))
+        db.session.info.setdefault(_REFUSALS, []).append(row)
+
+
+_REFUSALS = "access_refusals"
+
+
+def refusals_logged() -> bool:
+    """Has this request written a refusal to the security log yet?"""
+    return bool(db.session.info.get(_REFUSALS))
+
+
+def keep_refusals() -> None:
+    """After a rolled-back request: add its refusals again, for the request's closing commit."""
+    rows = db.session.info.get(_REFUSALS, [])
+    if rows:
+        db.session.execute(insert(AccessLog), rows)
+
+
+def forget_refusals() -> None:
+    """After a committed request: its refusals are in the access log already."""
+    db.session.info.pop(_REFUSALS, None)
 
 
 def log_case_list(user: User, event: str, case_ids: list[int], detail: str | None = None) -> None:

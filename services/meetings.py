@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from services import clock, levels
+from services import clock, levels, meeting_access
 from services.access import load_case, log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -57,9 +57,9 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
         errors.append(FieldError("starts_at", "Give the start time with a time zone"))
     elif starts_at < clock.now():
         errors.append(FieldError("starts_at", "The meeting must start in the future"))
-    chair_user = db.session.scalars(select(User).where(User.username == chair, User.area_id == user.area_id)).first()
-    if chair_user is None or "chair" not in chair_user.roles:
-        errors.append(FieldError("chair", "Select a MAPP meeting chair in your area"))
+    chair_user = chair_in_area(user, chair)
+    if chair_user is None:
+        errors.append(FieldError("chair", CHAIR_MESSAGE))
     if not venue and not online_link:
         errors.append(FieldError("venue", "Enter a venue or an online meeting link"))
     if online_link and not _is_https(online_link):
@@ -87,13 +87,24 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
     return meetings
 
 
+CHAIR_MESSAGE = "Select a MAPP meeting chair in your area"
+
+
+def chair_in_area(user: User, username: str) -> User | None:
+    """An active MAPP meeting chair of the user's area, by username (None if there is no such chair)."""
+    chair = db.session.scalars(select(User).where(User.username == username, User.area_id == user.area_id,
+                                                  User.active.is_(True))).first()
+    return chair if chair is not None and "chair" in chair.roles else None
+
+
 def _is_https(link: str) -> bool:
     parts = urlsplit(link.strip())
     return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in link.strip())
 
 
 def meetings_between(user: User, start: datetime | None = None, end: datetime | None = None) -> list[MappMeeting]:
-    query = select(MappMeeting).where(MappMeeting.area_id == user.area_id)
+    """The meetings this user may see (services.meeting_access), by start time."""
+    query = select(MappMeeting).where(meeting_access.visible_meetings(user))
     if start is not None:
         query = query.where(MappMeeting.starts_at >= start)
     if end is not None:
@@ -102,11 +113,21 @@ def meetings_between(user: User, start: datetime | None = None, end: datetime | 
 
 
 def load_meeting(user: User, meeting_id: int, event: str = "meeting_viewed") -> MappMeeting:
+    """The meeting if the user may see it (else NotFound, logged: no leak of whether it exists). Show its agenda
+    through ``meeting_access.view``: a duty-to-co-operate agency sees only its own cases' items."""
     meeting = db.session.get(MappMeeting, meeting_id)
-    if meeting is None or meeting.area_id != user.area_id:
+    if meeting is None or not meeting_access.may_see(user, meeting):
+        log_access(user, "meeting_access_refused", None, f"meeting {meeting_id}")
         raise NotFound("meeting not found")
     log_access(user, event, None, f"meeting {meeting_id}")
-    log_case_list(user, event, [item.case_id for item in meeting.items], f"meeting {meeting_id}")
+    log_case_list(user, event, sorted(meeting_access.visible_case_ids(user, meeting)), f"meeting {meeting_id}")
+    return meeting
+
+
+def load_meeting_papers(user: User, meeting_id: int, paper: str, event: str) -> MappMeeting:
+    """The meeting, for one of its papers (meeting_access.PAPERS): 404 if unseen, 403 if not the user's to read."""
+    meeting = load_meeting(user, meeting_id, event)
+    meeting_access.require_papers(user, meeting, paper)
     return meeting
 
 
@@ -387,6 +408,7 @@ def _minutes_row(meeting: MappMeeting, case_id: int) -> Minutes:
 
 def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minutes_viewed") -> Minutes:
     meeting = load_meeting(user, meeting_id, event)
+    meeting_access.require_papers(user, meeting, "minutes", case_id)
     _item(meeting, case_id)
     load_case(user, case_id, event=event, detail=f"meeting {meeting_id}")
     return _minutes_row(meeting, case_id)
@@ -539,11 +561,13 @@ def _start_minutes(user: User, minutes: Minutes, *, submitted: bool) -> None:
     instance = start_phase(minutes.case, "minutes", phase_data(minutes.case, {}) | {
         "minutes_id": minutes.id, "meeting_id": minutes.meeting_id, "meeting_title": title(minutes.meeting),
         "meeting_date": meeting_day(minutes.meeting).isoformat(), "offender_name": minutes.case.offender_name,
-        "submitted": submitted, "drafting_days": settings["minutes_drafting_working_days"],
+        "meeting_chair": minutes.meeting.chair.username, "submitted": submitted,
+        "drafting_days": settings["minutes_drafting_working_days"],
         "approval_days": settings["minutes_approval_working_days"],
         "revision_days": settings["minutes_revision_working_days"],
         "distribution_days": settings["minutes_distribution_working_days"]}, user)
     minutes.process_instance_id = instance.id
+    db.session.flush()  # the approval step finds its minutes (and so its meeting's chair) by this link
 
 
 def open_step(minutes: Minutes, hooks: tuple[str, ...]) -> HumanTask | None:
@@ -599,6 +623,7 @@ def papers(user: User, meeting_id: int, case_id: int) -> Papers:
     from services.models import CaseEvent
 
     meeting = load_meeting(user, meeting_id, "papers_viewed")
+    meeting_access.require_papers(user, meeting, "papers", case_id)
     _item(meeting, case_id)
     case = load_case(user, case_id, event="papers_viewed", detail=f"meeting {meeting_id}")
     referral = [{"at": e.at, "summary": e.summary, "detail": e.detail} for e in db.session.scalars(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from services import clock, forms, rules
 from services.access import log_access
 from services.db import db
-from services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.hooks import HOOKS
 from services.instances import record, running_phase
 from services.lifecycle import agree_action, request_early_review
@@ -34,6 +34,19 @@ REVIEWED = ("level_1", "level_2", "level_3")
 class Hook:
     check: Check | None = None
     after: React | None = None
+
+
+def authorise_step(user: User, task: HumanTask) -> None:
+    """Steps bound to one person whatever their role says: only the meeting's chair approves its minutes
+    (another chair is refused, 403, logged as minutes_approval_refused)."""
+    if task.hook != "minutes_approval":
+        return
+    minutes = _require_minutes(task, {})
+    chair = minutes.meeting.chair
+    if user.id != chair.id:
+        log_access(user, "minutes_approval_refused", minutes.case_id, f"task {task.id}, meeting {minutes.meeting_id}")
+        raise Forbidden(f"Only the meeting's chair, {chair.display_name}, can approve these minutes. If they cannot, "
+                        "the MAPPA coordinator changes the meeting's chair.")
 
 
 def before_task_completed(user: User, task: HumanTask, answers: dict[str, Any]) -> list[FieldError]:

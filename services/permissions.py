@@ -84,7 +84,8 @@ PERMISSIONS: dict[str, Permission] = {
     "meetings:organise": Permission(ORGANISERS, Scope.MEETING, "Schedule meetings, build and arrange agendas"),
     "meetings:papers": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.MEETING,
                                   "Read research notes, meeting papers, agenda PDFs and recordings"),
-    "minutes:view": Permission(CASE_WORK, Scope.MINUTES, "Read one case's minutes at a meeting"),
+    # minutes reach duty-to-co-operate agencies by distribution (the distribute step), not by reading drafts here
+    "minutes:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.MINUTES, "Read one case's minutes at a meeting"),
     "minutes:write": Permission(MINUTE_TAKERS, Scope.MINUTES, "Open and close meetings, record attendance, write "
                                 "and submit minutes, attach recordings, record disclosures"),
     "minutes:share": Permission(frozenset({"chair"}), Scope.CHAIR, "Permit onward sharing of a meeting's minutes "

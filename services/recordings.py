@@ -13,7 +13,7 @@ from services import clock
 from services.access import log_access
 from services.db import db
 from services.errors import FieldError, NotFound, ValidationFailed
-from services.meetings import load_meeting
+from services.meetings import load_meeting, load_meeting_papers
 from services.models import MeetingRecording, User
 from services.permissions import require
 from services.settings import area_settings
@@ -61,7 +61,7 @@ def open_recording(user: User, recording_id: int) -> tuple[MeetingRecording, Pat
     row = db.session.get(MeetingRecording, recording_id)
     if row is None:
         raise NotFound("recording not found")
-    load_meeting(user, row.meeting_id, "recording_played")
+    load_meeting_papers(user, row.meeting_id, "recording", "recording_played")
     return row, _store() / row.stored_as
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from services.access import case_scope, log_access
 from services.db import db
 from services.errors import Forbidden, NotFound
-from services.meeting_access import may_see_meeting
+from services.meeting_access import may_see as may_see_meeting
 from services.models import (
     AgendaItem,
     ApiToken,
@@ -59,8 +59,9 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     if case_id is not None and scope is Scope.LEAD_AGENCY:
         case = db.session.get(MappaCase, case_id)
         if case is None or not may_on_case(user, permission, case):
-            log_access(user, REFUSAL_EVENTS.get(permission, "case_change_refused"), None, f"case {case_id}")
-            raise Forbidden(refusal(permission) + " (a manager: of the case's lead agency)")
+            log_access(user, REFUSAL_EVENTS.get(permission, "case_change_refused"), case.id if case else None,
+                       permission)
+            raise Forbidden(f"{refusal(permission)}; a manager only of the case's lead agency ({permission})")
     if meeting_id is not None:
         meeting = db.session.get(MappMeeting, meeting_id)
         if meeting is None or not may_see_meeting(user, meeting):
@@ -97,8 +98,8 @@ def _check_task(user: User, task_id: object, scope: Scope, *, writing: bool) -> 
     if not writing:
         return
     if scope is Scope.HAND_ON and not (task.assignee_id == user.id or user.roles & SUPERVISORS):
-        log_access(user, "task_hand_on_refused", None, f"task {task_id}")
+        log_access(user, "task_hand_on_refused", task.case_id, f"task {task_id}")
         raise Forbidden("Only the person holding a task, a MAPPA coordinator or a manager can hand it on")
     if scope is Scope.TASK and not may_work(user, task):
-        log_access(user, "task_work_refused", None, f"task {task_id}")
+        log_access(user, "task_work_refused", task.case_id, f"task {task_id} needs {task.role}")
         raise Forbidden("This task is for another role")

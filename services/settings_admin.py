@@ -11,7 +11,7 @@ from services.access import log_access
 from services.db import db
 from services.errors import FieldError, ValidationFailed
 from services.models import Area, AreaSetting, User
-from services.permissions import CASE_WORK, has_permission, require
+from services.permissions import has_permission, require
 from services.settings import DEFAULTS, SETTINGS, area_settings
 from workflows.lanes import LEAD_ROLES
 

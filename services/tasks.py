@@ -191,9 +191,10 @@ def form_schema(task: HumanTask) -> dict[str, Any]:
 
 def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     """Validate the form data, then advance the engine; exactly one of several racing completions wins."""
-    from services.minutes_steps import after_task_completed, before_task_completed
+    from services.minutes_steps import after_task_completed, authorise_step, before_task_completed
 
     task = load_task(user, task_id, event="task_completed")
+    authorise_step(user, task)
     _ensure_open(user, task)
     schema = form_schema(task)
     errors = (forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from app.api import bp
 from app.api.errors import api_error, invalid, register_current
 from app.security import api_requires, api_user
-from services import clock
+from services import clock, meeting_access, meeting_chair
 from services import meetings as meeting_service
 from services.errors import FieldError, ValidationFailed
 from services.minutes_sections import ALL_SECTIONS, TEXT_SECTIONS
@@ -27,11 +27,11 @@ EMPTY_STRUCTURED: dict[str, Any] = {"actions": [], "level_decision": None, "next
 
 # --- serialisers -----------------------------------------------------------------------------------------------
 
-def agenda_item_json(item: AgendaItem) -> dict[str, Any]:
+def agenda_item_json(item: AgendaItem, *, research: bool = True) -> dict[str, Any]:
     return {"case_id": item.case_id, "case_reference": item.case.reference,
             "offender_name": item.case.offender_name, "position": item.position,
             "minutes_allotted": item.minutes_allotted, "kind": item.kind,
-            "research_flags": list(item.research_flags or []),
+            "research_flags": list(item.research_flags or []) if research else None,
             "links": {"minutes": url_for("api.get_minutes", meeting_id=item.meeting_id, case_id=item.case_id)}}
 
 
@@ -53,12 +53,15 @@ def meeting_summary_json(meeting: MappMeeting) -> dict[str, Any]:
     }
 
 
-def meeting_json(meeting: MappMeeting) -> dict[str, Any]:
-    items = sorted(meeting.items, key=lambda i: i.position)
-    case_ids = {item.id: item.case_id for item in items}
+def meeting_json(meeting: MappMeeting, user: User) -> dict[str, Any]:
+    """The meeting as this user may see it (services.meeting_access): only the items of cases they work on."""
+    shown = meeting_access.view(user, meeting)
+    case_ids = {item.id: item.case_id for item in shown.items}
     return meeting_summary_json(meeting) | {
-        "agenda": [agenda_item_json(item) for item in items],
-        "attendance": [attendance_json(row, case_ids) for row in meeting_service.attendance(meeting)],
+        "agenda": [agenda_item_json(item, research=shown.whole) for item in shown.items],
+        "agenda_not_shown": shown.not_shown,
+        "attendance": [attendance_json(row, case_ids) for row in meeting_service.attendance(meeting)
+                       if row.agenda_item_id is None or row.agenda_item_id in case_ids],
     }
 
 
@@ -182,7 +185,7 @@ def create_meeting() -> ResponseReturnValue:
     user = api_user()
     values = _meeting_request(user, _json_object())
     [meeting] = meeting_service.schedule(user, **values)
-    return meeting_json(meeting), 201, {"Location": url_for("api.get_meeting", meeting_id=meeting.id)}
+    return meeting_json(meeting, user), 201, {"Location": url_for("api.get_meeting", meeting_id=meeting.id)}
 
 
 @bp.get("/meetings")
@@ -211,7 +214,22 @@ def list_meetings() -> ResponseReturnValue:
 @bp.get("/meetings/<int:meeting_id>")
 @api_requires("meetings:view")
 def get_meeting(meeting_id: int) -> ResponseReturnValue:
-    return meeting_json(meeting_service.load_meeting(api_user(), meeting_id))
+    user = api_user()
+    return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
+
+
+@bp.put("/meetings/<int:meeting_id>/chair")
+@api_requires("meetings:organise")
+def put_meeting_chair(meeting_id: int) -> ResponseReturnValue:
+    user = api_user()
+    body = _json_object()
+    errors = [FieldError(key, "Unexpected field") for key in body if key not in ("chair", "reason")]
+    errors += [FieldError(key, f"Give the {key} as a string") for key in ("chair", "reason")
+               if not isinstance(body.get(key), str)]
+    if errors:
+        raise ValidationFailed(errors)
+    meeting = meeting_chair.change_chair(user, meeting_id, body["chair"], body["reason"])
+    return meeting_json(meeting, user)
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")
@@ -220,7 +238,7 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     added = meeting_service.build_agenda(user, meeting_id)
     meeting = meeting_service.load_meeting(user, meeting_id)
-    return meeting_json(meeting) | {"added": [agenda_item_json(item) for item in added]}
+    return meeting_json(meeting, user) | {"added": [agenda_item_json(item) for item in added]}
 
 
 @bp.post("/meetings/<int:meeting_id>/open")
@@ -228,7 +246,7 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     meeting_service.open_meeting(user, meeting_id)
-    return meeting_json(meeting_service.load_meeting(user, meeting_id))
+    return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
@@ -236,13 +254,13 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
 def close_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     meeting_service.close_meeting(user, meeting_id)
-    return meeting_json(meeting_service.load_meeting(user, meeting_id))
+    return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda.pdf")
 @api_requires("meetings:papers")
 def get_agenda_pdf(meeting_id: int) -> ResponseReturnValue:
-    meeting = meeting_service.load_meeting(api_user(), meeting_id, "agenda_downloaded")
+    meeting = meeting_service.load_meeting_papers(api_user(), meeting_id, "agenda_pdf", "agenda_downloaded")
     from services.documents.pdf import agenda_pdf
 
     return _attachment(agenda_pdf(meeting), "application/pdf",

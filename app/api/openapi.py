@@ -270,7 +270,9 @@ AGENDA_ITEM = {
         "position": {"type": "integer", "minimum": 1, "description": "Order on the agenda, from 1"},
         "minutes_allotted": {"type": "integer", "minimum": 1},
         "kind": {"type": "string", "enum": ["initial", "review", "early review"]},
-        "research_flags": {"type": "array", "items": RESEARCH_FLAG},
+        "research_flags": {"type": ["array", "null"], "items": RESEARCH_FLAG,
+                           "description": "null for a role that may not read research notes (a duty-to-co-operate "
+                                          "agency: services.meeting_access)"},
         "links": {"type": "object", "additionalProperties": False, "required": ["minutes"],
                   "properties": {"minutes": {"type": "string"}}},
     },
@@ -305,8 +307,12 @@ def _meeting(**more: Any) -> dict[str, Any]:
 
 
 MEETING_DETAIL: dict[str, Any] = {
-    "agenda": {"type": "array", "items": _ref("AgendaItem"), "description": "In agenda order"},
-    "attendance": {"type": "array", "items": _ref("Attendance"), "description": "Agencies invited, by agenda item"},
+    "agenda": {"type": "array", "items": _ref("AgendaItem"),
+               "description": "In agenda order; a duty-to-co-operate agency gets only the cases it works on"},
+    "agenda_not_shown": {"type": "integer", "minimum": 0,
+                         "description": "How many agenda items the caller may not see (never named)"},
+    "attendance": {"type": "array", "items": _ref("Attendance"),
+                   "description": "Agencies invited, by agenda item (the items shown) and for the whole meeting"},
 }
 SECTIONS_DESCRIPTION = ("The MAPPA C sections: " + "; ".join(f"{k} ({v})" for k, v in ALL_SECTIONS.items()))
 SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} for key in TEXT_SECTIONS} | {
@@ -530,6 +536,8 @@ MEETING_PATHS = {
         },
         "get": {
             "operationId": "listMeetings", "summary": "MAPP meetings in the caller's area", "tags": ["meetings"],
+            "description": "A duty-to-co-operate agency lists only the meetings it is invited to or works on a "
+                           "case at.",
             "parameters": [
                 {"name": "area", "in": "query", "schema": {"type": "string"},
                  "description": "Must be the caller's own area code when given"},
@@ -543,8 +551,25 @@ MEETING_PATHS = {
     },
     "/meetings/{meeting_id}": {"get": {
         "operationId": "getMeeting", "summary": "A meeting with its agenda and attendance", "tags": ["meetings"],
+        "description": "Need to know (services.meeting_access): the Responsible Authority and the MAPPA unit see "
+                       "the whole agenda with research notes; a duty-to-co-operate agency sees a meeting only if it "
+                       "is invited or works on a case on it (404 otherwise), and only those cases' items. Its "
+                       "papers, minutes and recordings are refused to it (403).",
         "parameters": [MEETING_ID], "responses": {"200": _json(_ref("Meeting"), "The meeting"),
                                                   **_errors(401, 403, 404)},
+    }},
+    "/meetings/{meeting_id}/chair": {"put": {
+        "operationId": "changeMeetingChair", "summary": "Name another chair for the meeting", "tags": ["meetings"],
+        "description": "MAPPA coordinators and administrators. Only the meeting's chair approves its minutes; when "
+                       "they cannot, name another chair of the area with the reason. Approvals waiting for the "
+                       "meeting's minutes, and later ones, go to the new chair (services.meeting_chair).",
+        "parameters": [MEETING_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "required": ["chair", "reason"],
+            "properties": {"chair": {"type": "string", "description": "Username of a MAPP meeting chair in the area"},
+                           "reason": {"type": "string", "minLength": 1}}}}}},
+        "responses": {"200": _json(_ref("Meeting"), "The meeting, with its new chair"),
+                      **_errors(401, 403, 404, 422)},
     }},
     "/meetings/{meeting_id}/agenda/build": {"post": {
         "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],

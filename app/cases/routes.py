@@ -20,7 +20,7 @@ from services import forms, lifecycle, settings_admin
 from services.access import access_log_for, case_scope, load_case, load_case_for, log_case_list
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
-from services.permissions import may_on_case
+from services.permissions import has_permission, may_on_case
 from services.tasks import due_status
 from workflows.lanes import role_name
 

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.security import requires, signed_in_user
-from services import clock
+from services import clock, meeting_access, meeting_chair
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
@@ -131,19 +131,34 @@ def meeting_page(meeting_id: int) -> ResponseReturnValue:
 def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
     user = signed_in_user()
     meeting = service.load_meeting(user, meeting_id)
+    shown = meeting_access.view(user, meeting)
     rows = service.attendance(meeting)
     by_item: dict[int | None, list[Any]] = {}
     for row in rows:
         by_item.setdefault(row.agenda_item_id, []).append(row)
-    due = service.cases_due(meeting) if meeting.status == "scheduled" else []
+    can_organise = has_permission(user, "meetings:organise")
+    due = service.cases_due(meeting) if meeting.status == "scheduled" and can_organise else []
     return render_template("meetings/meeting.html", page_title=service.title(meeting), active_nav="meetings",
-                           meeting=meeting, attendance=by_item, due=due, errors=errors,
+                           meeting=meeting, items=shown.items, not_shown=shown.not_shown, whole=shown.whole,
+                           attendance=by_item, due=due, errors=errors,
                            error_for={e.field: e.message for e in errors}, statement=MAPPA_D,
                            choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
-                           can_organise=has_permission(user, "meetings:organise"),
-                           can_minute=has_permission(user, "minutes:write"),
+                           can_organise=can_organise, can_minute=has_permission(user, "minutes:write"),
                            past_its_day=service.past_its_day(meeting),
-                           recordings=recordings_of(meeting.id)), status
+                           chairs=_chairs(user) if can_organise else [], values=request.form,
+                           recordings=recordings_of(meeting.id) if shown.whole else []), status
+
+
+@bp.post("/meetings/<int:meeting_id>/chair")
+@requires("meetings:organise")
+def change_chair(meeting_id: int) -> ResponseReturnValue:
+    try:
+        meeting = meeting_chair.change_chair(signed_in_user(), meeting_id, request.form.get("chair", ""),
+                                             request.form.get("reason", ""))
+    except ValidationFailed as failed:
+        return _render_meeting(meeting_id, failed.errors, 422)
+    flash(f"{meeting.chair.display_name} now chairs this meeting and approves its minutes", "success")
+    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")
@@ -158,11 +173,12 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
 @bp.post("/meetings/<int:meeting_id>/agenda")
 @requires("meetings:organise")
 def arrange(meeting_id: int) -> ResponseReturnValue:
-    meeting = service.load_meeting(signed_in_user(), meeting_id)
+    user = signed_in_user()
+    shown = meeting_access.view(user, service.load_meeting(user, meeting_id))
     positions: dict[int, int] = {}
     allotted: dict[int, int] = {}
     errors: list[FieldError] = []
-    for item in meeting.items:
+    for item in shown.items:
         position = _int(request.form.get(f"position-{item.case_id}"))
         minutes = _int(request.form.get(f"minutes-{item.case_id}"))
         if position is None:
@@ -176,7 +192,7 @@ def arrange(meeting_id: int) -> ResponseReturnValue:
     if not errors:
         order = sorted(positions, key=lambda cid: (positions[cid], cid))
         try:
-            service.arrange(signed_in_user(), meeting_id, order, allotted)
+            service.arrange(user, meeting_id, order, allotted)
         except ValidationFailed as failed:
             errors = failed.errors
         else:
@@ -220,7 +236,7 @@ def close_meeting(meeting_id: int) -> ResponseReturnValue:
 def agenda_pdf(meeting_id: int) -> ResponseReturnValue:
     from services.documents.pdf import agenda_pdf as render  # imported when asked for: WeasyPrint is heavy
 
-    meeting = service.load_meeting(signed_in_user(), meeting_id, "agenda_pdf_viewed")
+    meeting = service.load_meeting_papers(signed_in_user(), meeting_id, "agenda_pdf", "agenda_pdf_viewed")
     return Response(render(meeting), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="agenda-{meeting_id}.pdf"'})
 

@@ -152,7 +152,7 @@ def test_agreed_action_422s_and_403(api: Api, users: dict[str, User]) -> None:
     assert fields(api.post("coordinator", path, json={"description": "", "owner_role": "wizard"})) == [
         "description", "owner_role", "due"]
     body = {"description": "x", "owner_role": "police", "due": "2026-12-10"}
-    assert "Only the MAPPA coordinator" in error_message(api.post("probation", path, json=body), 403)
+    assert "can record an action agreed" in error_message(api.post("probation", path, json=body), 403)
 
 
 # --- opening a case by identification ----------------------------------------------------------------------------

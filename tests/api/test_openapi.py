@@ -151,6 +151,10 @@ def _check_meetings(contract: Contract, api: Api) -> None:
     contract.check(api.get("south_coordinator", base), doc_base, "get")
     contract.check(api.get("coordinator", f"{base}/agenda.pdf"), f"{doc_base}/agenda.pdf", "get")
     contract.check(api.get("south_coordinator", f"{base}/invite.ics"), f"{doc_base}/invite.ics", "get")
+    chair, doc_chair = f"{base}/chair", f"{doc_base}/chair"
+    for user, body in (("coordinator", {"chair": "chair", "reason": "Back from leave"}), ("coordinator", {}),
+                       ("chair", {"chair": "chair", "reason": "Mine"})):
+        contract.check(api.client.put(chair, json=body, headers=api.headers(user)), doc_chair, "put")
     minutes, doc_minutes = f"{base}/minutes/{built['added'][0]['case_id']}", f"{doc_base}/minutes/{{case_id}}"
     read = api.get("chair", minutes)
     contract.check(read, doc_minutes, "get")

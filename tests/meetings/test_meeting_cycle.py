@@ -20,8 +20,8 @@ from tests.factories import create_case, ready_task, seeded
 MEETING_AT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 
 
-def level2_case(users: dict[str, User], name: str, first_review_due: str) -> MappaCase:
-    case = create_case(users["probation"], offender_name=name)
+def level2_case(users: dict[str, User], name: str, first_review_due: str, referrer: str = "probation") -> MappaCase:
+    case = create_case(users[referrer], offender_name=name)
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "High risk.",

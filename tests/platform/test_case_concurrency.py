@@ -1,12 +1,13 @@
-"""Coordinators transferring the same case at the same moment: one transfer moves it, the others get 409 and nothing
-runs twice. Real parallel requests: see tests.platform.racing."""
+"""Coordinators transferring the same case, or changing the same area setting, at the same moment: one transfer
+moves the case and the others get 409, nothing runs twice; every setting change gets an answer, no 500. Real
+parallel requests: see tests.platform.racing."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from services.db import db
-from services.models import Area, CaseEvent, HumanTask, ProcessInstance
+from services.models import Area, AreaSetting, CaseEvent, HumanTask, ProcessInstance
 from tests.api.conftest import Api
 from tests.factories import create_case
 from tests.platform.racing import RACERS, colleagues, race
@@ -38,3 +39,19 @@ def test_transfers_at_once_move_the_case_once(api: Api) -> None:
     ready = db.session.scalars(select(HumanTask.area_id).where(HumanTask.case_id == case_id,
                                                                HumanTask.state == "ready")).all()
     assert set(ready) == {southmoor.id}
+
+
+def test_coordinators_setting_the_same_setting_at_once_all_get_an_answer(api: Api) -> None:
+    """A setting the area has never changed: its row is added once, and the value is one of those sent."""
+    coordinators = colleagues(api.users, "coordinator", RACERS)
+    sent = {name: 10 + n for n, name in enumerate(coordinators)}
+    headers = {name: api.headers(name) for name in coordinators}
+
+    results = race([lambda n=name: api.client.put("/api/v1/settings", headers=headers[n],
+                                                  json={"settings": {"level2_review_weeks": sent[n]}})
+                    for name in coordinators])
+
+    assert [r.status_code for r in results] == [200] * RACERS, [r.get_data(as_text=True)[:200] for r in results]
+    db.session.expire_all()
+    rows = db.session.scalars(select(AreaSetting.value).where(AreaSetting.key == "level2_review_weeks")).all()
+    assert len(rows) == 1 and int(rows[0]) in sent.values()

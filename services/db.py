@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING = {
@@ -42,3 +43,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def insert_unless_present(model: type[Base], values: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the database's dialect: of several people adding the same row at once
+    (a unique key), one adds it and the others add nothing, with no error."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).values(**values).on_conflict_do_nothing()

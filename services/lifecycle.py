@@ -134,12 +134,14 @@ def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaC
         raise ValidationFailed([FieldError("to_area", "The case is already managed in that area")])
     source = case.area
     now = clock.now()
-    for instance in db.session.scalars(select(ProcessInstance).where(
-            ProcessInstance.case_id == case.id, ProcessInstance.status.in_(("running", "error")),
-            ProcessInstance.phase.in_(sorted(MANAGEMENT_PHASES)))):
-        instance.status = "cancelled"
-        instance.ended_at = now
-        instance.next_timer_at = None
+    running = _locked_for_transfer(case)
+    if case.area_id != source.id:
+        moved_to = db.session.get(Area, case.area_id)
+        raise Conflict(f"This case was moved to {moved_to.name if moved_to else 'another area'} by someone else "
+                       "at the same moment")
+    for instance in running:
+        instance.status, instance.ended_at, instance.next_timer_at = "cancelled", now, None
+        instance.version += 1
         record(case, "phase_cancelled", f"{instance.model.name} ended by the transfer", user, instance, {})
     for task in db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "ready")):
         if db.session.get(ProcessInstance, task.instance_id).status == "cancelled":  # type: ignore[union-attr]
@@ -155,6 +157,20 @@ def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaC
     start_phase(case, "transfer", phase_data(case, {}) | {"transferred_from": source.name, "transfer_reason": reason},
                 user)
     return case
+
+
+def _locked_for_transfer(case: MappaCase) -> list[ProcessInstance]:
+    """The case's running management phases, then the case row, locked in the order a completion takes them: a
+    transfer waits for a step being completed (and for the phase it starts), a second transfer for the first."""
+    locked: dict[int, ProcessInstance] = {}
+    while fresh := [i for i in db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.case_id == case.id, ProcessInstance.status.in_(("running", "error")),
+            ProcessInstance.phase.in_(sorted(MANAGEMENT_PHASES))).order_by(ProcessInstance.id)) if i not in locked]:
+        locked |= {instance_id: lock(instance_id) for instance_id in fresh}
+    # FOR NO KEY UPDATE: the access-log and history rows already written hold key-share locks on the case row
+    db.session.scalars(select(MappaCase).where(MappaCase.id == case.id).with_for_update(of=MappaCase, key_share=True)
+                       .execution_options(populate_existing=True)).one()
+    return [instance for instance in locked.values() if instance.status in ("running", "error")]
 
 
 def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | None, reason: str) -> MappaCase:

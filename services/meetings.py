@@ -15,11 +15,10 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from services import clock, levels, meeting_access
 from services.access import load_case, log_access, log_case_list
-from services.db import db
+from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from services.instances import ENGINE, load, lock, phase_data, record, save, start_phase
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
@@ -228,18 +227,11 @@ def build_agenda(user: User, meeting_id: int) -> list[AgendaItem]:
     return added
 
 
-def _insert_unless_booked(values: dict[str, Any]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in the database's dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(AgendaItem).values(**values).on_conflict_do_nothing().returning(AgendaItem.id)
-    return sqlite.insert(AgendaItem).values(**values).on_conflict_do_nothing().returning(AgendaItem.id)
-
-
 def _book(meeting: MappMeeting, due: DueCase, position: int) -> AgendaItem | None:
     """One conditional insert: the case is booked here, or (already booked elsewhere) nowhere."""
-    item_id = db.session.scalar(_insert_unless_booked({
+    item_id = db.session.scalar(insert_unless_present(AgendaItem, {
         "meeting_id": meeting.id, "case_id": due.case.id, "position": position, "minutes_allotted": 20,
-        "kind": due.kind, "research_flags": [], "booked": True}))
+        "kind": due.kind, "research_flags": [], "booked": True}).returning(AgendaItem.id))
     if item_id is None:
         return None
     item = db.session.get(AgendaItem, item_id)
@@ -395,15 +387,22 @@ def _item(meeting: MappMeeting, case_id: int) -> AgendaItem:
 
 
 def _minutes_row(meeting: MappMeeting, case_id: int) -> Minutes:
-    minutes = db.session.scalars(select(Minutes).where(Minutes.meeting_id == meeting.id,
-                                                       Minutes.case_id == case_id)).first()
+    """The minutes of the case at the meeting; the first to open them creates them (once, however many at once)."""
+    query = select(Minutes).where(Minutes.meeting_id == meeting.id, Minutes.case_id == case_id)
+    minutes = db.session.scalars(query).first()
     if minutes is None:
-        minutes = Minutes(meeting_id=meeting.id, case_id=case_id, sections={}, version=0, status="draft",
-                          updated_at=clock.now())
-        db.session.add(minutes)
-        db.session.flush()
-        db.session.refresh(minutes)
+        db.session.execute(insert_unless_present(Minutes, {
+            "meeting_id": meeting.id, "case_id": case_id, "sections": {}, "version": 0, "status": "draft",
+            "updated_at": clock.now()}))
+        minutes = db.session.scalars(query).one()
     return minutes
+
+
+def _locked(minutes: Minutes) -> Minutes:
+    """The minutes as saved now, their row locked for this transaction (PostgreSQL; SQLite transactions begin
+    IMMEDIATE): whoever checks the version or status next sees the last save, not the one they read first."""
+    return db.session.scalars(select(Minutes).where(Minutes.id == minutes.id).with_for_update(of=Minutes)
+                              .execution_options(populate_existing=True)).one()
 
 
 def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minutes_viewed") -> Minutes:
@@ -494,7 +493,7 @@ def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, 
                  if_match: str | None) -> Minutes:
     """Save some sections. A stale version is refused with what is saved now, so nothing is overwritten."""
     require(user, "minutes:write")
-    minutes = minutes_for(user, meeting_id, case_id, event="minutes_saved")
+    minutes = _locked(minutes_for(user, meeting_id, case_id, event="minutes_saved"))
     if minutes.status not in ("draft",):
         raise Conflict(f"These minutes are {minutes.status} and cannot be changed")
     if if_match is not None and if_match != etag(minutes):
@@ -540,6 +539,9 @@ def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
     or, for minutes of a meeting never opened here, their process starts at the approval."""
     require(user, "minutes:write")
     minutes = minutes_for(user, meeting_id, case_id, event="minutes_submitted")
+    if minutes.process_instance_id is not None:
+        lock(minutes.process_instance_id)  # the order a completion of their step takes: the process, then the minutes
+    minutes = _locked(minutes)
     if minutes.status != "draft":
         raise Conflict(f"These minutes are already {minutes.status}")
     errors = submission_errors(minutes)

@@ -5,10 +5,10 @@ Also the two look-ups the case forms need (areas to transfer to, officers to lea
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.access import log_access
-from services.db import db
+from services.db import db, insert_unless_present
 from services.errors import FieldError, ValidationFailed
 from services.models import Area, AreaSetting, User
 from services.permissions import has_permission, require
@@ -50,12 +50,10 @@ def validate(values: dict[str, str]) -> dict[str, int]:
 
 
 def _store(area_id: int, key: str, value: int) -> None:
-    row = db.session.scalars(select(AreaSetting).where(AreaSetting.area_id == area_id,
-                                                       AreaSetting.key == key)).first()
-    if row is None:
-        db.session.add(AreaSetting(area_id=area_id, key=key, value=str(value)))
-    else:
-        row.value = str(value)
+    """Add the area's row for the setting unless someone has (at the same moment, too), then set it."""
+    db.session.execute(insert_unless_present(AreaSetting, {"area_id": area_id, "key": key, "value": str(value)}))
+    db.session.execute(update(AreaSetting).where(AreaSetting.area_id == area_id, AreaSetting.key == key)
+                       .values(value=str(value)))
 
 
 def update_settings(user: User, values: dict[str, str]) -> dict[str, int]:

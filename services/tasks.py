@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import CursorResult, Select, and_, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from services import clock, forms, levels, rules
@@ -101,6 +101,11 @@ def may_work(user: User, task: HumanTask) -> bool:
     return task.area_id == user.area_id and task.role in user.roles
 
 
+def _locked(task: HumanTask) -> HumanTask:
+    return db.session.scalars(select(HumanTask).where(HumanTask.id == task.id).with_for_update(of=HumanTask)
+                              .execution_options(populate_existing=True)).one()
+
+
 def load_task(user: User, task_id: int, *, event: str = "task_viewed") -> HumanTask:
     task = _get(task_id)
     if not may_see(user, task):
@@ -129,13 +134,34 @@ def _ensure_open(user: User, task: HumanTask) -> None:
         raise Forbidden("This task is for another role")
 
 
+def _held_by(task: HumanTask) -> Conflict:
+    """Why a task did not change hands: someone else holds it, or it is no longer open."""
+    if task.state != "ready":
+        return Conflict(_finished_message(task))
+    if task.assignee is None:
+        return Conflict("This task was released at the same moment: reload and try again")
+    return Conflict(f"This task is claimed by {task.assignee.display_name}")
+
+
+def _hand(task: HumanTask, holder: int | None, to: User | None) -> bool:
+    """One conditional UPDATE: the task passes to ``to`` only if it is still open and still held by ``holder``
+    (nobody, for a claim). Of several people handing the same task at once, one does; the task is then reloaded."""
+    changed = cast(CursorResult[Any], db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready",
+                                HumanTask.assignee_id.is_not_distinct_from(holder))
+        .values(assignee_id=to.id if to else None).execution_options(synchronize_session=False))).rowcount
+    db.session.refresh(task)
+    return changed == 1
+
+
 def claim(user: User, task_id: int) -> HumanTask:
     task = load_task(user, task_id, event="task_claimed")
     _ensure_open(user, task)
-    if task.assignee_id != user.id:
-        task.assignee_id = user.id
-        task.assignee = user
-        record(task.case, "task_claimed", f"Claimed '{task.name}'", user, None, {"task": task.id})
+    if task.assignee_id == user.id:
+        return task
+    if not _hand(task, None, user):
+        raise _held_by(task)
+    record(task.case, "task_claimed", f"Claimed '{task.name}'", user, None, {"task": task.id})
     return task
 
 
@@ -145,8 +171,8 @@ def release(user: User, task_id: int) -> HumanTask:
         raise Conflict(_finished_message(task))
     if task.assignee_id != user.id:
         raise Conflict("Only the person who holds a task can release it")
-    task.assignee_id = None
-    task.assignee = None
+    if not _hand(task, user.id, None):
+        raise _held_by(task)
     record(task.case, "task_released", f"Released '{task.name}'", user, None, {"task": task.id})
     return task
 
@@ -176,7 +202,8 @@ def reassign(user: User, task_id: int, to_username: str, reason: str = "") -> Hu
         raise ValidationFailed([FieldError("assignee", f"Choose someone in this area who works as "
                                                        f"{role_name(task.role)}")])
     previous = task.assignee.display_name if task.assignee else "nobody"
-    task.assignee_id, task.assignee = target.id, target
+    if not _hand(task, task.assignee_id, target):
+        raise _held_by(task)
     record(task.case, "task_reassigned", f"'{task.name}' handed from {previous} to {target.display_name}"
            + (f": {reason.strip()}" if reason.strip() else ""), user, None, {"task": task.id, "to": target.username})
     return task
@@ -202,7 +229,7 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     if errors:
         raise ValidationFailed(errors)
     instance = lock(task.instance_id)
-    db.session.refresh(task)
+    task = _locked(task)  # a claim or hand-over committed meanwhile is seen, and none can land until this commits
     _ensure_open(user, task)
     case = db.session.get(MappaCase, task.case_id)
     assert case is not None

@@ -124,10 +124,10 @@ def schedule() -> ResponseReturnValue:
 @bp.get("/meetings/<int:meeting_id>")
 @requires("cases:view")
 def meeting_page(meeting_id: int) -> ResponseReturnValue:
-    return _render_meeting(meeting_id, [])
+    return render_meeting(meeting_id, [])
 
 
-def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
+def render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
     user = signed_in_user()
     meeting = service.load_meeting(user, meeting_id)
     rows = service.attendance(meeting)
@@ -181,7 +181,7 @@ def arrange(meeting_id: int) -> ResponseReturnValue:
         else:
             flash("Agenda order and timings saved", "success")
             return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
-    return _render_meeting(meeting_id, errors, 422)
+    return render_meeting(meeting_id, errors, 422)
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
@@ -192,7 +192,7 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
     try:
         service.record_attendance(signed_in_user(), meeting_id, statuses)
     except ValidationFailed as failed:
-        return _render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
+        return render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
                                             for e in failed.errors], 422)
     flash("Attendance saved", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))

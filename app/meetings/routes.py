@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.security import requires, signed_in_user
-from services import clock
+from services import clock, dates
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
@@ -68,11 +68,10 @@ def _int(value: str | None) -> int | None:
 
 
 def _date_from(form: Any, prefix: str) -> date | None:
-    try:
-        return date(int(form.get(f"{prefix}-year", "")), int(form.get(f"{prefix}-month", "")),
-                    int(form.get(f"{prefix}-day", "")))
-    except ValueError:
+    parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("year", "month", "day")]
+    if not all(part.isascii() and part.isdigit() for part in parts):
         return None
+    return dates.parse_day("{:0>4}-{:0>2}-{:0>2}".format(*parts))
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -94,7 +93,7 @@ def schedule() -> ResponseReturnValue:
         if level is None:
             errors.append(FieldError("level", "Select Level 2 or Level 3"))
         if day is None:
-            errors.append(FieldError("starts_at", "Enter the meeting date as a real date"))
+            errors.append(FieldError("starts_at", f"Enter the meeting date as a real date {dates.RANGE_TEXT}"))
         if at is None:
             errors.append(FieldError("time", "Enter the start time as hours and minutes, like 10:00"))
         duration = _int(form.get("duration_minutes")) or 0
@@ -256,7 +255,7 @@ def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
     if any(parts):
         review = _date_from(form, "next_review_date")
         if review is None:
-            errors.append(FieldError("next_review_date", "Next review date must be a real date"))
+            errors.append(FieldError("next_review_date", f"Next review date must be a real date {dates.RANGE_TEXT}"))
         else:
             sections["next_review_date"] = review.isoformat()
     else:

@@ -12,18 +12,24 @@ from app.config import load_config
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, overrides=config))
+    from app.jsonbody import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)  # request.get_json refuses deep nesting, bad UTF-8, NUL and lone surrogates
     # Order matters: database first (everything needs it), then the clock and sign-in that read it,
-    # then CSRF, templates, blueprints and the commands and scheduler that use them all.
+    # then CSRF, templates, the id converter, blueprints and the commands and scheduler that use them all.
     from app import extensions
+    from app.text_guard import init_text_guard
 
     extensions.init_database(app)
     extensions.init_clock(app)
     extensions.init_login(app)
     extensions.init_upload_limits(app)
+    init_text_guard(app)
     extensions.init_csrf(app)
     from app.templating import configure_templates
 
     configure_templates(app)
+    register_routing(app)
     register_blueprints(app)
     extensions.init_transactions(app)
     from app.cli import register_cli
@@ -34,6 +40,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         start_scheduler(app)
     return app
+
+
+def register_routing(app: Flask) -> None:
+    """Before any route is added: every ``<int:...>`` id is bounded to what the database can hold."""
+    from app.routing import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId
 
 
 def register_blueprints(app: Flask) -> None:

@@ -16,12 +16,19 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from services import levels
+from services import dates, levels
 from services.errors import FieldError, NotFound
 from workflows.lanes import LEAD_AGENCIES
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
-_FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
+_FORMAT_CHECKER = FormatChecker(formats=["email"])
+
+
+@_FORMAT_CHECKER.checks("date")
+def _is_date(value: object) -> bool:
+    """A real date written YYYY-MM-DD, in the range every date in the service must fall in (services.dates)."""
+    return not isinstance(value, str) or dates.parse_day(value) is not None
+
 
 
 @lru_cache(maxsize=128)
@@ -124,6 +131,14 @@ def parse_submission(
     return data, errors
 
 
+def _format_message(label: str, error: ValidationError) -> str:
+    if error.validator_value != "date":
+        return f"{label} is not valid"
+    if dates.is_real_day(error.instance):
+        return f"{label} must be a date {dates.RANGE_TEXT}"
+    return f"{label} must be a real date"
+
+
 def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
     props = schema.get("properties", {})
     if error.validator == "required":
@@ -137,7 +152,7 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
     label = _label(top, prop) if top else "The form"
     messages = {
         "enum": f"Select a valid option for {_lower(label)}",
-        "format": f"{label} must be a real date" if prop.get("format") == "date" else f"{label} is not valid",
+        "format": _format_message(label, error),
         "minLength": f"Enter {_lower(label)}",
         "maxLength": f"{label} must be {error.validator_value} characters or fewer",
         "type": f"{label} has the wrong type",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import CursorResult, func, select, update
 
-from services import clock, levels, meeting_access
+from services import clock, dates, levels, meeting_access
 from services.access import load_case, log_access, log_case_list
 from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -56,6 +56,8 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
         errors.append(FieldError("starts_at", "Give the start time with a time zone"))
     elif starts_at < clock.now():
         errors.append(FieldError("starts_at", "The meeting must start in the future"))
+    elif not dates.in_range(starts_at.date()):
+        errors.append(FieldError("starts_at", f"The meeting must start {dates.RANGE_TEXT}"))
     chair_user = chair_in_area(user, chair)
     if chair_user is None:
         errors.append(FieldError("chair", CHAIR_MESSAGE))
@@ -445,11 +447,9 @@ def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
                                      (*LEVEL_DECISIONS, None, "")):
         errors.append(FieldError("sections.level_decision", "Choose Level 1, 2 or 3 or exit, with the rationale"))
     review = sections.get("next_review_date")
-    if review not in (None, ""):
-        try:
-            date.fromisoformat(str(review))
-        except ValueError:
-            errors.append(FieldError("sections.next_review_date", "Next review date must be a real date"))
+    if review not in (None, "") and dates.parse_day(review) is None:
+        errors.append(FieldError("sections.next_review_date",
+                                 f"Next review date must be a real date {dates.RANGE_TEXT}"))
     actions = sections.get("actions")
     if actions is not None:
         if not isinstance(actions, list):
@@ -480,10 +480,10 @@ def action_errors(n: int, action: Any, *, complete: bool) -> list[FieldError]:
 
 
 def _due_errors(field: str, due: Any) -> list[FieldError]:
-    try:
-        day = date.fromisoformat(str(due))
-    except ValueError:
-        return [FieldError(field, "Enter the date the action is due as a real date, like 2027-01-31")]
+    day = dates.parse_day(due)
+    if day is None:
+        return [FieldError(field, f"Enter the date the action is due as a real date {dates.RANGE_TEXT}, "
+                                  "like 2027-01-31")]
     if day < clock.today():
         return [FieldError(field, f"The action's due date cannot be in the past ({day.strftime('%-d %B %Y')})")]
     return []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
-from services import clock
+from services import audio, clock
 from services.access import log_access
 from services.db import db
 from services.errors import FieldError, NotFound, ValidationFailed
@@ -18,8 +19,6 @@ from services.models import MeetingRecording, User
 from services.permissions import require
 from services.settings import area_settings
 
-AUDIO_TYPES = {"audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/wav": ".wav",
-               "audio/x-wav": ".wav", "audio/ogg": ".ogg", "audio/webm": ".webm"}
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -29,24 +28,34 @@ def _store() -> Path:
     return path
 
 
-def attach(user: User, meeting_id: int, filename: str, content_type: str, data: bytes) -> MeetingRecording:
+def display_name(filename: str) -> str:
+    """The uploader's file name as plain text to show (never to store or serve under): no folders, no control or
+    direction-changing characters, at most 100 characters. Templates escape it like any other text."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    shown = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    return " ".join(shown.split())[:100] or "recording"
+
+
+def attach(user: User, meeting_id: int, filename: str, data: bytes) -> MeetingRecording:
+    """Keep an audio recording. Its type is read from the content; the declared type and the name are not trusted:
+    the file is stored under a generated name and served as an attachment of the detected type."""
     require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "recording_attached")
+    kind = audio.detect(data)
     errors = []
-    if content_type not in AUDIO_TYPES:
-        errors.append(FieldError("recording", "The recording must be an MP3, M4A, WAV, OGG or WebM audio file"))
     if not data:
-        errors.append(FieldError("recording", "The recording is empty"))
+        errors.append(FieldError("recording", "The selected file is empty"))
+    elif kind is None:
+        errors.append(FieldError("recording", f"The recording must be an {audio.NAMES} audio file"))
     if len(data) > MAX_BYTES:
         errors.append(FieldError("recording", "The recording must be smaller than 200 MB"))
-    if errors:
+    if errors or kind is None:
         raise ValidationFailed(errors)
-    stored_as = secrets.token_hex(16) + AUDIO_TYPES[content_type]
+    stored_as = secrets.token_hex(16) + kind.extension
     (_store() / stored_as).write_bytes(data)
     days = area_settings(meeting.area_id)["recording_retention_days"]
-    row = MeetingRecording(meeting_id=meeting.id, filename=Path(filename).name[:200] or "recording",
-                           content_type=content_type, size=len(data), stored_as=stored_as,
-                           uploaded_at=clock.now(), uploaded_by_id=user.id,
+    row = MeetingRecording(meeting_id=meeting.id, filename=display_name(filename), content_type=kind.mimetype,
+                           size=len(data), stored_as=stored_as, uploaded_at=clock.now(), uploaded_by_id=user.id,
                            retention_until=clock.today() + timedelta(days=days))
     db.session.add(row)
     db.session.flush()
@@ -63,6 +72,14 @@ def open_recording(user: User, recording_id: int) -> tuple[MeetingRecording, Pat
         raise NotFound("recording not found")
     load_meeting_papers(user, row.meeting_id, "recording", "recording_played")
     return row, _store() / row.stored_as
+
+
+def served_as(row: MeetingRecording) -> tuple[str, str]:
+    """(MIME type, download name) from what the stored file was detected to be, never from the uploader."""
+    kind = audio.BY_EXTENSION.get(Path(row.stored_as).suffix)
+    if kind is None:
+        return "application/octet-stream", f"mapp-meeting-{row.meeting_id}-recording-{row.id}.bin"
+    return kind.mimetype, f"mapp-meeting-{row.meeting_id}-recording-{row.id}{kind.extension}"
 
 
 def purge_expired(today: date) -> int:

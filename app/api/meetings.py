@@ -5,16 +5,17 @@ The services scope every meeting to the caller's area (404 otherwise) and check 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
+from app.api.body import json_object
 from app.api.errors import api_error, invalid, register_current
 from app.security import api_requires, api_user
-from services import clock, meeting_access, meeting_chair
+from services import clock, dates, meeting_access, meeting_chair
 from services import meetings as meeting_service
 from services.errors import FieldError, ValidationFailed
 from services.minutes_sections import ALL_SECTIONS, TEXT_SECTIONS
@@ -22,6 +23,7 @@ from services.models import AgendaItem, Attendance, MappMeeting, Minutes, User
 
 MEETING_FIELDS = {"area", "level", "starts_at", "chair", "venue", "online_link", "duration_minutes"}
 REQUIRED_MEETING_FIELDS = ("area", "level", "starts_at", "chair")
+INSTANT_RANGE = f"years {dates.RANGE_TEXT}, offsets from -12:00 to +14:00"
 EMPTY_STRUCTURED: dict[str, Any] = {"actions": [], "level_decision": None, "next_review_date": None}
 
 
@@ -87,23 +89,8 @@ register_current(Minutes, _minutes_current)
 
 # --- request parsing -------------------------------------------------------------------------------------------
 
-def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise invalid("body", "Send a JSON object with the header Content-Type: application/json")
-    return body
-
-
 def _whole_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _instant(raw: str) -> datetime | None:
-    """An ISO 8601 date-time (with or without an offset), or None when it is not one."""
-    try:
-        return datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _meeting_request(user: User, body: dict[str, Any]) -> dict[str, Any]:
@@ -119,10 +106,10 @@ def _meeting_request(user: User, body: dict[str, Any]) -> dict[str, Any]:
     starts_at: datetime | None = None
     raw_start = body.get("starts_at")
     if raw_start not in (None, ""):
-        starts_at = _instant(raw_start) if isinstance(raw_start, str) else None
+        starts_at = dates.parse_instant(raw_start) if isinstance(raw_start, str) else None
         if starts_at is None:
             errors.append(FieldError("starts_at", "starts_at must be an ISO 8601 date and time with an offset, "
-                                                  "for example 2026-12-10T10:00:00+00:00"))
+                                                  f"for example 2026-12-10T10:00:00+00:00 ({INSTANT_RANGE})"))
     for key in ("chair", "venue", "online_link"):
         if body.get(key) is not None and not isinstance(body[key], str):
             errors.append(FieldError(key, f"{key} must be a string"))
@@ -142,21 +129,19 @@ def _bound(key: str, *, end: bool) -> datetime | None:
     if not raw:
         return None
     if len(raw) == 10:
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            day = None
+        day = dates.parse_day(raw)
         if day is not None:
             day += timedelta(days=1) if end else timedelta()
             return datetime.combine(day, time(), tzinfo=clock.LONDON)
-    instant = _instant(raw)
+    instant = dates.parse_instant(raw)
     if instant is None or instant.tzinfo is None:
-        raise invalid(key, f"{key} must be a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset")
+        raise invalid(key, f"{key} must be a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset "
+                           f"({INSTANT_RANGE})")
     return instant
 
 
 def _sections_body() -> dict[str, Any]:
-    body = _json_object()
+    body = json_object()
     errors = [FieldError(key, "Unexpected field") for key in body if key != "sections"]
     sections = body.get("sections")
     if not isinstance(sections, dict):
@@ -183,7 +168,7 @@ def _stamp(meeting: MappMeeting) -> str:
 @api_requires("meetings:organise")
 def create_meeting() -> ResponseReturnValue:
     user = api_user()
-    values = _meeting_request(user, _json_object())
+    values = _meeting_request(user, json_object())
     [meeting] = meeting_service.schedule(user, **values)
     return meeting_json(meeting, user), 201, {"Location": url_for("api.get_meeting", meeting_id=meeting.id)}
 
@@ -222,7 +207,7 @@ def get_meeting(meeting_id: int) -> ResponseReturnValue:
 @api_requires("meetings:organise")
 def put_meeting_chair(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
-    body = _json_object()
+    body = json_object()
     errors = [FieldError(key, "Unexpected field") for key in body if key not in ("chair", "reason")]
     errors += [FieldError(key, f"Give the {key} as a string") for key in ("chair", "reason")
                if not isinstance(body.get(key), str)]

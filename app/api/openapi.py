@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.routing import MAX_ID
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_NAMES
 
@@ -26,7 +27,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 def _id_param(name: str, what: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 DATE = {"type": "string", "format": "date"}
@@ -254,7 +255,8 @@ MEETING_IN = _request(
     "venue, an online link or both.", ["area", "level", "starts_at", "chair"],
     {"area": {"type": "string", "description": "The caller's own MAPPA area code"},
      "level": {"type": "integer", "enum": [2, 3]},
-     "starts_at": {**DATE_TIME, "description": "ISO 8601 with an offset, in the future"},
+     "starts_at": {**DATE_TIME, "description": "ISO 8601 with an offset (-12:00 to +14:00), in the future, "
+                                               "before 2200"},
      "chair": {"type": "string", "description": "Username of a MAPP meeting chair in the caller's area"},
      "venue": {"type": "string", "maxLength": 200}, "online_link": {"type": "string", "maxLength": 400},
      "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 600, "default": 180}})

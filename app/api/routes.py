@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -11,10 +10,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from app.api import bp
+from app.api.body import json_object
 from app.api.errors import invalid
 from app.api.openapi import OPENAPI
+from app.routing import parse_id
 from app.security import api_requires, api_user, public
-from services import cases, clock, forms, lifecycle, settings_admin
+from services import cases, clock, dates, forms, lifecycle, settings_admin
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
@@ -33,8 +34,6 @@ API_PATHS = {form: f"offender.{api}" for api, form in OFFENDER_FIELDS.items()} |
 ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
 DUE_FILTERS = ("overdue", "soon", "later", "none")
 SORTS = ("due", "-due")
-ID_PATTERN = re.compile(r"[0-9]{1,18}")
-DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # --- serialisers -----------------------------------------------------------------------------------------------
@@ -97,13 +96,6 @@ def event_json(event: CaseEvent) -> dict[str, Any]:
 
 
 # --- request parsing -------------------------------------------------------------------------------------------
-
-def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise invalid("body", "Send a JSON object with the header Content-Type: application/json")
-    return body
-
 
 def _unexpected(given: dict[str, Any], allowed: set[str], prefix: str = "") -> list[FieldError]:
     return [FieldError(f"{prefix}{key}", "Unexpected field") for key in given if key not in allowed]
@@ -170,7 +162,7 @@ def _open_case(user: User, route: str, data: dict[str, Any]) -> MappaCase:
 
 def _strings(allowed: set[str]) -> dict[str, Any]:
     """A JSON object body with only these members, each a string or null."""
-    body = _json_object()
+    body = json_object()
     errors = _unexpected(body, allowed) + [FieldError(key, f"{key} must be a string") for key in sorted(allowed)
                                            if body.get(key) is not None and not isinstance(body[key], str)]
     if errors:
@@ -186,12 +178,10 @@ def _day(body: dict[str, Any], key: str) -> date | None:
     raw = _text(body, key).strip()
     if not raw:
         return None
-    if DATE_PATTERN.fullmatch(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise invalid(key, f"{key} must be a real date written YYYY-MM-DD")
+    day = dates.parse_day(raw)
+    if day is None:
+        raise invalid(key, f"{key} must be a real date written YYYY-MM-DD, {dates.RANGE_TEXT}")
+    return day
 
 
 def _setting_values(body: dict[str, Any]) -> dict[str, str]:
@@ -211,7 +201,8 @@ def _setting_values(body: dict[str, Any]) -> dict[str, str]:
 def _inbox_filter(args: MultiDict[str, str]) -> task_service.InboxFilter:
     errors = []
     case = args.get("case", "").strip()
-    if case and not ID_PATTERN.fullmatch(case):
+    case_id = parse_id(case)
+    if case and case_id is None:
         errors.append(FieldError("case", "case must be a case id (a whole number)"))
     due = args.get("due") or None
     if due is not None and due not in DUE_FILTERS:
@@ -221,7 +212,7 @@ def _inbox_filter(args: MultiDict[str, str]) -> task_service.InboxFilter:
         errors.append(FieldError("sort", f"sort must be one of {', '.join(SORTS)}"))
     if errors:
         raise ValidationFailed(errors)
-    return task_service.InboxFilter(case_id=int(case) if case else None, step=args.get("step") or None, due=due,
+    return task_service.InboxFilter(case_id=case_id, step=args.get("step") or None, due=due,
                                     sort=sort)
 
 
@@ -245,7 +236,7 @@ def _data_path(field: str) -> str:
 @api_requires("cases:refer")
 def create_case() -> ResponseReturnValue:
     user = api_user()
-    body = _json_object()
+    body = json_object()
     route, data, errors = _case_request(body)
     errors += _area_errors(user, body) + _form_errors(route, data)
     if errors or route is None:
@@ -360,7 +351,7 @@ def reassign_task(task_id: int) -> ResponseReturnValue:
 @api_requires("tasks:work")
 def complete_task(task_id: int) -> ResponseReturnValue:
     user = api_user()
-    data = _form_data(_json_object())
+    data = _form_data(json_object())
     try:
         task = task_service.complete(user, task_id, data)
     except ValidationFailed as failed:
@@ -387,7 +378,7 @@ def get_settings() -> ResponseReturnValue:
 @api_requires("settings:change")
 def put_settings() -> ResponseReturnValue:
     user = api_user()
-    values = _setting_values(_json_object())
+    values = _setting_values(json_object())
     try:
         updated = settings_admin.update_settings(user, values)
     except ValidationFailed as failed:

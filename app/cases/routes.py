@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from app.cases import forms as case_forms
 from app.formfields import check_submission, form_fields, raw_values
+from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
 from services import cases as case_service
@@ -48,7 +49,7 @@ def case_list() -> ResponseReturnValue:
 def case_page(case_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     view = case_service.view_case(user, case_id)
-    instance_id = request.args.get("instance", type=int)
+    instance_id = query_id("instance")
     diagram = case_service.diagram(user, case_id, instance_id)
     return render_template("cases/case.html", page_title=f"{view.case.offender_name}", active_nav="cases",
                            view=view, diagram=diagram, due_status=due_status, actions=_case_actions(user, view.case),

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.formfields import check_submission, form_fields, raw_values
+from app.routing import query_id
 from app.security import requires, signed_in_user
 from services import clock
 from services import tasks as task_service
@@ -15,9 +16,8 @@ bp = Blueprint("inbox", __name__, template_folder="templates")
 
 
 def _filters() -> task_service.InboxFilter:
-    case = request.args.get("case", "").strip()
     return task_service.InboxFilter(
-        case_id=int(case) if case.isdigit() else None,
+        case_id=query_id("case"),
         step=request.args.get("step") or None,
         due=request.args.get("due") if request.args.get("due") in ("overdue", "soon", "later", "none") else None,
         sort="-due" if request.args.get("sort") == "-due" else "due",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from app.meetings.routes import bp
+from app.meetings.routes import bp, render_meeting
 from app.security import requires, signed_in_user
 from services import meetings as service
 from services import recordings
-from services.errors import ValidationFailed
+from services.errors import FieldError, ValidationFailed
 
 
 @bp.get("/meetings/<int:meeting_id>/papers/<int:case_id>")
@@ -52,14 +52,13 @@ def attach_recording(meeting_id: int) -> ResponseReturnValue:
     upload = request.files.get("recording")
     try:
         if upload is None or not upload.filename:
-            raise ValidationFailed([])
+            raise ValidationFailed([FieldError("recording", "Select an audio recording to attach")])
         with upload.stream as stream:
             data = stream.read()
-        recordings.attach(signed_in_user(), meeting_id, upload.filename, upload.mimetype or "", data)
+        recordings.attach(signed_in_user(), meeting_id, upload.filename, data)
     except ValidationFailed as failed:
-        flash(failed.errors[0].message if failed.errors else "Choose an audio file", "error")
-    else:
-        flash("Recording attached", "success")
+        return render_meeting(meeting_id, failed.errors, 422)
+    flash("Recording attached", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id) + "#recordings")
 
 
@@ -69,4 +68,7 @@ def play_recording(meeting_id: int, recording_id: int) -> ResponseReturnValue:
     row, path = recordings.open_recording(signed_in_user(), recording_id)
     if row.meeting_id != meeting_id:
         return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
-    return send_file(path, mimetype=row.content_type, download_name=row.filename, as_attachment=True)
+    mimetype, name = recordings.served_as(row)
+    response = send_file(path, mimetype=mimetype, download_name=name, as_attachment=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from app.security import requires, signed_in_user
-from services import clock, meeting_access, meeting_chair
+from services import clock, dates, meeting_access, meeting_chair
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
@@ -69,11 +69,10 @@ def _int(value: str | None) -> int | None:
 
 
 def _date_from(form: Any, prefix: str) -> date | None:
-    try:
-        return date(int(form.get(f"{prefix}-year", "")), int(form.get(f"{prefix}-month", "")),
-                    int(form.get(f"{prefix}-day", "")))
-    except ValueError:
+    parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("year", "month", "day")]
+    if not all(part.isascii() and part.isdigit() for part in parts):
         return None
+    return dates.parse_day("{:0>4}-{:0>2}-{:0>2}".format(*parts))
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -95,7 +94,7 @@ def schedule() -> ResponseReturnValue:
         if level is None:
             errors.append(FieldError("level", "Select Level 2 or Level 3"))
         if day is None:
-            errors.append(FieldError("starts_at", "Enter the meeting date as a real date"))
+            errors.append(FieldError("starts_at", f"Enter the meeting date as a real date {dates.RANGE_TEXT}"))
         if at is None:
             errors.append(FieldError("time", "Enter the start time as hours and minutes, like 10:00"))
         duration = _int(form.get("duration_minutes")) or 0
@@ -125,10 +124,10 @@ def schedule() -> ResponseReturnValue:
 @bp.get("/meetings/<int:meeting_id>")
 @requires("meetings:view")
 def meeting_page(meeting_id: int) -> ResponseReturnValue:
-    return _render_meeting(meeting_id, [])
+    return render_meeting(meeting_id, [])
 
 
-def _render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
+def render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
     user = signed_in_user()
     meeting = service.load_meeting(user, meeting_id)
     shown = meeting_access.view(user, meeting)
@@ -156,7 +155,7 @@ def change_chair(meeting_id: int) -> ResponseReturnValue:
         meeting = meeting_chair.change_chair(signed_in_user(), meeting_id, request.form.get("chair", ""),
                                              request.form.get("reason", ""))
     except ValidationFailed as failed:
-        return _render_meeting(meeting_id, failed.errors, 422)
+        return render_meeting(meeting_id, failed.errors, 422)
     flash(f"{meeting.chair.display_name} now chairs this meeting and approves its minutes", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
 
@@ -198,7 +197,7 @@ def arrange(meeting_id: int) -> ResponseReturnValue:
         else:
             flash("Agenda order and timings saved", "success")
             return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
-    return _render_meeting(meeting_id, errors, 422)
+    return render_meeting(meeting_id, errors, 422)
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
@@ -209,7 +208,7 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
     try:
         service.record_attendance(signed_in_user(), meeting_id, statuses)
     except ValidationFailed as failed:
-        return _render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
+        return render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
                                             for e in failed.errors], 422)
     flash("Attendance saved", "success")
     return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
@@ -273,7 +272,7 @@ def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
     if any(parts):
         review = _date_from(form, "next_review_date")
         if review is None:
-            errors.append(FieldError("next_review_date", "Next review date must be a real date"))
+            errors.append(FieldError("next_review_date", f"Next review date must be a real date {dates.RANGE_TEXT}"))
         else:
             sections["next_review_date"] = review.isoformat()
     else:

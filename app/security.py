@@ -104,7 +104,8 @@ def can_open(endpoint: str) -> bool:
     """For navigation: may the signed-in user open this page? Reads the permission its route's guard names."""
     from flask import current_app
 
-    permission = getattr(current_app.view_functions[endpoint], "_mappa_guard", None)
+    view = current_app.view_functions.get(endpoint)
+    permission = getattr(view, "_mappa_guard", None)
     return permission == "public" or (permission is not None and can(permission))
 
 

@@ -111,7 +111,7 @@ def build_world(role: str) -> World:
     for row in db.session.scalars(select(Attendance).where(Attendance.meeting_id == m_unrelated.id)):
         if row.agency.lower() in dtc_agencies:
             db.session.delete(row)
-    recs = [recordings.attach(u, m.id, "meeting.wav", "audio/wav", _wav())
+    recs = [recordings.attach(u, m.id, "meeting.wav", _wav())
             for u, m in ((admin, m_related), (admin, m_unrelated), (south_admin, m_other))]
     db.session.commit()
 

@@ -18,6 +18,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "cases:manage": AREA_WIDE_ROLES,
     "incidents:view": frozenset({"process_owner", "coordinator"}),
     "audit:view": frozenset({"coordinator", "manager"}),
+    # unlock locked accounts and revoke API tokens of users in their own area
+    "accounts:manage": frozenset({"coordinator", "manager"}),
     "statistics:view": frozenset({"coordinator", "manager", "chair", "administrator"}),
     "account:tokens": CASE_WORK | {"process_owner"},
     "signed_in": CASE_WORK | {"process_owner"},

@@ -87,4 +87,6 @@ def sign_out() -> ResponseReturnValue:
         end_session(user.session_id)
     logout_user()
     session.clear()
-    return redirect(url_for("auth.sign_in"))
+    response = redirect(url_for("auth.sign_in"))
+    response.headers["Clear-Site-Data"] = '"storage"'  # minutes drafts in localStorage (static/js/storage.mjs)
+    return response

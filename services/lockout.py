@@ -141,12 +141,13 @@ def failed(attempt: Attempt, user: User | None) -> None:
 
 
 def succeeded(attempt: Attempt) -> None:
-    """The right password: the account's run of failures ends; the address gets this attempt back."""
-    db.session.execute(update(SignInCounter).where(SignInCounter.key == _account_key(attempt.username))
-                       .values(failures=0, locked_at=None).execution_options(synchronize_session=False))
+    """The right password: the address gets this attempt back and the account's run of failures ends (rows in the
+    order ``reserve`` takes them, so two sign-ins never wait on each other's rows)."""
     db.session.execute(update(SignInCounter)
                        .where(SignInCounter.key == address_key("address", attempt.address), SignInCounter.failures > 0)
                        .values(failures=SignInCounter.failures - 1).execution_options(synchronize_session=False))
+    db.session.execute(update(SignInCounter).where(SignInCounter.key == _account_key(attempt.username))
+                       .values(failures=0, locked_at=None).execution_options(synchronize_session=False))
 
 
 # --- coordinators and managers: locked accounts of their area ----------------------------------------------------

@@ -30,6 +30,6 @@ async function signOut(event) {
   form.submit();
 }
 
-for (const form of document.querySelectorAll("form[data-sign-out]")) {
+for (const form of document.querySelectorAll('form[action="/sign-out"]')) {
   form.addEventListener("submit", signOut, { once: true });
 }

@@ -9,13 +9,17 @@ from typing import Any, TypeVar, cast
 from flask import abort, g, request
 from flask_login import current_user
 
-from services import relationships
+from services import lockout, relationships
 from services.access import log_access
 from services.auth import resolve_token
 from services.models import User
 from services.permissions import has_permission, refusal
+from services.settings import API_TOKEN_ADDRESS_THROTTLE
 
 F = TypeVar("F", bound=Callable[..., Any])
+THROTTLE_SECONDS = int(API_TOKEN_ADDRESS_THROTTLE.window.total_seconds())
+TOKEN_THROTTLED = (f"Too many requests with a wrong, expired or revoked token from your address: try again in "
+                   f"{THROTTLE_SECONDS // 60} minutes")
 
 
 def public(view: F) -> F:
@@ -77,8 +81,14 @@ def api_requires(permission: str, *, write: str | None = None) -> Callable[[F], 
 
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
-            user = resolve_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+            given = token.strip() if scheme.lower() == "bearer" else ""
+            address = lockout.address_key("token", request.remote_addr)
+            if given and lockout.address_throttled(address, API_TOKEN_ADDRESS_THROTTLE):
+                return api_error(429, TOKEN_THROTTLED, headers={"Retry-After": str(THROTTLE_SECONDS)})
+            user = resolve_token(given) if given else None
             if user is None:
+                if given:  # a wrong, expired or revoked token counts against the client address
+                    lockout.count_address(address, API_TOKEN_ADDRESS_THROTTLE)
                 return api_error(401, "A valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
             g.acting_user = user
             needed = _needed(permission, write)

@@ -10,11 +10,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from services import clock
+from services import clock, lockout
 from services.access import log_access
 from services.db import db
-from services.errors import NotFound
+from services.errors import Forbidden, NotFound
+from services.lockout import Refusal
 from services.models import ApiToken, User, UserSession
+from services.permissions import has_permission
+from services.settings import area_settings
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -26,19 +29,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
-        _hasher.hash(password)  # same cost either way: no user enumeration by timing
+def authenticate(username: str, password: str, address: str | None) -> User | Refusal | None:
+    """The user if the password is right; a Refusal while the account is locked or the client address throttled
+    (the password is then not checked); None for a wrong password or an unknown username, which look the same."""
+    user = user_by_username(username)
+    user = user if user is not None and user.active else None
+    attempt = lockout.reserve(username, address, user)
+    if isinstance(attempt, Refusal):
+        return attempt
+    matches = _password_matches(user, password)
+    if user is None or not matches:
+        lockout.failed(attempt, user)
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        log_access(user, "sign_in_failed", None)
-        return None
+    lockout.succeeded(attempt)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    if user is None:
+        _hasher.hash(password)  # same cost either way: no user enumeration by timing
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def start_session(user: User) -> str:
@@ -75,19 +91,29 @@ def _digest(token: str) -> str:
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the row and the token text, which is shown once and never stored."""
+    """Returns the row and the token text, which is shown once and never stored. It expires after the area's
+    ``api_token_days``."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    lifetime = timedelta(days=area_settings(user.area_id)["api_token_days"])
     row = ApiToken(user_id=user.id, name=name.strip() or "API token", token_hash=_digest(token), prefix=token[:10],
-                   created_at=clock.now())
+                   created_at=now, expires_at=now + lifetime)
     db.session.add(row)
     db.session.flush()
-    log_access(user, "api_token_created", None, f"token {row.id} {row.name}")
+    log_access(user, "api_token_created", None, f"token {row.id} {row.name}, expires {row.expires_at:%Y-%m-%d}")
     return row, token
+
+
+def token_status(row: ApiToken) -> str:
+    """revoked, expired or active"""
+    if row.revoked_at is not None:
+        return "revoked"
+    return "expired" if clock.now() >= row.expires_at else "active"
 
 
 def resolve_token(token: str) -> User | None:
     row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.revoked_at is not None or not row.user.active:
+    if row is None or token_status(row) != "active" or not row.user.active:
         return None
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
@@ -99,13 +125,28 @@ def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def area_tokens(actor: User) -> list[ApiToken]:
+    """Tokens still in use by the people of a coordinator's or manager's area (to revoke any of them)."""
+    if not has_permission(actor, "accounts:manage"):
+        raise Forbidden("Only a MAPPA coordinator or manager can see the area's API tokens")
+    rows = db.session.scalars(select(ApiToken).join(User, ApiToken.user_id == User.id)
+                              .where(User.area_id == actor.area_id, ApiToken.revoked_at.is_(None),
+                                     ApiToken.expires_at > clock.now())
+                              .order_by(User.display_name, ApiToken.id))
+    return list(rows)
+
+
+def revoke_token(actor: User, token_id: int) -> ApiToken:
+    """The token's holder revokes their own; a coordinator or manager any of their area's (others: not found)."""
     row = db.session.get(ApiToken, token_id)
-    if row is None or row.user_id != user.id:
+    own = row is not None and row.user_id == actor.id
+    in_area = row is not None and row.user.area_id == actor.area_id and has_permission(actor, "accounts:manage")
+    if row is None or not (own or in_area):
         raise NotFound("token not found")
     if row.revoked_at is None:
         row.revoked_at = clock.now()
-        log_access(user, "api_token_revoked", None, f"token {row.id}")
+        holder = "" if own else f" of {row.user.username}"
+        log_access(actor, "api_token_revoked", None, f"token {row.id} {row.name}{holder}")
     return row
 
 

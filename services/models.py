@@ -89,8 +89,21 @@ class ApiToken(Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
+
+
+class SignInCounter(Model):
+    """Failed sign-ins counted in the database (so every worker sees them): one row per attempted username
+    (``account:<name>``, known or not) and per client address (``address:<ip>``, ``token:<ip>``).
+    services.lockout keeps them with conditional statements."""
+
+    __tablename__ = "sign_in_counter"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime]  # start of the address's counting window
+    locked_at: Mapped[datetime | None]  # an account: when its failures reached the limit
 
 
 class ProcessModel(Model):

@@ -38,7 +38,7 @@ class Scope(StrEnum):
     MINUTES = "minutes"  # one case's minutes at one meeting: the meeting's and the case's relationship together
     HAND_ON = "hand_on"  # a task the user may see, and holds (assignee) or supervises (coordinator, manager)
     CHAIR = "chair"  # a meeting the user may see and chairs
-    OWN = "own"  # the user's own object (their API tokens)
+    OWN = "own"  # the user's own object (their API tokens; coordinators and managers: any in their area)
     AREA = "area"  # an object of the user's area that is not case data (settings, incidents, users)
 
 
@@ -95,6 +95,8 @@ PERMISSIONS: dict[str, Permission] = {
     "statistics:view": Permission(frozenset({"coordinator", "manager", "chair", "administrator"}), Scope.NONE,
                                   "See the area's statistics"),
     "settings:change": Permission(frozenset({"coordinator"}), Scope.AREA, "Change the area's settings"),
+    # unlock locked accounts and revoke API tokens of users in their own area
+    "accounts:manage": Permission(SUPERVISORS, Scope.AREA, "Unlock accounts and revoke API tokens in the area"),
     "account:tokens": Permission(EVERYONE, Scope.OWN, "Create, see and revoke one's own API tokens"),
 }
 

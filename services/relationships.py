@@ -8,7 +8,9 @@ app.security's guards call ``check`` with the object ids in the URL. Each id kin
 - ``recording_id``: the recording belongs to the meeting in the URL, else 404;
 - ``task_id``: the user may see the task (services.tasks.may_see), else 404; to change it (claim, complete,
   release, reassign) they must hold its role or be its assignee, else 403;
-- ``token_id``: the user's own token (scope OWN), or a token of someone in their area (scope AREA), else 404;
+- ``token_id``: the user's own token, or for coordinators and managers (``accounts:manage``) any token of
+  someone in their area, else 404;
+- ``user_id``: a user of the same area, else 404;
 - ``instance_id``: a process instance of a case in the user's area, else 404;
 
 and the ``CHAIR`` scope: the user chairs the meeting, else 403; the ``LEAD_AGENCY`` scope: a manager works for
@@ -38,7 +40,7 @@ from services.models import (
     ProcessInstance,
     User,
 )
-from services.permissions import PERMISSIONS, REFUSAL_EVENTS, SUPERVISORS, Scope, may_on_case, refusal
+from services.permissions import PERMISSIONS, REFUSAL_EVENTS, SUPERVISORS, Scope, has_permission, may_on_case, refusal
 from services.tasks import may_see, may_work
 
 __all__ = ["check"]
@@ -81,9 +83,15 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     if "token_id" in params:
         token = db.session.get(ApiToken, params["token_id"])
         owner = db.session.get(User, token.user_id) if token else None
-        mine = owner is not None and (owner.id == user.id if scope is Scope.OWN else owner.area_id == user.area_id)
+        in_area = owner is not None and owner.area_id == user.area_id
+        supervises = in_area and (scope is Scope.AREA or has_permission(user, "accounts:manage"))
+        mine = owner is not None and (owner.id == user.id or supervises)
         if not mine:
             raise _refuse(user, "token", params["token_id"])
+    if "user_id" in params:
+        other = db.session.get(User, params["user_id"])
+        if other is None or other.area_id != user.area_id:
+            raise _refuse(user, "user", params["user_id"])
     if "instance_id" in params:
         area = db.session.scalar(select(MappaCase.area_id).join(ProcessInstance, ProcessInstance.case_id ==
                                  MappaCase.id).where(ProcessInstance.id == params["instance_id"]))

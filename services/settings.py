@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -54,8 +55,28 @@ SETTINGS: dict[str, Setting] = {
                                                     1, 30),
     "indefinite_notification_review_years_juvenile": Setting(
         "Indefinite notification first reviewed after (under 18 at conviction)", "years", 8, 1, 30),
+    "sign_in_lockout_minutes": Setting("A locked account opens again after", "minutes", 30, 1, 1440),
+    "api_token_days": Setting("New API tokens expire after", "days", 90, 1, 365),
 }
 DEFAULTS: dict[str, int] = {key: setting.default for key, setting in SETTINGS.items()}
+
+
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """At most ``failures`` failed attempts from one client address within ``window``."""
+
+    failures: int
+    window: timedelta
+
+
+# Sign-in limits that no area owns (a client address or an unknown username has no area). NCSC: lock an account
+# after 10 consecutive failed sign-ins; it opens again after the area's sign_in_lockout_minutes or when a MAPPA
+# coordinator or manager unlocks it.
+ACCOUNT_LOCKOUT_FAILURES = 10
+SIGN_IN_ADDRESS_THROTTLE = Throttle(failures=50, window=timedelta(minutes=15))
+API_TOKEN_ADDRESS_THROTTLE = Throttle(failures=100, window=timedelta(minutes=15))
 
 
 def area_settings(area_id: int) -> dict[str, int]:

@@ -22,7 +22,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{ERROR_RESPONSES[status]}"} for status in statuses}
+    """Error responses; an operation that takes a token (401) may also answer 429 (too many bad tokens)."""
+    listed = (*statuses, 429) if 401 in statuses else statuses
+    return {str(status): {"$ref": f"#/components/responses/{ERROR_RESPONSES[status]}"} for status in listed}
 
 
 def _id_param(name: str, what: str) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def _id_param(name: str, what: str) -> dict[str, Any]:
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 412: "PreconditionFailed",
-                   422: "Invalid", 428: "PreconditionRequired"}
+                   422: "Invalid", 428: "PreconditionRequired", 429: "TooManyRequests"}
 
 FLAG = {"type": "boolean"}
 
@@ -354,6 +356,19 @@ STALE = {
                    "current": _ref("Minutes")},
 }
 
+TOKEN = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "name", "prefix", "owner", "status", "created_at", "expires_at", "last_used_at", "revoked_at"],
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "prefix": {"type": "string", "description": "The token's first characters (the rest is never stored)"},
+        "owner": {"type": "string", "description": "Username of the person the token acts as"},
+        "status": {"type": "string", "enum": ["active", "expired", "revoked"]},
+        "created_at": DATE_TIME, "expires_at": DATE_TIME,
+        "last_used_at": _nullable("string", format="date-time"), "revoked_at": _nullable("string", format="date-time"),
+    },
+}
+
 SCHEMAS = {
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
@@ -393,10 +408,13 @@ SCHEMAS = {
     "StaleMinutes": STALE,
     "Error": ERROR,
     "FieldError": FIELD_ERROR,
+    "Token": TOKEN,
+    "TokenList": {"type": "object", "additionalProperties": False, "required": ["tokens"],
+                  "properties": {"tokens": {"type": "array", "items": _ref("Token")}}},
 }
 
 RESPONSES = {
-    "Unauthorized": _json(_ref("Error"), "No bearer token, or an unknown or revoked one"),
+    "Unauthorized": _json(_ref("Error"), "No bearer token, or an unknown, expired or revoked one"),
     "Forbidden": _json(_ref("Error"), "The caller's role does not allow this, or the task is for another role"),
     "NotFound": _json(_ref("Error"), "Not found, or in another MAPPA area (never disclosed)"),
     "Conflict": _json(_ref("Error"), "The task was completed already or is claimed by someone else, or the case is "
@@ -408,6 +426,10 @@ RESPONSES = {
                                       "holds what is saved now, and the ETag header its version"),
         "headers": {"ETag": {"description": "The current version", "schema": {"type": "string"}}}},
     "PreconditionRequired": _json(_ref("Error"), "No If-Match header: GET the resource first and send its ETag"),
+    "TooManyRequests": {
+        **_json(_ref("Error"), "Too many wrong, expired or revoked tokens from the caller's address lately: nothing "
+                               "was done; try again after Retry-After seconds"),
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}},
 }
 
 TASK_ID = _id_param("task_id", "Task id")
@@ -624,6 +646,25 @@ MEETING_PATHS = {
                                                               MEETING_ID, CASE_ID),
 }
 
+TOKEN_PATHS = {
+    "/tokens": {"get": {
+        "operationId": "listTokens", "summary": "The caller's API tokens", "tags": ["tokens"],
+        "description": "Newest first, expired and revoked ones too. Tokens are made on the account page (or by "
+                       "`flask mappa token create`), never through the API.",
+        "responses": {"200": _json(_ref("TokenList"), "Tokens"), **_errors(401, 403)}}},
+    "/area/tokens": {"get": {
+        "operationId": "listAreaTokens", "summary": "API tokens in use in the caller's area", "tags": ["tokens"],
+        "description": "MAPPA coordinators and managers: every token of the area's people that is neither expired "
+                       "nor revoked.",
+        "responses": {"200": _json(_ref("TokenList"), "Tokens"), **_errors(401, 403)}}},
+    "/tokens/{token_id}/revoke": {"post": {
+        "operationId": "revokeToken", "summary": "Revoke an API token", "tags": ["tokens"],
+        "description": "Your own token, or (MAPPA coordinators and managers) any token of your area's people; "
+                       "from then on it gets 401. Revoking a revoked token changes nothing.",
+        "parameters": [_id_param("token_id", "API token id")],
+        "responses": {"200": _json(_ref("Token"), "The token, revoked"), **_errors(401, 403, 404)}}},
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MAPPA Flow API", "version": "1.0.0",
@@ -632,8 +673,9 @@ OPENAPI: dict[str, Any] = {
                             "<token>`. Case data is scoped to the caller's MAPPA area; every read is access-logged."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS,
+    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
+             {"name": "meta"}],
+    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},

@@ -11,10 +11,20 @@ from flask_login import current_user, login_user, logout_user
 from app.security import public, requires, signed_in_user
 from services.auth import authenticate, end_session, start_session
 from services.errors import FieldError
+from services.lockout import Refusal
 from services.models import User
 from services.permissions import has_permission
+from services.settings import SIGN_IN_ADDRESS_THROTTLE
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+
+# The same words whether or not the username exists (services.lockout counts unknown usernames alike).
+REFUSED = {
+    Refusal.ACCOUNT_LOCKED: "There have been too many failed attempts to sign in with this username. Try again later, "
+                            "or ask your MAPPA coordinator or manager to unlock your account",
+    Refusal.ADDRESS_THROTTLED: "There have been too many failed attempts to sign in from your network. Try again in "
+                               f"{SIGN_IN_ADDRESS_THROTTLE.window.seconds // 60} minutes",
+}
 
 
 # Where a user lands: the first screen their roles allow.
@@ -54,7 +64,11 @@ def sign_in() -> ResponseReturnValue:
         if not password:
             errors.append(FieldError("password", "Enter your password"))
         if not errors:
-            user = authenticate(username, password)
+            user = authenticate(username, password, request.remote_addr)
+            if isinstance(user, Refusal):
+                errors.append(FieldError("username", REFUSED[user]))
+                return render_template("auth/sign_in.html", page_title="Sign in", errors=errors,
+                                       username=username), 429
             if user is None:
                 errors.append(FieldError("username", "The username or password is not right"))
             else:
@@ -73,4 +87,6 @@ def sign_out() -> ResponseReturnValue:
         end_session(user.session_id)
     logout_user()
     session.clear()
-    return redirect(url_for("auth.sign_in"))
+    response = redirect(url_for("auth.sign_in"))
+    response.headers["Clear-Site-Data"] = '"storage"'  # minutes drafts in localStorage (static/js/storage.mjs)
+    return response

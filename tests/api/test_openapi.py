@@ -177,6 +177,21 @@ def _check_meetings(contract: Contract, api: Api) -> None:
     contract.check(api.post("chair", f"{base}/close"), f"{doc_base}/close", "post")
 
 
+def _check_tokens(contract: Contract, api: Api) -> None:
+    """List and revoke tokens (own, and a coordinator's area); then a client address with too many bad tokens."""
+    [mine] = contract.check(api.get("probation", "/api/v1/tokens"), "/tokens", "get")["tokens"]
+    contract.check(api.get("coordinator", "/api/v1/area/tokens"), "/area/tokens", "get")
+    revoke = "/tokens/{token_id}/revoke"
+    contract.check(api.post("south_coordinator", f"/api/v1/tokens/{mine['id']}/revoke"), revoke, "post")
+    contract.check(api.post("coordinator", f"/api/v1/tokens/{mine['id']}/revoke"), revoke, "post")
+    for n in range(100):
+        api.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer mf_{n}"},
+                       environ_base={"REMOTE_ADDR": "10.7.7.7"})
+    throttled = api.client.get("/api/v1/tokens", headers=api.headers("police"),
+                               environ_base={"REMOTE_ADDR": "10.7.7.7"})
+    contract.check(throttled, "/tokens", "get")
+
+
 def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:
     registry: Registry[Any] = Registry().with_resource(DOC_URI, Resource(doc, DRAFT202012))
     validator = Draft202012Validator({"$ref": f"{DOC_URI}#/components/schemas/ReferralRequest"}, registry=registry)
@@ -217,7 +232,8 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     contract.check(client.get("/api/v1/openapi.json"), "/openapi.json", "get")
     _check_case_actions(contract, api, case["id"])
     _check_meetings(contract, api)
+    _check_tokens(contract, api)
 
     assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised
     assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "412",
-                                                      "422", "428"}
+                                                      "422", "428", "429"}

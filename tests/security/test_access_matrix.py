@@ -149,6 +149,8 @@ def build_world(role: str) -> World:
         frozenset({"task_id"}): three("task_id", mine[0].id if mine else None, others[0].id if others else None,
                                       elsewhere[0].id),
         frozenset({"token_id"}): three("token_id", own_token.id, their_token.id, south_token.id),
+        frozenset({"user_id"}): [Target({"user_id": colleague.id}, "related"),
+                                 Target({"user_id": users["south_coordinator"].id}, "other_area")],
         frozenset({"instance_id"}): three("instance_id", _instance(related), _instance(unrelated), _instance(other)),
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
@@ -170,8 +172,8 @@ def expected(role: str, permission: str, target: Target | None, method: str, hol
     if target.kind == "unrelated" and not area_wide:
         return 404  # out of reach: own area, but nothing to do with this persona
     writing = method in WRITE_METHODS
-    if entry.scope is Scope.OWN:
-        return None if target.kind == "related" else 404
+    if entry.scope is Scope.OWN:  # one's own token; a colleague's only for coordinators and managers
+        return None if target.kind == "related" or role in SUPERVISORS else 404
     if entry.scope is Scope.LEAD_AGENCY:  # the manager persona (MAPPA unit) manages no case's lead agency
         return 403 if role == "manager" else None
     if entry.scope is Scope.CHAIR:  # the chair persona chairs the related meeting, not the unrelated one

@@ -1,6 +1,9 @@
 // Minutes that save as you type. Every change goes to localStorage first (so closing the page loses nothing), then
 // after a short pause only the changed sections are PUT with If-Match. A 412 means someone else saved: their
 // changes to sections you have not touched are shown, yours stay in the boxes, and "Keep my version" saves yours.
+// Signing out saves what is pending first; the local copy is then cleared (storage.mjs).
+import { onSignOut } from "./storage.mjs";
+
 const DEBOUNCE_MS = 600;
 
 const editor = document.getElementById("minutes-editor");
@@ -25,6 +28,7 @@ function start(root) {
   let inFlight = false;
   let again = false;
   let conflict = null; // {sections, etag, updated_by} while the banner is shown
+  let signingOut = false; // no more local copies: sign-out clears them
 
   // -- reading and writing the form ----------------------------------------------------------------------------
   function field(name) {
@@ -102,6 +106,7 @@ function start(root) {
   // -- local copy ---------------------------------------------------------------------------------------------
   function remember() {
     const pending = changed();
+    if (signingOut) return pending;
     try {
       if (Object.keys(pending).length) {
         localStorage.setItem(storageKey, JSON.stringify({ etag, sections: pending, at: Date.now() }));
@@ -219,6 +224,12 @@ function start(root) {
       /* the local copy is restored when the page is opened again */
     }
   }
+  onSignOut(async () => {
+    clearTimeout(timer);
+    while (inFlight) await new Promise((resolve) => setTimeout(resolve, 50));
+    await save();
+    signingOut = true;
+  });
   window.addEventListener("pagehide", flush);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") flush();

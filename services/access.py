@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, event, exists, func, insert, or_, select
+from sqlalchemy.orm import Session
 
 from services import clock
 from services.db import db
@@ -82,6 +83,12 @@ def log_access(user: User | None, event: str, case_id: int | None, detail: str |
 
 
 _REFUSALS = "access_refusals"
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    """Refusals committed mid-request (sign-in counters commit at once) are in the log: not to be written again."""
+    session.info.pop(_REFUSALS, None)
 
 
 def refusals_logged() -> bool:

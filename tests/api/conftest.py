@@ -9,7 +9,6 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from services import clock
 from services.auth import create_token
 from services.db import db
 from services.models import User
@@ -26,7 +25,8 @@ class Api:
 
     def headers(self, username: str) -> dict[str, str]:
         held = self._tokens.get(username)
-        if held is None or clock.now() >= held[1]:  # a journey over years outlives a token: renew it, as clients do
+        now = self.client.application.extensions["mappa.clock"].now()  # also from racing threads (no app context)
+        if held is None or now >= held[1]:  # a journey over years outlives a token: renew it, as clients do
             row, token = create_token(self.users[username], "tests")
             held = self._tokens[username] = (token, row.expires_at)
             db.session.commit()  # no transaction left open: on SQLite it would hold the write lock

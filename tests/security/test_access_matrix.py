@@ -43,7 +43,7 @@ LAST = {"auth.sign_out"}  # ends the session: called once, after everything else
 class Target:
     """One object a route is called on, and what the persona is to it."""
 
-    values: dict[str, int]
+    values: dict[str, int | str]
     kind: str  # "related", "unrelated" (own area), "other_area"
 
 
@@ -152,6 +152,8 @@ def build_world(role: str) -> World:
         frozenset({"user_id"}): [Target({"user_id": colleague.id}, "related"),
                                  Target({"user_id": users["south_coordinator"].id}, "other_area")],
         frozenset({"instance_id"}): three("instance_id", _instance(related), _instance(unrelated), _instance(other)),
+        # process models are national (Scope.NONE): one target, named by its key
+        frozenset({"key"}): [Target({"key": "mappa_review"}, "related")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
     return World(persona, targets, names, visible, token)

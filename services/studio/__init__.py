@@ -1,0 +1,1 @@
+"""The process owners' studio: drafts, checks, comparisons, trials and migration of process models."""

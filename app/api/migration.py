@@ -17,7 +17,7 @@ from app.routing import parse_id
 from app.security import api_requires, api_user
 from services.errors import FieldError, ValidationFailed
 from services.studio import migration
-from services.studio.compare import compare_versions
+from services.studio.compare import compare_draft, compare_versions
 
 MIGRATE_FIELDS = {"model", "from", "to", "dry_run", "instance"}
 
@@ -32,11 +32,17 @@ def _version(raw: Any, field: str, what: str = "a version number, like 2") -> in
 @bp.get("/models/<key>/compare")
 @api_requires("studio:view")
 def compare_model_versions(key: str) -> ResponseReturnValue:
-    missing = [FieldError(f, "Give a version number, like 2") for f in ("from", "to") if f not in request.args]
+    """``?from=<n>&to=<m>`` (two versions) or ``?from=<n>&draft=<id>`` (a draft with a version)."""
+    args = request.args
+    missing = [FieldError("from", "Give a version number, like 2")] if "from" not in args else []
+    if ("to" in args) == ("draft" in args):
+        missing.append(FieldError("to", "Give either to (a version number) or draft (a draft id)"))
     if missing:
         raise ValidationFailed(missing)
-    comparison = compare_versions(key, _version(request.args["from"], "from"), _version(request.args["to"], "to"))
-    return comparison.as_json()
+    old = _version(args["from"], "from")
+    if "draft" in args:
+        return compare_draft(key, old, _version(args["draft"], "draft", "a draft id, like 3")).as_json()
+    return compare_versions(key, old, _version(args["to"], "to")).as_json()
 
 
 def _migrate_body(body: dict[str, Any]) -> tuple[str, int, int, bool, int | None]:

@@ -1,1 +1,2 @@
-"""The process owners' studio: drafts, checks, comparisons, trials and migration of process models."""
+"""The process owners' studio: drafts of process models and forms, their checks, safe uploads, publishing,
+comparisons and the migration of running instances."""

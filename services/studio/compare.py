@@ -11,13 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from services.catalogue import BPMN_DIR
-from services.db import db
 from services.errors import FieldError, NotFound, ValidationFailed
 from services.instances import ENGINE
 from services.models import ProcessModel
+from services.studio import drafts
 from services.studio.elements import REFERENCES, Element, read
 from workflows.migration import renamed_steps
 from workflows.registry import ModelError, parse_model
@@ -113,13 +111,23 @@ def compare_elements(old: dict[str, Element], new: dict[str, Element], renamed: 
 
 def _forms(files: dict[str, bytes], elements: dict[str, Element]) -> dict[str, dict[str, Any]]:
     """The forms this version's user tasks use: its own form files, else the shipped ones."""
-    own = {name.removeprefix(FORM_PREFIX).removesuffix(".json"): json.loads(data) for name, data in files.items()
+    own = {name.removeprefix(FORM_PREFIX).removesuffix(".json"): _schema(name, data) for name, data in files.items()
            if name.startswith(FORM_PREFIX) and name.endswith(".json")}
     for key in {e.facts["form"] for e in elements.values() if e.facts.get("form")} - own.keys():
         path = FORMS_DIR / f"{key}.json"
         if key.replace("_", "").isalnum() and path.is_file():
             own[key] = json.loads(path.read_text())
     return own
+
+
+def _schema(name: str, data: bytes) -> dict[str, Any]:
+    try:
+        schema = json.loads(data)
+    except ValueError:
+        schema = None
+    if not isinstance(schema, dict):
+        raise ValidationFailed([FieldError(name, "This form is not a JSON object, so it cannot be compared")])
+    return schema
 
 
 def _field_facts(schema: dict[str, Any], name: str) -> dict[str, Any]:
@@ -149,10 +157,8 @@ def compare_form(key: str, old: dict[str, Any] | None, new: dict[str, Any] | Non
 
 
 def _renamed(process_id: str, old: dict[str, bytes], new: dict[str, bytes]) -> dict[str, str]:
-    models = {name: data for name, data in old.items() if not name.startswith(FORM_PREFIX)}
-    changed = {name: data for name, data in new.items() if not name.startswith(FORM_PREFIX)}
     try:
-        return renamed_steps(ENGINE, parse_model(process_id, models), parse_model(process_id, changed))
+        return renamed_steps(ENGINE, parse_model(process_id, old), parse_model(process_id, new))
     except ModelError:
         return {}  # a draft that does not parse yet: elements are matched by id alone
 
@@ -166,23 +172,32 @@ def compare(process_id: str, old: dict[str, bytes], new: dict[str, bytes]) -> Co
 
 
 def version_row(process_id: str, version: int, field: str) -> ProcessModel:
-    row = db.session.scalars(select(ProcessModel).where(ProcessModel.process_id == process_id,
-                                                        ProcessModel.version == version)).first()
-    if row is None:
-        raise ValidationFailed([FieldError(field, f"{process_id} has no version {version}")])
-    return row
-
-
-def version_files(row: ProcessModel) -> dict[str, bytes]:
-    return {name: text.encode() for name, text in row.files.items()}
+    """The version asked for in a request's ``field`` (a 422 naming the field when there is none)."""
+    try:
+        return drafts.version_row(process_id, version)
+    except NotFound as err:
+        raise ValidationFailed([FieldError(field, err.message)]) from None
 
 
 def is_model(process_id: str) -> bool:
-    return db.session.scalar(select(ProcessModel.id).where(ProcessModel.process_id == process_id).limit(1)) is not None
+    return drafts.latest_version(process_id) is not None
+
+
+def _model(process_id: str) -> None:
+    if not is_model(process_id):
+        raise NotFound(f"no process model {process_id!r}")
 
 
 def compare_versions(process_id: str, from_version: int, to_version: int) -> Comparison:
-    if not is_model(process_id):
-        raise NotFound(f"no process model {process_id!r}")
+    _model(process_id)
     old, new = version_row(process_id, from_version, "from"), version_row(process_id, to_version, "to")
-    return compare(process_id, version_files(old), version_files(new))
+    return compare(process_id, drafts.version_files(process_id, old.version),
+                   drafts.version_files(process_id, new.version))
+
+
+def compare_draft(process_id: str, from_version: int, draft_id: int) -> Comparison:
+    """A draft compared with a published version (usually the one it was started from)."""
+    _model(process_id)
+    old = version_row(process_id, from_version, "from")
+    draft = drafts.load_draft(draft_id, process_id)
+    return compare(process_id, drafts.version_files(process_id, old.version), drafts.draft_files(draft))

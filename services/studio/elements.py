@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from workflows.xmlsafety import parse_untrusted_xml
+from services.errors import FieldError, ValidationFailed
+from workflows.xmlsafety import UnsafeXml, parse_untrusted_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -48,10 +49,12 @@ def read(files: dict[str, bytes]) -> dict[str, Element]:
     """Every element of every BPMN and DMN file, by id."""
     elements: dict[str, Element] = {}
     for name, data in sorted(files.items()):
-        if name.endswith(".bpmn"):
-            elements.update(_bpmn(name, parse_untrusted_xml(data)))
-        elif name.endswith(".dmn"):
-            elements.update(_dmn(name, parse_untrusted_xml(data)))
+        if name.endswith((".bpmn", ".dmn")):
+            try:
+                root = parse_untrusted_xml(data)
+            except UnsafeXml as err:  # a draft may be saved unfinished; published versions always parse
+                raise ValidationFailed([FieldError(name, f"This file cannot be compared: {err}")]) from None
+            elements.update(_bpmn(name, root) if name.endswith(".bpmn") else _dmn(name, root))
     return elements
 
 

@@ -75,6 +75,32 @@ def test_form_fields_added_removed_and_changed() -> None:
         ]}
 
 
+def test_a_draft_with_a_changed_form_compared_with_its_version(app: Flask, api: Api) -> None:
+    created = api.post("owner", f"/api/v1/models/{REFERRAL}/drafts", json={"from_version": 1})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    draft = created.get_json()["draft"]
+    form = json.loads((FORMS_DIR / "referral_check.json").read_text())
+    form["properties"]["missing_information"]["description"] = "Sent to the referrer."
+    files = draft["files"] | {"forms/referral_check.json": json.dumps(form),
+                              "referral.bpmn": draft["files"]["referral.bpmn"].replace(
+                                  'value="level_requested,referral_reason,level3_reason,rosh"',
+                                  'value="level_requested,referral_reason,rosh"')}
+    saved = api.client.put(f"/api/v1/models/{REFERRAL}/drafts/{draft['id']}", json={"files": files},
+                           headers=api.headers("owner") | {"If-Match": draft["etag"]})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    body = api.get("manager", f"{URL}?from=1&draft={draft['id']}").get_json()
+    assert _changes(body) == [("check_referral", "userTask", "Check referral is complete", "changed", [
+        "data shown: 'level_requested,referral_reason,level3_reason,rosh' -> 'level_requested,referral_reason,rosh'"])]
+    assert body["forms"] == [{"id": "referral_check", "type": "form", "name": "Check referral is complete",
+                              "change": "changed", "details": [], "fields": [
+                                  {"id": "missing_information", "type": "field", "name": "What is missing",
+                                   "change": "changed", "details": [
+                                       "description: 'The referrer sees this when the referral is returned.' -> "
+                                       "'Sent to the referrer.'"]}]}]
+    assert fields(api.get("owner", f"{URL}?from=1&draft={draft['id']}&to=2")) == ["to"]
+    assert "no draft" in error_message(api.get("owner", f"{URL}?from=1&draft=999"), 404)
+
+
 def test_bad_comparisons_are_named(app: Flask, api: Api) -> None:
     publish_version(renamed_and_added())
     assert fields(api.get("owner", URL)) == ["from", "to"]

@@ -349,11 +349,11 @@ MINUTES = {
 MINUTES_IN = _request("Only the sections to save; the others keep their saved text", ["sections"],
                       {"sections": {"type": "object", "additionalProperties": False, "properties": SECTION_VALUES,
                                     "description": SECTIONS_DESCRIPTION}})
+STALE_ERROR = {"type": "object", "additionalProperties": False, "required": ["status", "message"],
+               "properties": {"status": {"const": 412}, "message": {"type": "string"}}}
 STALE = {
     "type": "object", "additionalProperties": False, "required": ["error", "current"],
-    "properties": {"error": {"type": "object", "additionalProperties": False, "required": ["status", "message"],
-                             "properties": {"status": {"const": 412}, "message": {"type": "string"}}},
-                   "current": _ref("Minutes")},
+    "properties": {"error": STALE_ERROR, "current": _ref("Minutes")},
 }
 
 TOKEN = {
@@ -789,7 +789,7 @@ MODEL_SCHEMAS = {
     "Published": {"type": "object", "additionalProperties": False, "required": ["key", "version"],
                   "properties": {"key": {"type": "string"}, "version": {"type": "integer"}}},
     "StaleDraft": {"type": "object", "additionalProperties": False, "required": ["error", "current"],
-                   "properties": {"error": STALE["properties"]["error"], "current": _ref("Draft")}},
+                   "properties": {"error": STALE_ERROR, "current": _ref("Draft")}},
 }
 MODEL_KEY = {"name": "key", "in": "path", "required": True, "description": "Process id, e.g. mappa_referral",
              "schema": {"type": "string"}}

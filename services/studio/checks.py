@@ -12,7 +12,6 @@ import json
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -97,7 +96,7 @@ def _spiff_finding(err: SpiffWorkflowException, fallback: str, trees: dict[str, 
 
 
 def _first_process(file: str, root: etree._Element) -> Finding:
-    process = root.find("{%s}process" % BPMN_NS)
+    process = root.find(f"{{{BPMN_NS}}}process")
     return error(file, process.get("id") if process is not None else None,
                  f"{file} has no executable process: mark one isExecutable=\"true\"", "parse")
 

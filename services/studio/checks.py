@@ -12,7 +12,6 @@ import json
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -75,10 +74,31 @@ def documents(files: dict[str, bytes]) -> tuple[dict[str, etree._Element], list[
     return trees, findings
 
 
-def _spiff_finding(err: SpiffWorkflowException, fallback: str) -> Finding:
-    if isinstance(err, ValidationException):
-        return error(err.file_name or fallback, err.id or None, str(err).split("\n")[0], "parse")
-    return error(fallback, getattr(err, "id", None) or None, str(err).split("\n")[0], "parse")
+def _named_in(message: str, root: etree._Element | None) -> str | None:
+    """The id of the element a message names (by id, or by its name), when SpiffWorkflow gave no node."""
+    if root is None:
+        return None
+    best: tuple[int, str] | None = None
+    for node in root.iter():
+        if not isinstance(node.tag, str) or not node.get("id"):
+            continue
+        for label in (node.get("id", ""), node.get("name", "")):
+            if len(label) > 2 and label in message and (best is None or len(label) > best[0]):
+                best = (len(label), node.get("id", ""))
+    return best[1] if best else None
+
+
+def _spiff_finding(err: SpiffWorkflowException, fallback: str, trees: dict[str, etree._Element]) -> Finding:
+    message = str(err).split("\n")[0]
+    file = getattr(err, "file_name", "") or fallback
+    element = getattr(err, "id", "") or _named_in(message, trees.get(file))
+    return error(file, element or None, message, "parse")
+
+
+def _first_process(file: str, root: etree._Element) -> Finding:
+    process = root.find(f"{{{BPMN_NS}}}process")
+    return error(file, process.get("id") if process is not None else None,
+                 f"{file} has no executable process: mark one isExecutable=\"true\"", "parse")
 
 
 def spiff_parse(trees: dict[str, etree._Element]) -> list[Finding]:
@@ -88,15 +108,15 @@ def spiff_parse(trees: dict[str, etree._Element]) -> list[Finding]:
         try:
             (parser.add_dmn_xml if name.endswith(".dmn") else parser.add_bpmn_xml)(root, filename=name)
         except SpiffWorkflowException as err:
-            return [_spiff_finding(err, name)]
+            return [_spiff_finding(err, name, trees)]
     bpmn = [name for name in trees if name.endswith(".bpmn")]
     if bpmn and not parser.get_process_ids():
-        return [error(bpmn[0], None, f"{bpmn[0]} has no executable process (isExecutable=\"true\")", "parse")]
+        return [_first_process(bpmn[0], trees[bpmn[0]])]
     for process_id in parser.get_process_ids():
         try:
             parser.get_subprocess_specs(process_id)
         except SpiffWorkflowException as err:
-            return [_spiff_finding(err, bpmn[0])]
+            return [_spiff_finding(err, bpmn[0], trees)]
         except RecursionError:
             return [error(bpmn[0], process_id, "the process is too long to parse: split it into call activities",
                           "parse")]

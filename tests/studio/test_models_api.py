@@ -14,7 +14,7 @@ from services.forms import FORMS_DIR
 from services.models import AccessLog, ModelDraft, ProcessInstance
 from tests.api.conftest import Api, fields
 from tests.lifecycle.test_lifecycle_api import open_case
-from tests.studio.conftest import REFERRAL, import_xml
+from tests.studio.conftest import BPMN_DIR, REFERRAL, import_xml
 
 BASE = "/api/v1/models/mappa_referral"
 RENAMED = REFERRAL.replace('name="Check referral is complete"', 'name="Check the referral"')
@@ -165,3 +165,18 @@ def test_a_version_downloads_as_an_attachment_and_reads_with_its_checks(api: Api
     assert [c for c in version["checks"] if c["severity"] == "error"] == []
     assert api.get("coordinator", f"{BASE}/versions/9").status_code == 404
     assert _events("model_exported") == ["mappa_referral version 1: referral.bpmn"]
+
+
+def test_timers_name_their_event_when_unquoted_invalid_or_calling_unknown_functions(api: Api) -> None:
+    action = (BPMN_DIR / "action.bpmn").read_text()
+    timer = "start_of_day(add_days(action_due, 1))"
+    for text, says in (("P8W", 'quote a literal value ("P8W")'), ('"P8 weeks"', "not a valid ISO 8601 duration"),
+                       ("sleep_until(action_due)", "calls sleep_until()")):
+        xml = action.replace(f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{timer}</bpmn:timeDate>',
+                             f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{text}</bpmn:timeDuration>')
+        draft = api.post("owner", "/api/v1/models/mappa_action/drafts").get_json()["draft"]
+        saved = api.client.put(f"/api/v1/models/mappa_action/drafts/{draft['id']}",
+                               json={"files": {"action.bpmn": xml}},
+                               headers=api.headers("owner") | {"If-Match": draft["etag"]}).get_json()
+        [found] = [c for c in saved["checks"] if c["severity"] == "error"]
+        assert (found["element_id"], says in found["message"]) == ("action_overdue", True), found

@@ -51,4 +51,8 @@ for (const bundle of ["bpmn-navigated-viewer", "bpmn-modeler"]) {
 }
 copy("bpmn-js/dist/assets", "bpmn-js/assets");
 
+// The studio's decision-table editor (dmn-js): the modeler bundle (DRD, decision table, literal expression) + css.
+copy("dmn-js/dist/dmn-modeler.production.min.js", "dmn-js/dmn-modeler.production.min.js");
+copy("dmn-js/dist/assets", "dmn-js/assets");
+
 console.log(`Built ${dist}`);

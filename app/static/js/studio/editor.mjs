@@ -23,6 +23,7 @@ function start(root, data) {
   const modeler = bpmn ? new window.BpmnJS({ ...options, moddleExtensions: { spiffworkflow } })
                        : new window.DmnJS({ drd: { keyboard: { bind: true } }, common: { keyboard: { bind: true } },
                                             container: canvas });
+  root.studio = { modeler }; // for scripting the editor (the browser tests): the bpmn-js or dmn-js instance
   let serverFiles = data.files;
   let etag = data.etag;
   let timer = null;

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from services.db import db
 from tests.factories import TEST_PASSWORD, create_case, ready_task, seeded
 
+
 def open_editor(page: Page, base: str) -> str:
     page.goto(f"{base}/studio/mappa_referral/versions/1")
     page.get_by_role("button", name="Start a draft from this version").click()
@@ -30,7 +31,8 @@ def add_user_task(page: Page) -> str:
     page.mouse.move(x, y)
     page.mouse.click(x, y)
     # pan left (as dragging the canvas would), so the context pad beside the new task is inside the editor
-    page.evaluate('() => document.getElementById("studio-editor").studio.modeler.get("canvas").scroll({dx: -250, dy: 0})')
+    page.evaluate('() => document.getElementById("studio-editor").studio.modeler.get("canvas")'
+                  '.scroll({dx: -250, dy: 0})')
     page.locator('.djs-context-pad .entry[data-action="replace"]').click()
     page.locator('[data-id="replace-with-user-task"]').click()
     panel = page.locator("#studio-properties")

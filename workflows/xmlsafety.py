@@ -58,7 +58,11 @@ def safe_xml_bytes(data: bytes) -> bytes:
     text = decode_xml(data)
     if FORBIDDEN.search(text):
         raise UnsafeXml("DOCTYPE and ENTITY declarations are not allowed (no DTDs, external or internal entities)")
-    return DECLARATION.sub("", text.lstrip("\ufeff"), count=1).encode("utf-8")
+    text = text.lstrip("\ufeff")
+    declared = DECLARED.match(text)
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        text = DECLARATION.sub('<?xml version="1.0" encoding="UTF-8"?>', text, count=1)
+    return text.encode("utf-8")
 
 
 def parse_untrusted_xml(data: bytes) -> etree._Element:

@@ -107,8 +107,9 @@ def check(files: dict[str, bytes]) -> list[Finding]:
     trees, findings = documents(files)
     if findings:
         return findings
-    findings = spiff_parse(trees)
-    return findings + model_rules(trees, files)
+    rules = model_rules(trees, files)
+    named = {f.element_id for f in rules if f.severity == "error"}
+    return [f for f in spiff_parse(trees) if f.element_id not in named] + rules  # our message is the clearer
 
 
 def errors_of(files: dict[str, bytes]) -> list[Finding]:

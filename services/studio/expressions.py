@@ -57,6 +57,9 @@ def problems(text: str, *, expression: bool) -> list[str]:
     assigned = assigned_names(tree)
     found = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = ", ".join(a.name for a in node.names) if isinstance(node, ast.Import) else node.module
+            found.append(f"imports {modules}: scripts may not import modules (use the allowed helpers)")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in CALLABLE \
                 and node.func.id not in assigned:
             found.append(f"calls {node.func.id}(), which is not an allowed helper (allowed: "

@@ -25,16 +25,16 @@ def import_model(user: User, data: bytes, filename: str | None,
                  key: str | None = None) -> tuple[ModelDraft, list[Finding]]:
     name, clean = read_upload(data, filename)
     found = process_key(name, clean)
-    process_id = key or found
-    if not process_id:
-        raise ValidationFailed([FieldError("file", f"{name} holds no process or decision: nothing to import")])
     if key and name.endswith(".bpmn") and found and found != key:
         raise ValidationFailed([FieldError(found, f"{name} holds process '{found}', not '{key}': import it "
                                                   "without a key, or change the process id")])
-    base = latest_version(process_id) if key else None
-    files = version_files(process_id, base.version) if base else {}
+    base = latest_version(key) if key else None
+    files = version_files(base.process_id, base.version) if base else {}
     files[_replacing(name, files)] = clean
     findings = judged(files)
+    process_id = key or found
+    if not process_id:
+        raise ValidationFailed([FieldError("file", f"{name} holds no process or decision: nothing to import")])
     draft = create_draft(user, process_id, files, base.version if base else None)
     log_access(user, "model_imported", None, f"{name} as {process_id} draft {draft.id}"
                + (f" (from version {base.version})" if base else ""))

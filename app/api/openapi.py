@@ -369,6 +369,64 @@ TOKEN = {
     },
 }
 
+# --- studio: comparisons and migrations --------------------------------------------------------------------------
+
+CHANGE_KIND = {"type": "string", "enum": ["added", "removed", "changed"]}
+ELEMENT_CHANGE = {
+    "type": "object", "additionalProperties": False, "required": ["id", "type", "name", "change", "details"],
+    "properties": {
+        "id": {"type": "string", "description": "Element id (in the newer version when its id changed)"},
+        "type": {"type": "string", "description": "userTask, sequenceFlow, exclusiveGateway, decision, form, field..."},
+        "name": {"type": "string"}, "change": CHANGE_KIND,
+        "details": {"type": "array", "items": {"type": "string"},
+                    "description": "What changed, readably: name, lane, form, due rule, assignee, role, hook, "
+                                   "condition, timer, script, documentation, incoming and outgoing flows, rules"},
+        "fields": {"type": "array", "items": _ref("ElementChange"), "description": "Forms only: changed fields"},
+    },
+}
+COMPARISON = {
+    "type": "object", "additionalProperties": False, "required": ["elements", "forms"],
+    "properties": {"elements": {"type": "array", "items": _ref("ElementChange"),
+                                "description": "Removed, then changed, then added; each by id"},
+                   "forms": {"type": "array", "items": _ref("ElementChange"),
+                             "description": "The forms the user tasks use, field by field"}},
+}
+VERSION = {"type": "integer", "minimum": 1}
+MIGRATION_IN = _request(
+    "Move the running instances of version `from` of a model to version `to` (all of them, or `instance`). With "
+    "dry_run only the plan is returned. A real migration moves every instance or none (409 with the reasons).",
+    ["model", "from", "to", "dry_run"],
+    {"model": {"type": "string", "description": "The model's key (process id), e.g. mappa_review"},
+     "from": VERSION, "to": VERSION, "dry_run": {"type": "boolean"},
+     "instance": {"type": "integer", "minimum": 1, "description": "One process instance only"}})
+STEP_REF = {"type": "object", "additionalProperties": False, "required": ["id", "name"],
+            "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}
+INSTANCE_PLAN = {
+    "type": "object", "additionalProperties": False, "required": ["instance", "case", "ok", "reason", "waiting"],
+    "properties": {
+        "instance": {"type": "integer"}, "case": {"type": "integer", "description": "Case id"},
+        "ok": {"type": "boolean"}, "reason": _nullable("string", description="Why it cannot move"),
+        "waiting": {"type": "array", "description": "Each waiting task and the task it becomes", "items": {
+            "type": "object", "additionalProperties": False, "required": ["task", "state", "from", "to"],
+            "properties": {"task": {"type": "string", "description": "Engine task id (kept by the move)"},
+                           "state": {"type": "string", "enum": ["ready", "waiting"]}, "from": STEP_REF,
+                           "to": {"oneOf": [STEP_REF, {"type": "null"}], "description": "null: it would vanish"}}}},
+    },
+}
+MIGRATION = {
+    "type": "object", "additionalProperties": False, "required": ["model", "from", "to", "dry_run", "plan"],
+    "properties": {"model": {"type": "string"}, "from": VERSION, "to": VERSION, "dry_run": {"type": "boolean"},
+                   "plan": {"type": "array", "items": _ref("InstancePlan")}},
+}
+MIGRATION_REFUSED = {
+    "type": "object", "additionalProperties": False, "required": ["error", "plan"],
+    "properties": {
+        "error": {"type": "object", "additionalProperties": False, "required": ["status", "message", "reasons"],
+                  "properties": {"status": {"type": "integer"}, "message": {"type": "string"},
+                                 "reasons": {"type": "array", "items": {"type": "string"}}}},
+        "plan": {"type": "array", "items": _ref("InstancePlan")}},
+}
+
 SCHEMAS = {
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
@@ -411,6 +469,12 @@ SCHEMAS = {
     "Token": TOKEN,
     "TokenList": {"type": "object", "additionalProperties": False, "required": ["tokens"],
                   "properties": {"tokens": {"type": "array", "items": _ref("Token")}}},
+    "ElementChange": ELEMENT_CHANGE,
+    "Comparison": COMPARISON,
+    "MigrationRequest": MIGRATION_IN,
+    "InstancePlan": INSTANCE_PLAN,
+    "Migration": MIGRATION,
+    "MigrationRefused": MIGRATION_REFUSED,
 }
 
 RESPONSES = {
@@ -802,6 +866,29 @@ MODEL_PATHS = {
                     "already published or the same as the latest version.")},
 }
 
+MIGRATION_PATHS = {
+    "/models/{key}/compare": {"get": {
+        "operationId": "compareModelVersions", "summary": "What changed between two versions of a model, or "
+                                                         "between a version and a draft",
+        "tags": ["models"],
+        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+                        "description": "The model's key (process id)"},
+                       *({"name": name, "in": "query", "required": name == "from", "schema": VERSION,
+                          "description": what} for name, what in (
+                           ("from", "The older version"), ("to", "The version to compare with (or give draft)"),
+                           ("draft", "A draft of the model to compare with (instead of to)")))],
+        "responses": {"200": _json(_ref("Comparison"), "Added, removed and changed elements and form fields"),
+                      **_errors(401, 403, 404, 422)}}},
+    "/instances/migrate": {"post": {
+        "operationId": "migrateInstances", "summary": "Preview or migrate running instances to another version",
+        "tags": ["models"],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MigrationRequest")}}},
+        "responses": {"200": _json(_ref("Migration"), "The plan per instance (carried out unless dry_run)"),
+                      "409": _json(_ref("MigrationRefused"), "Some instance cannot move: nothing was moved; the "
+                                   "reasons name the instance and the task"),
+                      **_errors(401, 403, 422)}}},
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MAPPA Flow API", "version": "1.0.0",
@@ -812,7 +899,7 @@ OPENAPI: dict[str, Any] = {
     "security": [{"bearerAuth": []}],
     "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
              {"name": "models"}, {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS,
+    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS | MIGRATION_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},

@@ -1,1 +1,2 @@
-"""The process owners' studio: drafts of process models and forms, their checks, safe uploads and publishing."""
+"""The process owners' studio: drafts of process models and forms, their checks, safe uploads, publishing,
+comparisons and the migration of running instances."""

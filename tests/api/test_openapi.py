@@ -17,6 +17,7 @@ from app.api import bp
 from tests.api.conftest import Api, referral
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.studio.conftest import BPMN_DIR
+from tests.studio.versions import REFERRAL, check_removed, publish_version, renamed_and_added
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 DOC_URI = "urn:mappa-flow:openapi"
@@ -193,6 +194,25 @@ def _check_tokens(contract: Contract, api: Api) -> None:
     contract.check(throttled, "/tokens", "get")
 
 
+def _check_studio(contract: Contract, api: Api) -> None:
+    """Compare two versions of the referral model; preview, refuse and carry out a migration."""
+    opened = api.post("police", "/api/v1/cases", json=referral(offender={"name": "Simon Studio"}))
+    assert opened.status_code == 201, opened.get_data(as_text=True)  # waits on the step version 3 removes
+    publish_version(renamed_and_added())
+    publish_version(check_removed())
+    compare = "/models/{key}/compare"
+    for user, query in (("owner", "from=1&to=2"), ("owner", "from=1"), ("probation", "from=1&to=2")):
+        contract.check(api.get(user, f"/api/v1/models/{REFERRAL}/compare?{query}"), compare, "get")
+    contract.check(api.get("owner", "/api/v1/models/nothing/compare?from=1&to=2"), compare, "get")
+    migrate = {"model": REFERRAL, "from": 1, "to": 3, "dry_run": True}
+    statuses = []
+    for body in (migrate, migrate | {"dry_run": False}, migrate | {"to": 2, "dry_run": False}, {}):
+        response = api.post("owner", "/api/v1/instances/migrate", json=body)
+        statuses.append(response.status_code)
+        contract.check(response, "/instances/migrate", "post")
+    assert statuses == [200, 409, 200, 422]
+
+
 def _check_models(contract: Contract, api: Api) -> None:
     """Import (accepted, refused, too large), read, edit (stale too), publish, download and retire a model."""
     xml = {"Content-Type": "application/xml"}
@@ -263,6 +283,7 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     _check_case_actions(contract, api, case["id"])
     _check_meetings(contract, api)
     _check_tokens(contract, api)
+    _check_studio(contract, api)
     _check_models(contract, api)
 
     assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised

@@ -84,6 +84,11 @@ def test_a_process_owner_adds_a_task_publishes_and_a_new_case_reaches_it(app, li
     expect(page.locator(f'#studio-checks li[data-element="{task_id}"]')).to_have_count(0)
     expect(page.locator("#studio-checks-summary")).to_have_attribute("data-errors", "0")
 
+    page.locator("#studio-compare").click()  # the draft against the version it started from
+    expect(page.locator(f'tr[data-element="{task_id}"]')).to_have_attribute("data-change", "added")
+    expect(page.locator('#diagram[data-ready="true"]')).to_be_attached()
+    page.go_back()
+    expect(page.locator('#studio-editor[data-ready="true"]')).to_be_attached()
     expect(page.locator("#studio-publish")).to_be_enabled()
     page.get_by_role("button", name="Publish").click()
     expect(page).to_have_url(re.compile(r"/studio/mappa_referral/versions/2$"))

@@ -250,3 +250,29 @@ def test_importing_a_file_makes_a_draft_or_names_what_is_wrong(app, client: Flas
     assert good.status_code == 302
     assert re.search(r"/studio/mappa_exit/drafts/\d+$", good.headers["Location"])
     assert "model_imported" in set(db.session.scalars(select(AccessLog.event)))
+
+
+def test_compare_then_migrate_a_running_case_to_the_new_version(app, client: FlaskClient) -> None:
+    users = owner(client)
+    case = create_case(users["probation"])  # waits at "Check referral is complete" on version 1
+    editor = start_draft(client, "mappa_referral")
+    data = studio_data(client, editor)
+    renamed = data["files"]["referral.bpmn"].replace('name="Amend referral"', 'name="Amend the referral"')
+    assert client.put(data["save_url"], json={"files": {**data["files"], "referral.bpmn": renamed}},
+                      headers={"X-CSRFToken": data["csrf"], "If-Match": data["etag"]}).status_code == 200
+    compared = get_page(client, f"/studio/mappa_referral/compare?from=1&draft={editor.rsplit('/', 1)[1]}")
+    [row] = compared.xpath('//tr[@data-element="amend_referral"]')
+    assert row.get("data-change") == "changed" and "Amend the referral" in row.text_content()
+    assert client.post(editor + "/publish", data={"csrf_token": data["csrf"]}).status_code == 302
+    get_page(client, "/studio/mappa_referral/compare?from=1&to=2")
+
+    preview = get_page(client, "/studio/mappa_referral/migrate?from=1&to=2")
+    [plan] = preview.xpath("//tr[@data-instance]")
+    assert plan.get("data-ok") == "true" and "Check referral is complete" in plan.text_content()
+    moved = client.post("/studio/mappa_referral/migrate", data={"csrf_token": data["csrf"], "from": 1, "to": 2})
+    assert moved.status_code == 302
+    library = get_page(client, "/studio")
+    [v2] = library.xpath('//h2[@id="model-mappa_referral"]/following-sibling::table[1]//tr[@data-version="2"]'
+                         "/td[@data-running]")
+    assert v2.get("data-running") == "1"
+    assert case.id

@@ -60,7 +60,7 @@ def migrate_page(key: str) -> ResponseReturnValue:
         if request.method == "POST":
             moved = migration.migrate(signed_in_user(), key, old, new, instance)
             flash(f"{len(moved)} running instance(s) moved from version {old} to version {new}", "success")
-            return redirect(url_for("studio.migrate_page", key=key, **{"from": new, "to": new}))
+            return redirect(url_for("studio.library", _anchor=f"model-{key}"))
         if old != new:
             plans = migration.preview(key, old, new, instance)
     except migration.MigrationRefused as refused:

@@ -68,8 +68,8 @@ def version_page(key: str, n: int) -> ResponseReturnValue:
 @bp.get("/studio/<key>/versions/<int:n>/download")
 @requires("studio:view")
 def download(key: str, n: int) -> ResponseReturnValue:
-    name = request.args.get("file", "")
     files = drafts.version_files(key, n)
+    name = request.args.get("file") or main_file(files)
     if name not in files:
         abort(404, f"version {n} of {key} has no file {name}")
     suffix = "." + name.rsplit(".", 1)[-1]

@@ -139,3 +139,14 @@ def test_a_closed_tab_keeps_the_draft_and_sign_out_clears_it(app, live_server, p
     expect(again).to_have_url(re.compile("/sign-in"))
     assert not [k for k in again.evaluate("() => Object.keys(localStorage)") if k.startswith("mappa-")]
     again.close()
+
+
+@pytest.mark.browser
+def test_a_decision_table_opens_in_dmn_js(app, live_server, page: Page) -> None:
+    seeded()
+    db.session.commit()
+    sign_in_owner(page, live_server)
+    editor = open_editor(page, live_server)
+    page.goto(f"{editor}?file=level_suggestion.dmn")
+    expect(page.locator('#studio-editor[data-ready="true"]')).to_be_attached()
+    expect(page.locator("#studio-canvas .dmn-drd-container, #studio-canvas .tjs-container").first).to_be_visible()

@@ -30,8 +30,12 @@ def _id_arguments(rule: Rule) -> list[str]:
     return [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
 
 
+# real values for the arguments that are not ids (process models are named, not numbered)
+NAMED = {"key": "mappa_referral", "n": "1", "name": "referral.bpmn", "form_key": "screening"}
+
+
 def _path(rule: Rule, values: dict[str, str]) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], rule.rule)
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1)) or NAMED[m.group(1)], rule.rule)
 
 
 def _calls(app: Flask) -> Iterator[tuple[str, str]]:

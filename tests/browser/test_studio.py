@@ -110,12 +110,16 @@ def sign_in_owner(page: Page, base: str) -> None:
     expect(page).to_have_url(f"{base}/studio")
 
 
+def owner_in_a_new_draft(page: Page, base: str) -> str:
+    seeded()
+    db.session.commit()  # release SQLite before the server handles the browser's requests
+    sign_in_owner(page, base)
+    return open_editor(page, base)
+
+
 @pytest.mark.browser
 def test_a_closed_tab_keeps_the_draft_and_sign_out_clears_it(app, live_server, page: Page) -> None:
-    seeded()
-    db.session.commit()
-    sign_in_owner(page, live_server)
-    editor = open_editor(page, live_server)
+    editor = owner_in_a_new_draft(page, live_server)
     page.evaluate("""() => {
       const m = document.getElementById("studio-editor").studio.modeler;
       const reg = m.get("elementRegistry");
@@ -143,10 +147,7 @@ def test_a_closed_tab_keeps_the_draft_and_sign_out_clears_it(app, live_server, p
 
 @pytest.mark.browser
 def test_a_decision_table_opens_in_dmn_js(app, live_server, page: Page) -> None:
-    seeded()
-    db.session.commit()
-    sign_in_owner(page, live_server)
-    editor = open_editor(page, live_server)
+    editor = owner_in_a_new_draft(page, live_server)
     page.goto(f"{editor}?file=level_suggestion.dmn")
     expect(page.locator('#studio-editor[data-ready="true"]')).to_be_attached()
     expect(page.locator("#studio-canvas .dmn-drd-container, #studio-canvas .tjs-container").first).to_be_visible()

@@ -62,7 +62,11 @@ def register_blueprints(app: Flask) -> None:
     from app.meetings.routes import bp as meetings
     from app.settings.routes import bp as settings
     from app.statistics.routes import bp as statistics
+    from app.studio import changes as _changes  # noqa: F401 - registers the compare and migrate views
+    from app.studio import editor as _editor  # noqa: F401 - registers the draft editor's views
+    from app.studio import form_editor as _form_editor  # noqa: F401 - registers the form editor's views
+    from app.studio.routes import bp as studio
 
-    for blueprint in (auth, inbox, cases, meetings, statistics, account, admin, settings, api, health):
+    for blueprint in (auth, inbox, cases, meetings, statistics, studio, account, admin, settings, api, health):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -29,7 +29,8 @@ REFUSED = {
 
 # Where a user lands: the first screen their roles allow.
 LANDING = (("tasks:work", "inbox.my_tasks"), ("cases:view", "cases.case_list"),
-           ("incidents:view", "admin.incident_list"), ("account:tokens", "account.tokens"))
+           ("studio:edit", "studio.library"), ("incidents:view", "admin.incident_list"),
+           ("account:tokens", "account.tokens"))
 
 
 def landing_page(user: User) -> str:

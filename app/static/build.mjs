@@ -51,4 +51,9 @@ for (const bundle of ["bpmn-navigated-viewer", "bpmn-modeler"]) {
 }
 copy("bpmn-js/dist/assets", "bpmn-js/assets");
 
+// The studio's decision-table editor (dmn-js): the modeler bundle (DRD, decision table, literal expression) + css.
+// The development bundle: the minified one logs an Inferno "minified development build" console error on load.
+copy("dmn-js/dist/dmn-modeler.development.js", "dmn-js/dmn-modeler.development.js");
+copy("dmn-js/dist/assets", "dmn-js/assets");
+
 console.log(`Built ${dist}`);

@@ -24,15 +24,16 @@ HOSTILE_IDS = ("2147483648", "9223372036854775808", "99999999999999999999", "1" 
 HOSTILE_QUERY_IDS = ("\u00b2", "\u0661\u0662", "99999999999999999999", "2147483648", "-1", "1e3", "0x10", "%00")
 QUERY_ID_KEYS = ("case", "instance")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-NAMES = {"key": "mappa_referral", "name": "referral.bpmn"}  # the other path arguments: a real process model's
-
-
 def _id_arguments(rule: Rule) -> list[str]:
     return [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
 
 
+# real values for the arguments that are not ids (process models are named, not numbered)
+NAMED = {"key": "mappa_referral", "n": "1", "name": "referral.bpmn", "form_key": "screening"}
+
+
 def _path(rule: Rule, values: dict[str, str]) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: (NAMES | values)[m.group(1)], rule.rule)
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1)) or NAMED[m.group(1)], rule.rule)
 
 
 def _calls(app: Flask) -> Iterator[tuple[str, str]]:

@@ -160,6 +160,8 @@ def build_world(role: str) -> World:
         frozenset({"key", "n", "name"}): [Target({"key": "mappa_referral", "n": 1, "name": "referral.bpmn"},
                                                  "related")],
         frozenset({"key", "draft_id"}): [Target({"key": "mappa_referral", "draft_id": model_draft.id}, "related")],
+        frozenset({"key", "draft_id", "form_key"}): [Target({"key": "mappa_referral", "draft_id": model_draft.id,
+                                                             "form_key": "screening"}, "related")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
     return World(persona, targets, names, visible, token)

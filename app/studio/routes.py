@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 
 from app.security import requires, signed_in_user
-from services.errors import FieldError, ValidationFailed
+from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import ModelDraft, ProcessModel
 from services.studio import checks, drafts, imports
 
@@ -83,6 +83,18 @@ def download(key: str, n: int) -> ResponseReturnValue:
 def start_draft(key: str, n: int) -> ResponseReturnValue:
     draft = drafts.create_draft(signed_in_user(), key, drafts.version_files(key, n), base_version=n)
     return redirect(url_for("studio.editor", key=key, draft_id=draft.id))
+
+
+@bp.post("/studio/<key>/versions/<int:n>/retire")
+@requires("studio:edit")
+def retire(key: str, n: int) -> ResponseReturnValue:
+    try:
+        drafts.retire_version(signed_in_user(), key, n)
+    except Conflict as refused:
+        flash(refused.message, "error")
+    else:
+        flash(f"Version {n} retired: new cases start on the newest version not retired", "success")
+    return redirect(url_for("studio.version_page", key=key, n=n))
 
 
 @bp.route("/studio/import", methods=["GET", "POST"])

@@ -126,6 +126,11 @@ def retire_version(user: User, process_id: str, version: int) -> ProcessModel:
     """No new instance starts on a retired version; instances running on it carry on."""
     row = version_row(process_id, version)
     if row.retired_at is None:
+        others = db.session.scalar(select(func.count(ProcessModel.id)).where(
+            ProcessModel.process_id == process_id, ProcessModel.retired_at.is_(None), ProcessModel.id != row.id))
+        if not others:
+            raise Conflict(f"Version {version} is the only version new cases can start on: publish another "
+                           f"version before retiring it")
         row.retired_at, row.retired_by = clock.now(), user.username
         log_access(user, "model_retired", None, f"{process_id} version {version}")
     return row

@@ -154,6 +154,9 @@ def test_retired_version_starts_no_new_case_and_its_running_cases_carry_on(app: 
     assert [t["name"] for t in on_two.tasks("coordinator")] == ["Check the referral"]
     assert _events("model_retired") == ["mappa_referral version 2"]
     assert api.post("coordinator", f"{BASE}/versions/1/retire").status_code == 403
+    last = api.post("owner", f"{BASE}/versions/1/retire")  # new referrals would have no version to start on
+    assert last.status_code == 409 and "only version new cases can start on" in last.get_json()["error"]["message"]
+    assert _referral_version(open_case(app, api, offender={"name": "Olga Older"}).case_id) == 1
 
 
 def test_a_version_downloads_as_an_attachment_and_reads_with_its_checks(api: Api) -> None:

@@ -72,6 +72,17 @@ def test_a_version_page_shows_the_diagram_and_downloads_its_files(app, client: F
     assert client.get(f"{REVIEW}/versions/9/download?file=review.bpmn").status_code == 404
 
 
+def test_the_only_live_version_cannot_be_retired_from_its_page(app, client: FlaskClient) -> None:
+    owner(client)
+    page = get_page(client, f"{REVIEW}/versions/1")
+    assert page.xpath('//button[normalize-space()="Retire this version"]')
+    refused = client.post(f"{REVIEW}/versions/1/retire", data={"csrf_token": csrf_token(client, "/studio")})
+    assert refused.status_code == 302
+    text = get_page(client, refused.headers["Location"]).text_content()
+    assert "the only version new cases can start on" in text
+    assert db.session.scalars(select(AccessLog).where(AccessLog.event == "model_retired")).all() == []
+
+
 def test_a_process_owner_starts_a_draft_saves_it_and_a_stale_save_is_refused(app, client: FlaskClient) -> None:
     owner(client)
     editor = start_draft(client)

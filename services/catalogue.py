@@ -45,8 +45,10 @@ REGISTRY = ModelRegistry()
 
 
 def latest_model(process_id: str) -> ProcessModel:
+    """The version new instances start on: the newest one not retired."""
     row = db.session.scalars(
-        select(ProcessModel).where(ProcessModel.process_id == process_id).order_by(ProcessModel.version.desc())
+        select(ProcessModel).where(ProcessModel.process_id == process_id, ProcessModel.retired_at.is_(None))
+        .order_by(ProcessModel.version.desc())
     ).first()
     if row is None:
         raise LookupError(f"process model {process_id!r} is not published; run `flask mappa sync-models`")

@@ -33,12 +33,29 @@ def _is_date(value: object) -> bool:
 
 @lru_cache(maxsize=128)
 def load_form(key: str) -> dict[str, Any]:
+    """A shipped form (forms/ on disk)."""
     if not key.replace("_", "").isalnum():
         raise NotFound(f"no form {key!r}")
     path = FORMS_DIR / f"{key}.json"
     if not path.is_file():
         raise NotFound(f"no form {key!r}")
-    schema: dict[str, Any] = json.loads(path.read_text())
+    return _schema(path.read_text())
+
+
+def task_form(key: str, version_files: Mapping[str, str] | None) -> dict[str, Any]:
+    """A task's form: the one published with its instance's model version (``forms/<key>.json``) when that
+    version carries it, else the shipped form."""
+    text = (version_files or {}).get(f"forms/{key}.json")
+    return _versioned_form(text) if text is not None else load_form(key)
+
+
+@lru_cache(maxsize=128)
+def _versioned_form(text: str) -> dict[str, Any]:
+    return _schema(text)
+
+
+def _schema(text: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(text)
     for prop in schema.get("properties", {}).values():
         _apply_vocabulary(prop)
     Draft202012Validator.check_schema(schema)

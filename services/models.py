@@ -119,6 +119,29 @@ class ProcessModel(Model):
     checksum: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime]
     published_by: Mapped[str] = mapped_column(String(80))
+    retired_at: Mapped[datetime | None]  # retired: no new instance starts on it; running ones carry on
+    retired_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class ModelDraft(Model):
+    """An unpublished edit of a process model (BPMN, DMN and ``forms/<key>.json`` files), saved by the studio.
+
+    ``version`` counts saves (the ETag ``"d<id>v<version>"``); publishing makes it a ProcessModel version.
+    """
+
+    __tablename__ = "model_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(80), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, published, discarded
+    published_version: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(80))
+    updated_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class MappaCase(Model):

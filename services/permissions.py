@@ -98,6 +98,11 @@ PERMISSIONS: dict[str, Permission] = {
     # unlock locked accounts and revoke API tokens of users in their own area
     "accounts:manage": Permission(SUPERVISORS, Scope.AREA, "Unlock accounts and revoke API tokens in the area"),
     "account:tokens": Permission(EVERYONE, Scope.OWN, "Create, see and revoke one's own API tokens"),
+    # process models are national: not one area's, so no relationship beyond the role
+    "studio:view": Permission(frozenset({"process_owner", "coordinator", "manager"}), Scope.NONE,
+                              "See process models, their versions, drafts, checks and comparisons"),
+    "studio:edit": Permission(frozenset({"process_owner"}), Scope.NONE,
+                              "Import, edit, check, publish and migrate process models and forms"),
 }
 
 

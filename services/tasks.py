@@ -14,7 +14,7 @@ from services.access import log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.instances import ENGINE, load, lock, record, save
-from services.models import HumanTask, MappaCase, User
+from services.models import HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import AREA_WIDE_ROLES, SUPERVISORS
 from workflows.engine import TaskNotReady
 from workflows.lanes import PERSONAL_ROLES, role_name
@@ -213,7 +213,9 @@ def form_schema(task: HumanTask) -> dict[str, Any]:
     """The task's form as it applies to this case: answers the case's category does not allow are not offered."""
     if not task.form_key:
         return {"type": "object", "properties": {}}
-    return rules.describe(levels.narrow(forms.load_form(task.form_key), task.case.category), task.case, clock.today())
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    schema = forms.task_form(task.form_key, instance.model.files if instance else None)
+    return rules.describe(levels.narrow(schema, task.case.category), task.case, clock.today())
 
 
 def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:

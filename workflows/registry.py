@@ -79,10 +79,12 @@ def _step_definitions(specs: list[Any]) -> dict[str, StepDefinition]:
 
 
 def parse_model(process_id: str, files: dict[str, bytes]) -> ParsedModel:
-    """Parse one version of a model (its BPMN and DMN files) with a fresh parser."""
+    """Parse one version of a model (its BPMN and DMN files; its forms are skipped) with a fresh parser."""
     parser = SpiffBpmnParser()
     try:
         for name, data in sorted(files.items()):
+            if not name.endswith((".bpmn", ".dmn")):
+                continue  # forms/<key>.json travel with the version; the engine does not read them
             tree = parse_untrusted_xml(data)
             if name.endswith(".dmn"):
                 parser.add_dmn_xml(tree, filename=name)

@@ -90,6 +90,8 @@ for _name, _fn in (("dict", dict), ("list", list), ("set", set), ("any", any), (
                    ("enumerate", enumerate), ("sum", sum), ("max", max), ("min", min), ("sorted", sorted)):
     _BUILTINS.setdefault(_name, _fn)
 
+BUILTIN_NAMES = frozenset(_BUILTINS)
+
 _GUARDS: dict[str, Any] = {
     "_getattr_": safer_getattr,
     "_getitem_": default_guarded_getitem,

@@ -35,7 +35,7 @@ def _id_param(name: str, what: str) -> dict[str, Any]:
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 412: "PreconditionFailed",
-                   422: "Invalid", 428: "PreconditionRequired", 429: "TooManyRequests"}
+                   413: "TooLarge", 422: "Invalid", 428: "PreconditionRequired", 429: "TooManyRequests"}
 
 FLAG = {"type": "boolean"}
 
@@ -349,11 +349,11 @@ MINUTES = {
 MINUTES_IN = _request("Only the sections to save; the others keep their saved text", ["sections"],
                       {"sections": {"type": "object", "additionalProperties": False, "properties": SECTION_VALUES,
                                     "description": SECTIONS_DESCRIPTION}})
+STALE_ERROR = {"type": "object", "additionalProperties": False, "required": ["status", "message"],
+               "properties": {"status": {"const": 412}, "message": {"type": "string"}}}
 STALE = {
     "type": "object", "additionalProperties": False, "required": ["error", "current"],
-    "properties": {"error": {"type": "object", "additionalProperties": False, "required": ["status", "message"],
-                             "properties": {"status": {"const": 412}, "message": {"type": "string"}}},
-                   "current": _ref("Minutes")},
+    "properties": {"error": STALE_ERROR, "current": _ref("Minutes")},
 }
 
 TOKEN = {
@@ -426,6 +426,7 @@ RESPONSES = {
                                       "holds what is saved now, and the ETag header its version"),
         "headers": {"ETag": {"description": "The current version", "schema": {"type": "string"}}}},
     "PreconditionRequired": _json(_ref("Error"), "No If-Match header: GET the resource first and send its ETag"),
+    "TooLarge": _json(_ref("Error"), "The upload is larger than 5 MB: refused before it was read; nothing stored"),
     "TooManyRequests": {
         **_json(_ref("Error"), "Too many wrong, expired or revoked tokens from the caller's address lately: nothing "
                                "was done; try again after Retry-After seconds"),
@@ -665,6 +666,142 @@ TOKEN_PATHS = {
         "responses": {"200": _json(_ref("Token"), "The token, revoked"), **_errors(401, 403, 404)}}},
 }
 
+# --- process models (the studio) ----------------------------------------------------------------------------------
+
+FINDING = {
+    "type": "object", "additionalProperties": False, "required": ["file", "element_id", "severity", "message", "kind"],
+    "properties": {
+        "file": {"type": "string"}, "element_id": _nullable("string", description="The BPMN/DMN element's id"),
+        "severity": {"type": "string", "enum": ["error", "warning"], "description": "Errors stop publishing"},
+        "message": {"type": "string"},
+        "kind": {"type": "string", "description": "xml, parse, lane, form, due, gateway, timer, flow, script, hook, "
+                                                  "data (xml, parse and script errors also refuse an import)"},
+    },
+}
+CHECKS = {"type": "array", "items": _ref("Finding")}
+FILES = {"type": "object", "additionalProperties": {"type": "string"},
+         "description": "File name -> text: .bpmn, .dmn and forms/<key>.json (JSON Schema forms)"}
+DRAFT_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"}, "key": {"type": "string", "description": "The process id"},
+    "name": {"type": "string"}, "base_version": _nullable("integer"),
+    "version": {"type": "integer", "description": "Saves so far"}, "etag": {"type": "string"},
+    "status": {"type": "string", "enum": ["draft", "published", "discarded"]},
+    "published_version": _nullable("integer"), "created_by": {"type": "string"}, "updated_by": {"type": "string"},
+    "created_at": DATE_TIME, "updated_at": DATE_TIME,
+}
+DRAFT_SUMMARY = {"type": "object", "additionalProperties": False, "required": list(DRAFT_PROPERTIES),
+                 "properties": DRAFT_PROPERTIES}
+DRAFT = {"type": "object", "additionalProperties": False, "required": [*DRAFT_PROPERTIES, "files"],
+         "properties": DRAFT_PROPERTIES | {"files": FILES}}
+VERSION_PROPERTIES: dict[str, Any] = {
+    "version": {"type": "integer"}, "name": {"type": "string"}, "published_at": DATE_TIME,
+    "published_by": {"type": "string"}, "retired_at": _nullable("string", format="date-time"),
+    "retired_by": _nullable("string"), "status": {"type": "string", "enum": ["published", "retired"]},
+    "running_instances": {"type": "integer", "description": "Instances running on this version"},
+}
+MODEL_SCHEMAS = {
+    "Finding": FINDING,
+    "DraftSummary": DRAFT_SUMMARY,
+    "Draft": DRAFT,
+    "CheckedDraft": {"type": "object", "additionalProperties": False, "required": ["draft", "checks"],
+                     "properties": {"draft": _ref("Draft"), "checks": CHECKS}},
+    "VersionSummary": {"type": "object", "additionalProperties": False, "required": [*VERSION_PROPERTIES, "files"],
+                       "properties": VERSION_PROPERTIES | {"files": {"type": "array", "items": {"type": "string"}}}},
+    "Version": {"type": "object", "additionalProperties": False,
+                "required": ["key", *VERSION_PROPERTIES, "files", "checks"],
+                "properties": {"key": {"type": "string"}, **VERSION_PROPERTIES, "files": FILES, "checks": CHECKS}},
+    "RetiredVersion": {"type": "object", "additionalProperties": False, "required": ["key", *VERSION_PROPERTIES],
+                       "properties": {"key": {"type": "string"}, **VERSION_PROPERTIES,
+                                      "files": {"type": "array", "items": {"type": "string"}}}},
+    "ModelList": {"type": "object", "additionalProperties": False, "required": ["models"], "properties": {"models": {
+        "type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["key", "name", "versions", "drafts"],
+            "properties": {"key": {"type": "string"}, "name": {"type": "string"},
+                           "versions": {"type": "array", "items": _ref("VersionSummary")},
+                           "drafts": {"type": "array", "items": _ref("DraftSummary")}}}}}},
+    "NewDraftRequest": {"type": "object", "additionalProperties": False,
+                        "properties": {"from_version": {"type": "integer", "description": "Default: the latest"}}},
+    "DraftRequest": {"type": "object", "required": ["files"], "properties": {"files": FILES}},
+    "Published": {"type": "object", "additionalProperties": False, "required": ["key", "version"],
+                  "properties": {"key": {"type": "string"}, "version": {"type": "integer"}}},
+    "StaleDraft": {"type": "object", "additionalProperties": False, "required": ["error", "current"],
+                   "properties": {"error": STALE_ERROR, "current": _ref("Draft")}},
+}
+MODEL_KEY = {"name": "key", "in": "path", "required": True, "description": "Process id, e.g. mappa_referral",
+             "schema": {"type": "string"}}
+VERSION_N = {"name": "n", "in": "path", "required": True, "description": "Version number",
+             "schema": {"type": "integer", "minimum": 1}}
+DRAFT_ID = _id_param("draft_id", "Draft id")
+DRAFT_ETAG = {"ETag": {"description": "The draft's version: send it back as If-Match", "schema": {"type": "string"}}}
+
+
+def _model_op(operation_id: str, summary: str, parameters: list[dict[str, Any]], responses: dict[str, Any],
+              **more: Any) -> dict[str, Any]:
+    return {"operationId": operation_id, "summary": summary, "tags": ["models"], "parameters": parameters,
+            "responses": responses, **more}
+
+
+def _checked_draft(status: str, description: str) -> dict[str, Any]:
+    return {status: {**_json(_ref("CheckedDraft"), description), "headers": DRAFT_ETAG}}
+
+
+MODEL_PATHS = {
+    "/models": {"get": _model_op("listModels", "Process models, their versions (running instances) and drafts", [],
+                                 {"200": _json(_ref("ModelList"), "Models"), **_errors(401, 403)})},
+    "/models/import": {"post": _model_op(
+        "importModel", "Import a .bpmn or .dmn file as a draft", [
+            {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Make it a draft of this model: the file replaces the latest version's file of its kind"},
+            {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "The file's name when sent as the raw body"}],
+        {**_checked_draft("201", "The draft and its checks (failing checks stop only publishing)"),
+         **_errors(401, 403, 413, 422)},
+        description="The file as the raw body (Content-Type: application/xml) or the multipart field `file`, at most "
+                    "5 MB. Refused (422 on `file`, or on the element id) when unsafe (DTDs, entities), not BPMN/DMN, "
+                    "not parseable, or holding code the sandbox refuses; nothing is stored then.",
+        requestBody={"required": True, "content": {
+            "application/xml": {"schema": {"type": "string"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary"}}}}}})},
+    "/models/{key}/versions/{n}": {"get": _model_op(
+        "getModelVersion", "One version: its files and checks", [MODEL_KEY, VERSION_N],
+        {"200": _json(_ref("Version"), "The version"), **_errors(401, 403, 404)})},
+    "/models/{key}/versions/{n}/files/{name}": {"get": _model_op(
+        "downloadModelFile", "Download a file of a version", [MODEL_KEY, VERSION_N, {
+            "name": "name", "in": "path", "required": True, "schema": {"type": "string"},
+            "description": "File name, e.g. referral.bpmn or forms/referral.json"}],
+        {"200": {"description": "The file, as an attachment",
+                 "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                 "content": {"application/xml": {"schema": {"type": "string"}},
+                             "application/json": {"schema": {"type": "object"}}}},
+         **_errors(401, 403, 404)})},
+    "/models/{key}/versions/{n}/retire": {"post": _model_op(
+        "retireModelVersion", "Retire a version: no new instance starts on it; running ones carry on",
+        [MODEL_KEY, VERSION_N], {"200": _json(_ref("RetiredVersion"), "The version"), **_errors(401, 403, 404)})},
+    "/models/{key}/drafts": {"post": _model_op(
+        "createDraft", "Start a draft from a version", [MODEL_KEY],
+        {**_checked_draft("201", "The draft and its checks"), **_errors(401, 403, 404, 422)},
+        requestBody={"required": False, "content": {"application/json": {"schema": _ref("NewDraftRequest")}}})},
+    "/models/{key}/drafts/{draft_id}": {
+        "get": _model_op("getDraft", "A draft and its checks", [MODEL_KEY, DRAFT_ID],
+                         {**_checked_draft("200", "The draft"), **_errors(401, 403, 404)}),
+        "put": _model_op(
+            "saveDraft", "Save a draft (failing checks are allowed; they are returned)",
+            [MODEL_KEY, DRAFT_ID, {"name": "If-Match", "in": "header", "required": True,
+                                   "schema": {"type": "string"}, "description": "The draft's ETag as you read it"}],
+            {**_checked_draft("200", "The draft as saved, and its checks"),
+             "412": {**_json(_ref("StaleDraft"), "Saved by someone else since your If-Match: nothing was saved; "
+                                                 "current holds the draft as saved now"), "headers": DRAFT_ETAG},
+             **_errors(401, 403, 404, 409, 422, 428)},
+            requestBody={"required": True, "content": {"application/json": {"schema": _ref("DraftRequest")}}}),
+    },
+    "/models/{key}/drafts/{draft_id}/publish": {"post": _model_op(
+        "publishDraft", "Publish a draft as the next version: new instances start on it", [MODEL_KEY, DRAFT_ID],
+        {"201": _json(_ref("Published"), "The new version"), **_errors(401, 403, 404, 409, 422)},
+        description="Refused (422, each error on its element id) while a check fails; 409 when the draft is "
+                    "already published or the same as the latest version.")},
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MAPPA Flow API", "version": "1.0.0",
@@ -674,12 +811,12 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
     "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
-             {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS,
+             {"name": "models"}, {"name": "meta"}],
+    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},
-        "schemas": SCHEMAS,
+        "schemas": SCHEMAS | MODEL_SCHEMAS,
         "responses": RESPONSES,
     },
 }

@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 from app.api import bp
 from tests.api.conftest import Api, referral
 from tests.meetings.test_meeting_cycle import level2_case
+from tests.studio.conftest import BPMN_DIR
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 DOC_URI = "urn:mappa-flow:openapi"
@@ -192,6 +193,35 @@ def _check_tokens(contract: Contract, api: Api) -> None:
     contract.check(throttled, "/tokens", "get")
 
 
+def _check_models(contract: Contract, api: Api) -> None:
+    """Import (accepted, refused, too large), read, edit (stale too), publish, download and retire a model."""
+    xml = {"Content-Type": "application/xml"}
+    text = (BPMN_DIR / "referral.bpmn").read_text().replace("Check referral is complete", "Check the referral")
+    imported = contract.check(api.client.post("/api/v1/models/import?key=mappa_referral&filename=referral.bpmn",
+                                              data=text, headers=api.headers("owner") | xml), "/models/import", "post")
+    contract.check(api.client.post("/api/v1/models/import", data=b"<x/>", headers=api.headers("owner") | xml),
+                   "/models/import", "post")
+    contract.check(api.client.post("/api/v1/models/import", data=b" " * (6 * 1024 * 1024),
+                                   headers=api.headers("owner") | xml), "/models/import", "post")
+    contract.check(api.get("manager", "/api/v1/models"), "/models", "get")
+    version = "/models/{key}/versions/{n}"
+    contract.check(api.get("coordinator", "/api/v1/models/mappa_referral/versions/1"), version, "get")
+    contract.check(api.get("coordinator", "/api/v1/models/mappa_referral/versions/1/files/referral.bpmn"),
+                   f"{version}/files/{{name}}", "get")
+    draft_path, doc_draft = f"/api/v1/models/mappa_referral/drafts/{imported['draft']['id']}", \
+        "/models/{key}/drafts/{draft_id}"
+    read = contract.check(api.get("coordinator", draft_path), doc_draft, "get")
+    etag = read["draft"]["etag"]
+    for if_match in (etag, etag, None):  # saved, then stale (412), then missing (428)
+        headers = api.headers("owner") | ({"If-Match": if_match} if if_match else {})
+        contract.check(api.client.put(draft_path, json={"files": read["draft"]["files"]}, headers=headers),
+                       doc_draft, "put")
+    contract.check(api.post("owner", f"{draft_path}/publish"), f"{doc_draft}/publish", "post")
+    contract.check(api.post("owner", "/api/v1/models/mappa_referral/drafts", json={"from_version": 2}),
+                   "/models/{key}/drafts", "post")
+    contract.check(api.post("owner", "/api/v1/models/mappa_referral/versions/1/retire"), f"{version}/retire", "post")
+
+
 def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:
     registry: Registry[Any] = Registry().with_resource(DOC_URI, Resource(doc, DRAFT202012))
     validator = Draft202012Validator({"$ref": f"{DOC_URI}#/components/schemas/ReferralRequest"}, registry=registry)
@@ -233,7 +263,8 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     _check_case_actions(contract, api, case["id"])
     _check_meetings(contract, api)
     _check_tokens(contract, api)
+    _check_models(contract, api)
 
     assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised
-    assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "412",
+    assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "412", "413",
                                                       "422", "428", "429"}

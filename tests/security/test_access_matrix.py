@@ -30,6 +30,7 @@ from services.auth import create_token
 from services.db import db
 from services.models import AccessLog, Attendance, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import PERMISSIONS, SUPERVISORS, Scope
+from services.studio import drafts
 from tests.factories import auth_header, csrf_token, make_area, make_user, seeded, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from workflows.lanes import AREA_WIDE_ROLES, DUTY_TO_COOPERATE_ROLES, ROLE_BY_KEY
@@ -43,7 +44,7 @@ LAST = {"auth.sign_out"}  # ends the session: called once, after everything else
 class Target:
     """One object a route is called on, and what the persona is to it."""
 
-    values: dict[str, int]
+    values: dict[str, int | str]
     kind: str  # "related", "unrelated" (own area), "other_area"
 
 
@@ -129,6 +130,7 @@ def build_world(role: str) -> World:
     their_token, _ = create_token(colleague, "matrix: a colleague's token")
     south_token, _ = create_token(users["south_coordinator"], "matrix: another area's token")
     _row, token = create_token(persona, "matrix: calling the API")
+    model_draft = drafts.create_draft(users["owner"], "mappa_referral", drafts.version_files("mappa_referral", 1), 1)
     db.session.commit()
 
     def three(key: str, r: int | None, u: int | None, o: int) -> list[Target]:
@@ -152,6 +154,12 @@ def build_world(role: str) -> World:
         frozenset({"user_id"}): [Target({"user_id": colleague.id}, "related"),
                                  Target({"user_id": users["south_coordinator"].id}, "other_area")],
         frozenset({"instance_id"}): three("instance_id", _instance(related), _instance(unrelated), _instance(other)),
+        # process models are national (Scope.NONE): one model, version, file and draft each
+        frozenset({"key"}): [Target({"key": "mappa_referral"}, "related")],
+        frozenset({"key", "n"}): [Target({"key": "mappa_referral", "n": 1}, "related")],
+        frozenset({"key", "n", "name"}): [Target({"key": "mappa_referral", "n": 1, "name": "referral.bpmn"},
+                                                 "related")],
+        frozenset({"key", "draft_id"}): [Target({"key": "mappa_referral", "draft_id": model_draft.id}, "related")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
     return World(persona, targets, names, visible, token)

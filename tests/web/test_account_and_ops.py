@@ -89,7 +89,7 @@ def test_untrusted_xml_with_entities_is_refused() -> None:
     with pytest.raises(UnsafeXml):
         parse_untrusted_xml(evil)
     with pytest.raises(UnsafeXml, match="larger"):
-        parse_untrusted_xml(b"<x>" + b" " * (3 * 1024 * 1024) + b"</x>")
+        parse_untrusted_xml(b"<x>" + b" " * (6 * 1024 * 1024) + b"</x>")
 
 
 def test_coordinator_sees_who_has_seen_a_case_and_probation_cannot(app: Flask, client: FlaskClient) -> None:

@@ -1,0 +1,157 @@
+"""The process model API (the studio's pages and tools use it): list, read and download versions, import
+.bpmn/.dmn files as drafts, edit drafts with ETag/If-Match, publish and retire. Models are national: the
+guards name studio:view / studio:edit and no area scoping applies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.typing import ResponseReturnValue
+
+from app.api import bp
+from app.api.body import json_object
+from app.api.errors import api_error, invalid, register_current
+from app.security import api_requires, api_user
+from services.access import log_access
+from services.errors import NotFound
+from services.models import ModelDraft, ProcessModel
+from services.studio import drafts
+from services.studio.checks import check
+from services.studio.imports import import_model
+from services.studio.uploads import refuse_size
+
+NO_IF_MATCH = ("Send the If-Match header with the ETag of the draft you last read (GET this URL first), so that "
+               "nobody's changes are overwritten")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def draft_json(draft: ModelDraft) -> dict[str, Any]:
+    return {"id": draft.id, "key": draft.process_id, "name": draft.name, "files": draft.files,
+            "base_version": draft.base_version, "version": draft.version, "etag": drafts.etag(draft),
+            "status": draft.status, "published_version": draft.published_version, "created_by": draft.created_by,
+            "updated_by": draft.updated_by, "created_at": _iso(draft.created_at), "updated_at": _iso(draft.updated_at)}
+
+
+def version_json(row: ProcessModel, running: int) -> dict[str, Any]:
+    return {"version": row.version, "name": row.name, "published_at": _iso(row.published_at),
+            "published_by": row.published_by, "retired_at": _iso(row.retired_at), "retired_by": row.retired_by,
+            "status": "retired" if row.retired_at else "published", "running_instances": running,
+            "files": sorted(row.files)}
+
+
+def _checked(draft: ModelDraft, status: int = 200) -> ResponseReturnValue:
+    findings = check(drafts.draft_files(draft))
+    return ({"draft": draft_json(draft), "checks": [f.as_json() for f in findings]}, status,
+            {"ETag": drafts.etag(draft), "Cache-Control": "no-store"})
+
+
+def _draft_current(draft: ModelDraft) -> tuple[dict[str, Any], dict[str, str]]:
+    return draft_json(draft), {"ETag": drafts.etag(draft)}
+
+
+register_current(ModelDraft, _draft_current)
+
+
+@bp.get("/models")
+@api_requires("studio:view")
+def list_models() -> ResponseReturnValue:
+    running = drafts.running_counts()
+    models: dict[str, dict[str, Any]] = {}
+    for row in drafts.versions():
+        entry = models.setdefault(row.process_id, {"key": row.process_id, "versions": [], "drafts": []})
+        entry["name"] = row.name
+        entry["versions"].append(version_json(row, running.get((row.process_id, row.version), 0)))
+    for draft in drafts.open_drafts():
+        entry = models.setdefault(draft.process_id, {"key": draft.process_id, "name": draft.name, "versions": [],
+                                                     "drafts": []})
+        entry["drafts"].append({k: v for k, v in draft_json(draft).items() if k != "files"})
+    return {"models": [models[key] for key in sorted(models)]}
+
+
+@bp.get("/models/<key>/versions/<int:n>")
+@api_requires("studio:view")
+def get_version(key: str, n: int) -> ResponseReturnValue:
+    row = drafts.version_row(key, n)
+    findings = check(drafts.version_files(key, n))
+    running = drafts.running_counts().get((key, n), 0)
+    return {"key": key, **version_json(row, running), "files": row.files,
+            "checks": [f.as_json() for f in findings]}
+
+
+@bp.get("/models/<key>/versions/<int:n>/files/<path:name>")
+@api_requires("studio:view")
+def download_file(key: str, n: int, name: str) -> ResponseReturnValue:
+    files = drafts.version_row(key, n).files
+    if name not in files:
+        raise NotFound(f"version {n} of {key} has no file {name!r}")
+    log_access(api_user(), "model_exported", None, f"{key} version {n}: {name}")
+    mimetype = "application/json" if name.endswith(".json") else "application/xml"
+    filename = f"{key}-v{n}-{name.rsplit('/', 1)[-1]}"
+    return Response(files[name], mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _upload() -> tuple[bytes, str | None]:
+    refuse_size(request.content_length)  # before a byte is read
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise invalid("file", "Upload a .bpmn or .dmn file in the form field 'file'")
+        return upload.read(), upload.filename
+    return request.get_data(cache=False), request.args.get("filename")
+
+
+@bp.post("/models/import")
+@api_requires("studio:edit")
+def import_file() -> ResponseReturnValue:
+    data, filename = _upload()
+    draft, findings = import_model(api_user(), data, filename, request.args.get("key") or None)
+    return {"draft": draft_json(draft), "checks": [f.as_json() for f in findings]}, 201, {"ETag": drafts.etag(draft)}
+
+
+@bp.post("/models/<key>/drafts")
+@api_requires("studio:edit")
+def new_draft(key: str) -> ResponseReturnValue:
+    body = json_object() if request.content_length else {}
+    latest = drafts.latest_version(key)
+    if latest is None:
+        raise NotFound(f"no process model {key!r}")
+    version = body.get("from_version", latest.version)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise invalid("from_version", "Give a version number")
+    draft = drafts.create_draft(api_user(), key, drafts.version_files(key, version), version)
+    return _checked(draft, 201)
+
+
+@bp.route("/models/<key>/drafts/<int:draft_id>", methods=["GET", "PUT"])
+@api_requires("studio:view", write="studio:edit")
+def draft(key: str, draft_id: int) -> ResponseReturnValue:
+    if request.method == "GET":
+        return _checked(drafts.load_draft(draft_id, key))
+    if_match = request.headers.get("If-Match", "").strip()
+    if not if_match:
+        return api_error(428, NO_IF_MATCH)
+    files = json_object().get("files")
+    if not isinstance(files, dict) or not files or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise invalid("files", "Give the draft's files as an object of file name -> text")
+    saved = drafts.save_draft(api_user(), draft_id, {k: v.encode() for k, v in files.items()}, if_match, key)
+    return _checked(saved)
+
+
+@bp.post("/models/<key>/drafts/<int:draft_id>/publish")
+@api_requires("studio:edit")
+def publish(key: str, draft_id: int) -> ResponseReturnValue:
+    row = drafts.publish_draft(api_user(), draft_id, key)
+    return {"key": key, "version": row.version}, 201
+
+
+@bp.post("/models/<key>/versions/<int:n>/retire")
+@api_requires("studio:edit")
+def retire(key: str, n: int) -> ResponseReturnValue:
+    row = drafts.retire_version(api_user(), key, n)
+    return {"key": key, **version_json(row, drafts.running_counts().get((key, n), 0))}

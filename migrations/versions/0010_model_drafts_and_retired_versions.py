@@ -31,14 +31,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_model_draft")),
     )
     op.create_index(op.f("ix_model_draft_process_id"), "model_draft", ["process_id"])
-    with op.batch_alter_table("process_model") as batch_op:
-        batch_op.add_column(sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("retired_by", sa.String(80), nullable=True))
+    # plain ALTER TABLE (no batch copy): process_instance references process_model
+    op.add_column("process_model", sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("process_model", sa.Column("retired_by", sa.String(80), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("process_model") as batch_op:
-        batch_op.drop_column("retired_by")
-        batch_op.drop_column("retired_at")
+    op.drop_column("process_model", "retired_by")
+    op.drop_column("process_model", "retired_at")
     op.drop_index(op.f("ix_model_draft_process_id"), table_name="model_draft")
     op.drop_table("model_draft")

@@ -24,7 +24,8 @@ HOSTILE_IDS = ("2147483648", "9223372036854775808", "99999999999999999999", "1" 
 HOSTILE_QUERY_IDS = ("\u00b2", "\u0661\u0662", "99999999999999999999", "2147483648", "-1", "1e3", "0x10", "%00")
 QUERY_ID_KEYS = ("case", "instance")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-NAMES = {"key": "mappa_referral", "name": "referral.bpmn"}  # the other path arguments: a real process model's
+# the other path arguments: a real process model's, and a trial's task (a task id there is the engine's uuid)
+NAMES = {"key": "mappa_referral", "name": "referral.bpmn", "task_id": "00000000-0000-0000-0000-000000000000"}
 
 
 def _id_arguments(rule: Rule) -> list[str]:
@@ -56,7 +57,7 @@ class Caller:
 
     def call(self, method: str, path: str) -> TestResponse:
         if path.startswith("/api/"):  # process models are edited by process owners only
-            user = "owner" if path.startswith("/api/v1/models/") else "coordinator"
+            user = "owner" if path.startswith(("/api/v1/models/", "/api/v1/trials/")) else "coordinator"
             return self.client.open(path, method=method, headers=self.api.headers(user), json={})
         if method == "GET":
             return self.client.open(path, method=method)

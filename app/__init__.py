@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.init_clock(app)
     extensions.init_login(app)
     extensions.init_upload_limits(app)
+    extensions.init_script_limits(app)
     init_text_guard(app)
     extensions.init_csrf(app)
     from app.templating import configure_templates

@@ -43,6 +43,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAPPA_ALLOW_CLOCK_OVERRIDE": _flag("MAPPA_ALLOW_CLOCK_OVERRIDE"),
         "MAPPA_SCHEDULER": _flag("MAPPA_SCHEDULER"),
         "MAPPA_SCHEDULER_SECONDS": int(os.environ.get("MAPPA_SCHEDULER_SECONDS", "60")),
+        "MAPPA_SCRIPT_SECONDS": float(os.environ.get("MAPPA_SCRIPT_SECONDS", "1")),  # time limit of one BPMN script
     }
     config.update(overrides)
     if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith(("sqlite", "postgresql")):

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from services import access
 from services.clock import Clock
 from services.db import db
+from services.instances import limit_scripts
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -81,6 +82,11 @@ def init_upload_limits(app: Flask) -> None:
         limit = LARGE_UPLOADS.get(request.endpoint or "")
         if limit:
             request.max_content_length = limit
+
+
+def init_script_limits(app: Flask) -> None:
+    """The time limit of BPMN scripts and expressions (MAPPA_SCRIPT_SECONDS); sizes keep workflows.limits' defaults."""
+    limit_scripts(app.config["MAPPA_SCRIPT_SECONDS"])
 
 
 def init_csrf(app: Flask) -> None:

@@ -6,6 +6,7 @@ facts and its history. When a phase ends, the next phase starts as a new instanc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -23,6 +24,12 @@ from workflows import Engine, StepResult
 from workflows.engine import EngineError, NotWaiting, UserTaskInfo
 
 ENGINE = Engine()
+
+
+def limit_scripts(seconds: float) -> None:
+    """Set the time limit of each BPMN script and expression (the size limits keep their defaults)."""
+    environment = ENGINE.script_engine.environment
+    environment.limits = replace(environment.limits, seconds=seconds)
 
 # Workflow data keys projected onto the case row, with their types.
 CASE_FIELDS: dict[str, type] = {

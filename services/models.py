@@ -144,6 +144,29 @@ class ModelDraft(Model):
     updated_at: Mapped[datetime]
 
 
+class ModelTrial(Model):
+    """A sandboxed trial run of a draft (or a published version), owned by the process owner who started it.
+
+    Not a case: the serialised workflow lives here only (no MappaCase, HumanTask or history rows). ``path`` lists the
+    BPMN ids completed, in order; ``trial_time`` is the trial's own clock, moved forward to fire its timers.
+    """
+
+    __tablename__ = "model_trial"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(80))
+    draft_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int | None] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))  # of the files the trial runs: a draft saved since is refused
+    state: Mapped[str] = mapped_column(Text)
+    path: Mapped[list[str]] = mapped_column(JSON)
+    trial_time: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))  # running, completed, error
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(80), index=True)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class MappaCase(Model):
     """The long-lived MAPPA case: the facts screens and statistics need, projected from workflow data."""
 

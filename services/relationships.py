@@ -12,6 +12,8 @@ app.security's guards call ``check`` with the object ids in the URL. Each id kin
   someone in their area, else 404;
 - ``user_id``: a user of the same area, else 404;
 - ``instance_id``: a process instance of a case in the user's area, else 404;
+- ``trial_id``: a trial run the user started, else 404; a ``task_id`` beside it names a task of that trial (the
+  trial service finds it), not an inbox task;
 
 and the ``CHAIR`` scope: the user chairs the meeting, else 403; the ``LEAD_AGENCY`` scope: a manager works for
 the case's lead agency, else 403.
@@ -37,6 +39,7 @@ from services.models import (
     MappaCase,
     MappMeeting,
     MeetingRecording,
+    ModelTrial,
     ProcessInstance,
     User,
 )
@@ -78,7 +81,11 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
         recording = db.session.get(MeetingRecording, params["recording_id"])
         if recording is None or recording.meeting_id != meeting_id:
             raise _refuse(user, "recording", params["recording_id"])
-    if "task_id" in params:
+    if "trial_id" in params:
+        trial = db.session.get(ModelTrial, params["trial_id"])
+        if trial is None or trial.started_by != user.username:
+            raise _refuse(user, "trial", params["trial_id"])
+    elif "task_id" in params:
         _check_task(user, params["task_id"], scope, writing=writing)
     if "token_id" in params:
         token = db.session.get(ApiToken, params["token_id"])

@@ -21,6 +21,7 @@ from workflows.calendar import ENGLAND_AND_WALES, WorkingCalendar
 from workflows.clock import engine_time
 from workflows.coverage import COVERAGE
 from workflows.lanes import LANE_ROLES
+from workflows.limits import ScriptLimitExceeded, ScriptLimits
 from workflows.registry import ParsedModel, StepDefinition
 from workflows.scripting import restricted_script_engine
 
@@ -84,9 +85,9 @@ def _register_date(registry: Any) -> None:
 class Engine:
     """Thin, typed wrapper over SpiffWorkflow 3.2 with restricted scripts and an injectable clock."""
 
-    def __init__(self, calendar: WorkingCalendar = ENGLAND_AND_WALES) -> None:
+    def __init__(self, calendar: WorkingCalendar = ENGLAND_AND_WALES, limits: ScriptLimits | None = None) -> None:
         self.calendar = calendar
-        self.script_engine = restricted_script_engine(calendar)
+        self.script_engine = restricted_script_engine(calendar, limits)
         registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
         _register_date(registry)
         self.serializer = BpmnWorkflowSerializer(registry)
@@ -320,7 +321,8 @@ def _completed(task: Task) -> CompletedStep:
 def _engine_error(err: SpiffWorkflowException) -> EngineError:
     task = getattr(err, "task", None)
     name = (task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None
-    message = str(err)
+    cause = err.__cause__ or err.__context__
+    message = str(cause) if isinstance(cause, ScriptLimitExceeded) else str(err)
     notes = getattr(err, "__notes__", None)
     if notes:
         message = message + " (" + "; ".join(notes) + ")"

@@ -7,7 +7,6 @@ against a small allow-list of builtins and date helpers. Task data goes in; plai
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -23,24 +22,13 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from workflows.calendar import ENGLAND_AND_WALES, WorkingCalendar
 from workflows.clock import current_engine_time
+from workflows.limits import LimitPolicy, ScriptLimits, ScriptRun
 
 LONDON = ZoneInfo("Europe/London")
 
 
 class ScriptRejected(Exception):
     """The script text does not compile under the restrictions."""
-
-
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "|=": operator.ior, "&=": operator.iand,
-}
-
-
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    if op not in _INPLACE:
-        raise ScriptRejected(f"operator {op} is not allowed")
-    return _INPLACE[op](x, y)
 
 
 def _as_date(value: date | datetime | str) -> date:
@@ -111,13 +99,12 @@ _GUARDS: dict[str, Any] = {
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_iter_unpack_sequence,
     "_write_": full_write_guard,
-    "_inplacevar_": _inplacevar,
 }
 
 
 @lru_cache(maxsize=2048)
 def _compile_eval(expression: str) -> CodeType:
-    result = compile_restricted_eval(expression, "<bpmn expression>")
+    result = compile_restricted_eval(expression, "<bpmn expression>", policy=LimitPolicy)
     if result.errors or result.code is None:
         raise ScriptRejected("; ".join(result.errors) or "could not compile")
     return result.code
@@ -125,7 +112,7 @@ def _compile_eval(expression: str) -> CodeType:
 
 @lru_cache(maxsize=2048)
 def _compile_exec(script: str) -> CodeType:
-    result = compile_restricted_exec(script, "<bpmn script>")
+    result = compile_restricted_exec(script, "<bpmn script>", policy=LimitPolicy)
     if result.errors or result.code is None:
         raise ScriptRejected("; ".join(result.errors) or "could not compile")
     return result.code
@@ -136,22 +123,27 @@ def _is_plain(value: Any) -> bool:
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
-    """A SpiffWorkflow script environment that only runs RestrictedPython-compiled code."""
+    """A SpiffWorkflow script environment that only runs RestrictedPython-compiled code, within ``limits``."""
 
-    def __init__(self, calendar: WorkingCalendar = ENGLAND_AND_WALES) -> None:
+    def __init__(self, calendar: WorkingCalendar = ENGLAND_AND_WALES, limits: ScriptLimits | None = None) -> None:
         self.helpers = make_helpers(calendar)
+        self.limits = limits or ScriptLimits()
         super().__init__({"__builtins__": _BUILTINS, **_GUARDS, **self.helpers})
 
     def evaluate(self, expression: str, context: Mapping[str, Any], external_context: Any = None) -> Any:
-        scope = {**self.globals, **(external_context or {}), **context}
-        return eval(_compile_eval(expression), scope)  # noqa: S307 - restricted bytecode, guarded globals
+        code = _compile_eval(expression)
+        run = ScriptRun(self.limits)
+        scope = {**self.globals, **run.guards(), **(external_context or {}), **context}
+        return run.run(code, scope, evaluate=True)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         clash = set(self.helpers).intersection(context)
         if clash:
             raise ValueError(f"task data overwrites helper function(s): {sorted(clash)}")
-        scope: dict[str, Any] = {**self.globals, **(external_context or {}), **context}
-        exec(_compile_exec(script), scope)  # noqa: S102 - restricted bytecode, guarded globals
+        code = _compile_exec(script)
+        run = ScriptRun(self.limits)
+        scope: dict[str, Any] = {**self.globals, **run.guards(), **(external_context or {}), **context}
+        run.run(code, scope, evaluate=False)
         for key in list(context):
             if key not in scope:
                 del context[key]
@@ -165,8 +157,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         raise ScriptRejected("service tasks are not enabled")
 
 
-def restricted_script_engine(calendar: WorkingCalendar = ENGLAND_AND_WALES) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment(calendar))
+def restricted_script_engine(calendar: WorkingCalendar = ENGLAND_AND_WALES,
+                             limits: ScriptLimits | None = None) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=RestrictedEnvironment(calendar, limits))
 
 
 def check_script(text: str, *, expression: bool) -> str | None:

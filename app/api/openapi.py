@@ -889,6 +889,59 @@ MIGRATION_PATHS = {
                       **_errors(401, 403, 422)}}},
 }
 
+
+# --- trial runs of drafts and versions (the studio) ------------------------------------------------------------
+
+TRIAL_SCHEMAS = {
+    "Trial": {"type": "object", "additionalProperties": False, "required": [
+        "trial", "key", "draft", "version", "status", "error", "path", "ready", "time", "next_timer", "started_by",
+        "started_at"], "properties": {
+        "trial": {"type": "integer", "description": "The trial's id"}, "key": {"type": "string"},
+        "draft": _nullable("integer"), "version": _nullable("integer"),
+        "status": {"type": "string", "enum": ["running", "completed", "error"]},
+        "error": _nullable("string", description="Why the trial stopped (a failing or runaway script, ...)"),
+        "path": {"type": "array", "items": {"type": "string"},
+                 "description": "BPMN ids completed, in order (gateways included: the branch taken shows)"},
+        "ready": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["id", "bpmn_id", "name", "lane", "form_key"],
+            "properties": {"id": {"type": "string"}, "bpmn_id": {"type": "string"}, "name": {"type": "string"},
+                           "lane": {"type": "string"}, "form_key": _nullable("string")}}},
+        "time": {**DATE_TIME, "description": "The trial's own clock"},
+        "next_timer": _nullable("string", format="date-time"), "started_by": {"type": "string"},
+        "started_at": DATE_TIME}},
+    "TrialData": {"type": "object", "properties": {"data": {
+        "type": "object", "description": "Sample data: the start data, or the task's form answers"}}},
+    "TrialTime": {"type": "object", "properties": {"to": {
+        **DATE_TIME, "description": "Move the trial's clock to this time (default: to its next timer)"}}},
+}
+TRIAL_ID = _id_param("trial_id", "Trial id")
+
+
+def _trial_op(operation_id: str, summary: str, parameters: list[dict[str, Any]], status: str, body: str,
+              *errors: int) -> dict[str, Any]:
+    return _model_op(operation_id, summary, parameters, {status: _json(_ref("Trial"), "The trial"),
+                                                         **_errors(401, 403, 404, *errors)},
+                     requestBody={"required": False, "content": {"application/json": {"schema": _ref(body)}}})
+
+
+TRIAL_PATHS = {
+    "/models/{key}/drafts/{draft_id}/trials": {"post": _trial_op(
+        "startDraftTrial", "Start a trial run of a draft (not a case: no inbox, no history)", [MODEL_KEY, DRAFT_ID],
+        "201", "TrialData", 422)},
+    "/models/{key}/versions/{n}/trials": {"post": _trial_op(
+        "startVersionTrial", "Start a trial run of a published version", [MODEL_KEY, VERSION_N], "201", "TrialData",
+        422)},
+    "/trials/{trial_id}": {"get": _model_op("getTrial", "A trial you started: its path and ready tasks", [TRIAL_ID],
+                                            {"200": _json(_ref("Trial"), "The trial"), **_errors(401, 403, 404)})},
+    "/trials/{trial_id}/tasks/{task_id}/complete": {"post": _trial_op(
+        "completeTrialTask", "Complete a ready task of a trial with sample data (validated against its form)",
+        [TRIAL_ID, {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "The ready task's id"}], "200", "TrialData", 409, 422)},
+    "/trials/{trial_id}/timers": {"post": _trial_op(
+        "moveTrialTime", "Move a trial's clock forward and fire the timers due by then", [TRIAL_ID], "200",
+        "TrialTime", 409, 422)},
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MAPPA Flow API", "version": "1.0.0",
@@ -899,11 +952,11 @@ OPENAPI: dict[str, Any] = {
     "security": [{"bearerAuth": []}],
     "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
              {"name": "models"}, {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS | MIGRATION_PATHS,
+    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},
-        "schemas": SCHEMAS | MODEL_SCHEMAS,
+        "schemas": SCHEMAS | MODEL_SCHEMAS | TRIAL_SCHEMAS,
         "responses": RESPONSES,
     },
 }

@@ -242,6 +242,25 @@ def _check_models(contract: Contract, api: Api) -> None:
     contract.check(api.post("owner", "/api/v1/models/mappa_referral/versions/1/retire"), f"{version}/retire", "post")
 
 
+def _check_trials(contract: Contract, api: Api) -> None:
+    """Trial a draft and a version: start, read, complete (refused, then done), move time, someone else's trial."""
+    start = {"data": {"category": 2, "rosh": "high", "senior_resources_needed": False}}
+    draft = api.post("owner", "/api/v1/models/mappa_referral/drafts", json={"from_version": 1}).get_json()["draft"]
+    trial = contract.check(api.post("owner", f"/api/v1/models/mappa_referral/drafts/{draft['id']}/trials",
+                                    json=start), "/models/{key}/drafts/{draft_id}/trials", "post")
+    contract.check(api.post("owner", "/api/v1/models/mappa_referral/versions/1/trials", json=start),
+                   "/models/{key}/versions/{n}/trials", "post")
+    path = f"/api/v1/trials/{trial['trial']}"
+    contract.check(api.get("owner", path), "/trials/{trial_id}", "get")
+    contract.check(api.get("coordinator", path), "/trials/{trial_id}", "get")
+    complete, [task] = f"{path}/tasks/{trial['ready'][0]['id']}/complete", trial["ready"]
+    doc_complete = "/trials/{trial_id}/tasks/{task_id}/complete"
+    contract.check(api.post("owner", complete, json={"data": {"referral_complete": "perhaps"}}), doc_complete, "post")
+    contract.check(api.post("owner", complete, json={"data": {"referral_complete": "yes"}}), doc_complete, "post")
+    contract.check(api.post("owner", f"{path}/timers", json={}), "/trials/{trial_id}/timers", "post")
+    assert task["bpmn_id"] == "check_referral"
+
+
 def test_request_example_matches_the_referral_schema(doc: dict[str, Any]) -> None:
     registry: Registry[Any] = Registry().with_resource(DOC_URI, Resource(doc, DRAFT202012))
     validator = Draft202012Validator({"$ref": f"{DOC_URI}#/components/schemas/ReferralRequest"}, registry=registry)
@@ -285,6 +304,7 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     _check_tokens(contract, api)
     _check_studio(contract, api)
     _check_models(contract, api)
+    _check_trials(contract, api)
 
     assert {(path, method) for path, method, _ in contract.checked} == _documented(doc)  # each one exercised
     assert {s for _, _, s in contract.checked} == {"200", "201", "401", "403", "404", "409", "412", "413",

@@ -30,7 +30,7 @@ from services.auth import create_token
 from services.db import db
 from services.models import AccessLog, Attendance, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import PERMISSIONS, SUPERVISORS, Scope
-from services.studio import drafts
+from services.studio import drafts, trials
 from tests.factories import auth_header, csrf_token, make_area, make_user, seeded, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from workflows.lanes import AREA_WIDE_ROLES, DUTY_TO_COOPERATE_ROLES, ROLE_BY_KEY
@@ -131,6 +131,10 @@ def build_world(role: str) -> World:
     south_token, _ = create_token(users["south_coordinator"], "matrix: another area's token")
     _row, token = create_token(persona, "matrix: calling the API")
     model_draft = drafts.create_draft(users["owner"], "mappa_referral", drafts.version_files("mappa_referral", 1), 1)
+    # a trial run is its starter's own: the process owner persona's, or (for everyone else, refused by role) owner's
+    trial = trials.start_trial(persona if role == "process_owner" else users["owner"], "mappa_referral", version=1,
+                               data={"category": 2, "rosh": "high", "senior_resources_needed": False})
+    [trial_task] = trials.ready_tasks(trial)
     db.session.commit()
 
     def three(key: str, r: int | None, u: int | None, o: int) -> list[Target]:
@@ -162,6 +166,8 @@ def build_world(role: str) -> World:
         frozenset({"key", "draft_id"}): [Target({"key": "mappa_referral", "draft_id": model_draft.id}, "related")],
         frozenset({"key", "draft_id", "form_key"}): [Target({"key": "mappa_referral", "draft_id": model_draft.id,
                                                              "form_key": "screening"}, "related")],
+        frozenset({"trial_id"}): [Target({"trial_id": trial.id}, "related")],
+        frozenset({"trial_id", "task_id"}): [Target({"trial_id": trial.id, "task_id": trial_task["id"]}, "related")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
     return World(persona, targets, names, visible, token)

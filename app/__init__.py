@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from app.studio import changes as _changes  # noqa: F401 - registers the compare and migrate views
     from app.studio import editor as _editor  # noqa: F401 - registers the draft editor's views
     from app.studio import form_editor as _form_editor  # noqa: F401 - registers the form editor's views
+    from app.studio import trials as _trials  # noqa: F401 - registers the trial run views
     from app.studio.routes import bp as studio
 
     for blueprint in (auth, inbox, cases, meetings, statistics, studio, account, admin, settings, api, health):

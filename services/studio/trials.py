@@ -114,6 +114,21 @@ def ready_tasks(trial: ModelTrial) -> list[dict[str, Any]]:
              "form_key": info.step.form_key} for info in ENGINE.ready_user_tasks(wf, model)]
 
 
+def ready_forms(trial: ModelTrial) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each ready task with the form it asks (the draft's own form first, as for real tasks)."""
+    if trial.status != "running":
+        return []
+    files, model = _model(trial)
+    wf = ENGINE.load(model, trial.state)
+    return [({"id": info.task_id, "bpmn_id": info.step.bpmn_id, "name": info.step.name, "lane": info.step.lane},
+             _form(info, files)) for info in ENGINE.ready_user_tasks(wf, model)]
+
+
+def trial_files(trial: ModelTrial) -> dict[str, str]:
+    """The files the trial runs (its draft's, or its version's)."""
+    return _model(trial)[0]
+
+
 def next_timer(trial: ModelTrial) -> datetime | None:
     if trial.status != "running":
         return None

@@ -94,8 +94,9 @@ def bottlenecks(user: User, process_id: str, period: Period) -> Bottlenecks:
     steps = {e.id: e.name for e in read({diagram_file: xml.encode()}).values() if e.type == "userTask"}
     waiting = _waiting(user, process_id)
     spent = _time_spent(user, process_id, period)
-    names = _task_names(user, process_id)
-    ids = list(steps) + sorted((set(waiting) | set(spent)) - set(steps))
+    gone = sorted((set(waiting) | set(spent)) - set(steps))
+    names = _task_names(user, process_id, gone) if gone else {}
+    ids = list(steps) + gone
     activities = []
     for bpmn_id in ids:
         open_count, late = waiting.get(bpmn_id, (0, 0))
@@ -140,8 +141,8 @@ def _time_spent(user: User, process_id: str, period: Period) -> dict[str, list[t
     return spent
 
 
-def _task_names(user: User, process_id: str) -> dict[str, str]:
+def _task_names(user: User, process_id: str, bpmn_ids: list[str]) -> dict[str, str]:
     """Names of steps no longer on the diagram (a newer version dropped them), as their tasks were called."""
     rows = db.session.execute(_model_tasks(user, process_id).add_columns(func.max(HumanTask.name))
-                              .group_by(HumanTask.bpmn_id)).all()
+                              .where(HumanTask.bpmn_id.in_(bpmn_ids)).group_by(HumanTask.bpmn_id)).all()
     return {bpmn_id: name for bpmn_id, name in rows}

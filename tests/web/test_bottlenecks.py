@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from services.db import db
 from services.models import AccessLog, User
+from services.studio import drafts
 from services.tasks import complete
 from tests.factories import create_case, make_user, ready_task, seeded, sign_in
 from tests.pages import get_page
@@ -136,3 +137,20 @@ def test_bad_periods_show_an_error_summary_and_unknown_models_are_not_found(clie
     probation = client.application.test_client()
     sign_in(probation, "probation")
     assert probation.get(PAGE).status_code == 403
+
+
+def test_steps_a_newer_version_dropped_are_still_counted_under_their_old_name(client: FlaskClient,
+                                                                              clock: Any) -> None:
+    users = build_referrals(clock)
+    files = drafts.version_files("mappa_referral", 1)
+    renamed = files["referral.bpmn"].replace(b'"check_referral"', b'"check_referral_v2"')
+    files["referral.bpmn"] = renamed.replace(b">check_referral<", b">check_referral_v2<")  # and in its lane
+    draft = drafts.create_draft(users["owner"], "mappa_referral", files, 1)
+    drafts.publish_draft(users["owner"], draft.id)
+    db.session.commit()
+    sign_in(client, "manager")
+    page = get_page(client, PAGE)
+    rows = figures(page)
+    assert rows["Check referral is complete (not in version 2)"] == ["1", "1", "3", "2.0 days", "14.8 days"]
+    assert rows["Check referral is complete"] == ["0", "0", "0", "None completed", "None completed"]
+    assert page.xpath("//table[@id='bottlenecks']/tbody/tr/@data-step")[:2] == ["check_referral_v2", "amend_referral"]

@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from services import forms
+from services import dates, forms
 from services.errors import FieldError
+
+
+def date_from_parts(form: Mapping[str, str], prefix: str) -> date | None:
+    """A GOV.UK date input's ``<prefix>-day``, ``-month`` and ``-year`` as a real date in range, or None."""
+    parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("year", "month", "day")]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        return None
+    return dates.parse_day("{:0>4}-{:0>2}-{:0>2}".format(*parts))
 
 
 def field_id(name: str) -> str:

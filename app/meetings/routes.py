@@ -6,13 +6,14 @@ without JavaScript the same page is a normal form. Views parse and render; servi
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from app.formfields import date_from_parts
 from app.security import requires, signed_in_user
 from services import clock, dates, meeting_access, meeting_chair
 from services import meetings as service
@@ -68,13 +69,6 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _date_from(form: Any, prefix: str) -> date | None:
-    parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("year", "month", "day")]
-    if not all(part.isascii() and part.isdigit() for part in parts):
-        return None
-    return dates.parse_day("{:0>4}-{:0>2}-{:0>2}".format(*parts))
-
-
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @requires("meetings:organise")
 def schedule() -> ResponseReturnValue:
@@ -86,7 +80,7 @@ def schedule() -> ResponseReturnValue:
         form = request.form
         values = form.to_dict()
         level = _int(form.get("level"))
-        day = _date_from(form, "starts_at")
+        day = date_from_parts(form, "starts_at")
         try:
             at = time.fromisoformat(form.get("time", "").strip())
         except ValueError:
@@ -270,7 +264,7 @@ def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
                                   "rationale": form.get("level_rationale", "")}
     parts = [form.get(f"next_review_date-{p}", "").strip() for p in ("day", "month", "year")]
     if any(parts):
-        review = _date_from(form, "next_review_date")
+        review = date_from_parts(form, "next_review_date")
         if review is None:
             errors.append(FieldError("next_review_date", f"Next review date must be a real date {dates.RANGE_TEXT}"))
         else:

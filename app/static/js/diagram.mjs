@@ -1,5 +1,6 @@
 // Shows a process diagram read-only with bpmn-js and highlights the current and finished steps.
-// Data comes from a JSON script element: {xml, active: [ids], completed: [ids]}.
+// Data comes from a JSON script element: {xml, active: [ids], completed: [ids]}. Returns the viewer (null when the
+// diagram could not be read) for pages that add to it.
 export async function showDiagram(container, dataElement) {
   const data = JSON.parse(dataElement.textContent);
   const viewer = new window.BpmnJS({ container });
@@ -7,7 +8,7 @@ export async function showDiagram(container, dataElement) {
     await viewer.importXML(data.xml);
   } catch (err) {
     container.textContent = "The diagram could not be shown: " + err.message;
-    return;
+    return null;
   }
   const canvas = viewer.get("canvas");
   canvas.zoom("fit-viewport");
@@ -20,6 +21,7 @@ export async function showDiagram(container, dataElement) {
   }
   container.dataset.ready = "true";
   container.dataset.active = data.active.join(" ");
+  return viewer;
 }
 
 const container = document.getElementById("diagram");

@@ -151,12 +151,25 @@ def due_soon_condition(today: date) -> Any:
     return and_(HumanTask.due_date >= today, HumanTask.due_date <= today + timedelta(days=DUE_SOON_DAYS))
 
 
-def _counts(conditions: list[Any], today: date) -> Counts:
+def count_query(conditions: list[Any], today: date) -> Any:
+    """How many tasks match, and of them overdue, due soon and unclaimed: one statement."""
     total = count_where
-    row = db.session.execute(_from(select(
-        func.count(), total(HumanTask.due_date < today),
-        total(due_soon_condition(today)), total(HumanTask.assignee_id.is_(None))), conditions)).one()
-    return Counts(*(int(n) for n in row))
+    return _from(select(func.count(), total(HumanTask.due_date < today), total(due_soon_condition(today)),
+                        total(HumanTask.assignee_id.is_(None))), conditions)
+
+
+def page_query(conditions: list[Any], sort: str, page: int) -> Any:
+    """One page of matching tasks, as columns."""
+    return _from(select(
+        HumanTask.id, HumanTask.case_id, MappaCase.reference, MappaCase.level, MappaCase.category, HumanTask.name,
+        HumanTask.role, Holder.username, Holder.display_name, HumanTask.assigned_at, HumanTask.created_at,
+        HumanTask.due_date), conditions).order_by(*_order(sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+
+
+def queries(user: User, f: AreaTaskFilter, today: date) -> tuple[Any, Any]:
+    """The two statements of a work-list request (the count and the page), e.g. to explain their plans."""
+    conditions = _where(user, f, today)
+    return count_query(conditions, today), page_query(conditions, f.sort, f.page)
 
 
 def area_tasks(user: User, f: AreaTaskFilter) -> AreaTaskPage:
@@ -164,14 +177,10 @@ def area_tasks(user: User, f: AreaTaskFilter) -> AreaTaskPage:
     logged as consulted."""
     today = clock.today()
     conditions = _where(user, f, today)
-    counts = _counts(conditions, today)
+    counts = Counts(*(int(n) for n in db.session.execute(count_query(conditions, today)).one()))
     pages = max(1, -(-counts.open // PAGE_SIZE))
     page = min(max(f.page, 1), pages)
-    rows = db.session.execute(_from(select(
-        HumanTask.id, HumanTask.case_id, MappaCase.reference, MappaCase.level, MappaCase.category, HumanTask.name,
-        HumanTask.role, Holder.username, Holder.display_name, HumanTask.assigned_at, HumanTask.created_at,
-        HumanTask.due_date), conditions)
-        .order_by(*_order(f.sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = db.session.execute(page_query(conditions, f.sort, page)).all()
     tasks = [_task(row, today) for row in rows]
     log_case_list(user, "area_tasks_viewed", [t.case_id for t in tasks],
                   f"{len(tasks)} of {counts.open} open tasks, page {page}")

@@ -95,15 +95,19 @@ def dashboard(user: User) -> Dashboard:
 
 def _task_groups(user: User, today: date) -> list[dict[str, Any]]:
     """The area's open tasks counted by (step, role, assignee): one statement, a few hundred rows at most."""
-    total = count_where
-    rows = db.session.execute(select(
-        HumanTask.name, HumanTask.role, HumanTask.assignee_id, func.count(), total(HumanTask.due_date < today),
-        total(due_soon_condition(today)), *(total(band_condition(band, today)) for band in BANDS),
-    ).where(HumanTask.area_id == user.area_id, HumanTask.state == "ready")
-        .group_by(HumanTask.name, HumanTask.role, HumanTask.assignee_id)).all()
+    rows = db.session.execute(task_groups_query(user, today)).all()
     keys = ["step", "role", "assignee", "open", "overdue", "due_soon", *BANDS]
     return [{k: (int(v or 0) if i >= 3 else v) for i, (k, v) in enumerate(zip(keys, row, strict=True))}
             for row in rows]
+
+
+def task_groups_query(user: User, today: date) -> Any:
+    total = count_where
+    return select(
+        HumanTask.name, HumanTask.role, HumanTask.assignee_id, func.count(), total(HumanTask.due_date < today),
+        total(due_soon_condition(today)), *(total(band_condition(band, today)) for band in BANDS),
+    ).where(HumanTask.area_id == user.area_id, HumanTask.state == "ready").group_by(
+        HumanTask.name, HumanTask.role, HumanTask.assignee_id)
 
 
 def _lines(groups: list[dict[str, Any]], key: Any) -> list[Line]:

@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from app.account.routes import bp as account
     from app.admin.routes import bp as admin
     from app.api import bp as api
+    from app.area_tasks.routes import bp as area_tasks
     from app.auth.routes import bp as auth
     from app.cases.routes import bp as cases
     from app.errors import register_error_handlers
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from app.studio import trials as _trials  # noqa: F401 - registers the trial run views
     from app.studio.routes import bp as studio
 
-    for blueprint in (auth, inbox, cases, meetings, statistics, studio, account, admin, settings, api, health):
+    for blueprint in (auth, inbox, cases, meetings, statistics, area_tasks, studio, account, admin, settings, api,
+                      health):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

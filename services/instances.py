@@ -146,7 +146,7 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
         db.session.add(HumanTask(
             task_uuid=uuid, instance_id=instance.id, case_id=case.id, area_id=case.area_id, bpmn_id=info.step.bpmn_id,
             name=info.step.name, lane=info.step.lane, role=role, form_key=info.step.form_key,
-            state="ready", assignee_id=assignee_id, due_date=due,
+            state="ready", assignee_id=assignee_id, assigned_at=now if assignee_id else None, due_date=due,
             overdue=bool(due and due < clock.today()), created_at=now, context=ENGINE.context(info) or None,
             hook=info.step.hook,
         ))

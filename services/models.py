@@ -233,6 +233,8 @@ class HumanTask(Model):
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         Index("ix_human_task_assignee", "assignee_id", "state"),
         Index("ix_human_task_hook", "hook", "state"),
+        Index("ix_human_task_area_open", "area_id", "due_date", "id",  # the area work list, in due-date order
+              sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -247,6 +249,7 @@ class HumanTask(Model):
     form_key: Mapped[str | None] = mapped_column(String(80))
     state: Mapped[str] = mapped_column(String(20))  # ready, completed, cancelled
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime | None]  # when the current assignee got it (claimed, handed or bound at creation)
     due_date: Mapped[date | None] = mapped_column(Date)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

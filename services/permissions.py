@@ -94,6 +94,8 @@ PERMISSIONS: dict[str, Permission] = {
                                  "See process incidents and retry them"),
     "statistics:view": Permission(frozenset({"coordinator", "manager", "chair", "administrator"}), Scope.NONE,
                                   "See the area's statistics"),
+    "area_tasks:view": Permission(frozenset({"manager", "coordinator"}), Scope.NONE,
+                                  "See every open task in the area, who holds it and how late it is"),
     "settings:change": Permission(frozenset({"coordinator"}), Scope.AREA, "Change the area's settings"),
     # unlock locked accounts and revoke API tokens of users in their own area
     "accounts:manage": Permission(SUPERVISORS, Scope.AREA, "Unlock accounts and revoke API tokens in the area"),

@@ -149,7 +149,8 @@ def _hand(task: HumanTask, holder: int | None, to: User | None) -> bool:
     changed = cast(CursorResult[Any], db.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready",
                                 HumanTask.assignee_id.is_not_distinct_from(holder))
-        .values(assignee_id=to.id if to else None).execution_options(synchronize_session=False))).rowcount
+        .values(assignee_id=to.id if to else None, assigned_at=clock.now() if to else None)
+        .execution_options(synchronize_session=False))).rowcount
     db.session.refresh(task)
     return changed == 1
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.routing import MAX_ID
+from services.area_tasks import BANDS, SORTS
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
-from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_NAMES
+from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -942,6 +943,68 @@ TRIAL_PATHS = {
         "TrialTime", 409, 422)},
 }
 
+# --- the area work list (services.area_tasks) -------------------------------------------------------------------------
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+FALSE = {"type": "boolean", "default": False}
+COUNT = {"type": "integer", "minimum": 0}
+AREA_TASK_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"}, "case_id": {"type": "integer"}, "case_reference": {"type": "string"},
+    "level": _nullable("integer"), "category": {"type": "integer"}, "step": {"type": "string"},
+    "role": {"type": "string"}, "role_name": {"type": "string"}, "agency": {"type": "string"},
+    "assignee": {"type": ["string", "null"], "description": "Username of the holder; null when unclaimed"},
+    "assigned_at": {"type": ["string", "null"], "format": "date-time"},
+    "days_held": {"type": ["integer", "null"], "description": "Days since the holder got the task"},
+    "due": {"type": ["string", "null"], "format": "date"},
+    "days_overdue": {**COUNT, "description": "Days past the due date (Europe/London); 0 when not overdue"},
+    "overdue": {"type": "boolean"}, "due_soon": {"type": "boolean"},
+}
+AREA_TASK_SCHEMAS = {
+    "AreaTask": {"type": "object", "additionalProperties": False, "required": list(AREA_TASK_PROPERTIES),
+                 "properties": AREA_TASK_PROPERTIES},
+    "AreaTaskList": {
+        "type": "object", "additionalProperties": False,
+        "required": ["tasks", "page", "pages", "page_size", "counts"],
+        "properties": {
+            "tasks": {"type": "array", "items": _ref("AreaTask")},
+            "page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
+            "page_size": {"type": "integer"},
+            "counts": {"type": "object", "additionalProperties": False,
+                       "required": ["open", "overdue", "due_soon", "unclaimed"],
+                       "description": "Of all the tasks the filter matches, not only this page",
+                       "properties": {k: COUNT for k in ("open", "overdue", "due_soon", "unclaimed")}}},
+    },
+}
+AREA_TASK_PATHS = {
+    "/area-tasks": {"get": {
+        "operationId": "listAreaTasks", "summary": "Every open task in the caller's area", "tags": ["tasks"],
+        "description": "MAPPA managers and coordinators: the area's open tasks with who holds them, their due date "
+                       "and days overdue, most overdue first, 50 a page. Filters combine.",
+        "parameters": [
+            _query("overdue", FALSE, "Only tasks past their due date"),
+            _query("due_soon", FALSE, "Only tasks due today or in the next 3 days"),
+            _query("unclaimed", FALSE, "Only tasks nobody holds"),
+            _query("role", {"type": "string", "enum": sorted(ROLE_BY_KEY)}, "Only tasks for this role"),
+            _query("agency", {"type": "string"}, "Only tasks for the roles of this agency"),
+            _query("assignee", {"type": "string"}, "Only tasks held by this username ('unclaimed': nobody)"),
+            _query("step", {"type": "string"}, "Only tasks with this name"),
+            _query("case", {"type": "string"}, "Only this case's tasks (its reference)"),
+            _query("level", {"type": "integer", "minimum": 1, "maximum": 3}, "Only cases at this level"),
+            _query("category", {"type": "integer", "minimum": 1, "maximum": 4}, "Only cases of this category"),
+            _query("band", {"type": "string", "enum": list(BANDS)}, "Only tasks overdue by this many days"),
+            _query("sort", {"type": "string", "enum": list(SORTS), "default": "due"}, "Order of the list"),
+            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
+        ],
+        "responses": {"200": _json(_ref("AreaTaskList"), "One page of tasks and the counts"),
+                      **_errors(401, 403, 422)},
+    }},
+}
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "MAPPA Flow API", "version": "1.0.0",
@@ -952,11 +1015,11 @@ OPENAPI: dict[str, Any] = {
     "security": [{"bearerAuth": []}],
     "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
              {"name": "models"}, {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS,
+    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS | AREA_TASK_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},
-        "schemas": SCHEMAS | MODEL_SCHEMAS | TRIAL_SCHEMAS,
+        "schemas": SCHEMAS | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS,
         "responses": RESPONSES,
     },
 }

@@ -15,6 +15,8 @@ from services import bottlenecks as bottleneck_service
 from services import dates
 from services.cases import CATEGORY_CODES
 from services.errors import FieldError, ValidationFailed
+from services.overdue import dashboard
+from services.permissions import has_permission
 from services.statistics import snapshot
 
 bp = Blueprint("statistics", __name__, template_folder="templates")
@@ -27,7 +29,8 @@ def overview() -> ResponseReturnValue:
     user = signed_in_user()
     return render_template("statistics/overview.html", page_title="Statistics", active_nav="statistics",
                            s=snapshot(user), area=user.area_name, codes=CATEGORY_CODES,
-                           models=bottleneck_service.published_models())
+                           models=bottleneck_service.published_models(), d=dashboard(user),
+                           links=has_permission(user, "area_tasks:view"))
 
 
 @bp.get("/statistics/bottlenecks/<key>")

@@ -299,6 +299,8 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
     contract.check(api.post("coordinator", f"/api/v1/tasks/{task['id']}/complete", json=done), complete, "post")
     contract.check(client.get("/api/v1/openapi.json"), "/openapi.json", "get")
+    for who, query in (("manager", "?overdue=true&role=coordinator"), ("manager", "?level=9"), ("police", "")):
+        contract.check(api.get(who, f"/api/v1/area-tasks{query}"), "/area-tasks", "get")
     _check_case_actions(contract, api, case["id"])
     _check_meetings(contract, api)
     _check_tokens(contract, api)

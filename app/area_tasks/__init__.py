@@ -1,0 +1,1 @@
+"""The area work list: every open task in the area, for managers and coordinators."""

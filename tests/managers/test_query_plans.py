@@ -1,0 +1,71 @@
+"""PostgreSQL: the work list's and the dashboard's queries use an index of human_task, never a scan of the table.
+
+The world's few tasks are joined by 40,000 finished and open task rows spread over 20 areas (copies of a real row,
+inserted in one statement), and the table is analysed, so the planner weighs an index against a real table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from services import clock as clock_module
+from services.area_tasks import AreaTaskFilter, queries
+from services.db import db
+from services.overdue import task_groups_query
+from tests.conftest import PG_URL
+from tests.factories import make_area
+from tests.managers.world import CHECK, build
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="query plans are checked on PostgreSQL (MAPPA_TEST_DATABASE_URL)")
+
+
+def _fill(task_id: int) -> None:
+    areas = [make_area(f"plan{n}").id for n in range(20)]
+    db.session.commit()
+    db.session.execute(text(
+        "INSERT INTO human_task (task_uuid, instance_id, case_id, area_id, bpmn_id, hook, name, lane, role, form_key, "
+        "state, assignee_id, due_date, overdue, created_at, context) "
+        "SELECT md5(n::text || 'plan'), instance_id, case_id, (:areas)[1 + n % 20], bpmn_id, hook, name, lane, role, "
+        "form_key, CASE WHEN n % 10 = 0 THEN 'ready' ELSE 'completed' END, NULL, due_date - (n % 400), false, "
+        "created_at, context FROM human_task, generate_series(1, 40000) AS n WHERE human_task.id = :task"),
+        {"areas": areas, "task": task_id})
+    db.session.commit()
+    db.session.execute(text("ANALYZE human_task"))
+    db.session.commit()
+
+
+def _human_task_scans(query: Any) -> set[tuple[str, str | None]]:
+    """(node type, index) of every plan node that reads human_task."""
+    compiled = query.compile(dialect=db.engine.dialect)
+    [[plan]] = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).all()
+    found, nodes = set(), [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", []))
+        if node.get("Relation Name") == "human_task":
+            found.add((node["Node Type"], node.get("Index Name")))
+    return found
+
+
+INDEXES = {"ix_human_task_area_open", "ix_human_task_ready_inbox"}
+
+
+@pytest.mark.parametrize("filters", [AreaTaskFilter(), AreaTaskFilter(overdue=True), AreaTaskFilter(step=CHECK),
+                                     AreaTaskFilter(unclaimed=True, due_soon=True), AreaTaskFilter(page=3)])
+def test_work_list_queries_use_an_index(clock, filters: AreaTaskFilter) -> None:  # type: ignore[no-untyped-def]
+    world = build(clock)
+    _fill(next(iter(world.tasks.values())))
+    manager = world.users["manager"]
+    for query in queries(manager, filters, clock_module.today()):
+        scans = _human_task_scans(query)
+        assert scans and all(index in INDEXES for _node, index in scans), scans
+
+
+def test_dashboard_task_counts_use_an_index(clock) -> None:  # type: ignore[no-untyped-def]
+    world = build(clock)
+    _fill(next(iter(world.tasks.values())))
+    scans = _human_task_scans(task_groups_query(world.users["manager"], clock_module.today()))
+    assert scans and all(index in INDEXES for _node, index in scans), scans

@@ -43,6 +43,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAPPA_ALLOW_CLOCK_OVERRIDE": _flag("MAPPA_ALLOW_CLOCK_OVERRIDE"),
         "MAPPA_SCHEDULER": _flag("MAPPA_SCHEDULER"),
         "MAPPA_SCHEDULER_SECONDS": int(os.environ.get("MAPPA_SCHEDULER_SECONDS", "60")),
+        # reminders by email: no host, no email (they wait in the outbox; in-app notifications still appear)
+        "MAPPA_SMTP_HOST": os.environ.get("MAPPA_SMTP_HOST", ""),
+        "MAPPA_SMTP_PORT": int(os.environ.get("MAPPA_SMTP_PORT", "25")),
+        "MAPPA_SMTP_FROM": os.environ.get("MAPPA_SMTP_FROM", "mappa-flow@localhost"),
     }
     config.update(overrides)
     if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith(("sqlite", "postgresql")):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 
 from flask import current_app
 
 MARKING = "OFFICIAL-SENSITIVE: "
 TIMEOUT_SECONDS = 10
+# RFC 5322 allows 998 characters a line: a subject is sent whole, not folded (some readers show a folded one with a
+# leading space)
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def send(email: Email) -> None:
     """Hand one message to the SMTP server; MailUnavailable if it did not take it."""
     if not configured():
         raise MailUnavailable("no SMTP server is configured (MAPPA_SMTP_HOST)")
-    message = EmailMessage()
+    message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = current_app.config["MAPPA_SMTP_FROM"]
     message["To"] = email.to
     message["Subject"] = marked(email.subject)

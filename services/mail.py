@@ -23,8 +23,16 @@ class Email:
     body: str
 
 
-class MailUnavailable(Exception):
-    """No SMTP server is configured, or it could not take the message: the caller keeps it to try again."""
+class MailError(Exception):
+    """The message was not sent: the caller keeps it to try again."""
+
+
+class MailUnavailable(MailError):
+    """No SMTP server is configured, or it cannot be reached: no other message will go now either."""
+
+
+class MailRefused(MailError):
+    """The server refused this message (its recipient, sender or content); others may still go."""
 
 
 def configured() -> bool:
@@ -48,5 +56,7 @@ def send(email: Email) -> None:
     try:
         with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as server:
             server.send_message(message)
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as err:
+        raise MailRefused(f"{type(err).__name__}: {err}") from err
     except (OSError, smtplib.SMTPException) as err:
         raise MailUnavailable(f"{type(err).__name__}: {err}") from err

@@ -67,12 +67,13 @@ def record(reminder: Reminder, recipient: User, now: datetime) -> bool:
 
 
 def deliver(now: datetime, holder: str = HOLDER) -> Delivery:
-    """Send what is waiting, each message by one sweep only. Stops at the first message the server refuses."""
+    """Send what is waiting, each message by one sweep only; the least tried first. A message the server refuses
+    waits for the next sweep; when the server cannot be reached, the sweep stops sending."""
     delivery = Delivery()
     if not mail.configured():
         return delivery
-    waiting = list(db.session.scalars(select(ReminderOutbox.id).where(_sendable(now)).order_by(ReminderOutbox.id)
-                                      .limit(BATCH)))
+    waiting = list(db.session.scalars(select(ReminderOutbox.id).where(_sendable(now))
+                                      .order_by(ReminderOutbox.attempts, ReminderOutbox.id).limit(BATCH)))
     db.session.commit()
     for outbox_id in waiting:
         if not _claim(outbox_id, now, holder):
@@ -81,11 +82,13 @@ def deliver(now: datetime, holder: str = HOLDER) -> Delivery:
         assert row is not None and row.email is not None
         try:
             mail.send(mail.Email(row.email, row.subject, row.body))
-        except mail.MailUnavailable as err:
+        except mail.MailError as err:
             _settle(outbox_id, holder, status="pending", claimed_by=None, claimed_at=None, last_error=str(err)[:400])
             log.warning("reminder %s not sent, kept to try again: %s", outbox_id, err)
             delivery.errors.append(f"reminder {outbox_id} not sent: {err}")
-            break
+            if isinstance(err, mail.MailUnavailable):
+                break
+            continue
         _settle(outbox_id, holder, status="sent", sent_at=now, last_error=None)
         delivery.sent += 1
     return delivery

@@ -1,7 +1,8 @@
 """Reminders and escalation, each exactly once (recorded in services.outbox before anything is sent).
 
 Three rules, run by every sweep (services.scheduler):
-- **overdue**: a step past its due date: its holder is told, or if nobody holds it, the area's people of its role;
+- **overdue**: a step past its due date: its holder is told, or if nobody holds it, the area's people of its role
+  (none in the area: its MAPPA coordinators);
 - **escalation**: a step more than the area's ``escalation_working_days`` working days past its due date: the
   holder's line manager (the area's managers of the holder's agency; unheld, of the agencies of the role's people)
   and the area's MAPPA coordinators;
@@ -72,6 +73,9 @@ class _People:
             return [task.assignee] if task.assignee.active else []
         return [u for u in self.of_area(task.area_id) if task.role in u.roles]
 
+    def coordinators(self, area_id: int) -> list[User]:
+        return [u for u in self.of_area(area_id) if "coordinator" in u.roles]
+
     def escalate_to(self, task: HumanTask) -> list[User]:
         agencies = {u.agency.casefold() for u in self.holders(task)}
         return [u for u in self.of_area(task.area_id) if "coordinator" in u.roles
@@ -88,7 +92,7 @@ def _unreminded(rule: str, area_id: int, due_before: date) -> list[HumanTask]:
 
 def _record_overdue(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
     for task in _unreminded("overdue", area_id, today):
-        holders = people.holders(task)
+        holders = people.holders(task) or people.coordinators(area_id)  # nobody of its role: the coordinators
         whose = "You hold it." if task.assignee else f"Nobody has claimed it: it waits for a {role_name(task.role)}."
         reminder = _about(task, "overdue", f"Overdue: {task.name} ({task.case.reference})",
                           f"The step '{task.name}' on case {task.case.reference} was due on {_day(task.due_date)} "

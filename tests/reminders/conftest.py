@@ -24,8 +24,15 @@ def _free_port() -> int:
 
 
 class _Collect:
-    def __init__(self, received: list[EmailMessage]) -> None:
+    def __init__(self, received: list[EmailMessage], refused: set[str]) -> None:
         self.received = received
+        self.refused = refused
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refused:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append(cast(EmailMessage, message_from_bytes(envelope.content, policy=policy.default)))
@@ -38,11 +45,12 @@ class SmtpServer:
     def __init__(self, app: Flask) -> None:
         self.port = _free_port()
         self.received: list[EmailMessage] = []
+        self.refused: set[str] = set()  # addresses the server refuses (550)
         self._controller: Controller | None = None
         app.config.update(MAPPA_SMTP_HOST="127.0.0.1", MAPPA_SMTP_PORT=self.port, MAPPA_SMTP_FROM="mappa@example.test")
 
     def start(self) -> None:
-        self._controller = Controller(_Collect(self.received), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(_Collect(self.received, self.refused), hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:

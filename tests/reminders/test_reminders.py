@@ -209,3 +209,30 @@ def test_of_several_claims_of_one_reminder_at_once_one_wins(app: Flask, users: d
     first = _outbox()[0].id
     wins = _together(app, lambda n: outbox._claim(first, DAY_AFTER, f"sweeper {n}"), count=6)
     assert sorted(wins) == [False] * 5 + [True]  # type: ignore[type-var]
+
+
+def test_a_refused_address_waits_without_holding_up_the_others(app: Flask, users: dict[str, User],
+                                                               smtp: SmtpServer) -> None:
+    make_user("coordinator2", {"coordinator"}, users["coordinator"].area, agency="MAPPA Unit")
+    people = with_addresses({u.username: u for u in db.session.scalars(select(User))})
+    _case(people)
+    smtp.refused.add("coordinator@example.test")
+    report = scheduler.sweep(DAY_AFTER)
+    assert len(report.errors) == 2 and report.reminders_sent == 2
+    assert sorted({m["To"] for m in smtp.received}) == ["coordinator2@example.test"]
+    smtp.refused.clear()
+    scheduler.sweep(DAY_AFTER + timedelta(minutes=1))
+    assert sorted(m["To"] for m in smtp.received).count("coordinator@example.test") == 2
+    assert {(r.status, r.attempts) for r in _outbox(recipient_id=people["coordinator"].id)} == {("sent", 2)}
+
+
+def test_a_step_nobody_of_its_role_can_take_is_told_to_the_coordinators(app: Flask, users: dict[str, User],
+                                                                       smtp: SmtpServer) -> None:
+    people = with_addresses(users)
+    case = _case(people)
+    task = _task(case)
+    task.role = "victim_liaison"  # as a model might name a role nobody in the area holds
+    people["victim_liaison"].active = False
+    db.session.commit()
+    scheduler.sweep(DAY_AFTER)
+    assert [m["To"] for m in smtp.received if "Overdue" in m["Subject"]] == ["coordinator@example.test"]

@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from app.inbox.routes import bp as inbox
     from app.meetings import papers as _papers  # noqa: F401 - registers the papers, recordings and sharing views
     from app.meetings.routes import bp as meetings
+    from app.notifications.routes import bp as notifications
     from app.settings.routes import bp as settings
     from app.statistics.routes import bp as statistics
     from app.studio import changes as _changes  # noqa: F401 - registers the compare and migrate views
@@ -70,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from app.studio import trials as _trials  # noqa: F401 - registers the trial run views
     from app.studio.routes import bp as studio
 
-    for blueprint in (auth, inbox, cases, meetings, statistics, area_tasks, studio, account, admin, settings, api,
-                      health):
+    for blueprint in (auth, inbox, cases, meetings, statistics, area_tasks, studio, account, admin, settings,
+                      notifications, api, health):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

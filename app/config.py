@@ -44,6 +44,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAPPA_SCHEDULER": _flag("MAPPA_SCHEDULER"),
         "MAPPA_SCHEDULER_SECONDS": int(os.environ.get("MAPPA_SCHEDULER_SECONDS", "60")),
         "MAPPA_SCRIPT_SECONDS": float(os.environ.get("MAPPA_SCRIPT_SECONDS", "1")),  # time limit of one BPMN script
+        # reminders by email: no host, no email (they wait in the outbox; in-app notifications still appear)
+        "MAPPA_SMTP_HOST": os.environ.get("MAPPA_SMTP_HOST", ""),
+        "MAPPA_SMTP_PORT": int(os.environ.get("MAPPA_SMTP_PORT", "25")),
+        "MAPPA_SMTP_FROM": os.environ.get("MAPPA_SMTP_FROM", "mappa-flow@localhost"),
     }
     config.update(overrides)
     if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith(("sqlite", "postgresql")):

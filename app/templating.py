@@ -3,11 +3,15 @@
 import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, request
+from flask_login import current_user
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from services.models import User
+from services.notifications import unread_count
 from workflows.lanes import role_name
 
 LONDON = ZoneInfo("Europe/London")
@@ -20,6 +24,7 @@ def configure_templates(app: Flask) -> None:
 
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["can_open"] = can_open
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
     loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES)]
     if app.jinja_loader is not None:
         loaders.append(app.jinja_loader)
@@ -57,6 +62,13 @@ def london_date(value: date | datetime | None) -> str:
 
 def iso(value: date | datetime | None) -> str:
     return value.isoformat() if value else ""
+
+
+def unread_notifications() -> int:
+    """The signed-in person's unread notifications, for the navigation (counted once per request)."""
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(cast(User, current_user._get_current_object()))
+    return int(g.unread_notifications)
 
 
 def csp_nonce() -> str:

@@ -440,3 +440,52 @@ class ReferenceCounter(Model):
     __tablename__ = "reference_counter"
     prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class ReminderOutbox(Model):
+    """One reminder to one person, recorded before it is sent: one row per (rule, subject, recipient) ever.
+
+    ``key`` names what the reminder is about (``task:<id>`` for the overdue and escalation rules, ``day:<date>``
+    for the daily digest). ``status``: pending (to send), sending (claimed by one sweep), sent, or no_address
+    (the person has no email address: the in-app notification is all they get).
+    """
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (
+        UniqueConstraint("rule", "key", "recipient_id", name="uq_reminder_outbox_rule_key_recipient"),
+        Index("ix_reminder_outbox_task_rule", "task_id", "rule"),
+        Index("ix_reminder_outbox_pending", "status", sqlite_where=text("status IN ('pending', 'sending')"),
+              postgresql_where=text("status IN ('pending', 'sending')")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(20))  # overdue, escalation, digest
+    key: Mapped[str] = mapped_column(String(40))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime]
+
+
+class Notification(Model):
+    """An in-app notification, made in the same transaction as its outbox row (so also exactly once)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("reminder_outbox.id"), unique=True)
+    rule: Mapped[str] = mapped_column(String(20))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("mappa_case.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

@@ -64,6 +64,7 @@ GROUPS: dict[frozenset[str], str] = {  # how a refusal names a large set of role
 
 PERMISSIONS: dict[str, Permission] = {
     "signed_in": Permission(EVERYONE, Scope.NONE, "Sign out, see one's own settings page"),
+    "notifications:view": Permission(EVERYONE, Scope.NONE, "See one's own notifications"),
     "tasks:work": Permission(CASE_WORK, Scope.TASK, "See one's inbox and the tasks one may see; claim, "
                              "complete, release, reassign one's own or one's role's tasks"),
     "tasks:reassign": Permission(CASE_WORK, Scope.HAND_ON, "Hand a task one holds to a colleague (coordinators "

@@ -1,4 +1,5 @@
-"""The scheduler sweep: fire due BPMN timers and mark overdue tasks. One holder of the lease at a time.
+"""The scheduler sweep: fire due BPMN timers, mark overdue tasks, send reminders (services.reminders).
+One holder of the lease at a time.
 
 A sweep for another instant (``tick --now``) runs under ``clock.as_of``: only the sweeping thread sees that
 instant. Each instance fires in its own transaction: one that fails is rolled back, put in error as an incident
@@ -19,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services import clock, incidents
+from services import clock, incidents, reminders
 from services.db import db
 from services.errors import Conflict
 from services.instances import ENGINE, load, lock, record, save
@@ -40,6 +41,8 @@ class SweepReport:
     timers_fired: int = 0
     tasks_marked_overdue: int = 0
     recordings_deleted: int = 0
+    reminders_recorded: int = 0
+    reminders_sent: int = 0
     incidents_raised: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -198,10 +201,18 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
     db.session.commit()
 
 
+def _remind(now: datetime, report: SweepReport) -> None:
+    """Reminders and escalations: recorded in the outbox first, then sent; an unsent one waits for the next sweep."""
+    done = reminders.remind(now)
+    report.reminders_recorded = sum(done.recorded.values())
+    report.reminders_sent = done.sent
+    report.errors.extend(done.errors)
+
+
 def _purge_recordings(now: datetime, report: SweepReport) -> None:
     report.recordings_deleted = purge_expired(now.astimezone(clock.LONDON).date())
     db.session.commit()
 
 
 # The sweep's steps, in order.
-STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (_fire_timers, _mark_overdue, _purge_recordings)
+STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (_fire_timers, _mark_overdue, _remind, _purge_recordings)

@@ -55,6 +55,8 @@ SETTINGS: dict[str, Setting] = {
                                                     1, 30),
     "indefinite_notification_review_years_juvenile": Setting(
         "Indefinite notification first reviewed after (under 18 at conviction)", "years", 8, 1, 30),
+    "escalation_working_days": Setting("Overdue step escalated to the line manager and coordinator after",
+                                       "working days", 3, 1, 30),
     "sign_in_lockout_minutes": Setting("A locked account opens again after", "minutes", 30, 1, 1440),
     "api_token_days": Setting("New API tokens expire after", "days", 90, 1, 365),
 }

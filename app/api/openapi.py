@@ -370,6 +370,21 @@ TOKEN = {
     },
 }
 
+NOTIFICATION = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "rule", "title", "body", "task_id", "case_id", "created_at", "read_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "rule": {"type": "string", "enum": ["overdue", "escalation", "digest"],
+                 "description": "overdue: a step you hold (or your role's, unclaimed) is late; escalation: a step "
+                                "is late beyond the area's escalation working days (line managers, coordinators); "
+                                "digest: your steps late or due soon, once a day"},
+        "title": {"type": "string"}, "body": {"type": "string", "description": "Case reference and step only"},
+        "task_id": _nullable("integer"), "case_id": _nullable("integer"),
+        "created_at": DATE_TIME, "read_at": _nullable("string", format="date-time"),
+    },
+}
+
 # --- studio: comparisons and migrations --------------------------------------------------------------------------
 
 CHANGE_KIND = {"type": "string", "enum": ["added", "removed", "changed"]}
@@ -470,6 +485,11 @@ SCHEMAS = {
     "Token": TOKEN,
     "TokenList": {"type": "object", "additionalProperties": False, "required": ["tokens"],
                   "properties": {"tokens": {"type": "array", "items": _ref("Token")}}},
+    "Notification": NOTIFICATION,
+    "NotificationList": {"type": "object", "additionalProperties": False, "required": ["unread", "notifications"],
+                         "properties": {"unread": {"type": "integer", "minimum": 0},
+                                        "notifications": {"type": "array", "items": _ref("Notification"),
+                                                          "description": "Newest first, at most 100"}}},
     "ElementChange": ELEMENT_CHANGE,
     "Comparison": COMPARISON,
     "MigrationRequest": MIGRATION_IN,
@@ -729,6 +749,15 @@ TOKEN_PATHS = {
                        "from then on it gets 401. Revoking a revoked token changes nothing.",
         "parameters": [_id_param("token_id", "API token id")],
         "responses": {"200": _json(_ref("Token"), "The token, revoked"), **_errors(401, 403, 404)}}},
+}
+
+NOTIFICATION_PATHS = {
+    "/notifications": {"get": {
+        "operationId": "listNotifications", "summary": "The caller's notifications, with the unread count",
+        "tags": ["notifications"],
+        "description": "Reminders, escalations and daily digests sent to the caller (each also by email when they "
+                       "have an address). Reading them here does not mark them read; the Notifications page does.",
+        "responses": {"200": _json(_ref("NotificationList"), "Notifications"), **_errors(401, 403)}}},
 }
 
 # --- process models (the studio) ----------------------------------------------------------------------------------
@@ -1014,8 +1043,9 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
     "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
-             {"name": "models"}, {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS | AREA_TASK_PATHS,
+             {"name": "notifications"}, {"name": "models"}, {"name": "meta"}],
+    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | NOTIFICATION_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS
+    | AREA_TASK_PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (mf_...)"}},

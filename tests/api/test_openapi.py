@@ -182,6 +182,7 @@ def _check_meetings(contract: Contract, api: Api) -> None:
 def _check_tokens(contract: Contract, api: Api) -> None:
     """List and revoke tokens (own, and a coordinator's area); then a client address with too many bad tokens."""
     [mine] = contract.check(api.get("probation", "/api/v1/tokens"), "/tokens", "get")["tokens"]
+    contract.check(api.get("probation", "/api/v1/notifications"), "/notifications", "get")
     contract.check(api.get("coordinator", "/api/v1/area/tokens"), "/area/tokens", "get")
     revoke = "/tokens/{token_id}/revoke"
     contract.check(api.post("south_coordinator", f"/api/v1/tokens/{mine['id']}/revoke"), revoke, "post")

@@ -1,0 +1,153 @@
+"""Reminders and escalation, each exactly once (recorded in services.outbox before anything is sent).
+
+Three rules, run by every sweep (services.scheduler):
+- **overdue**: a step past its due date: its holder is told, or if nobody holds it, the area's people of its role
+  (none in the area: its MAPPA coordinators);
+- **escalation**: a step more than the area's ``escalation_working_days`` working days past its due date: the
+  holder's line manager (the area's managers of the holder's agency; unheld, of the agencies of the role's people)
+  and the area's MAPPA coordinators;
+- **digest**: from 07:00 (London) each day, one message per person listing their steps that are late or due soon.
+
+Emails and notifications name the case reference and the step only, never the offender.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
+
+from services import clock, outbox
+from services.db import db
+from services.models import Area, HumanTask, ReminderOutbox, User
+from services.outbox import Reminder
+from services.settings import area_settings
+from services.tasks import DUE_SOON_DAYS
+from workflows.calendar import ENGLAND_AND_WALES
+from workflows.lanes import role_name
+
+DIGEST_FROM = time(7, 0)
+BATCH = 500
+
+
+@dataclass
+class RemindReport:
+    recorded: dict[str, int] = field(default_factory=lambda: {"overdue": 0, "escalation": 0, "digest": 0})
+    sent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def remind(now: datetime) -> RemindReport:
+    """Record every reminder now due that is not recorded yet (one commit per rule), then send what waits."""
+    report = RemindReport()
+    today = now.astimezone(clock.LONDON).date()
+    people = _People()
+    for area_id in db.session.scalars(select(Area.id).order_by(Area.id)):
+        _record_overdue(area_id, today, now, people, report)
+        _record_escalations(area_id, today, now, people, report)
+    if now.astimezone(clock.LONDON).time() >= DIGEST_FROM:
+        _record_digests(today, now, people, report)
+    delivery = outbox.deliver(now)
+    report.sent, report.errors = delivery.sent, delivery.errors
+    return report
+
+
+class _People:
+    """The active people of each area, loaded once per sweep."""
+
+    def __init__(self) -> None:
+        self._by_area: dict[int, list[User]] = {}
+
+    def of_area(self, area_id: int) -> list[User]:
+        if area_id not in self._by_area:
+            self._by_area[area_id] = list(db.session.scalars(
+                select(User).where(User.area_id == area_id, User.active.is_(True)).order_by(User.id)))
+        return self._by_area[area_id]
+
+    def holders(self, task: HumanTask) -> list[User]:
+        """Who holds the step: its assignee, or the area's people of its role while nobody has claimed it."""
+        if task.assignee is not None:
+            return [task.assignee] if task.assignee.active else []
+        return [u for u in self.of_area(task.area_id) if task.role in u.roles]
+
+    def coordinators(self, area_id: int) -> list[User]:
+        return [u for u in self.of_area(area_id) if "coordinator" in u.roles]
+
+    def escalate_to(self, task: HumanTask) -> list[User]:
+        agencies = {u.agency.casefold() for u in self.holders(task)}
+        return [u for u in self.of_area(task.area_id) if "coordinator" in u.roles
+                or ("manager" in u.roles and u.agency.casefold() in agencies)]
+
+
+def _unreminded(rule: str, area_id: int, due_before: date) -> list[HumanTask]:
+    told = exists().where(ReminderOutbox.task_id == HumanTask.id, ReminderOutbox.rule == rule)
+    return list(db.session.scalars(
+        select(HumanTask).options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))
+        .where(HumanTask.state == "ready", HumanTask.area_id == area_id, HumanTask.due_date < due_before, ~told)
+        .order_by(HumanTask.due_date, HumanTask.id).limit(BATCH)))
+
+
+def _record_overdue(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
+    for task in _unreminded("overdue", area_id, today):
+        holders = people.holders(task) or people.coordinators(area_id)  # nobody of its role: the coordinators
+        whose = "You hold it." if task.assignee else f"Nobody has claimed it: it waits for a {role_name(task.role)}."
+        reminder = _about(task, "overdue", f"Overdue: {task.name} ({task.case.reference})",
+                          f"The step '{task.name}' on case {task.case.reference} was due on {_day(task.due_date)} "
+                          f"and is overdue. {whose}")
+        report.recorded["overdue"] += sum(outbox.record(reminder, person, now) for person in holders)
+    db.session.commit()
+
+
+def escalation_cutoff(today: date, working_days: int) -> date:
+    """The latest due date escalated today: more than ``working_days`` working days after it have passed."""
+    due = today - timedelta(days=1)
+    while ENGLAND_AND_WALES.working_days_between(due, today) <= working_days:
+        due -= timedelta(days=1)
+    return due
+
+
+def _record_escalations(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
+    days = area_settings(area_id)["escalation_working_days"]
+    for task in _unreminded("escalation", area_id, escalation_cutoff(today, days) + timedelta(days=1)):
+        held = f"held by {task.assignee.display_name}" if task.assignee else f"unclaimed ({role_name(task.role)})"
+        reminder = _about(task, "escalation", f"Escalation: {task.name} ({task.case.reference}) is overdue",
+                          f"The step '{task.name}' on case {task.case.reference}, {held}, was due on "
+                          f"{_day(task.due_date)} and is still not done more than {days} working days later.")
+        recipients = people.escalate_to(task)
+        report.recorded["escalation"] += sum(outbox.record(reminder, person, now) for person in recipients)
+    db.session.commit()
+
+
+def _record_digests(today: date, now: datetime, people: _People, report: RemindReport) -> None:
+    key = f"day:{today.isoformat()}"
+    done = set(db.session.scalars(select(ReminderOutbox.recipient_id).where(ReminderOutbox.rule == "digest",
+                                                                            ReminderOutbox.key == key)))
+    lines: dict[int, list[str]] = defaultdict(list)
+    whom: dict[int, User] = {}
+    for task in db.session.scalars(
+        select(HumanTask).options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))
+        .where(HumanTask.state == "ready", HumanTask.due_date <= today + timedelta(days=DUE_SOON_DAYS))
+        .order_by(HumanTask.due_date, HumanTask.id)
+    ):
+        assert task.due_date is not None
+        state = "overdue since" if task.due_date < today else "due"
+        for person in people.holders(task):
+            if person.id not in done:
+                whom[person.id] = person
+                lines[person.id].append(f"- {task.case.reference}: {task.name}: {state} {_day(task.due_date)}")
+    for person_id, listed in lines.items():
+        reminder = Reminder("digest", key, f"Your MAPPA steps late or due on {_day(today)}",
+                            f"Your steps that are late or due within {DUE_SOON_DAYS} days:\n" + "\n".join(listed))
+        report.recorded["digest"] += outbox.record(reminder, whom[person_id], now)
+    db.session.commit()
+
+
+def _about(task: HumanTask, rule: str, subject: str, body: str) -> Reminder:
+    return Reminder(rule, f"task:{task.id}", subject, body, task_id=task.id, case_id=task.case_id)
+
+
+def _day(day: date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else "no date"

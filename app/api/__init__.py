@@ -10,8 +10,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # The views attach themselves to ``bp``; importing the modules is what registers them.
-from app.api import errors, meetings, migration, models, routes, tokens  # noqa: E402
+from app.api import errors, meetings, migration, models, routes, statistics, tokens  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["bp", "meetings", "migration", "models", "routes", "tokens"]
+__all__ = ["bp", "meetings", "migration", "models", "routes", "statistics", "tokens"]

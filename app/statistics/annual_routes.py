@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from app.security import requires, signed_in_user
 from app.statistics.charts import bar_chart
-from app.statistics.exports import export_response
+from app.statistics.exports import export_response, parse_format
 from app.statistics.routes import bp
 from services import clock
 from services.annual import Annual, annual, parse_year_ending
@@ -35,11 +35,13 @@ def _annual_page(report: Annual | None, errors: list[FieldError], year: str, sta
                            this_year=clock.today().year), status
 
 
-@bp.get("/statistics/annual.<any(csv, xlsx, pdf):fmt>")
+@bp.get("/statistics/annual/download")
 @requires("statistics:export")
-def annual_download(fmt: str) -> ResponseReturnValue:
+def annual_download() -> ResponseReturnValue:
+    """?year_ending=YYYY-03-31&format=csv|xlsx|pdf|json"""
     raw = request.args.get("year_ending")
     try:
+        fmt = parse_format(request.args.get("format"))
         year_ending = parse_year_ending(raw)
     except ValidationFailed as failed:
         return _annual_page(None, failed.errors, raw or "", 422)

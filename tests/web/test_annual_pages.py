@@ -73,7 +73,7 @@ def test_annual_page_tables_and_downloads(app: Flask, client: FlaskClient, clock
     chair = app.test_client()
     sign_in(chair, "chair")
     assert not get_page(chair, "/statistics/annual").xpath("//ul[@id='downloads']")
-    assert chair.get("/statistics/annual.csv").status_code == 403
+    assert chair.get("/statistics/annual/download?format=csv").status_code == 403
 
 
 def test_trends_by_month_as_charts_with_tables(app: Flask, client: FlaskClient, clock: Any) -> None:

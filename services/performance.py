@@ -81,6 +81,7 @@ def first_meetings(area_id: int, first: date, last: date) -> list[FirstMeeting]:
                   .where(MappMeeting.area_id == area_id, MappMeeting.status == "held")
                   .group_by(AgendaItem.case_id).subquery())
     referred = (select(CaseEvent.case_id, func.min(CaseEvent.at).label("referred_at"))
+                .join(first_held, first_held.c.case_id == CaseEvent.case_id)  # only cases with a held meeting
                 .where(CaseEvent.kind == "referral_submitted").group_by(CaseEvent.case_id).subquery())
     rows = db.session.execute(
         select(referred.c.referred_at, first_held.c.held_at)

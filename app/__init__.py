@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from app.meetings.routes import bp as meetings
     from app.notifications.routes import bp as notifications
     from app.settings.routes import bp as settings
+    from app.statistics import annual_routes as _annual  # noqa: F401 - registers the annual and trends views
     from app.statistics.routes import bp as statistics
     from app.studio import changes as _changes  # noqa: F401 - registers the compare and migrate views
     from app.studio import editor as _editor  # noqa: F401 - registers the draft editor's views

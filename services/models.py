@@ -266,6 +266,7 @@ class CaseEvent(Model):
     """The case history: who did what, when, and what changed."""
 
     __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_kind_at", "kind", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
     at: Mapped[datetime]

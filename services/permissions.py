@@ -80,6 +80,9 @@ PERMISSIONS: dict[str, Permission] = {
     # the custody date is the Responsible Authority's fact (prison, probation, police) or the coordinator's
     "cases:change_release_date": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
                                             "Record a new release date"),
+    "cases:record_outcome": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
+                                       "Record a return to custody, a breach, a serious further offence or a "
+                                       "serious case review"),
     "audit:view": Permission(frozenset({"coordinator", "manager"}), Scope.CASE, "See who read or changed a case"),
     "meetings:view": Permission(CASE_WORK, Scope.MEETING, "See MAPP meetings and their agenda items"),
     "meetings:organise": Permission(ORGANISERS, Scope.MEETING, "Schedule meetings, build and arrange agendas"),
@@ -97,6 +100,8 @@ PERMISSIONS: dict[str, Permission] = {
                                   "See the area's statistics"),
     "area_tasks:view": Permission(frozenset({"manager", "coordinator"}), Scope.NONE,
                                   "See every open task in the area, who holds it and how late it is"),
+    "statistics:export": Permission(frozenset({"coordinator", "manager"}), Scope.NONE,
+                                    "Export the annual MAPPA statistics and the SMB pack"),
     "settings:change": Permission(frozenset({"coordinator"}), Scope.AREA, "Change the area's settings"),
     # unlock locked accounts and revoke API tokens of users in their own area
     "accounts:manage": Permission(SUPERVISORS, Scope.AREA, "Unlock accounts and revoke API tokens in the area"),
@@ -121,6 +126,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "cases:transfer": "case_transfer_refused",
     "cases:change_lead": "case_lead_change_refused",
     "cases:change_release_date": "case_release_date_change_refused",
+    "cases:record_outcome": "case_outcome_refused",
 }
 
 

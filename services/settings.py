@@ -59,6 +59,9 @@ SETTINGS: dict[str, Setting] = {
                                        "working days", 3, 1, 30),
     "sign_in_lockout_minutes": Setting("A locked account opens again after", "minutes", 30, 1, 1440),
     "api_token_days": Setting("New API tokens expire after", "days", 90, 1, 365),
+    # 0: not set (the annual statistics then give no rate of registered sexual offenders per 100,000)
+    "area_population": Setting("Area population, for registered sexual offenders per 100,000", "people", 0, 0,
+                               20_000_000),
 }
 DEFAULTS: dict[str, int] = {key: setting.default for key, setting in SETTINGS.items()}
 

@@ -10,8 +10,20 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # The views attach themselves to ``bp``; importing the modules is what registers them.
-from app.api import area_tasks, errors, meetings, migration, models, notifications, routes, tokens, trials  # noqa: E402
+from app.api import (  # noqa: E402
+    area_tasks,
+    errors,
+    meetings,
+    migration,
+    models,
+    notifications,
+    routes,
+    statistics,
+    tokens,
+    trials,
+)
 
 errors.register_error_handlers(bp)
 
-__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "tokens", "trials"]
+__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "statistics", "tokens",
+           "trials"]

@@ -7,6 +7,7 @@ from typing import Any
 from app.routing import MAX_ID
 from services.area_tasks import BANDS, SORTS
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
 
@@ -130,8 +131,28 @@ ACTION_IN = _request(
                     "description": "The agency role that owns the action: " + ", ".join(
                         f"{key} ({ROLE_NAMES[key]})" for key in ACTION_OWNER_ROLES)},
      "due": {**DATE, "description": "Not in the past"}})
+OUTCOME_IN = _request(
+    "Something the national MAPPA annual statistics count, recorded in the case history with the case's level that "
+    "day (the Responsible Authority or the MAPPA coordinator): " + "; ".join(f"{k} ({v})" for k, v in OUTCOMES.items()),
+    ["kind", "on"],
+    {"kind": {"type": "string", "enum": list(OUTCOMES)}, "on": {**DATE, "description": "The day it happened"},
+     "reason": {"type": "string", "enum": list(CUSTODY_REASONS),
+                "description": "Required for returned_to_custody: " + "; ".join(
+                    f"{k} ({v})" for k, v in CUSTODY_REASONS.items())},
+     "note": {"type": "string", "maxLength": 8000}})
+ANNUAL_TABLE = {"type": "object", "additionalProperties": False, "required": ["key", "title", "columns", "rows"],
+                "properties": {"key": {"type": "string"}, "title": {"type": "string"},
+                               "columns": {"type": "array", "items": {"type": "string"}},
+                               "rows": {"type": "array", "items": {"type": "array", "items": {
+                                   "type": ["string", "integer", "number", "null"]}}}}}
+ANNUAL = _request("MAPPA annual statistics for the caller's area; figures at 31 March are as the case history "
+                  "recorded them on that day. Aggregates only.", ["area", "year_starting", "year_ending", "marking",
+                                                                  "tables"],
+                  {"area": {"type": "string"}, "year_starting": DATE, "year_ending": DATE,
+                   "marking": {"type": "string", "const": "OFFICIAL-SENSITIVE"},
+                   "tables": {"type": "array", "items": ANNUAL_TABLE}})
 
-SETTING_VALUES = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
+SETTING_VALUES = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
                   "description": "Setting name -> whole number (the unit is in the name: weeks, months, days, "
                                  "working_days)"}
 SETTINGS = _request("The caller's MAPPA area durations", ["area", "editable", "settings"],
@@ -450,6 +471,8 @@ SCHEMAS = {
     "TransferRequest": TRANSFER_IN,
     "LeadRequest": LEAD_IN,
     "ActionRequest": ACTION_IN,
+    "OutcomeRequest": OUTCOME_IN,
+    "AnnualStatistics": ANNUAL,
     "Settings": SETTINGS,
     "SettingsRequest": SETTINGS_IN,
     "Case": CASE,
@@ -578,6 +601,22 @@ PATHS = {
     "/cases/{case_id}/transfer": _case_action("transferCase", "Transfer to another MAPPA area", "TransferRequest"),
     "/cases/{case_id}/lead": _case_action("changeLead", "Change lead agency or officer", "LeadRequest"),
     "/cases/{case_id}/actions": _case_action("agreeAction", "Record an agreed action", "ActionRequest", "201"),
+    "/cases/{case_id}/outcomes": _case_action("recordOutcome", "Record a return to custody, breach, SFO or SCR",
+                                              "OutcomeRequest", "201"),
+    "/statistics/annual": {"get": {
+        "operationId": "getAnnualStatistics", "summary": "MAPPA annual statistics and the SMB performance pack",
+        "tags": ["statistics"],
+        "description": "For the year ending 31 March (default: the last one passed), in the caller's area (needs "
+                       "statistics:export). CSV, XLSX and PDF are attachments marked OFFICIAL-SENSITIVE.",
+        "parameters": [
+            {"name": "year_ending", "in": "query", "required": False, "schema": {**DATE, "description": "A 31 March"}},
+            {"name": "format", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": ["json", "csv", "xlsx", "pdf"], "default": "json"}}],
+        "responses": {"200": {"description": "The tables", "content": {
+            "application/json": {"schema": _ref("AnnualStatistics")},
+            **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
+                "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf")}}},
+            **_errors(401, 403, 422)}}},
     "/settings": {
         "get": {"operationId": "getSettings", "summary": "The caller's area settings", "tags": ["settings"],
                 "responses": {"200": _json(_ref("Settings"), "The settings"), **_errors(401, 403)}},
@@ -1043,7 +1082,8 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
     "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
-             {"name": "notifications"}, {"name": "models"}, {"name": "meta"}],
+             {"name": "notifications"}, {"name": "models"}, {"name": "statistics"},
+             {"name": "meta"}],
     "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | NOTIFICATION_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS
     | AREA_TASK_PATHS,
     "components": {

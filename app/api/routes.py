@@ -15,7 +15,7 @@ from app.api.errors import invalid
 from app.api.openapi import OPENAPI
 from app.routing import parse_id
 from app.security import api_requires, api_user, public
-from services import cases, clock, dates, forms, lifecycle, settings_admin
+from services import cases, clock, dates, forms, lifecycle, outcomes, settings_admin
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
@@ -310,6 +310,16 @@ def agree_action(case_id: int) -> ResponseReturnValue:
 
 
 # --- tasks -----------------------------------------------------------------------------------------------------
+
+@bp.post("/cases/<int:case_id>/outcomes")
+@api_requires("cases:record_outcome")
+def record_outcome(case_id: int) -> ResponseReturnValue:
+    """A return to custody, a breach, a serious further offence or a serious case review, for the annual figures."""
+    body = _strings({"kind", "on", "reason", "note"})
+    outcomes.record_outcome(api_user(), case_id, _text(body, "kind"), _day(body, "on"), body.get("reason"),
+                            _text(body, "note"))
+    return _case_response(lifecycle.case_or_404(case_id), 201)
+
 
 @bp.get("/tasks")
 @api_requires("tasks:work")

@@ -131,6 +131,11 @@ def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
     contract.check(api.post("coordinator", f"{base}/lead", json=lead), f"{doc_base}/lead", "post")
     action = {"description": "Home visit", "owner_role": "police", "due": "2026-12-10"}
     contract.check(api.post("coordinator", f"{base}/actions", json=action), f"{doc_base}/actions", "post")
+    outcome = {"kind": "returned_to_custody", "on": "2026-11-01", "reason": "licence_breach"}
+    contract.check(api.post("coordinator", f"{base}/outcomes", json=outcome), f"{doc_base}/outcomes", "post")
+    for fmt in ("json", "csv", "xlsx", "pdf"):
+        contract.check(api.get("manager", f"/api/v1/statistics/annual?year_ending=2026-03-31&format={fmt}"),
+                       "/statistics/annual", "get")
     moved = {"to_area": "southmoor", "reason": "Moved"}
     contract.check(api.post("coordinator", f"{base}/transfer", json=moved), f"{doc_base}/transfer", "post")
     contract.check(api.get("probation", "/api/v1/settings"), "/settings", "get")

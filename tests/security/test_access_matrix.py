@@ -203,8 +203,8 @@ def expected(role: str, permission: str, target: Target | None, method: str, hol
 
 def _holds(persona: User, target: Target | None) -> bool:
     """Is the persona the task's assignee now (having claimed it earlier in this run)?"""
-    if target is None or "task_id" not in target.values:
-        return False
+    if target is None or "task_id" not in target.values or "trial_id" in target.values:
+        return False  # (a trial's task id is the engine's uuid, not an inbox task)
     db.session.expire_all()
     task = db.session.get(HumanTask, target.values["task_id"])
     return task is not None and task.assignee_id == persona.id

@@ -1,8 +1,8 @@
 """Every BPMN MIWG reference model through POST /api/v1/models/import: never a server error; each accepted (201,
 with its checks) or refused (422) with messages that name an element or the file.
 
-The folder is read where it lies (MAPPA_MIWG_DIR, default ../shared/conformance/miwg beside the repository);
-nothing is copied into the repository. A missing folder fails the test: CI runs where the folder is.
+The folder is read where it lies (MAPPA_MIWG_DIR, else ../shared/conformance/miwg beside the repository, else
+/work/shared/conformance/miwg); nothing is copied into the repository. A missing folder fails the test: CI runs where the folder is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from tests.api.conftest import Api
 from tests.studio.conftest import import_xml
 
 REPO = Path(__file__).resolve().parents[2]
-MIWG_DIR = Path(os.environ.get("MAPPA_MIWG_DIR", REPO.parent / "shared" / "conformance" / "miwg"))
+# where the shared conformance folder lies: beside this checkout, or in the workplace's shared folder (a clean clone
+# for CI may sit elsewhere)
+PLACES = [REPO.parent / "shared" / "conformance" / "miwg", Path("/work/shared/conformance/miwg")]
+MIWG_DIR = Path(os.environ.get("MAPPA_MIWG_DIR") or next((p for p in PLACES if p.is_dir()), PLACES[0]))
 
 
 def test_every_miwg_reference_model_is_accepted_or_answered_with_element_named_messages(api: Api) -> None:

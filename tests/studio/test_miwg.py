@@ -2,7 +2,8 @@
 with its checks) or refused (422) with messages that name an element or the file.
 
 The folder is read where it lies (MAPPA_MIWG_DIR, else ../shared/conformance/miwg beside the repository, else
-/work/shared/conformance/miwg); nothing is copied into the repository. A missing folder fails the test: CI runs where the folder is.
+/work/shared/conformance/miwg); nothing is copied into the repository. A missing folder fails the test: CI runs
+where the folder is.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from services.db import db
 from services.overdue import task_groups_query
 from tests.conftest import PG_URL
 from tests.factories import make_area
+from tests.managers.plans import table_scans
 from tests.managers.world import CHECK, build
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="query plans are checked on PostgreSQL (MAPPA_TEST_DATABASE_URL)")
@@ -38,16 +39,7 @@ def _fill(task_id: int) -> None:
 
 
 def _human_task_scans(query: Any) -> set[tuple[str, str | None]]:
-    """(node type, index) of every plan node that reads human_task."""
-    compiled = query.compile(dialect=db.engine.dialect)
-    [[plan]] = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).all()
-    found, nodes = set(), [plan[0]["Plan"]]
-    while nodes:
-        node = nodes.pop()
-        nodes.extend(node.get("Plans", []))
-        if node.get("Relation Name") == "human_task":
-            found.add((node["Node Type"], node.get("Index Name")))
-    return found
+    return table_scans(query, "human_task")
 
 
 INDEXES = {"ix_human_task_area_open", "ix_human_task_ready_inbox"}

@@ -63,7 +63,7 @@ def _dashboard(counter: StatementCounter, requests: int) -> dict[str, Any]:
             statements.append(counter.count - before)
     return timings.summary() | {"statements": max(statements), "overdue": board.overdue, "due_soon": board.due_soon,
                                 "steps": len(board.by_step), "review_overdue": len(board.review_overdue),
-                                "no_meeting_booked": len(board.no_meeting_booked)}
+                                "no_meeting_booked": board.no_meeting_booked}
 
 
 def measure(cases: int, requests: int) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from services import clock, performance
 from services.access import log_access
@@ -136,10 +137,7 @@ def _level23(area_id: int, active: list[FactsAt], first: date, last: date) -> Ta
     """Level 2 and 3 offenders at 31 March, and cases that moved to each level during the year."""
     at_end = Counter(f.level for f in active)
     moved = Counter[int]()
-    for (detail,) in db.session.execute(
-            select(CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
-            .where(CaseEvent.kind == "case_updated", MappaCase.area_id == area_id,
-                   CaseEvent.at >= performance.start_of(first), CaseEvent.at <= performance.end_of(last))):
+    for (detail,) in db.session.execute(level_changes_query(area_id, first, last)):
         change = ((detail or {}).get("changes") or {}).get("level")
         if change and change[1] in (2, 3):
             moved[change[1]] += 1
@@ -150,10 +148,7 @@ def _level23(area_id: int, active: list[FactsAt], first: date, last: date) -> Ta
 def _outcomes(area_id: int, first: date, last: date) -> Table:
     """Returns to custody, breaches, SFOs and SCRs that happened in the year, by the level managed at then."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind, detail in db.session.execute(
-            select(CaseEvent.kind, CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
-            .where(CaseEvent.kind.in_(sorted(OUTCOMES)), MappaCase.area_id == area_id,
-                   CaseEvent.at >= performance.start_of(first))):
+    for kind, detail in db.session.execute(outcomes_query(area_id, first)):
         on = date.fromisoformat(detail["on"])
         if not first <= on <= last:
             continue
@@ -170,6 +165,20 @@ def _outcomes(area_id: int, first: date, last: date) -> Table:
             rows.append([row_name, *values, sum(values)])
     return Table("outcomes", "Returns to custody, breaches, serious further offences and serious case reviews in "
                              "the year", ["Outcome", *labels, "Total"], rows)
+
+
+def level_changes_query(area_id: int, first: date, last: date) -> Select[Any]:
+    """The area's case changes recorded in the year (some of them changes of level)."""
+    return (select(CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
+            .where(CaseEvent.kind == "case_updated", MappaCase.area_id == area_id,
+                   CaseEvent.at >= performance.start_of(first), CaseEvent.at <= performance.end_of(last)))
+
+
+def outcomes_query(area_id: int, first: date) -> Select[Any]:
+    """The area's outcomes recorded since the year began (each says the day it happened on)."""
+    return (select(CaseEvent.kind, CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
+            .where(CaseEvent.kind.in_(sorted(OUTCOMES)), MappaCase.area_id == area_id,
+                   CaseEvent.at >= performance.start_of(first)))
 
 
 def _outcome_label(kind: str, reason: str | None) -> str:

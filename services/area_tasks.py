@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from services import clock
@@ -126,10 +126,9 @@ def band_condition(key: str, today: date) -> Any:
 
 
 def _order(sort: str) -> list[Any]:
+    """The order of the step, case and held sorts (the due sorts are read from the index, see page_query)."""
     due: list[Any] = [HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id]  # most overdue first
     orders: dict[str, list[Any]] = {
-        "due": due,
-        "-due": [HumanTask.due_date.is_(None), HumanTask.due_date.desc(), HumanTask.id.desc()],
         "step": [HumanTask.name, *due],
         "case": [MappaCase.reference, *due],
         "held": [HumanTask.assigned_at.is_(None), HumanTask.assigned_at, *due],  # longest held first
@@ -137,9 +136,14 @@ def _order(sort: str) -> list[Any]:
     return orders.get(sort, due)
 
 
-def _from(query: Any, conditions: list[Any]) -> Any:
-    return (query.select_from(HumanTask).join(MappaCase, MappaCase.id == HumanTask.case_id)
-            .outerjoin(Holder, Holder.id == HumanTask.assignee_id).where(*conditions))
+def _from(query: Any, conditions: list[Any], cases: bool = True, holder: bool = True) -> Any:
+    """``query`` over human_task, joined to the case and the holder when its columns or conditions need them."""
+    query = query.select_from(HumanTask)
+    if cases:
+        query = query.join(MappaCase, MappaCase.id == HumanTask.case_id)
+    if holder:
+        query = query.outerjoin(Holder, Holder.id == HumanTask.assignee_id)
+    return query.where(*conditions)
 
 
 def count_where(condition: Any) -> Any:
@@ -151,25 +155,55 @@ def due_soon_condition(today: date) -> Any:
     return and_(HumanTask.due_date >= today, HumanTask.due_date <= today + timedelta(days=DUE_SOON_DAYS))
 
 
-def count_query(conditions: list[Any], today: date) -> Any:
-    """How many tasks match, and of them overdue, due soon and unclaimed: one statement."""
+def count_query(f: AreaTaskFilter, conditions: list[Any], today: date) -> Any:
+    """How many tasks match, and of them overdue, due soon, unclaimed and dated: one statement, joined to the case
+    and the holder only when the filter asks about them."""
     total = count_where
     return _from(select(func.count(), total(HumanTask.due_date < today), total(due_soon_condition(today)),
-                        total(HumanTask.assignee_id.is_(None))), conditions)
+                        total(HumanTask.assignee_id.is_(None)), total(HumanTask.due_date.is_not(None))), conditions,
+                 cases=f.case is not None or f.level is not None or f.category is not None,
+                 holder=bool(f.assignee and f.assignee != UNCLAIMED))
 
 
-def page_query(conditions: list[Any], sort: str, page: int) -> Any:
-    """One page of matching tasks, as columns."""
-    return _from(select(
+def _columns(*extra: Any) -> Any:
+    return select(
         HumanTask.id, HumanTask.case_id, MappaCase.reference, MappaCase.level, MappaCase.category, HumanTask.name,
         HumanTask.role, Holder.username, Holder.display_name, HumanTask.assigned_at, HumanTask.created_at,
-        HumanTask.due_date), conditions).order_by(*_order(sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        HumanTask.due_date, *extra)
 
 
-def queries(user: User, f: AreaTaskFilter, today: date) -> tuple[Any, Any]:
-    """The two statements of a work-list request (the count and the page), e.g. to explain their plans."""
+def page_query(conditions: list[Any], sort: str, page: int, dated: int, size: int = PAGE_SIZE) -> Any:
+    """One page of ``size`` matching tasks, as columns. ``dated``: how many matching tasks have a due date.
+
+    In due order (most overdue first, or ``-due`` the reverse) the dated tasks come first, then the undated ones
+    by id: each part is read straight from ``ix_human_task_area_open`` (area, due date, id) with its own limit and
+    offset, never sorting every open task; only a page that holds both parts puts its own rows together."""
+    first = (page - 1) * size
+    if sort not in ("due", "-due"):
+        return _from(_columns(), conditions).order_by(*_order(sort)).limit(size).offset(first)
+    reverse = sort == "-due"
+    from_dated = min(max(dated - first, 0), size)
+    parts = [
+        _from(_columns(literal(0).label("part")), [*conditions, HumanTask.due_date.is_not(None)])
+        .order_by(*(key.desc() if reverse else key for key in (HumanTask.due_date, HumanTask.id)))
+        .limit(from_dated).offset(min(first, dated)),
+        _from(_columns(literal(1).label("part")), [*conditions, HumanTask.due_date.is_(None)])
+        .order_by(HumanTask.id.desc() if reverse else HumanTask.id)
+        .limit(size - from_dated).offset(max(first - dated, 0)),
+    ]
+    if from_dated in (0, size):  # the page lies in one part
+        return parts[0 if from_dated else 1]
+    rows = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    return select(rows).order_by(rows.c.part, *(key.desc() if reverse else key for key in (rows.c.due_date,
+                                                                                             rows.c.id)))
+
+
+def queries(user: User, f: AreaTaskFilter, today: date, dated: int = 0,
+            size: int = PAGE_SIZE) -> tuple[Any, Any]:
+    """The two statements of a work-list request (the count and the page, given how many matching tasks are
+    dated), e.g. to explain their plans."""
     conditions = _where(user, f, today)
-    return count_query(conditions, today), page_query(conditions, f.sort, f.page)
+    return count_query(f, conditions, today), page_query(conditions, f.sort, f.page, dated, size)
 
 
 def area_tasks(user: User, f: AreaTaskFilter) -> AreaTaskPage:
@@ -177,10 +211,11 @@ def area_tasks(user: User, f: AreaTaskFilter) -> AreaTaskPage:
     logged as consulted."""
     today = clock.today()
     conditions = _where(user, f, today)
-    counts = Counts(*(int(n) for n in db.session.execute(count_query(conditions, today)).one()))
+    *figures, dated = (int(n) for n in db.session.execute(count_query(f, conditions, today)).one())
+    counts = Counts(*figures)
     pages = max(1, -(-counts.open // PAGE_SIZE))
     page = min(max(f.page, 1), pages)
-    rows = db.session.execute(page_query(conditions, f.sort, page)).all()
+    rows = db.session.execute(page_query(conditions, f.sort, page, dated)).all()
     tasks = [_task(row, today) for row in rows]
     log_case_list(user, "area_tasks_viewed", [t.case_id for t in tasks],
                   f"{len(tasks)} of {counts.open} open tasks, page {page}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from services.db import db
 from services.models import CaseEvent, MappaCase
@@ -29,17 +29,25 @@ class FactsAt:
 
 def facts_at(area_id: int, at: datetime) -> list[FactsAt]:
     """Every case of the area that existed at ``at``, with its category, level and status then."""
-    rows = db.session.execute(select(MappaCase.id, MappaCase.category, MappaCase.level, MappaCase.status).where(
-        MappaCase.area_id == area_id, MappaCase.created_at <= at)).all()
+    rows = db.session.execute(cases_query(area_id, at)).all()
     facts = {case_id: FactsAt(case_id, category, level, status) for case_id, category, level, status in rows}
-    later = db.session.execute(
-        select(CaseEvent.case_id, CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
-        .where(CaseEvent.kind == "case_updated", CaseEvent.at > at, MappaCase.area_id == area_id,
-               MappaCase.created_at <= at)
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
-    for case_id, detail in later:
+    for case_id, detail in db.session.execute(changes_after_query(area_id, at)).all():
         _undo(facts[case_id], detail)
     return list(facts.values())
+
+
+def cases_query(area_id: int, at: datetime) -> Select[int, int, int | None, str]:
+    """The area's cases created by ``at``, with today's category, level and status."""
+    return select(MappaCase.id, MappaCase.category, MappaCase.level, MappaCase.status).where(
+        MappaCase.area_id == area_id, MappaCase.created_at <= at)
+
+
+def changes_after_query(area_id: int, at: datetime) -> Select[Any]:
+    """The changes to those cases recorded after ``at``, newest first."""
+    return (select(CaseEvent.case_id, CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
+            .where(CaseEvent.kind == "case_updated", CaseEvent.at > at, MappaCase.area_id == area_id,
+                   MappaCase.created_at <= at)
+            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()))
 
 
 def case_facts_at(case: MappaCase, at: datetime) -> FactsAt:

@@ -235,6 +235,8 @@ class HumanTask(Model):
         Index("ix_human_task_hook", "hook", "state"),
         Index("ix_human_task_area_open", "area_id", "due_date", "id",  # the area work list, in due-date order
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
+        Index("ix_human_task_area_created", "area_id", "created_at",  # the trends: overdue at each month's end
+              sqlite_where=text("due_date IS NOT NULL"), postgresql_where=text("due_date IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     task_uuid: Mapped[str] = mapped_column(String(36), unique=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from services.clock import LONDON
 from services.db import db
@@ -60,22 +61,35 @@ class Attended:
 def steps_done(area_id: int, hooks: tuple[str, ...], first: date, last: date) -> list[Done]:
     """Steps declaring ``hooks`` done in the span; on time when done by the due date. A step counts on the day
     the work was done (``done_on``, the meeting for a MAPP review) where recorded, else its completion day."""
-    rows = db.session.execute(select(HumanTask.completed_at, HumanTask.done_on, HumanTask.due_date).where(
-        HumanTask.area_id == area_id, HumanTask.hook.in_(hooks), HumanTask.state == "completed",
-        HumanTask.completed_at.is_not(None),
-        HumanTask.completed_at >= start_of(first))).all()  # done_on is never after completion, may be before
     done = []
-    for completed, done_on, due in rows:
+    for completed, done_on, due in db.session.execute(steps_done_query(area_id, hooks, first)).all():
         day = done_on or london_day(completed or end_of(last))
         if first <= day <= last:
             done.append(Done(day, due is None or day <= due))
     return done
 
 
+def steps_done_query(area_id: int, hooks: tuple[str, ...],
+                     first: date) -> Select[datetime | None, date | None, date | None]:
+    """Steps declaring ``hooks`` completed since ``first`` (done_on is never after completion, may be before)."""
+    return select(HumanTask.completed_at, HumanTask.done_on, HumanTask.due_date).where(
+        HumanTask.area_id == area_id, HumanTask.hook.in_(hooks), HumanTask.state == "completed",
+        HumanTask.completed_at.is_not(None), HumanTask.completed_at >= start_of(first))
+
+
 def first_meetings(area_id: int, first: date, last: date) -> list[FirstMeeting]:
     """Referrals whose first held Level 2/3 meeting fell in the span, and the working days it took (on time
     within the area's first_meeting_working_days)."""
     target = area_settings(area_id)["first_meeting_working_days"]
+    meetings = []
+    for referred_at, held_at in db.session.execute(first_meetings_query(area_id, first, last)).all():
+        days = ENGLAND_AND_WALES.working_days_between(london_day(referred_at), london_day(held_at))
+        meetings.append(FirstMeeting(london_day(held_at), days, days <= target))
+    return meetings
+
+
+def first_meetings_query(area_id: int, first: date, last: date) -> Select[Any]:
+    """(referred at, first held meeting at) of the area's cases whose first held meeting fell in the span."""
     first_held = (select(AgendaItem.case_id, func.min(MappMeeting.starts_at).label("held_at"))
                   .join(MappMeeting, MappMeeting.id == AgendaItem.meeting_id)
                   .where(MappMeeting.area_id == area_id, MappMeeting.status == "held")
@@ -83,17 +97,11 @@ def first_meetings(area_id: int, first: date, last: date) -> list[FirstMeeting]:
     referred = (select(CaseEvent.case_id, func.min(CaseEvent.at).label("referred_at"))
                 .join(first_held, first_held.c.case_id == CaseEvent.case_id)  # only cases with a held meeting
                 .where(CaseEvent.kind == "referral_submitted").group_by(CaseEvent.case_id).subquery())
-    rows = db.session.execute(
-        select(referred.c.referred_at, first_held.c.held_at)
-        .join(first_held, first_held.c.case_id == referred.c.case_id)
-        .join(MappaCase, MappaCase.id == referred.c.case_id)
-        .where(MappaCase.area_id == area_id, first_held.c.held_at >= start_of(first),
-               first_held.c.held_at <= end_of(last))).all()
-    meetings = []
-    for referred_at, held_at in rows:
-        days = ENGLAND_AND_WALES.working_days_between(london_day(referred_at), london_day(held_at))
-        meetings.append(FirstMeeting(london_day(held_at), days, days <= target))
-    return meetings
+    return (select(referred.c.referred_at, first_held.c.held_at)
+            .join(first_held, first_held.c.case_id == referred.c.case_id)
+            .join(MappaCase, MappaCase.id == referred.c.case_id)
+            .where(MappaCase.area_id == area_id, first_held.c.held_at >= start_of(first),
+                   first_held.c.held_at <= end_of(last)))
 
 
 def attendance(area_id: int, first: date, last: date) -> list[Attended]:
@@ -109,7 +117,11 @@ def attendance(area_id: int, first: date, last: date) -> list[Attended]:
 def overdue_on(area_id: int, day: date) -> int:
     """Tasks that were open and past their due date at the end of ``day`` (from when each was created and
     finished, not from today's state)."""
+    return int(db.session.scalar(overdue_on_query(area_id, day)) or 0)
+
+
+def overdue_on_query(area_id: int, day: date) -> Select[Any]:
     at = end_of(day)
-    return int(db.session.scalar(select(func.count()).select_from(HumanTask).where(
+    return select(func.count()).select_from(HumanTask).where(
         HumanTask.area_id == area_id, HumanTask.created_at <= at, HumanTask.due_date < day,
-        or_(HumanTask.completed_at.is_(None), HumanTask.completed_at > at))) or 0)
+        or_(HumanTask.completed_at.is_(None), HumanTask.completed_at > at))

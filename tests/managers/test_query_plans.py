@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import text
 
 from services import clock as clock_module
-from services.area_tasks import AreaTaskFilter, queries
+from services.area_tasks import PAGE_SIZE, AreaTaskFilter, queries
 from services.db import db
 from services.overdue import task_groups_query
 from tests.conftest import PG_URL
 from tests.factories import make_area
+from tests.managers.plans import table_scans
 from tests.managers.world import CHECK, build
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="query plans are checked on PostgreSQL (MAPPA_TEST_DATABASE_URL)")
@@ -38,16 +39,7 @@ def _fill(task_id: int) -> None:
 
 
 def _human_task_scans(query: Any) -> set[tuple[str, str | None]]:
-    """(node type, index) of every plan node that reads human_task."""
-    compiled = query.compile(dialect=db.engine.dialect)
-    [[plan]] = db.session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).all()
-    found, nodes = set(), [plan[0]["Plan"]]
-    while nodes:
-        node = nodes.pop()
-        nodes.extend(node.get("Plans", []))
-        if node.get("Relation Name") == "human_task":
-            found.add((node["Node Type"], node.get("Index Name")))
-    return found
+    return table_scans(query, "human_task")
 
 
 INDEXES = {"ix_human_task_area_open", "ix_human_task_ready_inbox"}
@@ -59,9 +51,10 @@ def test_work_list_queries_use_an_index(clock, filters: AreaTaskFilter) -> None:
     world = build(clock)
     _fill(next(iter(world.tasks.values())))
     manager = world.users["manager"]
-    for query in queries(manager, filters, clock_module.today()):
-        scans = _human_task_scans(query)
-        assert scans and all(index in INDEXES for _node, index in scans), scans
+    for dated in (10**6, (filters.page - 1) * PAGE_SIZE + 10):  # a page of dated tasks; a page of both parts
+        for query in queries(manager, filters, clock_module.today(), dated=dated):
+            scans = _human_task_scans(query)
+            assert scans and all(index in INDEXES for _node, index in scans), scans
 
 
 def test_dashboard_task_counts_use_an_index(clock) -> None:  # type: ignore[no-untyped-def]

@@ -230,16 +230,14 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
 @api_requires("minutes:write")
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
-    meeting_service.open_meeting(user, meeting_id)
-    return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
+    return meeting_json(meeting_service.open_meeting(user, meeting_id), user)  # loaded, checked and logged there
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
 @api_requires("minutes:write")
 def close_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
-    meeting_service.close_meeting(user, meeting_id)
-    return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
+    return meeting_json(meeting_service.close_meeting(user, meeting_id), user)  # loaded, checked and logged there
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda.pdf")

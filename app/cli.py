@@ -32,7 +32,7 @@ def tick(now_text: str | None) -> None:
             raise click.BadParameter("give a time zone, e.g. 2027-01-10T09:00:00Z")
     report = sweep(now or clock.now())
     if not report.ran:
-        click.echo("Another scheduler holds the lease; nothing done.")
+        click.echo("Another scheduler holds the sweep lock; nothing done.")
         return
     click.echo(
         f"Timers fired: {report.timers_fired}; tasks newly overdue: {report.tasks_marked_overdue}; "
@@ -40,6 +40,25 @@ def tick(now_text: str | None) -> None:
     )
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
+
+
+@mappa.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduler process: hold the sweep lock and sweep every MAPPA_SCHEDULER_SECONDS until stopped.
+
+    Run one beside the web workers (``make prod`` does); a second waits and takes over when the first dies.
+    """
+    import signal
+    import threading
+
+    from app.scheduler import run_scheduler
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sweeps = run_scheduler(app, stop, say=lambda line: click.echo(line, err=False))
+    click.echo(f"scheduler: stopped after {sweeps} sweeps")
 
 
 @mappa.group("token")

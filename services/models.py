@@ -304,13 +304,17 @@ class AreaSetting(Model):
     value: Mapped[str] = mapped_column(String(200))
 
 
-class SchedulerLease(Model):
-    """Only the holder of the lease runs the sweep (one scheduler across workers and hosts)."""
+class SchedulerHeartbeat(Model):
+    """When the scheduler last finished a sweep, and which process it was (``/readyz`` reads it).
 
-    __tablename__ = "scheduler_lease"
+    Who may sweep is decided by services.sweep_lock, never by this row.
+    """
+
+    __tablename__ = "scheduler_heartbeat"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(80))
-    expires_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    sweeps: Mapped[int] = mapped_column(default=0)
 
 
 class MappMeeting(Model):

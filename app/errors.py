@@ -48,7 +48,11 @@ def register_error_handlers(app: Flask) -> None:
             from app.api.errors import api_error
 
             return api_error(503, message, headers=headers)
-        return render_template("error.html", page_title=TITLES[503], message=message), 503, headers
+        try:
+            page = render_template("error.html", page_title=TITLES[503], message=message)
+        except OperationalError:  # the layout asks who is signed in, which needs the database too
+            page = f"<!DOCTYPE html><html lang=en><title>{TITLES[503]}</title><h1>{TITLES[503]}</h1><p>{message}"
+        return page, 503, headers
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> ResponseReturnValue:

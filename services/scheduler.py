@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from services import clock, incidents, reminders
+from services import clock, idempotency, incidents, reminders
 from services.db import db
 from services.errors import Conflict
 from services.instances import ENGINE, load, lock, record, save
@@ -195,10 +195,16 @@ def _remind(now: datetime, report: SweepReport) -> None:
     report.errors.extend(done.errors)
 
 
+def _forget_idempotency_keys(now: datetime, report: SweepReport) -> None:
+    idempotency.purge(now)
+    db.session.commit()
+
+
 def _purge_recordings(now: datetime, report: SweepReport) -> None:
     report.recordings_deleted = purge_expired(now.astimezone(clock.LONDON).date())
     db.session.commit()
 
 
 # The sweep's steps, in order.
-STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (_fire_timers, _mark_overdue, _remind, _purge_recordings)
+STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (
+    _fire_timers, _mark_overdue, _remind, _purge_recordings, _forget_idempotency_keys)

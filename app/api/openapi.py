@@ -547,6 +547,14 @@ ETAG = {"ETag": {"description": "The minutes' version: send it back as If-Match"
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of the minutes as you last read them"}
 CASE_ID = _id_param("case_id", "Case id")
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "Your own unique text (a UUID) for this change. Send the same request again with the same key "
+                   "(say, after a dropped connection) to get the first answer again, marked Idempotent-Replayed: "
+                   "true, with nothing done twice; the same key with a different request is refused (422). "
+                   "Keys are kept for 24 hours.",
+}
 
 
 def _case_action(operation_id: str, summary: str, schema: str, status: str = "200") -> dict[str, Any]:
@@ -579,6 +587,7 @@ PATHS = {
         "operationId": "createCase", "summary": "Refer or identify a case", "tags": ["cases"],
         "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
                        "referral and screening, or identification.",
+        "parameters": [IDEMPOTENCY_KEY],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReferralRequest")}}},
         "responses": {
             "201": {**_json(_ref("Case"), "The new case"),
@@ -660,7 +669,7 @@ PATHS = {
         "operationId": "completeTask", "summary": "Complete a task with its form's data", "tags": ["tasks"],
         "description": "Validates data against the form's schema, then advances the process. Of several racing "
                        "completions exactly one succeeds; the others get 409.",
-        "parameters": [TASK_ID],
+        "parameters": [TASK_ID, IDEMPOTENCY_KEY],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
         "responses": {"200": _json(_ref("CompleteResponse"), "The completed task and the caller's next tasks"),
                       **_errors(401, 403, 404, 409, 422)},

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from app.api import bp
 from app.api.body import json_object
 from app.api.errors import invalid
+from app.api.idempotent import idempotent
 from app.api.openapi import OPENAPI
 from app.routing import parse_id
 from app.security import api_requires, api_user, public
@@ -234,6 +235,7 @@ def _data_path(field: str) -> str:
 
 @bp.post("/cases")
 @api_requires("cases:refer")
+@idempotent
 def create_case() -> ResponseReturnValue:
     user = api_user()
     body = json_object()
@@ -359,6 +361,7 @@ def reassign_task(task_id: int) -> ResponseReturnValue:
 
 @bp.post("/tasks/<int:task_id>/complete")
 @api_requires("tasks:work")
+@idempotent
 def complete_task(task_id: int) -> ResponseReturnValue:
     user = api_user()
     data = _form_data(json_object())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -59,6 +60,35 @@ def scheduler() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     sweeps = run_scheduler(app, stop, say=lambda line: click.echo(line, err=False))
     click.echo(f"scheduler: stopped after {sweeps} sweeps")
+
+
+@mappa.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the database to TARGET while the service runs (SQLite online backup; pg_dump custom format)."""
+    from services.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Backed up to {target} ({target.stat().st_size:,} bytes)")
+
+
+@mappa.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(source: Path) -> None:
+    """Restore SOURCE into this app's database, which must be new and empty (DATABASE_URL says which)."""
+    from services.backup import BackupError, count_rows, restore
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    db.engine.dispose()  # nothing of ours holds the target open while it is written
+    try:
+        restore(source, url)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    counts = count_rows(url)
+    click.echo(f"Restored {source}: {len(counts.rows)} tables, {counts.total():,} rows")
 
 
 @mappa.group("token")

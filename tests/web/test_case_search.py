@@ -21,6 +21,12 @@ from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import get_page
 from tests.web.test_agency_roles import case_links
 
+
+def quoted(text: str) -> str:
+    """As the page quotes a search: in curly single quotes."""
+    return f"\u2018{text}\u2019"
+
+
 IDENTIFIERS = {"crn": "X123456", "pnc_id": "2019/0012345A", "visor_reference": "VS12345"}
 
 
@@ -52,7 +58,7 @@ def test_search_finds_the_case_by_name_or_any_identifier(client: FlaskClient, sm
     sign_in(client, "coordinator")
     page = search(client, q)
     assert case_links(page) == [smith.id]
-    assert text_of(page, "search-results").startswith(f"1 case matches ‘{' '.join(q.split())}’")
+    assert text_of(page, "search-results").startswith(f"1 case matches {quoted(' '.join(q.split()))}")
     assert page.get_element_by_id("field-q").get("value") == q.strip()  # the search stays in the box
 
 
@@ -68,7 +74,7 @@ def test_partial_name_counts_every_match_and_an_identifier_matches_only_whole(
     sign_in(client, "coordinator")
     page = search(client, "smith")
     assert case_links(page) == sorted([smith.id, other.id])
-    assert text_of(page, "search-results").startswith("2 cases match ‘smith’")
+    assert text_of(page, "search-results").startswith(f"2 cases match {quoted('smith')}")
     assert case_links(search(client, "X1234")) == []  # part of a CRN is not a match
     assert case_links(search(client, "50%")) == []  # LIKE wildcards are searched as text
 
@@ -78,7 +84,7 @@ def test_no_match_says_so_with_advice_and_a_way_back(client: FlaskClient, smith:
     page = search(client, "Nobody Here")
     assert case_links(page) == []
     results = text_of(page, "search-results")
-    assert results.startswith("No cases match ‘Nobody Here’")
+    assert results.startswith(f"No cases match {quoted('Nobody Here')}")
     assert "entering the whole CRN, PNC ID or ViSOR reference" in results
     assert page.get_element_by_id("clear-search").get("href") == "/cases"
     assert page.xpath("//table") == []
@@ -160,6 +166,7 @@ def test_the_navigation_search_goes_to_the_case_list(client: FlaskClient, smith:
         "/cases", "get", "q")
     assert tasks.xpath("//label[@for='nav-case-search']")  # labelled, if only for screen readers
     assert get_page(client, "/cases").xpath("//*[@id='nav-case-search']") == []  # the list has its own
+    assert get_page(client, f"/cases/{smith.id}").xpath("//*[@id='nav-case-search']")  # a case page has it
     sign_in(client, "owner")  # may not list cases: no search
     assert get_page(client, "/account/tokens").xpath("//*[@id='nav-case-search']") == []
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from app.routing import MAX_ID
 from services.area_tasks import BANDS, SORTS
+from services.case_search import LIMIT, MAX_QUERY
+from services.cases import STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
@@ -187,7 +189,7 @@ def _task(**more: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
 
 
-CASE = {
+CASE: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
                  "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
@@ -227,6 +229,27 @@ CASE = {
         "links": {"type": "object", "additionalProperties": False, "required": ["self", "history", "tasks"],
                   "properties": {"self": {"type": "string"}, "history": {"type": "string"},
                                  "tasks": {"type": "string"}}},
+    },
+}
+
+_SUMMARY_KEYS = ("id", "reference", "category", "category_code", "level", "status", "lead_agency", "next_review_due",
+                 "exit_date", "area")
+_OFFENDER = CASE["properties"]["offender"]
+CASE_SUMMARY_PROPERTIES = {key: CASE["properties"][key] for key in _SUMMARY_KEYS} | {
+    "offender": {**_OFFENDER, "required": [*_OFFENDER["required"], "visor_reference"],
+                 "properties": _OFFENDER["properties"] | {"visor_reference": _nullable("string")}},
+    "review_overdue": {"type": "boolean", "description": "Open (not exited or ineligible) and its next review date "
+                                                         "has passed"},
+    "links": {"type": "object", "additionalProperties": False, "required": ["self"],
+              "properties": {"self": {"type": "string"}}},
+}
+CASE_LIST = {
+    "type": "object", "additionalProperties": False, "required": ["cases", "total"],
+    "properties": {
+        "cases": {"type": "array", "maxItems": LIMIT, "items": {
+            "type": "object", "additionalProperties": False, "required": list(CASE_SUMMARY_PROPERTIES),
+            "properties": CASE_SUMMARY_PROPERTIES}, "description": f"Next review first; at most {LIMIT}"},
+        "total": {"type": "integer", "minimum": 0, "description": "All the cases that match, even beyond the list"},
     },
 }
 
@@ -476,6 +499,7 @@ SCHEMAS = {
     "Settings": SETTINGS,
     "SettingsRequest": SETTINGS_IN,
     "Case": CASE,
+    "CaseList": CASE_LIST,
     "Task": _task(),
     "TaskDetail": _task(context=CONTEXT, form=FORM),
     "TaskList": {"type": "object", "additionalProperties": False, "required": ["tasks"],
@@ -583,7 +607,22 @@ def _task_action(summary: str, description: str) -> dict[str, Any]:
 
 
 PATHS = {
-    "/cases": {"post": {
+    "/cases": {"get": {
+        "operationId": "listCases", "summary": "Find cases", "tags": ["cases"],
+        "description": "The cases the caller may see (their area; for duty-to-co-operate staff only the cases they "
+                       "work on), next review first, as the case list page shows them. Each search is "
+                       "access-logged with its number of matches.",
+        "parameters": [
+            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY},
+             "description": "Search: every word part of the offender's name, or part of the case reference, or "
+                            "the whole NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). "
+                            "Case and spaces are ignored; empty lists every case. Longer than "
+                            f"{MAX_QUERY} characters: 422 at q"},
+            {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)},
+             "description": "Only cases with this status"},
+        ],
+        "responses": {"200": _json(_ref("CaseList"), "The matching cases"), **_errors(401, 403, 422)},
+    }, "post": {
         "operationId": "createCase", "summary": "Refer or identify a case", "tags": ["cases"],
         "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
                        "referral and screening, or identification.",

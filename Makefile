@@ -5,16 +5,23 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run prod test lint fmt assets db demo bench clean
+.PHONY: help setup run prod test lint fmt assets db demo bench clean lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: pyproject.toml
+# Python packages come from requirements.lock (exact versions with hashes; `make lock` remakes it from pyproject.toml)
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+lock: $(BIN)/.installed ## Remake requirements.lock (pinned, hashed) from pyproject.toml's ranges
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --allow-unsafe --extra=dev --generate-hashes --no-emit-index-url \
+	  --no-emit-find-links --strip-extras --output-file=requirements.lock pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -13,10 +13,10 @@ from services.models import AgendaItem
 MEETING_STATUSES = {"scheduled": "Scheduled", "in progress": "In progress", "held": "Held", "cancelled": "Cancelled"}
 # an agency's attendance at an agenda item (or the whole meeting); someone attending in another's place is
 # recorded as present, with their name
-ATTENDANCE = {"invited": "Invited, not recorded yet", "present": "Present", "apologies": "Sent apologies",
-              "report received": "Sent a report", "absent": "Absent"}
+ATTENDANCE = {"invited": "Invited", "present": "Present", "apologies": "Sent apologies",
+              "report received": "Report received", "absent": "Absent"}
 ATTENDANCE_STATUSES = tuple(ATTENDANCE)
-AGENDA_KINDS = {"initial": "First meeting", "review": "Review", "early review": "Early review"}
+AGENDA_KINDS = {"initial": "Initial", "review": "Review", "early review": "Early review"}
 MINUTES_STATUSES = {"draft": "Draft", "awaiting approval": "Waiting for the chair's approval",
                     "approved": "Approved", "distributed": "Distributed"}
 

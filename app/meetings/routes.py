@@ -379,7 +379,15 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         editable=minutes.status == "draft" and has_permission(user, "minutes:write"), conflict=conflict,
         server_sections=_client_sections(minutes.sections or {}), headings=TEXT_SECTIONS | STRUCTURED_SECTIONS,
         disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
+        review_day=dates.parse_day(review), read_actions=[_action_text(a) for a in actions if isinstance(a, dict)],
     ), status
+
+
+def _action_text(action: dict[str, Any]) -> dict[str, Any]:
+    """One action of the minutes as read: its owner in words and its due date as a date."""
+    owner = action.get("owner_role") or ""
+    return {"description": action.get("description") or "", "owner": OWNER_ROLES.get(owner, owner),
+            "due": dates.parse_day(action.get("due"))}
 
 
 def _client_sections(sections: dict[str, Any]) -> dict[str, Any]:

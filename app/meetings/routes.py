@@ -17,10 +17,8 @@ from app.formfields import date_from_parts
 from app.security import requires, signed_in_user
 from services import clock, dates, meeting_access, meeting_chair
 from services import meetings as service
-from services.meetings import title
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
-from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.meeting_words import (
     AGENDA_KINDS,
     ATTENDANCE,
@@ -30,6 +28,8 @@ from services.meeting_words import (
     offender_labels,
     word,
 )
+from services.meetings import title
+from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.models import MappMeeting, Minutes, User
 from services.permissions import has_permission
 from services.recordings import recordings_of
@@ -188,9 +188,11 @@ def render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200,
         parts.append(part)
     navigation = [{"text": PARTS[p][1], "href": part_url(meeting.id, p), "active": p == part} for p in parts]
     heading = title(meeting) if part == "overview" else PARTS[part][1]
+    page_title = heading if part == "overview" else f"{heading} \N{EN DASH} {title(meeting)}"  # unique per part
     return render_template(
         f"meetings/meeting_{part}.html", heading=heading, active_nav="meetings", meeting=meeting,
-        page_title=heading if part == "overview" else f"{heading} – {title(meeting)}", meeting_title=title(meeting), navigation=navigation, items=shown.items, not_shown=shown.not_shown,
+        page_title=page_title, meeting_title=title(meeting), navigation=navigation, items=shown.items,
+        not_shown=shown.not_shown,
         whole=shown.whole, labels=offender_labels(shown.items), errors=errors,
         error_for={e.field: e.message for e in errors}, is_chair=user.id == meeting.chair_id,
         can_organise=can_organise, can_minute=can_minute, values=request.form, recordings=recordings,

@@ -64,7 +64,7 @@ def test_each_part_is_its_own_page_under_the_sub_navigation(smiths: tuple[int, l
         assert _text(current) == name and current.get("href") == f"/meetings/{meeting_id}{suffix}"
         title = _text(page.xpath("//title")[0])
         assert title.startswith(meetings.title(db.session.get(MappMeeting, meeting_id))) if not suffix \
-            else title.startswith(f"{name} – Level 2 MAPP meeting, 10 December 2026")
+            else title.startswith(f"{name} \N{EN DASH} Level 2 MAPP meeting, 10 December 2026")
     assert _refusals(username) == []
 
 

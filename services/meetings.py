@@ -21,6 +21,7 @@ from services.access import load_case, log_access, log_case_list
 from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from services.instances import ENGINE, load, lock, phase_data, record, save, start_phase
+from services.meeting_words import ATTENDANCE, ATTENDANCE_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.models import (
     AgendaItem,
@@ -38,7 +39,6 @@ from services.permissions import require
 from services.settings import area_settings
 from workflows.calendar import ENGLAND_AND_WALES
 
-ATTENDANCE_STATUSES = ("invited", "present", "apologies", "report received", "absent")
 AGENDA_WINDOW_DAYS = 28  # cases due up to four weeks after the meeting are offered for its agenda
 MAX_SECTION_CHARS = 40_000
 
@@ -286,6 +286,8 @@ def arrange(user: User, meeting_id: int, order: list[int], allotted: dict[int, i
     """Put the agenda in the given order of case ids and set the minutes allotted to each."""
     require(user, "meetings:organise")
     meeting = load_meeting(user, meeting_id, "agenda_arranged")
+    if not agenda_open(meeting):
+        raise ValidationFailed([FieldError("agenda", CLOSED_AGENDA.format(status=meeting.status))])
     items = {i.case_id: i for i in meeting.items}
     if sorted(order) != sorted(items):
         raise ValidationFailed([FieldError("order", "List every case on the agenda exactly once")])
@@ -300,23 +302,63 @@ def arrange(user: User, meeting_id: int, order: list[int], allotted: dict[int, i
     return meeting
 
 
-def record_attendance(user: User, meeting_id: int, statuses: dict[int, str]) -> MappMeeting:
+CLOSED_AGENDA = "This meeting is {status}: its agenda can no longer be changed"
+PERSON_CHARS = 120
+
+
+def agenda_open(meeting: MappMeeting) -> bool:
+    """A meeting's agenda may be arranged until the meeting has been held (or cancelled)."""
+    return meeting.status in ("scheduled", "in progress")
+
+
+def record_attendance(user: User, meeting_id: int, statuses: dict[int, str],
+                      people: dict[int, str] | None = None) -> MappMeeting:
+    """Each invited agency's attendance at an item (by row id) and, optionally, the name of the person who came,
+    sent apologies or attended in another's place."""
     require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "attendance_recorded")
+    people = people or {}
     rows = {a.id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
-    errors = [FieldError(f"attendance.{aid}", "Choose present, apologies, report received or absent")
+    *first, last = (ATTENDANCE[s].lower() for s in ATTENDANCE_STATUSES[1:])
+    errors = [FieldError(f"attendance.{aid}", f"Choose {', '.join(first)} or {last}")
               for aid, status in statuses.items() if aid not in rows or status not in ATTENDANCE_STATUSES]
+    errors += [FieldError(f"person.{aid}", f"Enter a name of at most {PERSON_CHARS} characters")
+               for aid, name in people.items() if aid not in rows or len(name.strip()) > PERSON_CHARS]
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
     for aid, status in statuses.items():
         rows[aid].status, rows[aid].updated_at = status, now
+    for aid, name in people.items():
+        rows[aid].person, rows[aid].updated_at = name.strip() or None, now
     return meeting
 
 
 def attendance(meeting: MappMeeting) -> list[Attendance]:
     return list(db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
                                    .order_by(Attendance.agenda_item_id, Attendance.id)))
+
+
+RESPONSIBLE_AUTHORITY = ("Police", "Probation", "Prison")  # listed first, then the other agencies by name
+
+
+def attendance_by_agency(meeting: MappMeeting, item_ids: set[int]) -> list[tuple[str, list[Attendance]]]:
+    """The meeting's attendance under each agency: its invitations to the whole meeting, then to the given agenda
+    items (the ones the reader may see), in agenda order."""
+    position = {i.id: i.position for i in meeting.items}
+    groups: dict[str, list[Attendance]] = {}
+    for row in attendance(meeting):
+        if row.agenda_item_id is None or row.agenda_item_id in item_ids:
+            groups.setdefault(row.agency, []).append(row)
+    order = {agency: n for n, agency in enumerate(RESPONSIBLE_AUTHORITY)}
+    return [(agency, sorted(rows, key=lambda r: (r.agenda_item_id is not None, position.get(r.agenda_item_id or 0, 0),
+                                                 r.id)))
+            for agency, rows in sorted(groups.items(), key=lambda g: (order.get(g[0], len(order)), g[0].casefold()))]
+
+
+def minutes_of(meeting: MappMeeting) -> dict[int, Minutes]:
+    """The minutes started for the meeting's cases so far, by case id (none are created by looking)."""
+    return {m.case_id: m for m in db.session.scalars(select(Minutes).where(Minutes.meeting_id == meeting.id))}
 
 
 # -- opening and closing ----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from app.meetings.routes import bp, render_meeting
+from app.meetings.routes import bp, part_url, render_meeting
 from app.security import requires, signed_in_user
 from services import meetings as service
 from services import recordings
@@ -57,9 +57,9 @@ def attach_recording(meeting_id: int) -> ResponseReturnValue:
             data = stream.read()
         recordings.attach(signed_in_user(), meeting_id, upload.filename, data)
     except ValidationFailed as failed:
-        return render_meeting(meeting_id, failed.errors, 422)
+        return render_meeting(meeting_id, failed.errors, 422, part="recordings")
     flash("Recording attached", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id) + "#recordings")
+    return redirect(part_url(meeting_id, "recordings"))
 
 
 @bp.get("/meetings/<int:meeting_id>/recordings/<int:recording_id>")
@@ -67,7 +67,7 @@ def attach_recording(meeting_id: int) -> ResponseReturnValue:
 def play_recording(meeting_id: int, recording_id: int) -> ResponseReturnValue:
     row, path = recordings.open_recording(signed_in_user(), recording_id)
     if row.meeting_id != meeting_id:
-        return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+        return redirect(part_url(meeting_id, "recordings"))
     mimetype, name = recordings.served_as(row)
     response = send_file(path, mimetype=mimetype, download_name=name, as_attachment=True)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -19,8 +19,18 @@ from services import clock, dates, meeting_access, meeting_chair
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
+from services.meeting_words import (
+    AGENDA_KINDS,
+    ATTENDANCE,
+    ATTENDANCE_STATUSES,
+    MEETING_STATUSES,
+    MINUTES_STATUSES,
+    offender_labels,
+    word,
+)
+from services.meetings import title
 from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
-from services.models import Minutes, User
+from services.models import MappMeeting, Minutes, User
 from services.permissions import has_permission
 from services.recordings import recordings_of
 from workflows.lanes import agency_of
@@ -29,7 +39,6 @@ bp = Blueprint("meetings", __name__, template_folder="templates")
 
 ACTION_ROWS = 3  # blank action rows offered after the saved ones
 OWNER_ROLES = ACTION_OWNERS  # one vocabulary: workflows.lanes
-ATTENDANCE_CHOICES = ("invited", "present", "apologies", "report received", "absent")
 MAPPA_D = ("This meeting is confidential. The information shared is for the purpose of managing the risk posed by "
            "the offenders discussed and must not be disclosed further without the chair's agreement. Everyone "
            "attending commits to treating all people fairly, whatever their age, disability, gender, race, religion "
@@ -115,31 +124,96 @@ def schedule() -> ResponseReturnValue:
 
 # --- one meeting -------------------------------------------------------------------------------------------------
 
+PARTS = {  # the parts of a meeting's page, in the order of its sub navigation: endpoint, heading
+    "overview": ("meetings.meeting_page", "Overview"),
+    "agenda": ("meetings.agenda_page", "Agenda"),
+    "attendance": ("meetings.attendance_page", "Attendance"),
+    "minutes": ("meetings.minutes_list", "Minutes"),
+    "recordings": ("meetings.recordings_page", "Recordings"),
+}
+
+
+@bp.context_processor
+def vocabulary() -> dict[str, Any]:
+    """The words for a meeting's codes (services.meeting_words), for every meetings template."""
+    return {"meeting_status": MEETING_STATUSES, "attendance_words": ATTENDANCE, "agenda_kinds": AGENDA_KINDS,
+            "minutes_statuses": MINUTES_STATUSES, "word": word}
+
+
 @bp.get("/meetings/<int:meeting_id>")
 @requires("meetings:view")
 def meeting_page(meeting_id: int) -> ResponseReturnValue:
     return render_meeting(meeting_id, [])
 
 
-def render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200) -> ResponseReturnValue:
+@bp.get("/meetings/<int:meeting_id>/agenda")
+@requires("meetings:view")
+def agenda_page(meeting_id: int) -> ResponseReturnValue:
+    return render_meeting(meeting_id, [], part="agenda")
+
+
+@bp.get("/meetings/<int:meeting_id>/attendance")
+@requires("meetings:view")
+def attendance_page(meeting_id: int) -> ResponseReturnValue:
+    return render_meeting(meeting_id, [], part="attendance")
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes")
+@requires("meetings:view")
+def minutes_list(meeting_id: int) -> ResponseReturnValue:
+    return render_meeting(meeting_id, [], part="minutes")
+
+
+@bp.get("/meetings/<int:meeting_id>/recordings")
+@requires("meetings:view")
+def recordings_page(meeting_id: int) -> ResponseReturnValue:
+    return render_meeting(meeting_id, [], part="recordings")
+
+
+def part_url(meeting_id: int, part: str) -> str:
+    return url_for(PARTS[part][0], meeting_id=meeting_id)
+
+
+def render_meeting(meeting_id: int, errors: list[FieldError], status: int = 200,
+                   part: str = "overview") -> ResponseReturnValue:
+    """One part of a meeting's page (PARTS), with the sub navigation to the others."""
     user = signed_in_user()
     meeting = service.load_meeting(user, meeting_id)
     shown = meeting_access.view(user, meeting)
-    rows = service.attendance(meeting)
-    by_item: dict[int | None, list[Any]] = {}
-    for row in rows:
-        by_item.setdefault(row.agenda_item_id, []).append(row)
     can_organise = has_permission(user, "meetings:organise")
-    due = service.cases_due(meeting) if meeting.status == "scheduled" and can_organise else []
-    return render_template("meetings/meeting.html", page_title=service.title(meeting), active_nav="meetings",
-                           meeting=meeting, items=shown.items, not_shown=shown.not_shown, whole=shown.whole,
-                           attendance=by_item, due=due, errors=errors,
-                           error_for={e.field: e.message for e in errors}, statement=MAPPA_D,
-                           choices=ATTENDANCE_CHOICES, is_chair=user.id == meeting.chair_id,
-                           can_organise=can_organise, can_minute=has_permission(user, "minutes:write"),
-                           past_its_day=service.past_its_day(meeting),
-                           chairs=_chairs(user) if can_organise else [], values=request.form,
-                           recordings=recordings_of(meeting.id) if shown.whole else []), status
+    can_minute = has_permission(user, "minutes:write")
+    recordings = recordings_of(meeting.id) if shown.whole else []
+    parts = [p for p in PARTS if p != "recordings" or (shown.whole and (recordings or can_minute))]
+    if part not in parts:
+        parts.append(part)
+    navigation = [{"text": PARTS[p][1], "href": part_url(meeting.id, p), "active": p == part} for p in parts]
+    heading = title(meeting) if part == "overview" else PARTS[part][1]
+    page_title = heading if part == "overview" else f"{heading} \N{EN DASH} {title(meeting)}"  # unique per part
+    return render_template(
+        f"meetings/meeting_{part}.html", heading=heading, active_nav="meetings", meeting=meeting,
+        page_title=page_title, meeting_title=title(meeting), navigation=navigation, items=shown.items,
+        not_shown=shown.not_shown,
+        whole=shown.whole, labels=offender_labels(shown.items), errors=errors,
+        error_for={e.field: e.message for e in errors}, is_chair=user.id == meeting.chair_id,
+        can_organise=can_organise, can_minute=can_minute, values=request.form, recordings=recordings,
+        **_part_context(part, user, meeting, shown, can_organise)), status
+
+
+def _part_context(part: str, user: User, meeting: MappMeeting, shown: meeting_access.MeetingView,
+                  can_organise: bool) -> dict[str, Any]:
+    if part == "overview":
+        return {"statement": MAPPA_D, "past_its_day": service.past_its_day(meeting),
+                "chairs": _chairs(user) if can_organise else []}
+    if part == "agenda":
+        editable = can_organise and service.agenda_open(meeting)
+        offer = meeting.status == "scheduled" and can_organise and not service.past_its_day(meeting)
+        return {"due": service.cases_due(meeting) if offer else [], "offer": offer, "editable": editable}
+    if part == "attendance":
+        return {"groups": service.attendance_by_agency(meeting, {i.id for i in shown.items}),
+                "choices": ATTENDANCE_STATUSES}
+    if part == "minutes":
+        return {"minutes": service.minutes_of(meeting) if shown.whole else {}}
+    return {}
 
 
 @bp.post("/meetings/<int:meeting_id>/chair")
@@ -151,7 +225,7 @@ def change_chair(meeting_id: int) -> ResponseReturnValue:
     except ValidationFailed as failed:
         return render_meeting(meeting_id, failed.errors, 422)
     flash(f"{meeting.chair.display_name} now chairs this meeting and approves its minutes", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return redirect(part_url(meeting_id, "overview"))
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/build")
@@ -160,7 +234,7 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
     added = service.build_agenda(signed_in_user(), meeting_id)
     flash(f"{len(added)} case{'s' if len(added) != 1 else ''} added to the agenda" if added
           else "No more cases are due for this meeting", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return redirect(part_url(meeting_id, "agenda"))
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda")
@@ -190,22 +264,26 @@ def arrange(meeting_id: int) -> ResponseReturnValue:
             errors = failed.errors
         else:
             flash("Agenda order and timings saved", "success")
-            return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
-    return render_meeting(meeting_id, errors, 422)
+            return redirect(part_url(meeting_id, "agenda"))
+    return render_meeting(meeting_id, errors, 422, part="agenda")
+
+
+def _by_row(prefix: str) -> dict[int, str]:
+    """Form fields named ``<prefix>-<attendance row id>``, by row id."""
+    return {int(k.removeprefix(prefix)): v for k, v in request.form.items()
+            if k.startswith(prefix) and k.removeprefix(prefix).isascii() and k.removeprefix(prefix).isdigit()}
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
 @requires("minutes:write")
 def attendance(meeting_id: int) -> ResponseReturnValue:
-    statuses = {int(k.removeprefix("attendance-")): v for k, v in request.form.items()
-                if k.startswith("attendance-") and k.removeprefix("attendance-").isdigit()}
     try:
-        service.record_attendance(signed_in_user(), meeting_id, statuses)
+        service.record_attendance(signed_in_user(), meeting_id, _by_row("attendance-"), _by_row("person-"))
     except ValidationFailed as failed:
         return render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
-                                            for e in failed.errors], 422)
+                                            for e in failed.errors], 422, part="attendance")
     flash("Attendance saved", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return redirect(part_url(meeting_id, "attendance"))
 
 
 @bp.post("/meetings/<int:meeting_id>/open")
@@ -213,7 +291,7 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     service.open_meeting(signed_in_user(), meeting_id)
     flash("Meeting opened: the confidentiality and diversity statement is recorded as read", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return redirect(part_url(meeting_id, "overview"))
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
@@ -221,7 +299,7 @@ def open_meeting(meeting_id: int) -> ResponseReturnValue:
 def close_meeting(meeting_id: int) -> ResponseReturnValue:
     service.close_meeting(signed_in_user(), meeting_id)
     flash("Meeting closed: its cases can go on later agendas, and research for it has ended", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return redirect(part_url(meeting_id, "overview"))
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda.pdf")
@@ -303,7 +381,15 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         editable=minutes.status == "draft" and has_permission(user, "minutes:write"), conflict=conflict,
         server_sections=_client_sections(minutes.sections or {}), headings=TEXT_SECTIONS | STRUCTURED_SECTIONS,
         disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
+        review_day=dates.parse_day(review), read_actions=[_action_text(a) for a in actions if isinstance(a, dict)],
     ), status
+
+
+def _action_text(action: dict[str, Any]) -> dict[str, Any]:
+    """One action of the minutes as read: its owner in words and its due date as a date."""
+    owner = action.get("owner_role") or ""
+    return {"description": action.get("description") or "", "owner": OWNER_ROLES.get(owner, owner),
+            "due": dates.parse_day(action.get("due"))}
 
 
 def _client_sections(sections: dict[str, Any]) -> dict[str, Any]:
@@ -384,4 +470,4 @@ def submit(meeting_id: int, case_id: int) -> ResponseReturnValue:
         minutes = service.minutes_for(user, meeting_id, case_id)
         return _editor(meeting_id, case_id, minutes, _field_errors(failed.errors), status=422)
     flash("Minutes submitted to the chair for approval", "success")
-    return redirect(url_for("meetings.meeting_page", meeting_id=meeting_id))
+    return redirect(part_url(meeting_id, "minutes"))

@@ -24,6 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.clock import LONDON
 from services.db import db
+from services.meeting_words import AGENDA_KINDS, offender_labels, word
 from services.minutes_sections import ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.models import AgendaItem, Attendance, MappMeeting, Minutes
 from workflows.lanes import role_name
@@ -121,7 +122,8 @@ class AgendaRow:
 def agenda_pdf(meeting: MappMeeting) -> bytes:
     attendance = _attendance_by_item(meeting.id)
     return render_pdf("agenda.html", meeting=meeting, rows=agenda_rows(meeting, attendance),
-                      whole_meeting=_by_agency(attendance.get(None, [])))
+                      whole_meeting=_by_agency(attendance.get(None, [])), labels=offender_labels(meeting.items),
+                      agenda_kinds=AGENDA_KINDS, word=word)
 
 
 def agenda_rows(meeting: MappMeeting, attendance: dict[int | None, list[Attendance]]) -> list[AgendaRow]:

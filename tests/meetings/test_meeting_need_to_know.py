@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import lxml.html
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -73,7 +74,7 @@ def agenda(app: Flask, api: Api, client: FlaskClient) -> Agenda:
     client.post(f"{page}/recordings", data={"csrf_token": csrf_token(client, page),
                                             "recording": (io.BytesIO(MP3), "meeting.mp3", "audio/mpeg")},
                 content_type="multipart/form-data")
-    [link] = get_page(client, page).xpath("//a[contains(@href, '/recordings/')]/@href")
+    [link] = get_page(client, f"{page}/recordings").xpath("//a[contains(@href, '/recordings/')]/@href")
     client.post("/sign-out", data={"csrf_token": csrf_token(client, page)})
     return Agenda(meeting_id, other_meeting_id, health_case, others, int(link.rsplit("/", 1)[1]))
 
@@ -98,14 +99,19 @@ def test_health_sees_only_its_own_case_on_the_agenda(agenda: Agenda, api: Api, c
     assert [m["id"] for m in listed] == [agenda.meeting_id]
 
     sign_in(client, "health")
-    page = get_page(client, f"/meetings/{agenda.meeting_id}")
+    page = get_page(client, f"/meetings/{agenda.meeting_id}/agenda")
     assert mine.offender_name in page.text_content()
     assert "2 other cases on this agenda, not shown" in " ".join(page.text_content().split())
     assert not page.xpath("//a[contains(@href, 'agenda.pdf') or contains(@href, '/recordings/')]")
     calendar = get_page(client, "/meetings")
     assert calendar.xpath(f"//a[@href='/meetings/{agenda.meeting_id}']")
     assert not calendar.xpath(f"//a[@href='/meetings/{agenda.other_meeting_id}']")
-    texts = [meeting.get_data(as_text=True), client.get(f"/meetings/{agenda.meeting_id}").get_data(as_text=True),
+    parts = [get_page(client, f"/meetings/{agenda.meeting_id}{part}")
+             for part in ("", "/agenda", "/attendance", "/minutes", "/recordings")]  # each answers 200 to health
+    papers = "//a[contains(@href, '/recordings/') or contains(@href, '/minutes/')]"
+    assert not [a for p in parts for a in p.xpath(papers)]
+    texts = [meeting.get_data(as_text=True),
+             *(lxml.html.tostring(p, encoding="unicode") for p in parts),
              api.get("health", "/api/v1/meetings").get_data(as_text=True),
              client.get("/meetings").get_data(as_text=True)]
     for text in texts:
@@ -148,7 +154,7 @@ def test_responsible_authority_and_mappa_unit_see_the_whole_meeting(agenda: Agen
     assert body["agenda_not_shown"] == 0
     assert [f["concern"] for i in body["agenda"] for f in i["research_flags"]] == [NOTE]
     sign_in(client, username)
-    page = " ".join(get_page(client, f"/meetings/{m}").text_content().split())
+    page = " ".join(get_page(client, f"/meetings/{m}/agenda").text_content().split())
     assert all(name in page for name in names) and NOTE in page
     for path in (f"/meetings/{m}/agenda.pdf", f"/meetings/{m}/recordings/{agenda.recording_id}",
                  f"/meetings/{m}/papers/{agenda.others[0].id}"):

@@ -64,7 +64,7 @@ def test_recording_upload_and_download(app: Flask, client: FlaskClient) -> None:
     client.post(f"{url}/recordings", data={"csrf_token": token, "recording": (io.BytesIO(b"ID3audio"), "m.mp3",
                                                                               "audio/mpeg")},
                 content_type="multipart/form-data")
-    page = get_page(client, url)
+    page = get_page(client, f"{url}/recordings")
     link = page.xpath("//a[contains(@href, '/recordings/')]")[0].get("href")
     download = client.get(link)
     assert download.status_code == 200 and download.data == b"ID3audio"

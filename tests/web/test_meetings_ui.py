@@ -80,19 +80,19 @@ def test_meeting_page_agenda_attendance_and_opening(app: Flask, client: FlaskCli
     db.session.commit()
     sign_in(client, "administrator")
     path = f"/meetings/{meeting_id}"
-    page = get_page(client, path)
+    page = get_page(client, f"{path}/agenda")
     assert "No cases on the agenda yet" in page.get_element_by_id("agenda").text_content()
     response = client.post(f"{path}/agenda/build", data={"csrf_token": csrf_token(client, path)})
-    assert response.status_code == 302
-    page = get_page(client, path)
+    assert response.status_code == 302 and response.location == f"{path}/agenda"
+    page = get_page(client, f"{path}/agenda")
     names = [" ".join(a.text_content().split()) for a in page.xpath("//table[@id='agenda']//td[2]/a")]
     assert names == ["Adam Ashby", "Brian Brook"]
     token = csrf_token(client, path)
     response = client.post(f"{path}/agenda", data={"csrf_token": token, f"position-{cases[0].id}": "2",
                                                    f"minutes-{cases[0].id}": "30", f"position-{cases[1].id}": "1",
                                                    f"minutes-{cases[1].id}": "15"})
-    assert response.status_code == 302
-    page = get_page(client, path)
+    assert response.status_code == 302 and response.location == f"{path}/agenda"
+    page = get_page(client, f"{path}/agenda")
     names = [" ".join(a.text_content().split()) for a in page.xpath("//table[@id='agenda']//td[2]/a")]
     assert names == ["Brian Brook", "Adam Ashby"]
     assert page.get_element_by_id(f"field-minutes-{cases[0].id}").get("value") == "30"
@@ -101,12 +101,13 @@ def test_meeting_page_agenda_attendance_and_opening(app: Flask, client: FlaskCli
                                                    f"minutes-{cases[1].id}": "15"})
     assert response.status_code == 422 and "Allot between 5 and 120" in check_page(response).text_content()
 
+    page = get_page(client, f"{path}/attendance")
     selects = page.xpath("//select[starts-with(@name, 'attendance-')]/@name")
     assert selects
     response = client.post(f"{path}/attendance", data={"csrf_token": token, selects[0]: "present",
                                                        selects[1]: "apologies"})
-    assert response.status_code == 302
-    page = get_page(client, path)
+    assert response.status_code == 302 and response.location == f"{path}/attendance"
+    page = get_page(client, f"{path}/attendance")
     assert page.xpath(f"//select[@name='{selects[0]}']/option[@selected]/@value") == ["present"]
 
     meeting_row = db.session.get(MappMeeting, meeting_id)
@@ -115,9 +116,10 @@ def test_meeting_page_agenda_attendance_and_opening(app: Flask, client: FlaskCli
                             "flag_to_chair": True}]
     db.session.commit()
     sign_in(client, "chair")
-    page = get_page(client, path)
+    page = get_page(client, f"{path}/agenda")
     flagged = page.xpath("//div[@id='research']//*[contains(@class, 'app-flag-to-chair')]")
     assert flagged and "Seen near victim" in flagged[0].text_content()
+    page = get_page(client, path)
     assert "confidential" in page.get_element_by_id("mappa-d-statement").text_content()
     response = client.post(f"{path}/open", data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 302

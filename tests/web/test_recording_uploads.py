@@ -74,7 +74,7 @@ def test_audio_is_stored_and_served_by_what_it_is(app: Flask, client: FlaskClien
     [stored] = _stored(app)
     assert stored.endswith(extension) and "evil" not in stored and len(stored) == 32 + len(extension)
 
-    response = client.get(url)
+    response = client.get(f"{url}/recordings")
     page = check_page(response)
     assert "<img src=x" not in response.get_data(as_text=True)
     [link] = page.xpath("//a[contains(@href, '/recordings/')]")

@@ -24,6 +24,7 @@ from tests.web.test_agency_roles import inbox_rows
 from tests.web.test_case_actions_ui import flashed, post
 
 CHECK = "Check referral is complete"
+QUOTED = f"\u2018{CHECK}\u2019"  # as the page quotes a step's name
 
 
 def _cases(users: dict[str, User], count: int) -> list[MappaCase]:
@@ -48,7 +49,7 @@ def _references(page: lxml.html.HtmlElement) -> list[str]:
 
 
 def test_show_filter_mine_unclaimed_and_all(app: Flask, client: FlaskClient) -> None:
-    users, cases = _world(app)
+    _users, cases = _world(app)
     sign_in(client, "coordinator")
     everything = get_page(client, "/tasks")
     assert sorted(_references(everything)) == sorted([cases[0].reference, cases[2].reference])  # not Colin's
@@ -75,16 +76,16 @@ def test_claim_from_the_list_returns_to_the_list_with_its_filters(app: Flask, cl
     listed = "/tasks?sort=-due&show=all&due=later"
     page = get_page(client, listed)
     held = dict(zip(_references(page), (r["Held by"] for r in inbox_rows(page)), strict=True))
-    assert (held[cases[0].reference], held[cases[2].reference]) == ("You", f"Unclaimed Claim ‘{CHECK}’ for "
+    assert (held[cases[0].reference], held[cases[2].reference]) == ("You", f"Unclaimed Claim {QUOTED} for "
                                                                            f"{cases[2].reference}")
     form = _claim_form(page, cases[2].reference)
-    assert form.xpath(".//button")[0].text_content() == f"Claim ‘{CHECK}’ for {cases[2].reference}"
+    assert form.xpath(".//button")[0].text_content() == f"Claim {QUOTED} for {cases[2].reference}"
     response = post(client, form.get("action"), {"from": "list"}, form_path=listed)
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert (target.netloc, target.path) in (("", "/tasks"), ("localhost", "/tasks"))
     assert parse_qs(target.query) == {"sort": ["-due"], "due": ["later"]}  # the filters kept, the default left out
-    assert flashed(client, response) == f"Success You have claimed ‘{CHECK}’ for {cases[2].reference}"
+    assert flashed(client, response) == f"Success You have claimed {QUOTED} for {cases[2].reference}"
     after = get_page(client, listed)
     assert dict(zip(_references(after), (r["Held by"] for r in inbox_rows(after)), strict=True))[
         cases[2].reference] == "You"
@@ -121,7 +122,7 @@ def test_a_second_person_claiming_from_the_list_is_told_who_has_it(app: Flask, c
     response = post(client, action, {"from": "list"}, form_path="/tasks")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).query == "show=unclaimed"
-    assert flashed(client, response) == (f"Important You could not claim ‘{CHECK}’ for {cases[2].reference}: "
+    assert flashed(client, response) == (f"Important You could not claim {QUOTED} for {cases[2].reference}: "
                                          "This task is claimed by Colin Second")
 
 

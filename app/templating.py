@@ -12,6 +12,8 @@ from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PackageLoader, Pr
 
 from services.models import User
 from services.notifications import unread_count
+from services.tasks import TaskCounts
+from services.tasks import task_counts as count_tasks
 from workflows.lanes import role_name
 
 LONDON = ZoneInfo("Europe/London")
@@ -25,6 +27,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["can_open"] = can_open
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.globals["task_counts"] = task_counts
     loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES)]
     if app.jinja_loader is not None:
         loaders.append(app.jinja_loader)
@@ -69,6 +72,13 @@ def unread_notifications() -> int:
     if "unread_notifications" not in g:
         g.unread_notifications = unread_count(cast(User, current_user._get_current_object()))
     return int(g.unread_notifications)
+
+
+def task_counts() -> TaskCounts:
+    """The signed-in person's open and overdue tasks, for the navigation (counted once per request)."""
+    if "task_counts" not in g:
+        g.task_counts = count_tasks(cast(User, current_user._get_current_object()))
+    return cast(TaskCounts, g.task_counts)
 
 
 def csp_nonce() -> str:

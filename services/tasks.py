@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from services import clock, forms, levels, rules
@@ -20,17 +20,50 @@ from workflows.engine import TaskNotReady
 from workflows.lanes import PERSONAL_ROLES, role_name
 
 DUE_SOON_DAYS = 3
+PAGE_SIZE = 25  # tasks per page of the inbox screen
 SORTS = {"due": (HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id),
          "-due": (HumanTask.due_date.is_(None), HumanTask.due_date.desc(), HumanTask.id.desc())}
+# the inbox's filters, code -> words (the page's choices, the API's allowed values and its OpenAPI enum)
+SHOWS = {"all": "All", "mine": "Assigned to me", "unclaimed": "Unclaimed for my roles"}
+DUES = {"overdue": "Overdue", "soon": f"Due in {DUE_SOON_DAYS} days", "later": "Later", "none": "No due date"}
+SORT_NAMES = {"due": "Soonest first", "-due": "Latest first"}
 
 
 @dataclass(frozen=True)
 class InboxFilter:
     case_id: int | None = None
     step: str | None = None
-    due: str | None = None  # overdue, soon, later, none
+    due: str | None = None  # a key of DUES
     sort: str = "due"
-    limit: int = 200
+    show: str = "all"  # a key of SHOWS
+    page: int = 1
+    limit: int = 200  # tasks per page
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The filter as query-string arguments (defaults left out), for links that keep or change it."""
+        f = replace(self, **changes)
+        values = {"case": f.case_id, "step": f.step, "due": f.due, "sort": None if f.sort == "due" else f.sort,
+                  "show": None if f.show == "all" else f.show, "page": None if f.page == 1 else f.page}
+        return {key: value for key, value in values.items() if value is not None}
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter leaves tasks out (the sort and page do not)."""
+        return bool(self.case_id is not None or self.step or self.due or self.show != "all")
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    tasks: list[HumanTask]
+    total: int  # tasks matching the filter, on every page
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    open: int  # assigned to the user, or unclaimed for their roles
+    overdue: int
 
 
 def _visible(user: User) -> Any:
@@ -39,30 +72,60 @@ def _visible(user: User) -> Any:
                     and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(user.roles)))))
 
 
+def _matching(user: User, filters: InboxFilter, today: date) -> list[Any]:
+    """The conditions of the filter on human_task: what the user may work on, narrowed."""
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    optional = [
+        (filters.show == "mine", lambda: HumanTask.assignee_id == user.id),
+        (filters.show == "unclaimed", lambda: HumanTask.assignee_id.is_(None)),
+        (filters.case_id is not None, lambda: HumanTask.case_id == filters.case_id),
+        (filters.step, lambda: HumanTask.name == filters.step),
+        (filters.due == "overdue", lambda: HumanTask.due_date < today),
+        (filters.due == "soon", lambda: and_(HumanTask.due_date >= today, HumanTask.due_date <= soon)),
+        (filters.due == "later", lambda: HumanTask.due_date > soon),
+        (filters.due == "none", lambda: HumanTask.due_date.is_(None)),
+    ]
+    return [_visible(user)] + [build() for wanted, build in optional if wanted]
+
+
 def inbox_query(user: User, filters: InboxFilter) -> Select[HumanTask]:
-    query = (select(HumanTask).join(HumanTask.case)
-             .options(contains_eager(HumanTask.case).lazyload(MappaCase.area))
-             .where(_visible(user)))
-    today = clock.today()
-    if filters.case_id is not None:
-        query = query.where(HumanTask.case_id == filters.case_id)
-    if filters.step:
-        query = query.where(HumanTask.name == filters.step)
-    if filters.due == "overdue":
-        query = query.where(HumanTask.due_date < today)
-    elif filters.due == "soon":
-        query = query.where(HumanTask.due_date >= today, HumanTask.due_date <= today + timedelta(days=DUE_SOON_DAYS))
-    elif filters.due == "later":
-        query = query.where(HumanTask.due_date > today + timedelta(days=DUE_SOON_DAYS))
-    elif filters.due == "none":
-        query = query.where(HumanTask.due_date.is_(None))
-    return query.order_by(*SORTS.get(filters.sort, SORTS["due"])).limit(filters.limit)
+    """One page of the filtered inbox, with each task's case (limit and offset in SQL)."""
+    return (select(HumanTask).join(HumanTask.case)
+            .options(contains_eager(HumanTask.case).lazyload(MappaCase.area))
+            .where(*_matching(user, filters, clock.today()))
+            .order_by(*SORTS.get(filters.sort, SORTS["due"]))
+            .limit(filters.limit).offset((max(filters.page, 1) - 1) * filters.limit))
 
 
 def inbox(user: User, filters: InboxFilter) -> list[HumanTask]:
+    """The tasks of one page; the access log names only the cases shown on it."""
     tasks = list(db.session.scalars(inbox_query(user, filters)).unique())
     log_case_list(user, "inbox_viewed", [t.case_id for t in tasks], f"{len(tasks)} tasks")
     return tasks
+
+
+def inbox_page(user: User, filters: InboxFilter) -> InboxPage:
+    """How many tasks match, and the page asked for (the last page when asked for one beyond it)."""
+    total = db.session.scalar(select(func.count()).select_from(HumanTask)
+                              .where(*_matching(user, filters, clock.today()))) or 0
+    pages = max(1, -(-total // filters.limit))
+    page = min(max(filters.page, 1), pages)
+    return InboxPage(inbox(user, replace(filters, page=page)) if total else [], total, page, pages)
+
+
+def task_counts(user: User) -> TaskCounts:
+    """The user's open tasks (theirs and unclaimed for their roles) and how many are overdue: one COUNT query."""
+    overdue = HumanTask.due_date < clock.today()
+    row = db.session.execute(select(func.count(), func.count().filter(overdue)).select_from(HumanTask)
+                             .where(_visible(user))).one()
+    return TaskCounts(open=row[0], overdue=row[1])
+
+
+def meeting_of(task: HumanTask) -> str | None:
+    """The MAPP meeting a step is for (research, minutes), from the data the step shows: tells apart the same step
+    for one case's two meetings."""
+    title = (task.context or {}).get("meeting_title")
+    return str(title) if title else None
 
 
 def step_names(user: User) -> list[str]:

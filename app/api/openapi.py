@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.routing import MAX_ID
+from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
 from services.cases import STATUSES
@@ -680,8 +681,14 @@ PATHS = {
         "parameters": [
             {"name": "case", "in": "query", "schema": {"type": "integer"}, "description": "Only this case's tasks"},
             {"name": "step", "in": "query", "schema": {"type": "string"}, "description": "Only tasks with this name"},
-            {"name": "due", "in": "query", "schema": {"type": "string", "enum": ["overdue", "soon", "later", "none"]}},
-            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["due", "-due"], "default": "due"}},
+            {"name": "due", "in": "query", "schema": {"type": "string", "enum": list(task_service.DUES)},
+             "description": "; ".join(f"{key}: {text}" for key, text in task_service.DUES.items())},
+            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(task_service.SORT_NAMES),
+                                                       "default": "due"}},
+            {"name": "show", "in": "query", "schema": {"type": "string", "enum": list(task_service.SHOWS),
+                                                       "default": "all"},
+             "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
+                            + " (a value not listed is a 422 at show)"},
         ],
         "responses": {"200": _json(_ref("TaskList"), "Tasks"), **_errors(401, 403, 422)},
     }},

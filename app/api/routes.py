@@ -33,8 +33,8 @@ REFERRAL_FIELDS = {name: name for name in (
     "children_flag", "vulnerable_adults_flag")}
 API_PATHS = {form: f"offender.{api}" for api, form in OFFENDER_FIELDS.items()} | {"data": "body"}
 ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
-DUE_FILTERS = ("overdue", "soon", "later", "none")
-SORTS = ("due", "-due")
+DUE_FILTERS = tuple(task_service.DUES)
+SORTS = tuple(task_service.SORT_NAMES)
 
 
 # --- serialisers -----------------------------------------------------------------------------------------------
@@ -224,10 +224,13 @@ def _inbox_filter(args: MultiDict[str, str]) -> task_service.InboxFilter:
     sort = args.get("sort") or "due"
     if sort not in SORTS:
         errors.append(FieldError("sort", f"sort must be one of {', '.join(SORTS)}"))
+    show = args.get("show") or "all"
+    if show not in task_service.SHOWS:
+        errors.append(FieldError("show", f"show must be one of {', '.join(task_service.SHOWS)}"))
     if errors:
         raise ValidationFailed(errors)
     return task_service.InboxFilter(case_id=case_id, step=args.get("step") or None, due=due,
-                                    sort=sort)
+                                    sort=sort, show=show)
 
 
 def _form_data(body: dict[str, Any]) -> dict[str, Any]:

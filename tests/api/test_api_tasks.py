@@ -72,9 +72,22 @@ def test_inbox_filters_by_case_and_step(api: Api, case: MappaCase) -> None:
 
 
 @pytest.mark.parametrize(("query", "field"), [("case=abc", "case"), ("case=-1", "case"), ("due=tomorrow", "due"),
-                                               ("sort=name", "sort")])
+                                               ("sort=name", "sort"), ("show=everyone", "show")])
 def test_inbox_rejects_bad_query_parameters(api: Api, query: str, field: str) -> None:
     assert fields(api.get("coordinator", f"/api/v1/tasks?{query}")) == [field]
+
+
+def test_inbox_shows_mine_or_unclaimed_or_all(api: Api, case: MappaCase) -> None:
+    other = create_case(api.users["police"], offender_name="Mark Dunn")
+    api.post("coordinator", f"/api/v1/tasks/{ready_task(other.id, 'check_referral').id}/claim")
+
+    def listed(query: str) -> list[int]:
+        return [t["case_id"] for t in api.get("coordinator", f"/api/v1/tasks?{query}").get_json()["tasks"]]
+
+    assert listed("show=mine") == [other.id]
+    assert listed("show=unclaimed") == [case.id]
+    assert sorted(listed("show=all")) == sorted(listed("")) == sorted([case.id, other.id])
+    assert listed("show=mine&case=" + str(case.id)) == []
 
 
 def test_task_includes_its_form_schema(api: Api, case: MappaCase) -> None:

@@ -111,8 +111,21 @@ def options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(v), labels.get(str(v), str(v))) for v in prop.get("enum", [])]
 
 
-def _label(name: str, prop: Mapping[str, Any]) -> str:
+def label(name: str, prop: Mapping[str, Any]) -> str:
     return str(prop.get("title") or name.replace("_", " ").capitalize())
+
+
+def answer_text(prop: Mapping[str, Any], value: Any) -> str:
+    """An answer in words, as the form offered it: the option's label, Yes or No, a date as '1 June 2027'."""
+    if value is None or value == "" or value == []:
+        return "Not given"
+    labels = dict(options(prop))
+    if isinstance(value, list):
+        return ", ".join(labels.get(option_value(v), str(v)) for v in value)
+    if option_value(value) in labels:
+        return labels[option_value(value)]
+    day = dates.parse_day(value) if widget(prop) == "date" else None
+    return f"{day.day} {day:%B %Y}" if day else str(value)
 
 
 def _lower(label: str) -> str:
@@ -134,13 +147,13 @@ def parse_submission(
                 continue
             missing = [p for p, given in zip(("day", "month", "year"), parts, strict=True) if not given]
             if missing:
-                errors.append(FieldError(name, f"{_label(name, prop)} must include a {' and '.join(missing)}"))
+                errors.append(FieldError(name, f"{label(name, prop)} must include a {' and '.join(missing)}"))
                 continue
             try:
                 day, month, year = (int(p) for p in parts)
                 data[name] = date(year, month, day).isoformat()
             except ValueError:
-                errors.append(FieldError(name, f"{_label(name, prop)} must be a real date"))
+                errors.append(FieldError(name, f"{label(name, prop)} must be a real date"))
             continue
         values = [v for v in form.get(name, []) if v != ""]
         if prop.get("type") == "array":
@@ -153,7 +166,7 @@ def parse_submission(
             try:
                 data[name] = int(values[0])
             except ValueError:
-                errors.append(FieldError(name, f"{_label(name, prop)} must be a whole number"))
+                errors.append(FieldError(name, f"{label(name, prop)} must be a whole number"))
         else:
             data[name] = values[0].strip() if kind != "textarea" else values[0]
     return data, errors
@@ -164,13 +177,13 @@ def required_message(name: str, prop: Mapping[str, Any]) -> str:
     and widget ("Select the MAPPA category", "Enter the sentence date", "Enter what was done")."""
     if prop.get("x-required-message"):
         return str(prop["x-required-message"])
-    label = _lower(_label(name, prop))
+    text = _lower(label(name, prop))
     kind = widget(prop)
     if kind in ("radios", "checkboxes", "select"):
-        return f"Select {label}"
+        return f"Select {text}"
     if kind == "date":
-        return f"Enter the {label}" if "date" in label.lower() else f"Enter a date for {label}"
-    return f"Enter {label}"
+        return f"Enter the {text}" if "date" in text.lower() else f"Enter a date for {text}"
+    return f"Enter {text}"
 
 
 def _format_message(label: str, error: ValidationError) -> str:
@@ -189,17 +202,17 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
     path = ".".join(str(p) for p in error.absolute_path) or "data"
     top = str(error.absolute_path[0]) if error.absolute_path else ""
     prop = props.get(top, {})
-    label = _label(top, prop) if top else "The form"
+    name = label(top, prop) if top else "The form"
     messages = {
-        "enum": f"Select a valid option for {_lower(label)}",
-        "format": _format_message(label, error),
-        "minLength": f"Enter {_lower(label)}",
-        "maxLength": f"{label} must be {error.validator_value} characters or fewer",
-        "type": f"{label} has the wrong type",
-        "minItems": f"Select at least {error.validator_value} option for {_lower(label)}",
+        "enum": f"Select a valid option for {_lower(name)}",
+        "format": _format_message(name, error),
+        "minLength": required_message(top, prop) if top else "Enter an answer",
+        "maxLength": f"{name} must be {error.validator_value} characters or fewer",
+        "type": f"{name} has the wrong type",
+        "minItems": f"Select at least {error.validator_value} option for {_lower(name)}",
         "additionalProperties": f"Unexpected field: {error.message}",
-        "minimum": f"{label} must be {error.validator_value} or more",
-        "maximum": f"{label} must be {error.validator_value} or less",
+        "minimum": f"{name} must be {error.validator_value} or more",
+        "maximum": f"{name} must be {error.validator_value} or less",
     }
     if error.validator in ("enum", "not") and isinstance(error.schema, Mapping) and error.schema.get("x-enum-message"):
         return FieldError(path, str(error.schema["x-enum-message"]))
@@ -233,7 +246,7 @@ def date_errors(schema: Mapping[str, Any], data: Mapping[str, Any], today: date 
         if day is None:
             continue
         today = today or clock.today()
-        message = _date_message(_label(name, prop), str(when), day, today)
+        message = _date_message(label(name, prop), str(when), day, today)
         if message:
             errors.append(FieldError(name, message))
     return errors
@@ -277,7 +290,9 @@ def reveals(schema: Mapping[str, Any]) -> dict[str, Reveal]:
     found: dict[str, list[Reveal]] = {}
     for part in schema.get("allOf", []):
         condition = _single_answer(schema, part)
-        for name in (part.get("then") or {}).get("required", []) if condition else []:
+        if condition is None:
+            continue
+        for name in (part.get("then") or {}).get("required", []):
             found.setdefault(name, []).append(Reveal(name, *condition))
     always = set(schema.get("required", []))
     props = schema.get("properties", {})

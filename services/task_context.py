@@ -31,7 +31,7 @@ CASE_FACTS = ("offender_name", "date_of_birth", "pnc_id", "crn", "visor_referenc
 class Link:
     text: str
     endpoint: str
-    args: dict[str, int] = field(default_factory=dict)
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

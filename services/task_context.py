@@ -86,8 +86,7 @@ def _referral(task: HumanTask) -> About:
     unasked = forms.hidden(schema, answers)
     rows = [(forms.label(name, prop), forms.answer_text(prop, answers.get(name)))
             for name, prop in forms.fields(schema) if name not in unasked]
-    return About("The referral", rows, [Link(f"View case {case.reference}", "cases.case_page", {"case_id": case.id})],
-                 covers_step_data=True)
+    return About("The referral", rows, covers_step_data=True)  # the page already links to the case
 
 
 def _case_facts(case: MappaCase) -> dict[str, Any]:

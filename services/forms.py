@@ -307,8 +307,8 @@ def _single_answer(schema: Mapping[str, Any], part: Any) -> tuple[str, str] | No
     [(under, test)] = tested.items()
     values = [test["const"]] if "const" in test else test.get("enum", [])
     prop = schema.get("properties", {}).get(under, {})
-    if len(values) != 1 or widget(prop) != "radios":
-        return None
+    if len(values) != 1 or widget(prop) != "radios" or option_value(values[0]) not in dict(options(prop)):
+        return None  # no single radio answer to reveal it under (or the answer is not offered): always asked
     return under, option_value(values[0])
 
 

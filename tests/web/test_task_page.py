@@ -193,3 +193,19 @@ def test_the_api_drops_hidden_answers_too(app: Flask, client: FlaskClient) -> No
     db.session.commit()
     event = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "task_completed")).one()
     assert event.detail["data"] == {"referral_complete": "yes"}
+
+
+def test_every_shipped_form_speaks_to_people_and_its_reveals_sit_under_an_answer() -> None:
+    from services import forms
+
+    for path in sorted(forms.FORMS_DIR.glob("*.json")):
+        schema = forms.load_form(path.stem)
+        for name, prop in forms.fields(schema):
+            message = forms.required_message(name, prop)
+            assert not message.endswith("?") and "required" not in message, (path.name, name, message)
+            assert prop.get("x-date") in (None, "future", "past"), (path.name, name)
+        for name, reveal in forms.reveals(schema).items():
+            offered = [value for value, _ in forms.options(schema["properties"][reveal.under])]
+            assert reveal.value in offered, (path.name, name, reveal)
+    revealed = {(r.field, r.under, r.value) for r in forms.reveals(forms.load_form("referral")).values()}
+    assert revealed == {("level3_reason", "level_requested", "3"), ("release_date", "custody", "true")}

@@ -98,8 +98,9 @@ def _case_facts(case: MappaCase) -> dict[str, Any]:
 # -- minutes: which meeting, and where to read them ---------------------------------------------------------------
 def _minutes(task: HumanTask) -> About | None:
     minutes = db.session.scalars(select(Minutes).where(Minutes.process_instance_id == task.instance_id)).first()
-    if minutes is None and step_data(task).get("minutes_id"):
-        minutes = db.session.get(Minutes, int(step_data(task)["minutes_id"]))
+    if minutes is None:  # a minutes process started before minutes knew their process carries their id
+        minutes_id = step_data(task).get("minutes_id")
+        minutes = db.session.get(Minutes, int(minutes_id)) if minutes_id else None
     if minutes is None:
         return None
     return About("The minutes", [("Meeting", title(minutes.meeting)), ("Minutes", minutes.status.capitalize())],

@@ -44,7 +44,20 @@ def form_fields(schema: Mapping[str, Any], values: Mapping[str, Any],
         if kind == "date":
             item["parts"] = _date_parts(value)
         result.append(item)
-    return result
+    return _nest_reveals(schema, result)
+
+
+def _nest_reveals(schema: Mapping[str, Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fields asked only after an answer (services.forms.reveals) move under that answer's radio option, where
+    GOV.UK radios reveal them (``conditional``); without JavaScript every field shows."""
+    by_name = {item["name"]: item for item in items}
+    moved = set()
+    for name, reveal in forms.reveals(schema).items():
+        option = next((o for o in by_name.get(reveal.under, {}).get("options", []) if o["value"] == reveal.value), None)
+        if option is not None and name in by_name:
+            option.setdefault("conditional_fields", []).append(by_name[name])
+            moved.add(name)
+    return [item for item in items if item["name"] not in moved]
 
 
 def conditionally_required(schema: Mapping[str, Any]) -> set[str]:
@@ -91,6 +104,9 @@ def check_submission(schema: Mapping[str, Any], submitted: Mapping[str, list[str
                                                                                               list[FieldError]]:
     """Typed answers, and every problem with them in the order of the form (not only the unreadable ones)."""
     data, errors = forms.parse_submission(schema, submitted)
+    unasked = forms.hidden(schema, data)
+    data = forms.drop_hidden(schema, data)
+    errors = [e for e in errors if e.field not in unasked]
     unreadable = {e.field for e in errors}
     errors += [e for e in forms.validate(schema, data) if e.field not in unreadable]
     order = [name for name, _ in forms.fields(schema)]

@@ -2,12 +2,18 @@
 
 UI hints live beside the JSON Schema keywords: ``x-order`` (field order), ``x-widget`` (text, textarea, date,
 radios, checkboxes, select), ``x-labels`` (enum value -> label) and ``description`` (hint text).
+Messages and checks the schema's own keywords cannot say: ``x-required-message`` (the error when a required answer
+is missing; otherwise built from the title and widget) and ``x-date`` (``"future"``: today or later, at most
+``FUTURE_YEARS`` ahead; ``"past"``: today or earlier).
+A field that an ``if``/``then`` (in ``allOf``) requires only when one radio answer has one value is asked only
+then (``reveals``): the page reveals it under that answer, and an answer given while it is hidden is dropped.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -16,11 +22,12 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from services import dates, levels
+from services import clock, dates, levels
 from services.errors import FieldError, NotFound
 from workflows.lanes import LEAD_AGENCIES
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+FUTURE_YEARS = 10  # a date that must be in the future is refused further ahead than this: a mistyped year
 _FORMAT_CHECKER = FormatChecker(formats=["email"])
 
 
@@ -104,8 +111,21 @@ def options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(v), labels.get(str(v), str(v))) for v in prop.get("enum", [])]
 
 
-def _label(name: str, prop: Mapping[str, Any]) -> str:
+def label(name: str, prop: Mapping[str, Any]) -> str:
     return str(prop.get("title") or name.replace("_", " ").capitalize())
+
+
+def answer_text(prop: Mapping[str, Any], value: Any) -> str:
+    """An answer in words, as the form offered it: the option's label, Yes or No, a date as '1 June 2027'."""
+    if value is None or value == "" or value == []:
+        return "Not given"
+    labels = dict(options(prop))
+    if isinstance(value, list):
+        return ", ".join(labels.get(option_value(v), str(v)) for v in value)
+    if option_value(value) in labels:
+        return labels[option_value(value)]
+    day = dates.parse_day(value) if widget(prop) == "date" else None
+    return f"{day.day} {day:%B %Y}" if day else str(value)
 
 
 def _lower(label: str) -> str:
@@ -125,11 +145,15 @@ def parse_submission(
             parts = [(form.get(f"{name}-{p}") or [""])[0].strip() for p in ("day", "month", "year")]
             if not any(parts):
                 continue
+            missing = [p for p, given in zip(("day", "month", "year"), parts, strict=True) if not given]
+            if missing:
+                errors.append(FieldError(name, f"{label(name, prop)} must include a {' and '.join(missing)}"))
+                continue
             try:
                 day, month, year = (int(p) for p in parts)
                 data[name] = date(year, month, day).isoformat()
             except ValueError:
-                errors.append(FieldError(name, f"{_label(name, prop)} must be a real date"))
+                errors.append(FieldError(name, f"{label(name, prop)} must be a real date"))
             continue
         values = [v for v in form.get(name, []) if v != ""]
         if prop.get("type") == "array":
@@ -142,10 +166,24 @@ def parse_submission(
             try:
                 data[name] = int(values[0])
             except ValueError:
-                errors.append(FieldError(name, f"{_label(name, prop)} must be a whole number"))
+                errors.append(FieldError(name, f"{label(name, prop)} must be a whole number"))
         else:
             data[name] = values[0].strip() if kind != "textarea" else values[0]
     return data, errors
+
+
+def required_message(name: str, prop: Mapping[str, Any]) -> str:
+    """What to say when a required answer is missing: the field's ``x-required-message``, or built from its title
+    and widget ("Select the MAPPA category", "Enter the sentence date", "Enter what was done")."""
+    if prop.get("x-required-message"):
+        return str(prop["x-required-message"])
+    text = _lower(label(name, prop))
+    kind = widget(prop)
+    if kind in ("radios", "checkboxes", "select"):
+        return f"Select {text}"
+    if kind == "date":
+        return f"Enter the {text}" if "date" in text.lower() else f"Enter a date for {text}"
+    return f"Enter {text}"
 
 
 def _format_message(label: str, error: ValidationError) -> str:
@@ -160,23 +198,21 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
     props = schema.get("properties", {})
     if error.validator == "required":
         name = str(error.message.split("'")[1])
-        prop = props.get(name, {})
-        verb = "Select" if widget(prop) in ("radios", "checkboxes", "select") else "Enter"
-        return FieldError(name, prop.get("x-required-message") or f"{verb} {_lower(_label(name, prop))}")
+        return FieldError(name, required_message(name, props.get(name, {})))
     path = ".".join(str(p) for p in error.absolute_path) or "data"
     top = str(error.absolute_path[0]) if error.absolute_path else ""
     prop = props.get(top, {})
-    label = _label(top, prop) if top else "The form"
+    name = label(top, prop) if top else "The form"
     messages = {
-        "enum": f"Select a valid option for {_lower(label)}",
-        "format": _format_message(label, error),
-        "minLength": f"Enter {_lower(label)}",
-        "maxLength": f"{label} must be {error.validator_value} characters or fewer",
-        "type": f"{label} has the wrong type",
-        "minItems": f"Select at least {error.validator_value} option for {_lower(label)}",
+        "enum": f"Select a valid option for {_lower(name)}",
+        "format": _format_message(name, error),
+        "minLength": required_message(top, prop) if top else "Enter an answer",
+        "maxLength": f"{name} must be {error.validator_value} characters or fewer",
+        "type": f"{name} has the wrong type",
+        "minItems": f"Select at least {error.validator_value} option for {_lower(name)}",
         "additionalProperties": f"Unexpected field: {error.message}",
-        "minimum": f"{label} must be {error.validator_value} or more",
-        "maximum": f"{label} must be {error.validator_value} or less",
+        "minimum": f"{name} must be {error.validator_value} or more",
+        "maximum": f"{name} must be {error.validator_value} or less",
     }
     if error.validator in ("enum", "not") and isinstance(error.schema, Mapping) and error.schema.get("x-enum-message"):
         return FieldError(path, str(error.schema["x-enum-message"]))
@@ -190,10 +226,99 @@ def validate(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldEr
     found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     declared = schema.get("properties", {})
     errors = [FieldError(key, "Unexpected field: this form does not ask for it") for key in data if key not in declared]
-    seen: set[str] = set()
+    errors += [e for e in date_errors(schema, data) if e.field not in {f.path[0] for f in found if f.path}]
+    seen: set[str] = {e.field for e in errors}
     for error in (_message(e, schema) for e in found):
         if error.field not in seen and not error.message.startswith("Unexpected field"):
             seen.add(error.field)
             errors.append(error)
     order = {name: i for i, (name, _) in enumerate(fields(schema))}
     return sorted(errors, key=lambda e: order.get(e.field.split(".")[0], len(order)))
+
+
+# -- dates that must be in the future or the past (``x-date``) ----------------------------------------------------
+def date_errors(schema: Mapping[str, Any], data: Mapping[str, Any], today: date | None = None) -> list[FieldError]:
+    """Dates on the wrong side of today, or implausibly far ahead, for the fields whose ``x-date`` says so."""
+    errors = []
+    for name, prop in fields(schema):
+        when = prop.get("x-date")
+        day = dates.parse_day(data.get(name)) if when in ("future", "past") else None
+        if day is None:
+            continue
+        today = today or clock.today()
+        message = _date_message(label(name, prop), str(when), day, today)
+        if message:
+            errors.append(FieldError(name, message))
+    return errors
+
+
+def _date_message(label: str, when: str, day: date, today: date) -> str | None:
+    if when == "future" and day < today:
+        return f"{label} must be today or in the future"
+    if when == "future" and day > _years_after(today, FUTURE_YEARS):
+        return f"{label} must be within the next {FUTURE_YEARS} years"
+    if when == "past" and day > today:
+        return f"{label} must be today or in the past"
+    return None
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# -- answers asked only after another answer (conditional reveals) -------------------------------------------------
+@dataclass(frozen=True)
+class Reveal:
+    """``field`` is asked only when the radios ``under`` are answered ``value`` (as the form posts it)."""
+
+    field: str
+    under: str
+    value: str
+
+
+def option_value(value: Any) -> str:
+    """An answer as the form posts it: ``true``/``false`` for booleans, else the value as text."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def reveals(schema: Mapping[str, Any]) -> dict[str, Reveal]:
+    """Fields an ``if``/``then`` requires only when one radio field has one value, and nowhere else. A field that
+    several answers need (or that is always required) is always asked, so nobody can lose what they typed."""
+    found: dict[str, list[Reveal]] = {}
+    for part in schema.get("allOf", []):
+        condition = _single_answer(schema, part)
+        if condition is None:
+            continue
+        for name in (part.get("then") or {}).get("required", []):
+            found.setdefault(name, []).append(Reveal(name, *condition))
+    always = set(schema.get("required", []))
+    props = schema.get("properties", {})
+    return {name: found[name][0] for name in found
+            if len(found[name]) == 1 and name not in always and name in props and found[name][0].under != name}
+
+
+def _single_answer(schema: Mapping[str, Any], part: Any) -> tuple[str, str] | None:
+    tested = (part.get("if") or {}).get("properties", {}) if isinstance(part, Mapping) else {}
+    if len(tested) != 1:
+        return None
+    [(under, test)] = tested.items()
+    values = [test["const"]] if "const" in test else test.get("enum", [])
+    prop = schema.get("properties", {}).get(under, {})
+    if len(values) != 1 or widget(prop) != "radios" or option_value(values[0]) not in dict(options(prop)):
+        return None  # no single radio answer to reveal it under (or the answer is not offered): always asked
+    return under, option_value(values[0])
+
+
+def hidden(schema: Mapping[str, Any], data: Mapping[str, Any]) -> set[str]:
+    """The fields not asked given these answers (the answer that reveals them was not given)."""
+    return {name for name, reveal in reveals(schema).items()
+            if reveal.under not in data or option_value(data[reveal.under]) != reveal.value}
+
+
+def drop_hidden(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without those to fields that were not asked: they are ignored, never stored."""
+    unasked = hidden(schema, data)
+    return {key: value for key, value in data.items() if key not in unasked}

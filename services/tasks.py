@@ -290,6 +290,7 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     authorise_step(user, task)
     _ensure_open(user, task)
     schema = form_schema(task)
+    data = forms.drop_hidden(schema, data)  # answers to questions not asked are ignored, never stored
     errors = (forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())
               or before_task_completed(user, task, data))
     if errors:

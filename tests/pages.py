@@ -50,7 +50,10 @@ def _heading_and_title(document: lxml.html.HtmlElement) -> list[str]:
     heading = _text(headings[0])
     if not heading:
         return ["the <h1> is empty"]
-    if not title.startswith(heading):
+    has_errors = bool(document.xpath("//*[contains(@class, 'govuk-error-summary')]"))
+    if has_errors != title.startswith("Error: "):
+        return [f"<title> {title!r}: 'Error: ' must start the title exactly when the page shows an error summary"]
+    if not title.removeprefix("Error: ").startswith(heading):
         return [f"<title> {title!r} does not start with the <h1> {heading!r}"]
     return []
 

@@ -73,6 +73,6 @@ def agreed_action() -> dict[str, Any]:
                         "x-widget": "textarea", "x-required-message": "Enter the action"},
         "owner_role": _choice("Which agency owns the action?", {r: role_name(r) for r in ACTION_ROLES},
                               "Select the agency role that owns the action", "select"),
-        "due": {"type": "string", "format": "date", "title": "Due by", "description": "For example, 27 3 2027",
-                "x-required-message": "Enter the date the action is due"},
+        "due": {"type": "string", "format": "date", "title": "Action due date", "x-date": "future",
+                "description": "For example, 27 3 2027", "x-required-message": "Enter the date the action is due"},
     })

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
-from services import clock
+from services import clock, task_context
 from services import tasks as task_service
 from services.errors import Conflict, ValidationFailed
 from services.models import User
@@ -95,9 +95,11 @@ def task_page(task_id: int) -> ResponseReturnValue:
 
 def _render_task(task, schema, values, errors, status=200) -> ResponseReturnValue:
     user = signed_in_user()
+    about = task_context.about(user, task)
     return render_template(
         "inbox/task.html", page_title=task.name, active_nav="tasks", task=task, schema=schema,
-        fields=form_fields(schema, values, errors), errors=errors, user=user,
+        fields=form_fields(schema, values, errors), errors=errors, user=user, about=about,
+        about_links=[(link.text, url_for(link.endpoint, **link.args)) for link in about.links] if about else [],
         can_work=task.state == "ready" and (task.assignee_id in (None, user.id)) and (
             task.role in user.roles or task.assignee_id == user.id),
         due_status=task_service.due_status(task),
@@ -121,7 +123,7 @@ def complete_task(task_id: int) -> ResponseReturnValue:
             errors = failed.errors
     if errors:
         return _render_task(task, schema, raw_values(schema, submitted), errors)
-    flash(f"'{task.name}' completed for {task.case.reference}", "success")
+    flash(f"'{task.name}' completed for {task.case.reference}. {task_context.what_next(task.case_id)}", "success")
     return redirect(url_for("inbox.my_tasks"))
 
 

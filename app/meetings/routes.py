@@ -340,15 +340,8 @@ def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
     errors: list[FieldError] = []
     sections["level_decision"] = {"decision": form.get("level_decision", ""),
                                   "rationale": form.get("level_rationale", "")}
-    parts = [form.get(f"next_review_date-{p}", "").strip() for p in ("day", "month", "year")]
-    if any(parts):
-        review = date_from_parts(form, "next_review_date")
-        if review is None:
-            errors.append(FieldError("next_review_date", f"Next review date must be a real date {dates.RANGE_TEXT}"))
-        else:
-            sections["next_review_date"] = review.isoformat()
-    else:
-        sections["next_review_date"] = ""
+    sections["next_review_date"] = _day_in_form(form, "next_review_date", "next_review_date",
+                                                "Next review date", errors)
     actions = []
     n = 0
     while f"action-{n}-description" in form:
@@ -356,10 +349,22 @@ def _sections_from_form(form: Any) -> tuple[dict[str, Any], list[FieldError]]:
         if description:
             actions.append({"description": description, "owner_role": form.get(f"action-{n}-owner_role", ""),
                             "owner_agency": agency_of(form.get(f"action-{n}-owner_role", "")),
-                            "due": form.get(f"action-{n}-due", "").strip()})
+                            "due": _day_in_form(form, f"action-{n}-due", f"actions.{n}.due",
+                                                f"The due date of action {n + 1}", errors)})
         n += 1
     sections["actions"] = actions
     return sections, errors
+
+
+def _day_in_form(form: Any, prefix: str, field: str, label: str, errors: list[FieldError]) -> str:
+    """A GOV.UK date input's day, month and year as YYYY-MM-DD; '' when left empty; an error when not a date."""
+    if not any(form.get(f"{prefix}-{p}", "").strip() for p in ("day", "month", "year")):
+        return ""
+    day = date_from_parts(form, prefix)
+    if day is None:
+        errors.append(FieldError(field, f"{label} must be a real date {dates.RANGE_TEXT}"))
+        return ""
+    return day.isoformat()
 
 
 def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldError],

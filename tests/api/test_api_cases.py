@@ -86,7 +86,7 @@ def test_custody_referral_keeps_the_release_date(api: Api) -> None:
 def test_missing_offender_name_is_reported_at_its_api_path(api: Api) -> None:
     response = api.post("probation", "/api/v1/cases", json=referral(offender={"date_of_birth": "1980-04-01"}))
     assert fields(response) == ["offender.name"]
-    assert response.get_json()["error"]["errors"][0]["message"] == "Enter offender's full name"
+    assert response.get_json()["error"]["errors"][0]["message"] == "Enter the offender's full name"
     assert _case_count() == 0
 
 

@@ -251,7 +251,9 @@ def test_minutes_actions_can_be_owned_by_a_duty_to_cooperate_agency(app: Flask, 
         "next_review_date-year": "2027",
         "action-0-description": "Tell the school about the exclusion zone",
         "action-0-owner_role": "childrens_social_care",
-        "action-0-due": "2026-12-20",
+        "action-0-due-day": "20",
+        "action-0-due-month": "12",
+        "action-0-due-year": "2026",
     }
     assert post(client, path, form).status_code == 302
     assert post(client, f"{path}/submit", {}, form_path=path).status_code == 302

@@ -98,7 +98,7 @@ def test_errors_show_in_the_summary_linked_to_their_fields(app: Flask, client: F
     assert bad_date.get_element_by_id("field-release_date").get("value") == "31"
     action = check_page(post(client, f"/cases/{case_id}/actions/new", {
         "description": "Visit", "owner_role": "police", "due-day": "1", "due-month": "1", "due-year": "2020"}))
-    assert summary_links(action) == {"#field-due": "The due date cannot be in the past"}
+    assert summary_links(action) == {"#field-due": "Action due date must be today or in the future"}
     lead = check_page(post(client, f"/cases/{case_id}/lead", {"lead_agency": "Police", "lead_officer": "nobody",
                                                               "reason": ""}))
     assert set(summary_links(lead)) == {"#field-lead_officer", "#field-reason"}

@@ -62,7 +62,7 @@ def test_case_action_forms_refuse_year_one_and_year_9999(app: Flask, client: Fla
     action = post(client, f"/cases/{case_id}/actions/new", {"description": "Visit", "owner_role": "police",
                                                              **_date("due", "9999")})
     assert action.status_code in (200, 422)
-    assert summary_links(check_page(action)) == {"#field-due": f"Due by must be a date {RANGE}"}
+    assert summary_links(check_page(action)) == {"#field-due": f"Action due date must be a date {RANGE}"}
 
 
 def test_meeting_form_refuses_year_9999(app: Flask, client: FlaskClient) -> None:

@@ -140,13 +140,15 @@ def test_minutes_form_save_without_javascript(app: Flask, client: FlaskClient) -
     form = {"csrf_token": token, "etag": etag, "summary": "Discussed in full.", "risk_assessment": "High.",
             "level_decision": "level_2", "level_rationale": "Agreed.", "next_review_date-day": "31",
             "next_review_date-month": "2", "next_review_date-year": "2027",
-            "action-0-description": "", "action-0-owner_role": "police", "action-0-due": ""}
+            "action-0-description": "", "action-0-owner_role": "police",
+            "action-0-due-day": "", "action-0-due-month": "", "action-0-due-year": ""}
     response = client.post(path, data=form)
     assert response.status_code == 422
     page = check_page(response)
     assert page.xpath("//div[@class='govuk-error-summary']//a/@href") == ["#field-next_review_date"]
     assert page.get_element_by_id("field-summary").text == "Discussed in full."  # kept
-    form.update({"next_review_date-day": "28", "action-0-description": "Home visit", "action-0-due": "2026-12-20"})
+    form.update({"next_review_date-day": "28", "action-0-description": "Home visit", "action-0-due-day": "20",
+                 "action-0-due-month": "12", "action-0-due-year": "2026"})
     response = client.post(path, data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     minutes = db.session.get(Minutes, 1)

@@ -40,23 +40,32 @@ function start(root) {
       const checked = form.querySelector('input[name="level_decision"]:checked');
       return { decision: checked ? checked.value : "", rationale: field("level_rationale").value };
     }
-    if (key === "next_review_date") {
-      const [d, m, y] = ["day", "month", "year"].map((p) => field(`next_review_date-${p}`).value.trim());
-      if (!d && !m && !y) return "";
-      const iso = `${y.padStart(4, "0")}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
-      const parsed = new Date(`${iso}T00:00:00Z`);
-      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(iso) ? iso : undefined;
-    }
+    if (key === "next_review_date") return dayOf("next_review_date");
     const actions = [];
     for (const row of root.querySelectorAll("[data-action-row]")) {
       const n = row.dataset.actionRow;
       const description = field(`action-${n}-description`).value.trim();
       if (description) {
-        actions.push({ description, owner_role: field(`action-${n}-owner_role`).value,
-                       due: field(`action-${n}-due`).value });
+        const due = dayOf(`action-${n}-due`);
+        if (due === undefined) return undefined; // a date still being typed: saved once it is one
+        actions.push({ description, owner_role: field(`action-${n}-owner_role`).value, due });
       }
     }
     return actions;
+  }
+  // A GOV.UK date input (prefix-day, -month, -year) as YYYY-MM-DD, "" when empty, undefined when not a date.
+  function dayOf(prefix) {
+    const [d, m, y] = ["day", "month", "year"].map((p) => field(`${prefix}-${p}`).value.trim());
+    if (!d && !m && !y) return "";
+    const iso = `${y.padStart(4, "0")}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
+    const parsed = new Date(`${iso}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(iso) ? iso : undefined;
+  }
+  function setDay(prefix, iso) {
+    const [y, m, d] = iso ? iso.split("-") : ["", "", ""];
+    field(`${prefix}-day`).value = d ? String(Number(d)) : "";
+    field(`${prefix}-month`).value = m ? String(Number(m)) : "";
+    field(`${prefix}-year`).value = y || "";
   }
   function normalise(key, v) {
     if (textKeys.includes(key)) return v ?? "";
@@ -72,10 +81,7 @@ function start(root) {
       for (const radio of form.querySelectorAll('input[name="level_decision"]')) radio.checked = radio.value === v.decision;
       field("level_rationale").value = v.rationale;
     } else if (key === "next_review_date") {
-      const [y, m, d] = v ? v.split("-") : ["", "", ""];
-      field("next_review_date-day").value = d ? String(Number(d)) : "";
-      field("next_review_date-month").value = m ? String(Number(m)) : "";
-      field("next_review_date-year").value = y || "";
+      setDay("next_review_date", v);
     } else {
       const rows = [...root.querySelectorAll("[data-action-row]")];
       rows.forEach((row, i) => {
@@ -83,7 +89,7 @@ function start(root) {
         const a = v[i] ?? { description: "", owner_role: "", due: "" };
         field(`action-${n}-description`).value = a.description;
         if (a.owner_role) field(`action-${n}-owner_role`).value = a.owner_role;
-        field(`action-${n}-due`).value = a.due;
+        setDay(`action-${n}-due`, a.due);
       });
     }
   }

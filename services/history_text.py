@@ -145,13 +145,16 @@ def _early_review(event: CaseEvent, who: str) -> str | None:
 
 
 def _action_agreed(event: CaseEvent, who: str) -> str | None:
+    detail = event.detail if isinstance(event.detail, dict) else {}
     found = _ACTION.match(event.summary)
-    if found is None:
+    if "owner_role" in detail:
+        owner, due, description = detail["owner_role"], str(detail.get("due") or ""), detail.get("description", "")
+    elif found is not None:  # rows recorded before the details were kept: "Action for police due 2026-12-02: ..."
+        owner, due, description = found["owner"].strip().replace(" ", "_"), found["due"].strip(), found["description"]
+    else:
         return None
-    owner = found["owner"].strip()
-    owner = ROLE_NAMES.get(owner.replace(" ", "_"), owner)
-    due = long_date_text(found["due"].strip())
-    return f"{who} agreed an action for {owner}, due {due}: {found['description']}"
+    owner_name = ROLE_NAMES.get(owner, owner.replace("_", " "))
+    return f"{who} agreed an action for {owner_name}, due {long_date_text(due)}: {description}"
 
 
 def _incident_raised(event: CaseEvent, who: str) -> str:

@@ -24,7 +24,7 @@ RAW = {
     "boolean or None": re.compile(r"\bTrue\b|\bFalse\b|\bNone\b"),
     "role key or code": re.compile(r"\b[a-z]+_[a-z_]+\b"),
     "case id": re.compile(r"\bCase \d+\b"),
-    "instance status": re.compile(r"\b(?:running|cancelled)\b|– completed\b"),
+    "instance status": re.compile(r"\b(?:running|cancelled)\b|\u2013 completed\b"),
     "short month": re.compile(r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b"),
 }
 DUE = date(2026, 12, 2)
@@ -61,8 +61,10 @@ def test_the_case_page_lists_current_and_completed_steps_as_text(app: Flask, cli
     sign_in(client, "coordinator")
     page = get_page(client, f"/cases/{case.id}")
     assert text_of(page, "shown-phase") == "Referral and screening (version 1): In progress"
-    assert items(page, "current-steps") == ["Screening decision – Unclaimed (MAPPA Coordinator), due 9 December 2026"]
-    assert items(page, "completed-steps") == ["Check referral is complete – Cora Ordinator, 25 November 2026 at 10:00am"]
+    assert items(page, "current-steps") == ["Screening decision \u2013 Unclaimed (MAPPA Coordinator), "
+                                            "due 9 December 2026"]
+    assert items(page, "completed-steps") == ["Check referral is complete \u2013 Cora Ordinator, "
+                                              "25 November 2026 at 10:00am"]
     diagram = page.get_element_by_id("diagram")
     assert "steps are listed as text" in diagram.get("aria-label")
 
@@ -77,7 +79,7 @@ def test_the_phase_with_open_work_is_shown_not_the_latest(app: Flask, client: Fl
     sign_in(client, "coordinator")
     page = get_page(client, f"/cases/{case.id}")
     assert text_of(page, "shown-phase").startswith("Referral and screening")
-    assert items(page, "current-steps") == ["Create or link ViSOR record – Unclaimed (Police Public Protection), "
+    assert items(page, "current-steps") == ["Create or link ViSOR record \u2013 Unclaimed (Police Public Protection), "
                                             "due 28 November 2026"]
     shown = page.xpath("//ol[@id='phases']//a[@aria-current='true']")
     assert [a.text_content() for a in shown] == ["Referral and screening"]
@@ -92,7 +94,7 @@ def test_the_phase_with_open_work_is_shown_not_the_latest(app: Flask, client: Fl
     db.session.commit()
     page = get_page(client, f"/cases/{case.id}")
     assert text_of(page, "shown-phase") == "Agreed action (version 1): In progress"
-    assert "Referral and screening – Finished" in text_of(page, "phases")
+    assert "Referral and screening \u2013 Finished" in text_of(page, "phases")
 
 
 def test_history_reads_as_sentences(app: Flask, client: FlaskClient) -> None:

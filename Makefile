@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint fmt assets db demo bench clean
+.PHONY: help setup run prod test lint fmt assets db demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,13 @@ demo: db ## Load the demo areas, users (passwords printed) and cases
 
 run: setup demo ## Set everything up and serve on http://127.0.0.1:5000 with the scheduler
 	MAPPA_SCHEDULER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+PROD_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/mappa
+prod: setup ## Production mode on loopback: PostgreSQL, gunicorn (port 8000) and one scheduler process
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432. Start it (pg_ctlcluster --skip-systemctl-redirect 15 main start) or set PROD_DATABASE_URL." >&2; exit 1; }
+	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY (32 characters or more), e.g. export SECRET_KEY=\$$(openssl rand -base64 48)" >&2; exit 1; }
+	@psql -q "$(PROD_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres "$(notdir $(PROD_DATABASE_URL))"
+	DATABASE_URL="$(PROD_DATABASE_URL)" $(BIN)/python -m app.production
 
 test: setup ## Run the whole test suite (set MAPPA_TEST_DATABASE_URL for PostgreSQL)
 	MAPPA_BPMN_COVERAGE=strict $(BIN)/pytest

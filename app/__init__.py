@@ -18,7 +18,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Order matters: database first (everything needs it), then the clock and sign-in that read it,
     # then CSRF, templates, the id converter, blueprints and the commands and scheduler that use them all.
     from app import extensions
+    from app.logs import init_logging
     from app.text_guard import init_text_guard
+
+    init_logging(app)
 
     extensions.init_database(app)
     extensions.init_clock(app)
@@ -36,11 +39,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+    if app.config["MAPPA_ENV"] == "production":
+        refuse_demo_users(app)
     if app.config["MAPPA_SCHEDULER"]:
         from app.scheduler import start_scheduler
 
         start_scheduler(app)
     return app
+
+
+def refuse_demo_users(app: Flask) -> None:
+    from app.config import UnsafeConfiguration
+    from services.demo import demo_users_present
+
+    with app.app_context():
+        present = demo_users_present()
+    if present:
+        raise UnsafeConfiguration(
+            f"MAPPA Flow will not start in production mode: demo users exist ({', '.join(present)})")
 
 
 def register_routing(app: Flask) -> None:

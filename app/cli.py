@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -32,7 +33,7 @@ def tick(now_text: str | None) -> None:
             raise click.BadParameter("give a time zone, e.g. 2027-01-10T09:00:00Z")
     report = sweep(now or clock.now())
     if not report.ran:
-        click.echo("Another scheduler holds the lease; nothing done.")
+        click.echo("Another scheduler holds the sweep lock; nothing done.")
         return
     click.echo(
         f"Timers fired: {report.timers_fired}; tasks newly overdue: {report.tasks_marked_overdue}; "
@@ -40,6 +41,54 @@ def tick(now_text: str | None) -> None:
     )
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
+
+
+@mappa.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduler process: hold the sweep lock and sweep every MAPPA_SCHEDULER_SECONDS until stopped.
+
+    Run one beside the web workers (``make prod`` does); a second waits and takes over when the first dies.
+    """
+    import signal
+    import threading
+
+    from app.scheduler import run_scheduler
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sweeps = run_scheduler(app, stop, say=lambda line: click.echo(line, err=False))
+    click.echo(f"scheduler: stopped after {sweeps} sweeps")
+
+
+@mappa.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the database to TARGET while the service runs (SQLite online backup; pg_dump custom format)."""
+    from services.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Backed up to {target} ({target.stat().st_size:,} bytes)")
+
+
+@mappa.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(source: Path) -> None:
+    """Restore SOURCE into this app's database, which must be new and empty (DATABASE_URL says which)."""
+    from services.backup import BackupError, count_rows, restore
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    db.engine.dispose()  # nothing of ours holds the target open while it is written
+    try:
+        restore(source, url)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    counts = count_rows(url)
+    click.echo(f"Restored {source}: {len(counts.rows)} tables, {counts.total():,} rows")
 
 
 @mappa.group("token")

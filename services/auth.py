@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from services import clock, lockout
 from services.access import log_access
@@ -116,9 +116,28 @@ def resolve_token(token: str) -> User | None:
     if row is None or token_status(row) != "active" or not row.user.active:
         return None
     now = clock.now()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
+        _note_use(row, now)
     return row.user
+
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def _note_use(row: ApiToken, now: datetime) -> None:
+    """Record when a token was last used, to the minute, without serialising the requests that use it.
+
+    On PostgreSQL the update is its own statement on its own connection, committed at once: the token's row lock
+    lasts that statement, not the request (a busy integration's requests would otherwise queue behind whichever
+    one took it). On SQLite every request already holds the database's one write lock, so it joins the request.
+    """
+    if db.engine.dialect.name != "postgresql":
+        row.last_used_at = now
+        return
+    stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_RESOLUTION)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(update(ApiToken).where(ApiToken.id == row.id, stale).values(last_used_at=now))
+    db.session.expire(row, ["last_used_at"])
 
 
 def tokens_of(user: User) -> list[ApiToken]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from services import clock
 from services.auth import hash_password, user_by_username
@@ -53,6 +53,14 @@ class SeedResult:
     passwords: list[tuple[str, str, str]] = field(default_factory=list)
     cases_created: int = 0
     meetings_created: int = 0
+
+
+def demo_users_present() -> list[str]:
+    """The demo users in this database (production mode refuses to start while any exist)."""
+    if not inspect(db.engine).has_table(User.__tablename__):
+        return []  # a database not yet migrated has no users at all
+    names = [username for username, *_rest in USERS]
+    return sorted(db.session.scalars(select(User.username).where(User.username.in_(names))))
 
 
 def new_password(username: str) -> str:

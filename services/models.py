@@ -94,6 +94,23 @@ class ApiToken(Model):
     user: Mapped[User] = relationship()
 
 
+class IdempotentRequest(Model):
+    """A change made through the API with an ``Idempotency-Key``: what was asked and what was answered, so that a
+    client whose connection dropped can send it again and learn the outcome instead of doing it twice.
+    Stored in the change's own transaction: either both are there or neither."""
+
+    __tablename__ = "idempotent_request"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
+    status: Mapped[int]
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    location: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class SignInCounter(Model):
     """Failed sign-ins counted in the database (so every worker sees them): one row per attempted username
     (``account:<name>``, known or not) and per client address (``address:<ip>``, ``token:<ip>``).
@@ -304,13 +321,17 @@ class AreaSetting(Model):
     value: Mapped[str] = mapped_column(String(200))
 
 
-class SchedulerLease(Model):
-    """Only the holder of the lease runs the sweep (one scheduler across workers and hosts)."""
+class SchedulerHeartbeat(Model):
+    """When the scheduler last finished a sweep, and which process it was (``/readyz`` reads it).
 
-    __tablename__ = "scheduler_lease"
+    Who may sweep is decided by services.sweep_lock, never by this row.
+    """
+
+    __tablename__ = "scheduler_heartbeat"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(80))
-    expires_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    sweeps: Mapped[int] = mapped_column(default=0)
 
 
 class MappMeeting(Model):

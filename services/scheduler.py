@@ -1,5 +1,5 @@
 """The scheduler sweep: fire due BPMN timers, mark overdue tasks, send reminders (services.reminders).
-One holder of the lease at a time.
+One sweeper at a time (services.sweep_lock).
 
 A sweep for another instant (``tick --now``) runs under ``clock.as_of``: only the sweeping thread sees that
 instant. Each instance fires in its own transaction: one that fails is rolled back, put in error as an incident
@@ -14,24 +14,23 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import datetime
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
-from services import clock, incidents, reminders
+from services import clock, idempotency, incidents, reminders
 from services.db import db
 from services.errors import Conflict
 from services.instances import ENGINE, load, lock, record, save
-from services.models import HumanTask, MappaCase, ProcessInstance, SchedulerLease
+from services.models import HumanTask, MappaCase, ProcessInstance, SchedulerHeartbeat
 from services.recordings import purge_expired
+from services.sweep_lock import SweepLock
 
 log = logging.getLogger(__name__)
 
-LEASE = "sweep"
-LEASE_LENGTH = timedelta(minutes=2)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+HEARTBEAT = "sweep"
 BATCH = 200
 
 
@@ -47,44 +46,16 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
 
-def acquire_lease(now: datetime, holder: str = HOLDER) -> bool:
-    got = cast(
-        CursorResult[Any],
-        db.session.execute(
-            update(SchedulerLease)
-            .where(SchedulerLease.name == LEASE, (SchedulerLease.expires_at < now) | (SchedulerLease.holder == holder))
-            .values(holder=holder, expires_at=now + LEASE_LENGTH)
-        ),
-    ).rowcount
-    if got:
-        db.session.commit()
-        return True
-    if db.session.get(SchedulerLease, LEASE) is not None:
-        db.session.rollback()
-        return False
-    try:
-        db.session.add(SchedulerLease(name=LEASE, holder=holder, expires_at=now + LEASE_LENGTH))
-        db.session.commit()
-        return True
-    except IntegrityError:
-        db.session.rollback()
-        return False
+def sweep(now: datetime | None = None, held: SweepLock | None = None) -> SweepReport:
+    """Run one sweep as of ``now`` (the injected clock when omitted). Cost follows what is due.
 
-
-def release_lease(holder: str = HOLDER) -> None:
-    db.session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
-        .values(expires_at=datetime(2000, 1, 1, tzinfo=clock.now().tzinfo))
-    )
-    db.session.commit()
-
-
-def sweep(now: datetime | None = None) -> SweepReport:
-    """Run one sweep as of ``now`` (the injected clock when omitted). Cost follows what is due."""
+    ``held`` is the scheduler process's own lock, held for its life; without it the sweep takes the lock for its
+    own length and does nothing (``ran`` False) when another process holds it.
+    """
     now = now or clock.now()
     report = SweepReport()
-    if not acquire_lease(now):
+    lock = held if held is not None and held.held else SweepLock(db.engine)
+    if not lock.try_acquire():
         report.ran = False
         return report
     try:
@@ -92,8 +63,23 @@ def sweep(now: datetime | None = None) -> SweepReport:
             for step in STEPS:
                 _run_step(step, now, report)
     finally:
-        release_lease()
+        if lock is not held:
+            lock.release()
     return report
+
+
+def beat(holder: str = HOLDER) -> None:
+    """The scheduler's heartbeat, read by ``/readyz``: the wall-clock time of its last finished sweep."""
+    row = db.session.get(SchedulerHeartbeat, HEARTBEAT)
+    if row is None:
+        row = SchedulerHeartbeat(name=HEARTBEAT, holder=holder, beat_at=clock.now(), sweeps=0)
+        db.session.add(row)
+    row.holder, row.beat_at, row.sweeps = holder, clock.now(), row.sweeps + 1
+    db.session.commit()
+
+
+def last_beat() -> SchedulerHeartbeat | None:
+    return db.session.get(SchedulerHeartbeat, HEARTBEAT)
 
 
 def _run_step(step: Callable[[datetime, SweepReport], None], now: datetime, report: SweepReport) -> None:
@@ -209,10 +195,16 @@ def _remind(now: datetime, report: SweepReport) -> None:
     report.errors.extend(done.errors)
 
 
+def _forget_idempotency_keys(now: datetime, report: SweepReport) -> None:
+    idempotency.purge(now)
+    db.session.commit()
+
+
 def _purge_recordings(now: datetime, report: SweepReport) -> None:
     report.recordings_deleted = purge_expired(now.astimezone(clock.LONDON).date())
     db.session.commit()
 
 
 # The sweep's steps, in order.
-STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (_fire_timers, _mark_overdue, _remind, _purge_recordings)
+STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (
+    _fire_timers, _mark_overdue, _remind, _purge_recordings, _forget_idempotency_keys)

@@ -6,6 +6,8 @@ from typing import Any
 
 from app.routing import MAX_ID
 from services.area_tasks import BANDS, SORTS
+from services.case_search import LIMIT, MAX_QUERY
+from services.cases import STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
@@ -187,7 +189,7 @@ def _task(**more: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties}
 
 
-CASE = {
+CASE: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
                  "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
@@ -227,6 +229,27 @@ CASE = {
         "links": {"type": "object", "additionalProperties": False, "required": ["self", "history", "tasks"],
                   "properties": {"self": {"type": "string"}, "history": {"type": "string"},
                                  "tasks": {"type": "string"}}},
+    },
+}
+
+_SUMMARY_KEYS = ("id", "reference", "category", "category_code", "level", "status", "lead_agency", "next_review_due",
+                 "exit_date", "area")
+_OFFENDER = CASE["properties"]["offender"]
+CASE_SUMMARY_PROPERTIES = {key: CASE["properties"][key] for key in _SUMMARY_KEYS} | {
+    "offender": {**_OFFENDER, "required": [*_OFFENDER["required"], "visor_reference"],
+                 "properties": _OFFENDER["properties"] | {"visor_reference": _nullable("string")}},
+    "review_overdue": {"type": "boolean", "description": "Open (not exited or ineligible) and its next review date "
+                                                         "has passed"},
+    "links": {"type": "object", "additionalProperties": False, "required": ["self"],
+              "properties": {"self": {"type": "string"}}},
+}
+CASE_LIST = {
+    "type": "object", "additionalProperties": False, "required": ["cases", "total"],
+    "properties": {
+        "cases": {"type": "array", "maxItems": LIMIT, "items": {
+            "type": "object", "additionalProperties": False, "required": list(CASE_SUMMARY_PROPERTIES),
+            "properties": CASE_SUMMARY_PROPERTIES}, "description": f"Next review first; at most {LIMIT}"},
+        "total": {"type": "integer", "minimum": 0, "description": "All the cases that match, even beyond the list"},
     },
 }
 
@@ -476,6 +499,7 @@ SCHEMAS = {
     "Settings": SETTINGS,
     "SettingsRequest": SETTINGS_IN,
     "Case": CASE,
+    "CaseList": CASE_LIST,
     "Task": _task(),
     "TaskDetail": _task(context=CONTEXT, form=FORM),
     "TaskList": {"type": "object", "additionalProperties": False, "required": ["tasks"],
@@ -547,6 +571,14 @@ ETAG = {"ETag": {"description": "The minutes' version: send it back as If-Match"
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of the minutes as you last read them"}
 CASE_ID = _id_param("case_id", "Case id")
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "Your own unique text (a UUID) for this change. Send the same request again with the same key "
+                   "(say, after a dropped connection) to get the first answer again, marked Idempotent-Replayed: "
+                   "true, with nothing done twice; the same key with a different request is refused (422). "
+                   "Keys are kept for 24 hours.",
+}
 
 
 def _case_action(operation_id: str, summary: str, schema: str, status: str = "200") -> dict[str, Any]:
@@ -575,10 +607,26 @@ def _task_action(summary: str, description: str) -> dict[str, Any]:
 
 
 PATHS = {
-    "/cases": {"post": {
+    "/cases": {"get": {
+        "operationId": "listCases", "summary": "Find cases", "tags": ["cases"],
+        "description": "The cases the caller may see (their area; for duty-to-co-operate staff only the cases they "
+                       "work on), next review first, as the case list page shows them. Each search is "
+                       "access-logged with its number of matches.",
+        "parameters": [
+            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY},
+             "description": "Search: every word part of the offender's name, or part of the case reference, or "
+                            "the whole NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). "
+                            "Case and spaces are ignored; empty lists every case. Longer than "
+                            f"{MAX_QUERY} characters: 422 at q"},
+            {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)},
+             "description": "Only cases with this status"},
+        ],
+        "responses": {"200": _json(_ref("CaseList"), "The matching cases"), **_errors(401, 403, 422)},
+    }, "post": {
         "operationId": "createCase", "summary": "Refer or identify a case", "tags": ["cases"],
         "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
                        "referral and screening, or identification.",
+        "parameters": [IDEMPOTENCY_KEY],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReferralRequest")}}},
         "responses": {
             "201": {**_json(_ref("Case"), "The new case"),
@@ -660,7 +708,7 @@ PATHS = {
         "operationId": "completeTask", "summary": "Complete a task with its form's data", "tags": ["tasks"],
         "description": "Validates data against the form's schema, then advances the process. Of several racing "
                        "completions exactly one succeeds; the others get 409.",
-        "parameters": [TASK_ID],
+        "parameters": [TASK_ID, IDEMPOTENCY_KEY],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
         "responses": {"200": _json(_ref("CompleteResponse"), "The completed task and the caller's next tasks"),
                       **_errors(401, 403, 404, 409, 422)},

@@ -12,10 +12,11 @@ from werkzeug.datastructures import MultiDict
 from app.api import bp
 from app.api.body import json_object
 from app.api.errors import invalid
+from app.api.idempotent import idempotent
 from app.api.openapi import OPENAPI
 from app.routing import parse_id
 from app.security import api_requires, api_user, public
-from services import cases, clock, dates, forms, lifecycle, outcomes, settings_admin
+from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
@@ -87,6 +88,19 @@ def case_json(view: cases.CaseView, today: date) -> dict[str, Any]:
         "links": {"self": url_for("api.get_case", case_id=case.id),
                   "history": url_for("api.get_case_history", case_id=case.id),
                   "tasks": url_for("api.list_tasks", case=case.id)},
+    }
+
+
+def case_summary_json(case: MappaCase, today: date) -> dict[str, Any]:
+    """A case as a list shows it; GET /cases/{id} has the rest."""
+    return {
+        "id": case.id, "reference": case.reference,
+        "offender": {"name": case.offender_name, "date_of_birth": _iso(case.date_of_birth), "pnc_id": case.pnc_id,
+                     "crn": case.crn, "visor_reference": case.visor_reference},
+        "category": case.category, "category_code": cases.CATEGORY_CODES[case.category], "level": case.level,
+        "status": case.status, "lead_agency": case.lead_agency, "next_review_due": _iso(case.next_review_due),
+        "review_overdue": case_search.review_overdue(case, today), "exit_date": _iso(case.exit_date),
+        "area": case.area.code, "links": {"self": url_for("api.get_case", case_id=case.id)},
     }
 
 
@@ -232,8 +246,26 @@ def _data_path(field: str) -> str:
 
 # --- cases -----------------------------------------------------------------------------------------------------
 
+@bp.get("/cases")
+@api_requires("cases:view")
+def list_cases() -> ResponseReturnValue:
+    status = request.args.get("status") or None
+    errors = [] if status in (None, *cases.STATUSES) else [
+        FieldError("status", f"status must be one of {', '.join(cases.STATUSES)}")]
+    try:
+        wanted = case_search.case_filter(request.args.get("q"), status)
+    except ValidationFailed as failed:
+        errors = failed.errors + errors
+    if errors:
+        raise ValidationFailed(errors)
+    listing = case_search.find_cases(api_user(), wanted)
+    today = clock.today()
+    return {"cases": [case_summary_json(case, today) for case in listing.cases], "total": listing.total}
+
+
 @bp.post("/cases")
 @api_requires("cases:refer")
+@idempotent
 def create_case() -> ResponseReturnValue:
     user = api_user()
     body = json_object()
@@ -359,6 +391,7 @@ def reassign_task(task_id: int) -> ResponseReturnValue:
 
 @bp.post("/tasks/<int:task_id>/complete")
 @api_requires("tasks:work")
+@idempotent
 def complete_task(task_id: int) -> ResponseReturnValue:
     user = api_user()
     data = _form_data(json_object())

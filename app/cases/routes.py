@@ -16,12 +16,11 @@ from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
+from services import case_search, clock, forms, lifecycle, settings_admin
 from services import cases as case_service
-from services import clock, forms, lifecycle, settings_admin
-from services.access import case_access_log, case_scope, load_case, load_case_for, log_case_list
+from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
-from services.overdue import no_meeting_condition
 from services.permissions import has_permission, may_on_case
 from services.tasks import due_status
 from workflows.lanes import role_name
@@ -34,19 +33,18 @@ Outcome = tuple[str, str]  # the flash message and where to go after a change
 @bp.get("/cases")
 @requires("cases:view")
 def case_list() -> ResponseReturnValue:
-    user = signed_in_user()
+    q = request.args.get("q", "")
     status = request.args.get("status") or None
     no_meeting = request.args.get("no_meeting") == "true"  # the overdue dashboard's "no meeting booked" count
-    query = case_scope(user)
-    if status in case_service.STATUSES:
-        query = query.where(MappaCase.status == status)
-    if no_meeting:
-        query = query.where(no_meeting_condition(user, clock.today()))
-    cases = case_service.list_cases(query)
-    log_case_list(user, "case_list_viewed", [c.id for c in cases],
-                  f"status={status or 'any'}" + (" no meeting booked" if no_meeting else ""))
-    return render_template("cases/list.html", page_title="Cases", active_nav="cases", cases=cases, status=status,
-                           statuses=case_service.STATUSES, no_meeting=no_meeting)
+    listing: case_search.CaseListing | None = None
+    errors: list[FieldError] = []
+    try:
+        listing = case_search.find_cases(signed_in_user(), case_search.case_filter(q, status, no_meeting))
+    except ValidationFailed as failed:
+        errors = failed.errors
+    return render_template("cases/list.html", page_title="Cases", active_nav="cases", listing=listing, q=q.strip(),
+                           status=status, statuses=case_service.STATUSES, no_meeting=no_meeting, errors=errors,
+                           today=clock.today(), review_overdue=case_search.review_overdue, closed=lifecycle.CLOSED)
 
 
 @bp.get("/cases/<int:case_id>")

@@ -286,6 +286,8 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
     contract.check(api.get("coordinator", f"/api/v1/cases/{case['id']}"), case_path, "get")
     contract.check(api.get("south_coordinator", f"/api/v1/cases/{case['id']}"), case_path, "get")
     contract.check(api.get("coordinator", f"/api/v1/cases/{case['id']}/history"), history_path, "get")
+    for who, query in (("coordinator", "?q=smith"), ("yot", ""), ("coordinator", "?q=" + "x" * 101)):
+        contract.check(api.get(who, f"/api/v1/cases{query}"), "/cases", "get")
 
     [task] = contract.check(api.get("coordinator", "/api/v1/tasks"), "/tasks", "get")["tasks"]
     contract.check(api.get("coordinator", "/api/v1/tasks?due=soonish"), "/tasks", "get")

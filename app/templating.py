@@ -1,22 +1,25 @@
-"""Jinja set-up: template loaders, London date filters, role names and the per-request CSP nonce."""
+"""Jinja set-up: template loaders, London date filters, words for stored codes (services.vocabulary), role names
+and the per-request CSP nonce."""
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import cast
-from zoneinfo import ZoneInfo
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from services import history_text, vocabulary
+from services.dates import long_date as london_date
+from services.dates import long_datetime as london_datetime
+from services.dates import to_london as to_london  # re-exported for the studio
 from services.models import User
 from services.notifications import unread_count
 from services.tasks import TaskCounts
 from services.tasks import task_counts as count_tasks
 from workflows.lanes import role_name
 
-LONDON = ZoneInfo("Europe/London")
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -33,34 +36,17 @@ def configure_templates(app: Flask) -> None:
         loaders.append(app.jinja_loader)
     loaders.append(PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}))
     app.jinja_loader = ChoiceLoader(loaders)
-    app.jinja_env.filters.update(london_datetime=london_datetime, london_date=london_date, iso=iso, role_name=role_name)
+    app.jinja_env.filters.update(london_datetime=london_datetime, london_date=london_date, iso=iso, role_name=role_name,
+                                 human=human, field_label=vocabulary.field_label, case_status=vocabulary.case_status,
+                                 instance_status=vocabulary.instance_status, task_state=vocabulary.task_state,
+                                 history_lines=history_text.lines)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(set_security_headers)
 
 
-def to_london(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC, which is how we store them."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LONDON)
-
-
-def london_datetime(value: datetime | None) -> str:
-    """25 Nov 2026 at 2:30pm"""
-    if value is None:
-        return ""
-    local = to_london(value)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%b %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
-
-
-def london_date(value: date | datetime | None) -> str:
-    """25 November 2026"""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_london(value).date()
-    return f"{value.day} {value:%B %Y}"
+def human(value: Any, key: str = "") -> str:
+    """``{{ value | human("rosh") }}``: a stored value in words (services.vocabulary.label_for)."""
+    return vocabulary.label_for(key, value)
 
 
 def iso(value: date | datetime | None) -> str:

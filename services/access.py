@@ -65,10 +65,10 @@ def _visible_case(user: User, case_id: int) -> MappaCase:
     return case
 
 
-def access_log_for(user: User, case_id: int, limit: int = 500) -> list[AccessLog]:
-    """Who read or changed this case and when, newest first (itself a logged consultation)."""
+def case_access_log(user: User, case_id: int, limit: int = 500) -> tuple[MappaCase, list[AccessLog]]:
+    """The case and who read or changed it and when, newest first (itself a logged consultation)."""
     case = load_case(user, case_id, event="case_access_log_viewed")
-    return list(db.session.scalars(select(AccessLog).where(AccessLog.case_id == case.id)
+    return case, list(db.session.scalars(select(AccessLog).where(AccessLog.case_id == case.id)
                                    .order_by(AccessLog.at.desc(), AccessLog.id.desc()).limit(limit)))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,13 +12,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services import clock, forms
 from services.access import load_case, log_access
+from services.catalogue import parsed
 from services.db import db
-from services.errors import FieldError, ValidationFailed
+from services.errors import FieldError, NotFound, ValidationFailed
 from services.instances import load, phase_data, record, start_phase
 from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, ReferenceCounter, User
 from services.rules import months_later
 from services.settings import area_settings
 from workflows.engine import active_bpmn_ids, completed_bpmn_ids
+from workflows.lanes import role_name
 
 STATUSES = ("identified", "referred", "screening", "level 1", "level 2", "level 3", "exited", "not eligible")
 CATEGORY_CODES = {1: "M1", 2: "M2", 3: "M3", 4: "M4"}
@@ -177,28 +179,84 @@ def case_history(user: User, case_id: int) -> list[CaseEvent]:
     return history(case_id)
 
 
+@dataclass(frozen=True)
+class StepLine:
+    """One step of a phase as text beside its diagram: a current step and who holds it, or a finished one."""
+
+    name: str
+    holder: str  # who holds it ("Unclaimed (Police Public Protection)"), or who finished it
+    at: datetime | None = None  # when it was finished
+    due: date | None = None
+
+
 @dataclass
 class DiagramView:
     instance: ProcessInstance
     xml: str
     active: list[str]
     completed: list[str]
+    current_steps: list[StepLine]
+    completed_steps: list[StepLine]
 
 
 def diagram(user: User, case_id: int, instance_id: int | None = None) -> DiagramView:
-    """The BPMN of one phase (default: the latest) with the current and finished steps."""
+    """The BPMN of one phase (default: the phase with open work) with its current and finished steps, as marks for
+    the diagram and as text."""
     case = load_case(user, case_id, event="case_diagram_viewed")
     query = select(ProcessInstance).where(ProcessInstance.case_id == case.id)
     if instance_id is not None:
-        query = query.where(ProcessInstance.id == instance_id)
-    instance = db.session.scalars(query.order_by(ProcessInstance.sequence.desc())).first()
+        instance = db.session.scalars(query.where(ProcessInstance.id == instance_id)).first()
+    else:
+        instance = _phase_with_open_work(case.id) or db.session.scalars(query.order_by(
+            ProcessInstance.status.not_in(("running", "error")), ProcessInstance.sequence.desc())).first()
     if instance is None:
-        from services.errors import NotFound
-
         raise NotFound("no process for this case")
     wf = load(instance)
     xml = next(text for name, text in instance.model.files.items() if name.endswith(".bpmn"))
-    return DiagramView(instance, xml, active_bpmn_ids(wf), completed_bpmn_ids(wf))
+    active = active_bpmn_ids(wf)
+    return DiagramView(instance, xml, active, completed_bpmn_ids(wf), _current_steps(instance, active),
+                       _completed_steps(instance))
+
+
+def _phase_with_open_work(case_id: int) -> ProcessInstance | None:
+    """The phase of the case's most pressing open task (the first of the case page's open tasks)."""
+    first = next(iter(open_tasks(case_id)), None)
+    return db.session.get(ProcessInstance, first.instance_id) if first is not None else None
+
+
+def _current_steps(instance: ProcessInstance, active: list[str]) -> list[StepLine]:
+    tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                       HumanTask.state == "ready").order_by(HumanTask.id))
+    steps = [StepLine(t.name, t.assignee.display_name if t.assignee else f"Unclaimed ({role_name(t.role)})",
+                      due=t.due_date) for t in tasks]
+    people = {s.name for s in steps}
+    waiting = _waiting_steps(instance, active)
+    return steps + [StepLine(f"Waiting for: {name}", "") for name in waiting if name not in people]
+
+
+def _waiting_steps(instance: ProcessInstance, active: list[str]) -> list[str]:
+    """Named steps the engine waits on that are not people's tasks (a timer until the review date, a message); an
+    unnamed gateway waiting for the first of several events is named by those events."""
+    model = parsed(instance.model)
+    specs = {getattr(spec, "bpmn_id", None): spec for process in [model.spec, *model.subprocess_specs.values()]
+             for spec in process.task_specs.values()}
+    names = []
+    for bpmn_id in active:
+        spec = specs.get(bpmn_id)
+        if spec is None or bpmn_id in model.steps or "Boundary" in (spec.description or ""):
+            continue
+        name = spec.bpmn_name or " or ".join(o.bpmn_name for o in spec.outputs if getattr(o, "bpmn_name", None))
+        if name:
+            names.append(name)
+    return names
+
+
+def _completed_steps(instance: ProcessInstance) -> list[StepLine]:
+    tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                       HumanTask.state == "completed")
+                               .order_by(HumanTask.completed_at, HumanTask.id))
+    return [StepLine(t.name, t.completed_by.display_name if t.completed_by else "The system", at=t.completed_at)
+            for t in tasks]
 
 
 def list_cases(scope_query: Any, limit: int = 200) -> list[MappaCase]:

@@ -8,7 +8,8 @@ sense for MAPPA work (a release in the year 1, a review in 9999, a meeting at +2
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
@@ -54,3 +55,43 @@ def parse_instant(raw: str) -> datetime | None:
     if offset is not None and (not OFFSETS[0] <= offset <= OFFSETS[1] or offset % timedelta(minutes=1)):
         return None
     return instant if in_range(instant.date()) else None
+
+
+# --- shown to people: one date format and one time format across pages, history and documents -------------------
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def to_london(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC, which is how we store them."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LONDON)
+
+
+def long_date(value: date | datetime | None) -> str:
+    """25 November 2026 (a datetime shows its London day)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_london(value).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def clock_time(value: datetime) -> str:
+    """10:00am, 2:30pm, 12:05am (London time, the GOV.UK style)."""
+    local = to_london(value)
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def long_datetime(value: datetime | None) -> str:
+    """25 November 2026 at 2:30pm"""
+    if value is None:
+        return ""
+    return f"{long_date(value)} at {clock_time(value)}"
+
+
+def long_date_text(text: str) -> str:
+    """An ISO date written in text (``2026-12-02``) as a date people read; anything else unchanged."""
+    day = parse_day(text)
+    return long_date(day) if day is not None else text

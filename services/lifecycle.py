@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services import clock
 from services.access import load_case, load_case_for, log_access
+from services.dates import long_date
 from services.db import db
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import (
@@ -233,8 +234,8 @@ def agree_action(user: User, case_id: int, description: str, owner_role: str, du
     instance = start_phase(case, "action", phase_data(case, {}) | {
         "action_description": description.strip(), "owner_role": owner_role, "action_due": due.isoformat(),
         "agreed_by": user.username}, user)
-    record(case, "action_agreed", f"Action for {owner_role.replace('_', ' ')} due {due}: {description.strip()}",
-           user, instance, {})
+    record(case, "action_agreed", f"Action for {role_name(owner_role)} due {long_date(due)}: {description.strip()}",
+           user, instance, {"owner_role": owner_role, "due": due.isoformat(), "description": description.strip()})
     log_access(user, "action_agreed", case.id, description[:200])
     return instance
 

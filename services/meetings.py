@@ -133,8 +133,7 @@ def load_meeting_papers(user: User, meeting_id: int, paper: str, event: str) -> 
 
 
 def title(meeting: MappMeeting) -> str:
-    local = meeting.starts_at.astimezone(clock.LONDON)
-    return f"Level {meeting.level} MAPP meeting, {local.strftime('%-d %B %Y %H:%M')}"
+    return f"Level {meeting.level} MAPP meeting, {dates.long_datetime(meeting.starts_at)}"
 
 
 def meeting_day(meeting: MappMeeting) -> date:

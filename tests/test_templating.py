@@ -87,8 +87,8 @@ def test_signed_in_header_navigation_and_flash(app: Flask) -> None:
 
 def test_filters_show_london_time() -> None:
     summer = datetime(2026, 7, 1, 13, 30, tzinfo=UTC)
-    assert london_datetime(summer) == "1 Jul 2026 at 2:30pm"
-    assert london_datetime(datetime(2026, 11, 25, 0, 5, tzinfo=UTC)) == "25 Nov 2026 at 12:05am"
+    assert london_datetime(summer) == "1 July 2026 at 2:30pm"
+    assert london_datetime(datetime(2026, 11, 25, 0, 5, tzinfo=UTC)) == "25 November 2026 at 12:05am"
     assert london_date(date(2026, 11, 25)) == "25 November 2026"
     assert london_date(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "1 July 2026"
     assert iso(None) == "" and iso(date(2026, 1, 2)) == "2026-01-02"

@@ -18,7 +18,7 @@ from app.security import requires, signed_in_user
 from app.templating import london_date
 from services import case_search, clock, forms, lifecycle, settings_admin
 from services import cases as case_service
-from services.access import access_log_for, load_case, load_case_for
+from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import MappaCase, User
 from services.permissions import has_permission, may_on_case
@@ -62,9 +62,9 @@ def case_page(case_id: int) -> ResponseReturnValue:
 @bp.get("/cases/<int:case_id>/access-log")
 @requires("audit:view")
 def access_log(case_id: int) -> ResponseReturnValue:
-    rows = access_log_for(signed_in_user(), case_id)
+    case, rows = case_access_log(signed_in_user(), case_id)
     return render_template("cases/access_log.html", page_title="Who has seen this case", active_nav="cases",
-                           rows=rows, case_id=case_id)
+                           rows=rows, case=case)
 
 
 def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:

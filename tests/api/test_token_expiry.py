@@ -38,7 +38,7 @@ def test_a_token_expires_after_90_days_as_shown_when_it_was_made(app: Flask, cli
                                                                  users: dict[str, User]) -> None:
     sign_in(client, "probation")
     token, expires = make_token_in_the_ui(client, "Case system")
-    assert expires == "23 Feb 2027 at 10:00am"  # 90 days after 25 Nov 2026 at 10:00am
+    assert expires == "23 February 2027 at 10:00am"  # 90 days after 25 November 2026 at 10:00am
     assert "The token expires after 90 days" in get_page(client, "/account/tokens").text_content()
     clock.set(TEST_NOW + timedelta(days=90) - timedelta(seconds=1))
     assert client.get("/api/v1/tasks", headers=auth_header(token)).status_code == 200

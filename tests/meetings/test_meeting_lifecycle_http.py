@@ -125,7 +125,7 @@ def test_closing_a_held_meeting_frees_its_cases_for_the_next_agenda_and_ends_res
     ended = db.session.scalars(
         select(CaseEvent.summary).where(CaseEvent.case_id == adam.id, CaseEvent.kind == "phase_cancelled")
     ).all()
-    assert ended == ["Agenda research ended: Level 2 MAPP meeting, 10 December 2026 10:00 has been held"]
+    assert ended == ["Agenda research ended: Level 2 MAPP meeting, 10 December 2026 at 10:00am has been held"]
     research = db.session.scalars(
         select(HumanTask).where(HumanTask.case_id == adam.id, HumanTask.hook == "agenda_research")
     ).all()

@@ -18,6 +18,15 @@ from services.models import MappaCase, ProcessInstance, User
 from workflows.engine import EngineError
 
 
+def case_references(rows: list[ProcessInstance]) -> dict[int, str]:
+    """The case reference of each incident's instance, to name it as a coordinator would ("NO-2026-00012")."""
+    ids = {row.case_id for row in rows}
+    if not ids:
+        return {}
+    found = db.session.execute(select(MappaCase.id, MappaCase.reference).where(MappaCase.id.in_(ids)))
+    return {case_id: reference for case_id, reference in found}
+
+
 def open_incidents(user: User) -> list[ProcessInstance]:
     rows = list(
         db.session.scalars(

@@ -17,7 +17,8 @@ bp = Blueprint("admin", __name__, template_folder="templates")
 @requires("incidents:view")
 def incident_list() -> ResponseReturnValue:
     rows = incidents.open_incidents(signed_in_user())
-    return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows)
+    return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows,
+                           references=incidents.case_references(rows))
 
 
 @bp.post("/admin/incidents/<int:instance_id>/retry")

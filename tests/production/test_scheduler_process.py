@@ -56,12 +56,14 @@ class Scheduler:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "mappa", "scheduler"], cwd=ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read, daemon=True, name=f"read-{name}").start()
+        self.reader = threading.Thread(target=self._read, daemon=True, name=f"read-{name}")
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip())
+        with self.process.stdout:  # closed here at the end of the output, not left to the garbage collector
+            for line in self.process.stdout:
+                self.lines.put(line.rstrip())
 
     def wait_for(self, words: str) -> float:
         """Seconds until a line containing ``words`` is printed (fails after DEADLINE)."""
@@ -85,6 +87,7 @@ class Scheduler:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=DEADLINE)
+        self.reader.join(timeout=DEADLINE)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from services import demo
 from services.db import db
 from tests.browser.axe import run_axe
 from tests.browser.conftest import CSP_LISTENER
-from tests.factories import TEST_PASSWORD, seeded
+from tests.factories import TEST_PASSWORD, create_case, seeded
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PAGES_PER_USER = 40
@@ -210,3 +210,33 @@ def test_every_page_every_demo_user_reaches_passes_axe_and_reflows(app, live_ser
         page.context.close()
 
     assert not problems, f"{len(problems)} accessibility problem(s):\n" + "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_at_320_px_the_navigation_collapses_and_a_wide_table_scrolls_by_keyboard(app, live_server, page) -> None:
+    users = seeded()
+    reference = create_case(users["probation"], offender_name="Narrow Screen").reference
+    db.session.commit()
+    page.set_viewport_size({"width": NARROW, "height": 800})
+
+    sign_in(page, live_server, "coordinator")
+    menu = page.get_by_role("button", name="Menu")
+    cases = page.get_by_role("navigation", name="Primary navigation").get_by_role("link", name="Cases")
+    expect(cases).to_be_hidden()
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(cases).to_be_visible()
+    menu.press("Enter")
+    expect(cases).to_be_hidden()
+
+    box = page.get_by_role("region", name="scrolls sideways").filter(has_text=reference)
+    expect(box).to_have_attribute("tabindex", "0")
+    for _ in range(40):  # Tab through the page until the table's box has the focus, as a keyboard user would
+        if box.evaluate("(el) => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    expect(box).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(_SCROLL)[0] <= NARROW + 1  # the page itself never scrolls sideways
+    page.wait_for_function("(el) => el.scrollLeft > 0", arg=box.element_handle())

@@ -31,8 +31,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PAGES_PER_USER = 40
 NARROW = 320
 SKIP = re.compile(r"(\.(pdf|ics|csv|json|bpmn|dmn|png|svg)$)|/download$|^/(api|static|sign-out)(/|$)")
-# The main pages a reviewer looks at: URL pattern -> screenshot name, shot for the first user (in demo.USERS order)
-# who reaches each.
+# The main pages a reviewer looks at: page (Flask endpoint) -> screenshot name, shot for the first user (in
+# demo.USERS order) who reaches each.
 MAIN_PAGES = {
     "inbox.my_tasks": "my-tasks",
     "inbox.task_page": "task",
@@ -127,8 +127,8 @@ class Crawl:
             return  # this user sees the page without the form (a task someone else holds, say)
         form = submit.locator("xpath=ancestor::form")
         form.evaluate(_CLEAR_FIELDS)
-        submit.click()
-        self.page.wait_for_load_state("load")
+        with self.page.expect_navigation():
+            submit.click()
         if key != "inbox.task_page" and self.page.locator(".govuk-error-summary").count() != 1:
             self.problems.append(f"{local}: submitted empty, but no error summary was shown")
         self.check(f"{local} (submitted empty)")

@@ -12,9 +12,10 @@ from flask_login import current_user
 from services import lockout, relationships
 from services.access import log_access
 from services.auth import resolve_token
-from services.models import User
+from services.models import HumanTask, User
 from services.permissions import has_permission, refusal
 from services.settings import API_TOKEN_ADDRESS_THROTTLE
+from services.tasks import may_see
 
 F = TypeVar("F", bound=Callable[..., Any])
 THROTTLE_SECONDS = int(API_TOKEN_ADDRESS_THROTTLE.window.total_seconds())
@@ -117,6 +118,11 @@ def can_open(endpoint: str) -> bool:
     view = current_app.view_functions.get(endpoint)
     permission = getattr(view, "_mappa_guard", None)
     return permission == "public" or (permission is not None and can(permission))
+
+
+def can_open_task(task: HumanTask) -> bool:
+    """For links to a task: would its page open for the signed-in user, or answer 404 (services.tasks.may_see)?"""
+    return can_open("inbox.task_page") and may_see(signed_in_user(), task)
 
 
 def signed_in_user() -> User:

@@ -44,6 +44,6 @@ def bar_chart(points: list[tuple[str, float | None]], maximum: float | None = No
     plot = HEIGHT - AXIS - TOP
     bars = []
     for index, (label, value) in enumerate(points):
-        height = plot * (value or 0) / top
+        height = plot * max(value or 0, 0) / top  # a negative value has no bar (SVG refuses a negative height)
         bars.append(Bar(AXIS + index * slot + slot * 0.15, TOP + plot - height, slot * 0.7, height, label, value))
     return Chart(WIDTH, HEIGHT, TOP + plot, top, bars)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from services.db import db
 from tests.factories import TEST_PASSWORD, create_case, seeded
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"  # kept by CI, ignored by git
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

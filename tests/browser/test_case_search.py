@@ -36,7 +36,7 @@ def test_coordinator_finds_a_demo_case_by_its_crn(app, live_server, page: Page) 
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(name)
     expect(page.get_by_role("link", name=other_reference)).to_have_count(0)
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "case-search.png"), full_page=True)
 
     rows.first.get_by_role("link", name=reference).click()
@@ -60,5 +60,5 @@ def test_the_navigation_search_fits_a_320_px_screen(app, live_server, page: Page
     for control in (page.locator("#nav-case-search"), page.get_by_role("button", name="Search cases")):
         control_box = control.bounding_box()
         assert control_box is not None and control_box["x"] + control_box["width"] <= 320, control_box
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "navigation-search-320.png"))

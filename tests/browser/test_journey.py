@@ -62,7 +62,7 @@ def test_coordinator_completes_a_task_with_one_validation_error_and_sees_the_dia
     expect(diagram).to_have_attribute("data-active", re.compile(r"\bamend_referral\b"))
     expect(diagram.locator("svg .app-current-step").first).to_be_visible()
     expect(page.locator("#open-tasks")).to_contain_text("Amend referral")
-    SCREENSHOTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "case-page.png"), full_page=True)
 
 

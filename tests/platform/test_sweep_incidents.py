@@ -92,7 +92,8 @@ def test_broken_instance_becomes_an_incident_and_the_others_fire(app: Flask, api
     sign_in(web, "owner")
     page = web.get("/admin/incidents")
     check_page(page)
-    assert f"Case {broken_case}" in page.get_data(as_text=True) and "JSONDecodeError" in page.get_data(as_text=True)
+    reference = api.get("coordinator", f"/api/v1/cases/{broken_case}").get_json()["reference"]
+    assert reference in page.get_data(as_text=True) and "JSONDecodeError" in page.get_data(as_text=True)
 
     # in error until the process owner retries it: later sweeps leave it alone
     assert "incidents raised: 0" in _tick(app, "2026-12-11T10:00:00+00:00")

@@ -117,7 +117,7 @@ def test_early_review_through_the_page_brings_the_meeting_forward(app: Flask, cl
     sign_in(client, "chair")
     task_page = get_page(client, f"/tasks/{meeting.id}")
     context = summary_rows(task_page, "task-context")
-    assert (context["Early review"], context["Current level"]) == ("Yes", "Level 2")
+    assert (context["Early review"], context["Level"]) == ("Yes", "Level 2")
     # review.bpmn's message catch declares no messageVariable, so the reason and detail do not reach the step yet
     if "early_review_reason" in (meeting.context or {}):
         assert context["Why an early review was requested"] == "Arrest or charge"
@@ -197,7 +197,7 @@ def test_screening_step_shows_the_suggested_level(app: Flask, client: FlaskClien
     context = summary_rows(get_page(client, f"/tasks/{screening.id}"), "task-context")
     assert context["Level of management sought"] == "Level 3"
     assert context["Risk of serious harm"] == "High"
-    assert context["MAPPA category"] == "Category 1"
+    assert context["MAPPA category"] == "Category 1 - registered sexual offender"
     if "suggested_level" in (screening.context or {}):
         assert context["Level suggested by the screening rules"].startswith("Level ")
 

@@ -70,7 +70,7 @@ def test_minutes_tasks_link_to_the_minutes_and_their_pdf(app: Flask, client: Fla
     distribute = ready_task(case_id, "distribute_minutes")
     sign_in(client, "administrator")
     rows, links = _about(client, distribute.id)
-    assert rows["Meeting"] == "Level 2 MAPP meeting, 10 December 2026 10:00" and rows["Minutes"] == "Approved"
+    assert rows["Meeting"] == "Level 2 MAPP meeting, 10 December 2026 at 10:00am" and rows["Minutes"] == "Approved"
     assert links == {"Read the minutes": f"/meetings/{meeting_id}/minutes/{case_id}",
                      "Download the minutes (PDF)": f"/meetings/{meeting_id}/minutes/{case_id}.pdf"}
 
@@ -80,7 +80,7 @@ def test_an_action_shows_the_minutes_it_came_from(app: Flask, client: FlaskClien
     action = ready_task(case_id, "complete_action")
     sign_in(client, "police")
     rows, links = _about(client, action.id)
-    assert rows == {"Agreed at": "Level 2 MAPP meeting, 10 December 2026 10:00"}
+    assert rows == {"Agreed at": "Level 2 MAPP meeting, 10 December 2026 at 10:00am"}
     assert links["Read the minutes"] == f"/meetings/{meeting_id}/minutes/{case_id}"
 
 
@@ -92,7 +92,7 @@ def test_research_shows_the_agenda_item_and_its_meeting(app: Flask, client: Flas
     item = db.session.scalars(select(AgendaItem).where(AgendaItem.case_id == case_ids[0])).one()
     sign_in(client, "police" if research.role == "police" else "probation")
     rows, links = _about(client, research.id)
-    assert rows["Meeting"] == "Level 2 MAPP meeting, 10 December 2026 10:00" and rows["Venue"] == "Northshire HQ"
+    assert rows["Meeting"] == "Level 2 MAPP meeting, 10 December 2026 at 10:00am" and rows["Venue"] == "Northshire HQ"
     assert rows["Agenda item"].startswith(f"{item.position}: ")
     assert links == {"View the meeting": f"/meetings/{meeting_id}"}
 

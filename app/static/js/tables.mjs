@@ -20,21 +20,24 @@ function labelFor(table) {
   return "Table";
 }
 
+// A box the page already named (aria-label or aria-labelledby in its template) keeps that name.
 function sync(box) {
+  const named = box.dataset.namedBy === "template";
   if (box.scrollWidth > box.clientWidth + 1) {
     box.tabIndex = 0;
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", `${labelFor(box.querySelector("table"))} (scrolls sideways)`);
+    if (!named) box.setAttribute("aria-label", `${labelFor(box.querySelector("table"))} (scrolls sideways)`);
   } else {
     box.removeAttribute("tabindex");
     box.removeAttribute("role");
-    box.removeAttribute("aria-label");
+    if (!named) box.removeAttribute("aria-label");
   }
 }
 
 const observer = new ResizeObserver((entries) => entries.forEach((entry) => sync(entry.target)));
 for (const table of document.querySelectorAll("table.govuk-table")) {
   let box = table.parentElement;
+  if (box.hasAttribute("aria-label") || box.hasAttribute("aria-labelledby")) box.dataset.namedBy = "template";
   if (!box.classList.contains("app-table-scroll")) {
     box = document.createElement("div");
     box.className = "app-table-scroll";

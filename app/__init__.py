@@ -50,10 +50,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def refuse_demo_users(app: Flask) -> None:
     from app.config import UnsafeConfiguration
+    from services.db import db
     from services.demo import demo_users_present
 
     with app.app_context():
         present = demo_users_present()
+        if present:
+            db.session.remove()
+            db.engine.dispose()  # this app will not serve: close its connections now, not at garbage collection
     if present:
         raise UnsafeConfiguration(
             f"MAPPA Flow will not start in production mode: demo users exist ({', '.join(present)})")

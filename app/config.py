@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from services.db import sqlalchemy_url
+
 
 def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
@@ -61,10 +63,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     overrides = overrides or {}
     database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL") or (
         "sqlite:///" + str(Path(instance_path) / "mappa.db"))
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    database_url = sqlalchemy_url(database_url)
     config: dict[str, Any] = {
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,

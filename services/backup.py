@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, make_url, select
 
+from services.db import sqlalchemy_url
+
 PG_TOOLS = ("pg_dump", "pg_restore")
 
 
@@ -59,7 +61,7 @@ def restore(backup_file: Path, database_url: str) -> None:
             raise BackupError(f"{path} already exists: restore into a new file")
         shutil.copyfile(backup_file, path)
         return
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(sqlalchemy_url(database_url))
     try:
         if inspect(engine).get_table_names():
             raise BackupError(f"database {url.database} has tables: restore into an empty database")
@@ -70,7 +72,7 @@ def restore(backup_file: Path, database_url: str) -> None:
 
 def count_rows(database_url: str) -> Counts:
     """Rows per table (the drill compares a restored database with its source)."""
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(sqlalchemy_url(database_url))
     try:
         metadata = MetaData()
         metadata.reflect(engine)

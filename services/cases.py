@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from services import clock, forms
 from services.access import load_case, log_access
@@ -166,6 +167,7 @@ def open_tasks(case_id: int) -> list[HumanTask]:
 
 def history(case_id: int) -> list[CaseEvent]:
     return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                   .options(selectinload(CaseEvent.actor))  # each line names who did it
                                    .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())))
 
 

@@ -19,6 +19,15 @@ NAMING = {
 }
 
 
+def sqlalchemy_url(database_url: str) -> str:
+    """A database URL as SQLAlchemy opens it here: PostgreSQL through psycopg 3 (``postgres://`` and
+    ``postgresql://`` as hosting platforms and libpq write them), anything else unchanged."""
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix):]
+    return database_url
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, on SQLite (which forgets offsets) as on PostgreSQL."""
 

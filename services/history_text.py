@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from services import vocabulary
+from services.auth import user_by_username
 from services.dates import long_date_text
-from services.db import db
 from services.models import CaseEvent, User
 from workflows.lanes import ROLE_NAMES, ROLES
 
@@ -102,7 +102,7 @@ def _value(key: str, value: Any) -> str:
 
 
 def _display_name(username: str) -> str:
-    user = db.session.query(User).filter(User.username == username).first()
+    user = user_by_username(username)
     return user.display_name if user else username
 
 

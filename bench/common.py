@@ -228,3 +228,37 @@ class Client:
 
     def close(self) -> None:
         self.conn.close()
+
+
+# --- sections of bench/RESULTS.md written by other benchmarks (make simulate, the throughput run) ----------------
+
+RESULTS_MD = ROOT / "bench" / "RESULTS.md"
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- section:{name} -->", f"<!-- /section:{name} -->"
+
+
+def sections(text: str) -> dict[str, str]:
+    """The named sections (markers included) in a RESULTS.md text, in order."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r"<!-- section:([a-z_]+) -->.*?<!-- /section:\1 -->", text, flags=re.S):
+        found[match.group(1)] = match.group(0)
+    return found
+
+
+def replace_section(name: str, body: str, path: Path = RESULTS_MD) -> None:
+    """Write ``body`` as the section ``name`` of RESULTS.md: in place if it is there, else appended at the end."""
+    start, end = _markers(name)
+    block = f"{start}\n{body.strip()}\n{end}"
+    text = path.read_text() if path.exists() else ""
+    old = sections(text).get(name)
+    text = text.replace(old, block) if old else text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def keep_sections(new_text: str, path: Path = RESULTS_MD) -> str:
+    """``new_text`` with the named sections of the current RESULTS.md appended (a rewrite must not drop them)."""
+    kept = sections(path.read_text()) if path.exists() else {}
+    missing = [block for name, block in kept.items() if name not in sections(new_text)]
+    return new_text.rstrip("\n") + "".join(f"\n\n{block}" for block in missing) + "\n"

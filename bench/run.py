@@ -30,12 +30,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
-from bench.common import OUT, ROOT, log, max_rss_mib
+from bench.common import OUT, RESULTS_MD, ROOT, keep_sections, log, max_rss_mib
 from bench.report import render
 from bench.review import measure_review_periods
 from bench.scenarios import measure_dataset, measure_step
 
-RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 RESULTS_JSON = OUT / "results.json"
 
 
@@ -129,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.render_only:
         printed, md = render(json.loads(RESULTS_JSON.read_text()))
         if not args.no_write:
-            RESULTS_MD.write_text(md)
+            RESULTS_MD.write_text(keep_sections(md))
         print(printed)
         return
     sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     printed, md = render(results)
     RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
     if not args.no_write:
-        RESULTS_MD.write_text(md)
+        RESULTS_MD.write_text(keep_sections(md))
         log(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}")
     print(printed)
 

@@ -362,6 +362,9 @@ def tell_visor(case: MappaCase, news: list[tuple[str, str]], actor: User | None)
     ViSOR' task, or start one for the ViSOR user of the case's lead agency (services.visor)."""
     if not news:
         return
+    # one open task per case: two changes at once queue on the case row, so the second sees the first one's task
+    # (FOR NO KEY UPDATE: history rows already written hold key-share locks on it)
+    db.session.execute(select(MappaCase.id).where(MappaCase.id == case.id).with_for_update(key_share=True))
     instance = running_phase(case, frozenset({visor.PHASE}))
     if instance is None:
         instance = start_phase(case, visor.PHASE, phase_data(case, {}) | {"visor_role": visor_role(case.lead_agency)},

@@ -272,6 +272,7 @@ _HOOKS: dict[str, Hook] = {
     "minutes_revision": Hook(check=_check_submission("revision_note"), after=_on_submitted),
     "minutes_distribution": Hook(after=_on_distributed),
     "agenda_research": Hook(after=_on_research),
-    "visor_update": Hook(after=_on_visor_updated),
+    "visor_update": Hook(check=lambda _user, task, answers: visor.recorded_on_errors(task, answers),
+                         after=_on_visor_updated),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

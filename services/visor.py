@@ -17,6 +17,7 @@ from sqlalchemy import and_, select
 
 from services import clock, dates
 from services.db import db
+from services.errors import FieldError
 from services.models import HumanTask, MappaCase, ProcessInstance, User, VisorChange
 
 KINDS: dict[str, str] = {
@@ -62,6 +63,17 @@ def waiting_on(task: HumanTask) -> list[VisorChange]:
     return list(db.session.scalars(select(VisorChange).where(
         VisorChange.instance_id == task.instance_id, VisorChange.recorded_at.is_(None))
         .order_by(VisorChange.happened_at, VisorChange.id)))
+
+
+def recorded_on_errors(task: HumanTask, data: dict[str, Any]) -> list[FieldError]:
+    """Nothing goes on ViSOR before it happened: the date recorded is not before the task's oldest change."""
+    on = dates.parse_day(data.get("visor_recorded_on"))
+    changes = waiting_on(task)
+    if on is None or not changes or on >= dates.to_london(changes[0].happened_at).date():
+        return []
+    return [FieldError("visor_recorded_on", "Date recorded on ViSOR must be on or after "
+                                            f"{dates.long_date(changes[0].happened_at)}, when the oldest change "
+                                            "happened")]
 
 
 def recorded(user: User, task: HumanTask, data: dict[str, Any]) -> list[VisorChange]:

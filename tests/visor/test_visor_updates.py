@@ -17,7 +17,7 @@ from sqlalchemy import select
 from services import scheduler
 from services.db import db
 from services.models import CaseEvent, HumanTask, ReminderOutbox, User
-from tests.api.conftest import Api
+from tests.api.conftest import Api, fields
 from tests.factories import make_user, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey, open_case, screen
 from tests.meetings.test_meeting_cycle import level2_case
@@ -69,6 +69,10 @@ def test_a_level_change_gives_the_police_an_update_visor_task_that_clears_the_ca
     assert _not_told(client, j.case_id) == [
         ["Level", "Level changed from 2 to 3", "25 November 2026 at 10:00am", "28 November 2026"]]
 
+    too_early = j.api.post("police", f"/api/v1/tasks/{task['id']}/complete",
+                           json={"data": RECORDED | {"visor_recorded_on": "2026-11-24"}})
+    assert fields(too_early) == ["data.visor_recorded_on"]  # before the change it records: 422, nothing written
+    assert len(_not_told(client, j.case_id)) == 1
     done = j.do("police", UPDATE, RECORDED)
     assert done["state"] == "completed"
     assert _not_told(client, j.case_id) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from services import clock, forms
+from services import clock, forms, visor
 from services.access import load_case, log_access
 from services.catalogue import parsed
 from services.db import db
@@ -153,11 +153,12 @@ class CaseView:
     open_tasks: list[HumanTask]
     history: list[CaseEvent]
     instances: list[ProcessInstance]
+    visor_pending: list[visor.Pending] = field(default_factory=list)  # what ViSOR has not been told yet
 
 
 def view_case(user: User, case_id: int) -> CaseView:
     case = load_case(user, case_id, event="case_viewed")
-    return CaseView(case, open_tasks(case.id), history(case.id), instances(case.id))
+    return CaseView(case, open_tasks(case.id), history(case.id), instances(case.id), visor.pending(case.id))
 
 
 def open_tasks(case_id: int) -> list[HumanTask]:

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services import clock, levels
+from services import clock, levels, visor
 from services.catalogue import PHASES, latest_model, parsed
 from services.db import db
 from services.errors import Conflict, FieldError, ValidationFailed
@@ -22,6 +22,7 @@ from services.models import CaseEvent, HumanTask, MappaCase, ProcessInstance, Us
 from services.settings import area_settings
 from workflows import Engine, StepResult
 from workflows.engine import EngineError, NotWaiting, UserTaskInfo
+from workflows.lanes import visor_role
 
 ENGINE = Engine()
 
@@ -100,7 +101,7 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
                {"error": _describe(error)})
     _project_tasks(instance, case, wf, actor, completed_task_uuid, now)
     was_open = case.status not in CLOSED_STATUSES
-    _project_case(case, result, actor, instance, now)
+    tell_visor(case, visor.level_news(_project_case(case, result, actor, instance, now)), actor)
     if was_open and case.status in CLOSED_STATUSES:
         _end_side_phases(case, instance, actor, now)
     handover = result.data_changes.get("start_phase")
@@ -207,7 +208,8 @@ def _owned_changes(case: MappaCase, instance: ProcessInstance, data: dict[str, A
 
 
 def _project_case(case: MappaCase, result: StepResult, actor: User | None, instance: ProcessInstance,
-                  now: datetime) -> None:
+                  now: datetime) -> dict[str, list[Any]]:
+    """Project the phase's decisions onto the case row; the changes made, as (old, new) per fact."""
     data = _owned_changes(case, instance, result.data_changes, actor)
     changes: dict[str, list[Any]] = {}
     for key, kind in CASE_FIELDS.items():
@@ -228,6 +230,7 @@ def _project_case(case: MappaCase, result: StepResult, actor: User | None, insta
         case.updated_at = now
         summary = ", ".join(f"{k.replace('_', ' ')} {v[1]}" for k, v in changes.items())
         record(case, "case_updated", f"Case updated: {summary}", actor, instance, {"changes": changes})
+    return changes
 
 
 def _plain(value: Any) -> Any:
@@ -352,6 +355,23 @@ def _continue(case: MappaCase, final_data: dict[str, Any], actor: User | None) -
                actor, current, {})
         return None
     return start_phase(case, next_phase, phase_data(case, final_data), actor)
+
+
+def tell_visor(case: MappaCase, news: list[tuple[str, str]], actor: User | None) -> None:
+    """Meetings and changes (kind, summary) the case's ViSOR user must record: they join the case's open 'Update
+    ViSOR' task, or start one for the ViSOR user of the case's lead agency (services.visor)."""
+    if not news:
+        return
+    # one open task per case: two changes at once queue on the case row, so the second sees the first one's task
+    # (FOR NO KEY UPDATE: history rows already written hold key-share locks on it)
+    db.session.execute(select(MappaCase.id).where(MappaCase.id == case.id).with_for_update(key_share=True))
+    instance = running_phase(case, frozenset({visor.PHASE}))
+    if instance is None:
+        instance = start_phase(case, visor.PHASE, phase_data(case, {}) | {"visor_role": visor_role(case.lead_agency)},
+                               actor)
+    visor.note(case, instance, news)
+    record(case, "visor_change_noted", "For ViSOR: " + "; ".join(summary for _kind, summary in news), actor,
+           instance, {"changes": [kind for kind, _summary in news]})
 
 
 def record(case: MappaCase, kind: str, summary: str, actor: User | None, instance: ProcessInstance | None,

@@ -24,6 +24,7 @@ from services.instances import (
     running_phase,
     save,
     start_phase,
+    tell_visor,
 )
 from services.models import Area, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import require
@@ -98,6 +99,9 @@ def change_release_date(user: User, case_id: int, release_date: date, reason: st
     case.updated_at = clock.now()
     record(case, "case_updated", f"Release date changed from {old} to {release_date}: {reason}", user, None,
            {"changes": {"release_date": [str(old), release_date.isoformat()]}, "reason": reason})
+    if old != release_date:
+        tell_visor(case, [("release_date", f"Earliest release date changed from {long_date(old) if old else 'none'} "
+                                           f"to {long_date(release_date)}")], user)
     current = running_phase(case, frozenset({"custody"}))
     if current is not None:
         instance = lock(current.id)
@@ -182,14 +186,19 @@ def change_lead(user: User, case_id: int, lead_agency: str, lead_officer: str | 
     if lead_agency not in LEAD_AGENCIES:
         raise ValidationFailed([FieldError("lead_agency", "Select a lead agency from the list")])
     officer = _lead_officer(case, lead_agency, lead_officer) if lead_officer else None
-    changes = {"lead_agency": [case.lead_agency, lead_agency],
-               "lead_officer": [case.lead_officer.username if case.lead_officer else None, lead_officer]}
+    changes: dict[str, list[str | None]] = {
+        "lead_agency": [case.lead_agency, lead_agency],
+        "lead_officer": [case.lead_officer.username if case.lead_officer else None, lead_officer or None]}
+    moved = any(before != after for before, after in changes.values())
     case.lead_agency, case.lead_officer_id, case.lead_officer = lead_agency, officer.id if officer else None, officer
     case.updated_at = clock.now()
     record(case, "case_updated", f"Lead changed to {lead_agency}"
            f"{' (' + officer.display_name + ')' if officer else ''}: {reason}", user, None,
            {"changes": changes, "reason": reason})
     _tell_running_phases(case, {"lead_officer": lead_officer or None}, user)
+    if moved:
+        tell_visor(case, [("lead", f"Lead changed to {lead_agency}"
+                                   f"{' (' + officer.display_name + ')' if officer else ' (no officer named)'}")], user)
     return case
 
 

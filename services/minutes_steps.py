@@ -1,5 +1,6 @@
 """What the services do when a step that declares a hook (services.hooks) is completed: writing, approving,
-revising and distributing minutes, agenda research, and the MAPP meeting review that approved minutes record.
+revising and distributing minutes, agenda research, the MAPP meeting review that approved minutes record, and
+changes recorded on ViSOR.
 
 Each hook may check the answers before the engine moves (``check``: field errors, nothing written) and react after
 (``after``). Approving minutes moves the case on: the level decision and the next review (counted from the meeting)
@@ -15,12 +16,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, forms, rules
+from services import clock, forms, rules, visor
 from services.access import log_access
+from services.dates import long_date
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.hooks import HOOKS
-from services.instances import record, running_phase
+from services.instances import record, running_phase, tell_visor
 from services.lifecycle import agree_action, request_early_review
 from services.meetings import meeting_day, revise, submission_errors
 from services.models import AgendaItem, HumanTask, MappaCase, Minutes, User
@@ -177,6 +179,9 @@ def _on_approval(user: User, task: HumanTask, data: dict[str, Any]) -> None:
         minutes.status = "draft"  # returned: editable again until resubmitted
         return
     minutes.status, minutes.approved_at, minutes.approved_by_id = "approved", clock.now(), user.id
+    # ViSOR keeps the minutes: approved minutes are what its user records, with the decisions that follow
+    tell_visor(minutes.case, [("meeting", f"MAPP meeting of {long_date(meeting_day(minutes.meeting))}: minutes "
+                                          "approved")], user)
     apply_decisions(user, minutes, data.get("next_review_date") or None)
 
 
@@ -253,11 +258,21 @@ def _on_research(user: User, task: HumanTask, data: dict[str, Any]) -> None:
     item.research_flags = [*(item.research_flags or []), flag]
 
 
+# -- ViSOR ---------------------------------------------------------------------------------------------------------
+def _on_visor_updated(user: User, task: HumanTask, data: dict[str, Any]) -> None:
+    told = visor.recorded(user, task, data)
+    record(task.case, "visor_updated", f"Recorded on ViSOR {data.get('visor_reference', '')}: "
+           + "; ".join(change.summary for change in told), user, None,
+           {"changes": [change.id for change in told], "recorded_on": data.get("visor_recorded_on")})
+
+
 _HOOKS: dict[str, Hook] = {
     "minutes_draft": Hook(check=_check_submission("minutes_ready"), after=_on_submitted),
     "minutes_approval": Hook(check=_check_approval, after=_on_approval),
     "minutes_revision": Hook(check=_check_submission("revision_note"), after=_on_submitted),
     "minutes_distribution": Hook(after=_on_distributed),
     "agenda_research": Hook(after=_on_research),
+    "visor_update": Hook(check=lambda _user, task, answers: visor.recorded_on_errors(task, answers),
+                         after=_on_visor_updated),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

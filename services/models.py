@@ -297,6 +297,22 @@ class CaseEvent(Model):
     actor: Mapped[User | None] = relationship()
 
 
+class VisorChange(Model):
+    """A MAPP meeting or a change of a case (level, lead, release date) that its ViSOR user must record. It is
+    carried by the case's open 'Update ViSOR' process until that task is completed; the history keeps it after."""
+
+    __tablename__ = "visor_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # services.visor.KINDS
+    summary: Mapped[str] = mapped_column(String(400))
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_on: Mapped[date | None] = mapped_column(Date)  # the day the ViSOR user says it went on ViSOR
+
+
 class AccessLog(Model):
     """Who read or changed which case data, when (DPA 2018 s.62 logging)."""
 

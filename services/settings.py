@@ -30,6 +30,8 @@ SETTINGS: dict[str, Setting] = {
     "identify_after_sentence_days": Setting("Identify MAPPA eligibility after sentence", "days", 3, 1, 90),
     "visor_after_sentence_days": Setting("Create or link ViSOR record after sentence", "days", 3, 1, 90),
     "visor_record_days": Setting("Create or link ViSOR record after a referral is accepted", "days", 3, 1, 90),
+    # MAPPA.md gives 3 days (UNCONFIRMED) for creating the record; no figure for updates, so the same 3 days
+    "visor_update_days": Setting("Record a meeting or change of a case on ViSOR within", "days", 3, 1, 30),
     "check_referral_working_days": Setting("Coordinator checks a referral within", "working days", 5, 1, 60),
     "amend_referral_working_days": Setting("Referrer amends a returned referral within", "working days", 5, 1, 60),
     "screening_working_days": Setting("Screening decision within", "working days", 10, 1, 60),

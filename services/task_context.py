@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import forms
+from services import forms, visor
 from services.access import log_access
 from services.catalogue import parsed
+from services.dates import long_datetime
 from services.db import db
 from services.instances import ENGINE, load
 from services.meetings import title
@@ -64,6 +65,8 @@ def _about(task: HumanTask) -> About | None:
         return _research(task)
     if task.hook == "agreed_action":
         return _action(task)
+    if task.hook == "visor_update":
+        return _visor(task)
     return None
 
 
@@ -146,6 +149,13 @@ def _minutes_agreeing(case_id: int, description: str, due: str) -> Minutes | Non
     return next((m for m in candidates if any(
         str(a.get("description") or "").strip() == description.strip() and str(a.get("due") or "") == due
         for a in (m.sections or {}).get("actions") or [] if isinstance(a, dict))), None)
+
+
+# -- ViSOR update: the meetings and changes to record ---------------------------------------------------------------
+def _visor(task: HumanTask) -> About:
+    rows = [(long_datetime(change.happened_at), change.summary) for change in visor.waiting_on(task)]
+    return About("To record on ViSOR", rows or [("Nothing left", "Every change on this task is recorded")],
+                 covers_step_data=True)
 
 
 # -- after completing: what happens next --------------------------------------------------------------------------

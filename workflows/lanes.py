@@ -58,6 +58,17 @@ PERSONAL_ROLES = frozenset(r.key for r in ROLES if r.personal)
 LEAD_ROLES: dict[str, str] = {ROLE_BY_KEY[key].agency: key
                               for key in ("offender_manager", "police", "prison", "youth_offending_team", "health")}
 LEAD_AGENCIES: tuple[str, ...] = tuple(LEAD_ROLES)
+# Who keeps a case's ViSOR record up to date, by lead agency. ViSOR is shared by the police, probation and prisons
+# (MAPPA.md, section 19): probation-led cases are recorded by the offender manager, prison-led ones by the prison;
+# every other lead agency (police, youth offending team, health) has the police public protection unit, the
+# ViSOR manager (MAPPA.md, section 21), do it.
+VISOR_ROLES: dict[str, str] = {ROLE_BY_KEY[key].agency: key for key in ("offender_manager", "prison")}
+VISOR_DEFAULT_ROLE = "police"
+
+
+def visor_role(lead_agency: str) -> str:
+    """The role whose people record a case's changes on ViSOR."""
+    return VISOR_ROLES.get(lead_agency, VISOR_DEFAULT_ROLE)
 
 
 def role_name(key: str) -> str:

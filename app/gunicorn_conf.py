@@ -10,6 +10,9 @@ from typing import Any
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("MAPPA_WORKERS", "4"))
+# One thread a worker. A completion spends about half its wall time waiting for PostgreSQL, which a second thread
+# could use, but on 2 busy cores `make bench-throughput` showed no clear gain from 2 threads (bench/RESULTS.md
+# compares both; it is decided on a quiet re-run). More threads need no other change: the pool follows them.
 threads = int(os.environ.get("MAPPA_THREADS", "1"))
 timeout = int(os.environ.get("MAPPA_WORKER_TIMEOUT", "30"))  # a worker stuck longer than this is replaced
 graceful_timeout = 10

@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run prod test lint fmt assets db demo bench clean lock
+.PHONY: help setup run prod test lint fmt assets db demo bench bench-throughput clean lock
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 # Python packages come from requirements.lock (exact versions with hashes; `make lock` remakes it from pyproject.toml)
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -68,3 +68,7 @@ bench: setup ## Run the benchmarks and print the results table
 
 clean: ## Remove the venv, node_modules and built assets
 	rm -rf $(VENV) node_modules app/static/dist
+
+bench-throughput: setup ## Sustained throughput: gunicorn (1, 2, 4 workers) on PostgreSQL under load, into bench/RESULTS.md
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
+	$(BIN)/python -m bench.throughput

@@ -56,6 +56,13 @@ def _database_options(database_url: str) -> dict[str, Any]:
             "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
             "tcp_user_timeout": statement_ms + 5000,
         }
+        if os.environ.get("MAPPA_ENV") == "production":
+            # A gunicorn worker serves MAPPA_THREADS requests at once; each holds one connection and, once a minute
+            # per token, a second for an instant (services.auth noting the token's use); /readyz's checker holds
+            # one. Sized to that, no request waits for the pool, and 4 one-thread workers hold at most 16 of
+            # PostgreSQL's max_connections (100 by default, shared with the scheduler and all else) instead of 60.
+            threads = int(os.environ.get("MAPPA_THREADS", "1"))
+            options |= {"pool_size": threads + 1, "max_overflow": threads + 1}
     return options
 
 

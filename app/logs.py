@@ -41,6 +41,9 @@ def init_logging(app: Flask) -> None:
         root.handlers[:] = [handler]
         root.setLevel(logging.INFO)
         logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its progress lines are not operations news
+        # SpiffWorkflow logs every task state change at INFO: eight JSON lines per completion, formatted and written
+        # inside the request (a few ms each under load). The case history records what happened; keep its warnings.
+        logging.getLogger("spiff").setLevel(logging.WARNING)
 
     @app.before_request
     def _request_id() -> None:

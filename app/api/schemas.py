@@ -1,35 +1,35 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Tests check it against the URL map."""
+"""The API's named JSON Schemas (app.api.contract.Model): each validates requests and is a component of the
+document at /api/v1/openapi.json. Operations not yet declared with ``@operation`` keep their paths here
+(LEGACY_PATHS)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.api.contract import SCHEMAS, Model, error_responses, nullable, ref
 from app.routing import MAX_ID
+from services import forms
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
-from services.cases import STATUSES
+from services.cases import CATEGORY_CODES, STATUSES
+from services.levels import CATEGORIES
+from services.lifecycle import EARLY_REVIEW_REASONS
+from services.meeting_words import ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
+from services.vocabulary import TASK_STATES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
-    return {"type": [kind, "null"], **extra}
+_ref = ref
+_nullable = nullable
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    """Error responses; an operation that takes a token (401) may also answer 429 (too many bad tokens)."""
-    listed = (*statuses, 429) if 401 in statuses else statuses
-    return {str(status): {"$ref": f"#/components/responses/{ERROR_RESPONSES[status]}"} for status in listed}
+_errors = error_responses
 
 
 def _id_param(name: str, what: str) -> dict[str, Any]:
@@ -39,19 +39,41 @@ def _id_param(name: str, what: str) -> dict[str, Any]:
 
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
-ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 412: "PreconditionFailed",
-                   413: "TooLarge", 422: "Invalid", 428: "PreconditionRequired", 429: "TooManyRequests"}
 
 FLAG = {"type": "boolean"}
 
+# API body names -> referral form fields (forms/referral.json): the form declares these fields once (type, title,
+# vocabulary, messages); the API takes them as they are, the offender's under ``offender``.
+OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn",
+                   "visor_reference": "visor_reference"}
+REFERRAL_FIELDS = ("category", "lead_agency", "level_requested", "custody", "release_date", "referral_reason",
+                   "level3_reason", "rosh", "senior_resources_needed", "sentence_date", "licence_end",
+                   "notification_end", "notification_indefinite", "victims_flag", "children_flag",
+                   "vulnerable_adults_flag")
+ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
+_FORM_FIELDS = forms.load_form("identification")["properties"] | forms.load_form("referral")["properties"]
+
+
+def _form_field(name: str, **api: Any) -> dict[str, Any]:
+    """A referral form field as the API takes it (its description for API clients, when given, instead)."""
+    return {**_FORM_FIELDS[name], **api}
+
+
 OFFENDER_IN = {
     "type": "object", "additionalProperties": False, "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Full name"},
-        "date_of_birth": DATE, "pnc_id": {"type": "string", "maxLength": 40},
-        "crn": {"type": "string", "maxLength": 40, "description": "NDelius case reference number"},
-        "visor_reference": {"type": "string", "maxLength": 40, "description": "If a ViSOR record already exists"},
-    },
+    "properties": {api: _form_field(form) for api, form in OFFENDER_FIELDS.items()},
+}
+_REFERRAL_NOTES = {
+    "release_date": "Required when custody is true; refused when custody is false",
+    "sentence_date": "Required for identification",
+    "licence_end": "Licence or hospital order end: category 2 cases exit then",
+    "notification_end": "Notification period end: category 1 cases exit then",
+    "notification_indefinite": "Category 1 with indefinite notification: reviewed at 15 years (8 if under 18 at "
+                               "conviction)",
+    "level_requested": "Referral only; 2 when not given",
+    "level3_reason": "What Level 2 cannot deliver; required when level_requested is 3",
+    "rosh": "Risk of serious harm; required for a referral",
+    "referral_reason": "Required for a referral",
 }
 
 
@@ -66,34 +88,19 @@ REFERRAL_IN = {
     "required": ["offender", "category", "lead_agency", "custody"],
     "description": "Opens a case in the caller's own area, by a MAPPA A referral (Level 2 or 3 sought) or by "
                    "identifying an offender as MAPPA eligible (managed at Level 1 unless referred). Null counts as "
-                   "not given.",
+                   "not given. The fields are the referral and identification forms' (forms/referral.json, "
+                   "forms/identification.json), with their titles and messages.",
     "properties": {
-        "route": {"type": "string", "enum": ["referral", "identification"], "default": "referral",
+        "route": {"type": "string", "enum": list(ROUTES), "default": "referral",
                   "description": "identification takes no level_requested, referral_reason, level3_reason, rosh or "
                                  "senior_resources_needed, and needs sentence_date"},
         "offender": OFFENDER_IN,
-        "category": {"type": "integer", "enum": [1, 2, 3, 4], "description": "MAPPA category"},
         "area": {"type": "string", "description": "Area code; when given it must be the caller's own area"},
-        "lead_agency": {"type": "string", "enum": list(LEAD_AGENCIES)},
-        "custody": {"type": "boolean"},
-        "release_date": {**DATE, "description": "Required when custody is true; refused when custody is false"},
-        "sentence_date": {**DATE, "description": "Required for identification"},
-        "licence_end": {**DATE, "description": "Licence or hospital order end: category 2 cases exit then"},
-        "notification_end": {**DATE, "description": "Notification period end: category 1 cases exit then"},
-        "notification_indefinite": {"type": "boolean", "description": "Category 1 with indefinite notification: "
-                                    "reviewed at 15 years (8 if under 18 at conviction)"},
-        "victims_flag": FLAG, "children_flag": FLAG, "vulnerable_adults_flag": FLAG,
-        "level_requested": {"type": "integer", "enum": [2, 3], "default": 2, "description": "Referral only"},
-        "level3_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
-                          "description": "What Level 2 cannot deliver; required when level_requested is 3"},
-        "rosh": {"type": "string", "enum": ["low", "medium", "high", "very_high"],
-                 "description": "Risk of serious harm; required for a referral"},
-        "senior_resources_needed": {"type": "boolean"},
-        "referral_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
-                            "description": "Required for a referral"},
+        **{name: _form_field(name, **({"description": _REFERRAL_NOTES[name]} if name in _REFERRAL_NOTES else {}))
+           for name in REFERRAL_FIELDS},
     },
     "allOf": [
-        _when_route({"not": {"const": "identification"}}, "referral_reason", "rosh"),
+        _when_route({"const": "referral"}, "referral_reason", "rosh"),
         _when_route({"const": "identification"}, "sentence_date", given=True),
     ],
 }
@@ -109,8 +116,8 @@ def _request(about: str, required: list[str], properties: dict[str, Any]) -> dic
 EARLY_REVIEW_IN = _request(
     "Interrupts the wait for the next review: the review is then due within the area's early review working days.",
     ["reason", "detail"],
-    {"reason": {"type": "string", "enum": ["risk_change", "breach", "recall", "arrest", "move", "intelligence"]},
-     "detail": {"type": "string", "minLength": 1, "maxLength": 8000, "description": "What has happened"}})
+    {"reason": {"type": "string", "enum": list(EARLY_REVIEW_REASONS)},
+     "detail": {"type": "string", "pattern": "\\S", "maxLength": 8000, "description": "What has happened"}})
 RELEASE_DATE_IN = _request(
     "Custody cases only; the Responsible Authority (offender manager, police, prison) or the MAPPA coordinator. "
     "Steps not yet done are re-planned from the new date; finished work is kept.",
@@ -175,7 +182,7 @@ TASK_PROPERTIES: dict[str, Any] = {
     "due": _nullable("string", format="date"),
     "overdue": {"type": "boolean", "description": "Open and due before today (Europe/London)"},
     "due_status": {"enum": ["overdue", "due soon", None]},
-    "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+    "state": {"type": "string", "enum": list(TASK_STATES)},
     "created_at": DATE_TIME,
     "completed_at": _nullable("string", format="date-time"),
     "completed_by": _nullable("string", description="Username"),
@@ -202,11 +209,10 @@ CASE: dict[str, Any] = {
                      "required": ["name", "date_of_birth", "pnc_id", "crn"],
                      "properties": {"name": {"type": "string"}, "date_of_birth": _nullable("string", format="date"),
                                     "pnc_id": _nullable("string"), "crn": _nullable("string")}},
-        "category": {"type": "integer", "enum": [1, 2, 3, 4]},
-        "category_code": {"type": "string", "enum": ["M1", "M2", "M3", "M4"]},
+        "category": {"type": "integer", "enum": list(CATEGORIES)},
+        "category_code": {"type": "string", "enum": list(CATEGORY_CODES.values())},
         "level": {"type": ["integer", "null"], "enum": [1, 2, 3, None]},
-        "status": {"type": "string", "enum": ["identified", "referred", "screening", "level 1", "level 2", "level 3",
-                                              "exited", "not eligible"]},
+        "status": {"type": "string", "enum": list(STATUSES)},
         "lead_agency": {"type": "string"},
         "lead_officer": _nullable("string", description="Username"),
         "custody": {"type": "boolean"},
@@ -334,7 +340,7 @@ ATTENDANCE = {
         "id": {"type": "integer"},
         "case_id": _nullable("integer", description="The agenda item's case; null for the whole meeting"),
         "agency": {"type": "string"}, "person": _nullable("string"),
-        "status": {"type": "string", "enum": ["invited", "present", "apologies", "report received", "absent"]},
+        "status": {"type": "string", "enum": list(ATTENDANCE_STATUSES)},
         "updated_at": DATE_TIME,
     },
 }
@@ -343,7 +349,7 @@ MEETING_PROPERTIES: dict[str, Any] = {
     "area": {"type": "string", "description": "MAPPA area code"}, "level": {"type": "integer", "enum": [2, 3]},
     "starts_at": DATE_TIME, "ends_at": DATE_TIME, "venue": _nullable("string"), "online_link": _nullable("string"),
     "chair": {"type": "string", "description": "Username"},
-    "status": {"type": "string", "enum": ["scheduled", "in progress", "held", "cancelled"]},
+    "status": {"type": "string", "enum": list(MEETING_STATUSES)},
     "series": _nullable("string", description="Shared by the meetings of one recurring slot"),
     "links": {"type": "object", "additionalProperties": False, "required": ["self", "agenda_pdf", "invite"],
               "properties": {"self": {"type": "string"}, "agenda_pdf": {"type": "string"},
@@ -386,7 +392,7 @@ MINUTES = {
     "required": ["meeting_id", "case_id", "status", "version", "sections", "updated_at", "updated_by"],
     "properties": {
         "meeting_id": {"type": "integer"}, "case_id": {"type": "integer"},
-        "status": {"type": "string", "enum": ["draft", "awaiting approval", "approved", "distributed"]},
+        "status": {"type": "string", "enum": list(MINUTES_STATUSES)},
         "version": {"type": "integer", "minimum": 0, "description": "Number of saves"},
         "sections": _ref("MinutesSections"), "updated_at": DATE_TIME,
         "updated_by": _nullable("string", description="Username of the last to save; null before the first save"),
@@ -488,7 +494,7 @@ MIGRATION_REFUSED = {
         "plan": {"type": "array", "items": _ref("InstancePlan")}},
 }
 
-SCHEMAS = {
+_NAMED: dict[str, Any] = {
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
     "ReleaseDateRequest": RELEASE_DATE_IN,
@@ -505,6 +511,9 @@ SCHEMAS = {
     "TaskDetail": _task(context=CONTEXT, form=FORM),
     "TaskList": {"type": "object", "additionalProperties": False, "required": ["tasks"],
                  "properties": {"tasks": {"type": "array", "items": _ref("Task")}}},
+    "ReassignRequest": {"type": "object", "required": ["assignee"], "additionalProperties": False,
+                        "properties": {"assignee": {"type": "string", "description": "Username"},
+                                       "reason": {"type": ["string", "null"]}}},
     "CompleteRequest": {"type": "object", "additionalProperties": False, "required": ["data"],
                         "properties": {"data": {"type": "object", "description": "Answers to the task's form; only "
                                                 "fields the form declares"}}},
@@ -546,7 +555,7 @@ SCHEMAS = {
     "MigrationRefused": MIGRATION_REFUSED,
 }
 
-RESPONSES = {
+RESPONSES: dict[str, Any] = {
     "Unauthorized": _json(_ref("Error"), "No bearer token, or an unknown, expired or revoked one"),
     "Forbidden": _json(_ref("Error"), "The caller's role does not allow this, or the task is for another role"),
     "NotFound": _json(_ref("Error"), "Not found, or in another MAPPA area (never disclosed)"),
@@ -567,6 +576,7 @@ RESPONSES = {
 }
 
 TASK_ID = _id_param("task_id", "Task id")
+LOCATION = {"Location": {"description": "The new resource's URL", "schema": {"type": "string"}}}
 MEETING_ID = _id_param("meeting_id", "MAPP meeting id")
 ETAG = {"ETag": {"description": "The minutes' version: send it back as If-Match", "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
@@ -582,15 +592,6 @@ IDEMPOTENCY_KEY = {
 }
 
 
-def _case_action(operation_id: str, summary: str, schema: str, status: str = "200") -> dict[str, Any]:
-    """POST /cases/{case_id}/...: changes the case (the service checks the caller's role and the case's state)."""
-    return {"post": {
-        "operationId": operation_id, "summary": summary, "tags": ["cases"], "parameters": [CASE_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(schema)}}},
-        "responses": {status: _json(_ref("Case"), "The case afterwards"), **_errors(401, 403, 404, 409, 422)},
-    }}
-
-
 def _download(operation_id: str, summary: str, mimetype: str, *parameters: dict[str, Any]) -> dict[str, Any]:
     return {"get": {"operationId": operation_id, "summary": summary, "tags": ["meetings"],
                     "parameters": list(parameters),
@@ -601,57 +602,7 @@ def _download(operation_id: str, summary: str, mimetype: str, *parameters: dict[
                                   **_errors(401, 403, 404)}}}
 
 
-def _task_action(summary: str, description: str) -> dict[str, Any]:
-    return {"post": {"operationId": summary.split()[0].lower() + "Task", "summary": summary,
-                     "description": description, "tags": ["tasks"], "parameters": [TASK_ID],
-                     "responses": {"200": _json(_ref("Task"), "The task"), **_errors(401, 403, 404, 409)}}}
-
-
 PATHS = {
-    "/cases": {"get": {
-        "operationId": "listCases", "summary": "Find cases", "tags": ["cases"],
-        "description": "The cases the caller may see (their area; for duty-to-co-operate staff only the cases they "
-                       "work on), next review first, as the case list page shows them. Each search is "
-                       "access-logged with its number of matches.",
-        "parameters": [
-            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY},
-             "description": "Search: every word part of the offender's name, or part of the case reference, or "
-                            "the whole NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). "
-                            "Case and spaces are ignored; empty lists every case. Longer than "
-                            f"{MAX_QUERY} characters: 422 at q"},
-            {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)},
-             "description": "Only cases with this status"},
-        ],
-        "responses": {"200": _json(_ref("CaseList"), "The matching cases"), **_errors(401, 403, 422)},
-    }, "post": {
-        "operationId": "createCase", "summary": "Refer or identify a case", "tags": ["cases"],
-        "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
-                       "referral and screening, or identification.",
-        "parameters": [IDEMPOTENCY_KEY],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReferralRequest")}}},
-        "responses": {
-            "201": {**_json(_ref("Case"), "The new case"),
-                    "headers": {"Location": {"description": "The case's URL", "schema": {"type": "string"}}}},
-            **_errors(401, 403, 422),
-        },
-    }},
-    "/cases/{case_id}": {"get": {
-        "operationId": "getCase", "summary": "A case with its open tasks", "tags": ["cases"],
-        "parameters": [CASE_ID], "responses": {"200": _json(_ref("Case"), "The case"), **_errors(401, 403, 404)},
-    }},
-    "/cases/{case_id}/history": {"get": {
-        "operationId": "getCaseHistory", "summary": "Who did what when, across all phases", "tags": ["cases"],
-        "parameters": [CASE_ID], "responses": {"200": _json(_ref("History"), "Events"), **_errors(401, 403, 404)},
-    }},
-    "/cases/{case_id}/early-review": _case_action("requestEarlyReview", "Request an early review",
-                                                  "EarlyReviewRequest"),
-    "/cases/{case_id}/release-date": _case_action("changeReleaseDate", "Change the earliest release date",
-                                                  "ReleaseDateRequest"),
-    "/cases/{case_id}/transfer": _case_action("transferCase", "Transfer to another MAPPA area", "TransferRequest"),
-    "/cases/{case_id}/lead": _case_action("changeLead", "Change lead agency or officer", "LeadRequest"),
-    "/cases/{case_id}/actions": _case_action("agreeAction", "Record an agreed action", "ActionRequest", "201"),
-    "/cases/{case_id}/outcomes": _case_action("recordOutcome", "Record a return to custody, breach, SFO or SCR",
-                                              "OutcomeRequest", "201"),
     "/statistics/annual": {"get": {
         "operationId": "getAnnualStatistics", "summary": "MAPPA annual statistics and the SMB performance pack",
         "tags": ["statistics"],
@@ -666,64 +617,6 @@ PATHS = {
             **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
                 "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf")}}},
             **_errors(401, 403, 422)}}},
-    "/settings": {
-        "get": {"operationId": "getSettings", "summary": "The caller's area settings", "tags": ["settings"],
-                "responses": {"200": _json(_ref("Settings"), "The settings"), **_errors(401, 403)}},
-        "put": {"operationId": "updateSettings", "summary": "Change the caller's area settings",
-                "description": "MAPPA coordinators only. Each value must be a whole number within the setting's "
-                               "range; a 422 names each field as settings.<name>.", "tags": ["settings"],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SettingsRequest")}}},
-                "responses": {"200": _json(_ref("Settings"), "The settings afterwards"), **_errors(401, 403, 422)}},
-    },
-    "/tasks": {"get": {
-        "operationId": "listTasks", "summary": "The caller's inbox", "tags": ["tasks"],
-        "description": "Tasks assigned to the caller, and unclaimed tasks whose role and area match theirs.",
-        "parameters": [
-            {"name": "case", "in": "query", "schema": {"type": "integer"}, "description": "Only this case's tasks"},
-            {"name": "step", "in": "query", "schema": {"type": "string"}, "description": "Only tasks with this name"},
-            {"name": "due", "in": "query", "schema": {"type": "string", "enum": list(task_service.DUES)},
-             "description": "; ".join(f"{key}: {text}" for key, text in task_service.DUES.items())},
-            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(task_service.SORT_NAMES),
-                                                       "default": "due"}},
-            {"name": "show", "in": "query", "schema": {"type": "string", "enum": list(task_service.SHOWS),
-                                                       "default": "all"},
-             "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
-                            + " (a value not listed is a 422 at show)"},
-        ],
-        "responses": {"200": _json(_ref("TaskList"), "Tasks"), **_errors(401, 403, 422)},
-    }},
-    "/tasks/{task_id}": {"get": {
-        "operationId": "getTask", "summary": "A task with its form's JSON Schema", "tags": ["tasks"],
-        "parameters": [TASK_ID],
-        "responses": {"200": _json(_ref("TaskDetail"), "The task"), **_errors(401, 403, 404)},
-    }},
-    "/tasks/{task_id}/claim": _task_action("Claim a task", "Assigns the task to the caller."),
-    "/tasks/{task_id}/release": _task_action("Release a task", "Only the holder can release a task."),
-    "/tasks/{task_id}/reassign": {"post": {
-        "operationId": "reassignTask", "summary": "Hand a task to a named person", "tags": ["tasks"],
-        "description": "The holder delegates it, or a MAPPA coordinator or manager reassigns it, to someone in the "
-                       "area who holds the task's role.",
-        "parameters": [TASK_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["assignee"], "additionalProperties": False,
-            "properties": {"assignee": {"type": "string", "description": "Username"},
-                           "reason": {"type": ["string", "null"]}}}}}},
-        "responses": {"200": _json(_ref("Task"), "The task, now with the new assignee"),
-                      **_errors(401, 403, 404, 409, 422)},
-    }},
-    "/tasks/{task_id}/complete": {"post": {
-        "operationId": "completeTask", "summary": "Complete a task with its form's data", "tags": ["tasks"],
-        "description": "Validates data against the form's schema, then advances the process. Of several racing "
-                       "completions exactly one succeeds; the others get 409.",
-        "parameters": [TASK_ID, IDEMPOTENCY_KEY],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
-        "responses": {"200": _json(_ref("CompleteResponse"), "The completed task and the caller's next tasks"),
-                      **_errors(401, 403, 404, 409, 422)},
-    }},
-    "/openapi.json": {"get": {
-        "operationId": "getOpenApi", "summary": "This document", "tags": ["meta"], "security": [],
-        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
-    }},
 }
 
 
@@ -887,7 +780,7 @@ VERSION_PROPERTIES: dict[str, Any] = {
     "retired_by": _nullable("string"), "status": {"type": "string", "enum": ["published", "retired"]},
     "running_instances": {"type": "integer", "description": "Instances running on this version"},
 }
-MODEL_SCHEMAS = {
+MODEL_SCHEMAS: dict[str, Any] = {
     "Finding": FINDING,
     "DraftSummary": DRAFT_SUMMARY,
     "Draft": DRAFT,
@@ -1016,7 +909,7 @@ MIGRATION_PATHS = {
 
 # --- trial runs of drafts and versions (the studio) ------------------------------------------------------------
 
-TRIAL_SCHEMAS = {
+TRIAL_SCHEMAS: dict[str, Any] = {
     "Trial": {"type": "object", "additionalProperties": False, "required": [
         "trial", "key", "draft", "version", "status", "error", "path", "ready", "time", "next_timer", "started_by",
         "started_at"], "properties": {
@@ -1086,7 +979,7 @@ AREA_TASK_PROPERTIES: dict[str, Any] = {
     "days_overdue": {**COUNT, "description": "Days past the due date (Europe/London); 0 when not overdue"},
     "overdue": {"type": "boolean"}, "due_soon": {"type": "boolean"},
 }
-AREA_TASK_SCHEMAS = {
+AREA_TASK_SCHEMAS: dict[str, Any] = {
     "AreaTask": {"type": "object", "additionalProperties": False, "required": list(AREA_TASK_PROPERTIES),
                  "properties": AREA_TASK_PROPERTIES},
     "AreaTaskList": {
@@ -1128,23 +1021,54 @@ AREA_TASK_PATHS = {
 }
 
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "MAPPA Flow API", "version": "1.0.0",
-             "description": "MAPPA cases, task inboxes and MAPP meetings. Create a token with `flask mappa token "
-                            "create USERNAME` or on your account page, and send it as `Authorization: Bearer "
-                            "<token>`. Case data is scoped to the caller's MAPPA area; every read is access-logged."},
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearerAuth": []}],
-    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
-             {"name": "notifications"}, {"name": "models"}, {"name": "statistics"},
-             {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | NOTIFICATION_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS
-    | AREA_TASK_PATHS,
-    "components": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "An API token (mf_...)"}},
-        "schemas": SCHEMAS | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS,
-        "responses": RESPONSES,
-    },
-}
+# Request bodies whose members sent as null count as not given.
+_NULL_IS_ABSENT = {"ReferralRequest", "EarlyReviewRequest", "ReleaseDateRequest", "TransferRequest", "LeadRequest",
+                   "ActionRequest", "OutcomeRequest", "ReassignRequest"}
+MODELS: dict[str, Model] = {name: Model(name, schema, null_is_absent=name in _NULL_IS_ABSENT) for name, schema in (
+    _NAMED | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS).items()}
+CASE_QUERY = Model("CaseQuery", {"type": "object", "properties": {
+    "q": {"type": "string", "maxLength": MAX_QUERY,
+          "description": "Search: every word part of the offender's name, or part of the case reference, or the whole "
+                         "NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). Case and spaces are "
+                         f"ignored; empty lists every case. Longer than {MAX_QUERY} characters: 422 at q"},
+    "status": {"type": "string", "enum": list(STATUSES), "description": "Only cases with this status"}}})
+TASK_QUERY = Model("InboxQuery", {"type": "object", "properties": {
+    "case": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "Only this case's tasks (its id)"},
+    "step": {"type": "string", "description": "Only tasks with this name"},
+    "due": {"type": "string", "enum": list(task_service.DUES),
+            "description": "; ".join(f"{key}: {text}" for key, text in task_service.DUES.items())},
+    "sort": {"type": "string", "enum": list(task_service.SORT_NAMES), "default": "due"},
+    "show": {"type": "string", "enum": list(task_service.SHOWS), "default": "all",
+             "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
+             + " (a value not listed is a 422 at show)"}}})
+LEGACY_PATHS: dict[str, Any] = {**PATHS, **MEETING_PATHS, **TOKEN_PATHS, **NOTIFICATION_PATHS, **MODEL_PATHS,
+                                **MIGRATION_PATHS, **TRIAL_PATHS, **AREA_TASK_PATHS}
+
+
+def document(declared: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document: the declared operations' paths (app.api.contract.paths) and every named schema."""
+    paths = {path: dict(item) for path, item in LEGACY_PATHS.items()}
+    for path, item in declared.items():
+        twice = set(item) & set(paths.get(path, {}))
+        if twice:
+            raise RuntimeError(f"{path} {twice} is declared and also hand-written")
+        paths.setdefault(path, {}).update(item)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "MAPPA Flow API", "version": "1.0.0",
+                 "description": "MAPPA cases, task inboxes and MAPP meetings. Create a token with `flask mappa token "
+                                "create USERNAME` or on your account page, and send it as `Authorization: Bearer "
+                                "<token>`. Case data is scoped to the caller's MAPPA area; every read is "
+                                "access-logged."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
+                 {"name": "notifications"}, {"name": "models"}, {"name": "statistics"}, {"name": "meta"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "An API token (mf_...)"}},
+            "schemas": dict(SCHEMAS),
+            "responses": RESPONSES,
+        },
+    }

@@ -1,11 +1,13 @@
 """One declaration per API contract: a JSON Schema model per body, query and response, and ``@operation``.
 
-``Model`` names a JSON Schema (draft 2020-12) once: it is the validator of the request (compiled at import, checked
+``Model`` names a JSON Schema (draft 2020-12) once: it is the validator of the request (compiled once, checked
 with the ``jsonschema`` library) and the ``components/schemas`` entry of ``/api/v1/openapi.json``. ``@operation``
 registers a Flask route with its guard, validates the body and query string against their models (a 422 naming
 each field path, one GOV.UK-style message per field) and records the operation, from which the document's
-``paths`` are generated (``document``). Domain rules that need the database stay in services and still answer 422
-on their field; vocabularies are read from their one home (services, workflows.lanes) into ``enum``s.
+``paths`` are generated. Schema extensions: ``x-required-message`` and ``x-enum-message`` (the forms' own) and
+``x-error-path: parent`` (report a member's error on the value that holds it). Domain rules that need the database
+stay in services and still answer 422 on their field; vocabularies are read from their one home (services,
+workflows.lanes) into ``enum``s.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ def _field_error(root: Schema, error: ValidationError, prefix: str) -> FieldErro
         name = missing.group(1) if missing else ""
         return FieldError(_path([*path, name], prefix), _enter(root, [*path, name]))
     declared = _declared(root, path)
+    if declared.get("x-error-path") == "parent":  # a member of a value that is checked as a whole (level_decision)
+        path = path[:-1]
     if error.validator in ("enum", "const") and declared.get("x-enum-message"):
         return FieldError(_path(path, prefix) or "body", str(declared["x-enum-message"]))
     return FieldError(_path(path, prefix) or "body", _message(root, path, error))

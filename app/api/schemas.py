@@ -307,11 +307,12 @@ FIELD_ERROR = {
 MEETING_IN = _request(
     "Schedules a Level 2 or 3 MAPP meeting in the caller's area (MAPPA coordinators and administrators). Give a "
     "venue, an online link or both.", ["area", "level", "starts_at", "chair"],
-    {"area": {"type": "string", "description": "The caller's own MAPPA area code"},
+    {"area": {"type": "string", "minLength": 1, "description": "The caller's own MAPPA area code"},
      "level": {"type": "integer", "enum": [2, 3]},
      "starts_at": {**DATE_TIME, "description": "ISO 8601 with an offset (-12:00 to +14:00), in the future, "
                                                "before 2200"},
-     "chair": {"type": "string", "description": "Username of a MAPP meeting chair in the caller's area"},
+     "chair": {"type": "string", "minLength": 1,
+               "description": "Username of a MAPP meeting chair in the caller's area"},
      "venue": {"type": "string", "maxLength": 200}, "online_link": {"type": "string", "maxLength": 400},
      "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 600, "default": 180}})
 
@@ -381,7 +382,9 @@ SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} f
                        "owner_agency": {"type": "string"},
                        "due": {"type": ["string", "null"], "description": "YYYY-MM-DD, not in the past"}}}},
     "level_decision": {"type": ["object", "null"], "properties": {
-        "decision": {"enum": [*LEVEL_DECISIONS, "", None]}, "rationale": {"type": ["string", "null"]}}},
+        "decision": {"enum": [*LEVEL_DECISIONS, "", None], "x-error-path": "parent",
+                     "description": "422 at sections.level_decision when not one of these"},
+        "rationale": {"type": ["string", "null"]}}},
     "next_review_date": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
 }
 MINUTES_SECTIONS = {"type": "object", "additionalProperties": False, "required": list(ALL_SECTIONS),
@@ -592,14 +595,11 @@ IDEMPOTENCY_KEY = {
 }
 
 
-def _download(operation_id: str, summary: str, mimetype: str, *parameters: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"operationId": operation_id, "summary": summary, "tags": ["meetings"],
-                    "parameters": list(parameters),
-                    "responses": {"200": {"description": f"{summary} ({mimetype}), as an attachment",
-                                          "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
-                                          "content": {mimetype: {"schema": {"type": "string",
-                                                                            "format": "binary"}}}},
-                                  **_errors(401, 403, 404)}}}
+def attachment(mimetype: str, what: str) -> tuple[dict[str, Any], str]:
+    """A document answered as an attachment: its media type and Content-Disposition."""
+    return ({"headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+             "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}}},
+            f"{what} ({mimetype}), as an attachment")
 
 
 PATHS = {
@@ -620,104 +620,7 @@ PATHS = {
 }
 
 
-MEETING_PATHS = {
-    "/meetings": {
-        "post": {
-            "operationId": "scheduleMeeting", "summary": "Schedule a MAPP meeting", "tags": ["meetings"],
-            "description": "MAPPA coordinators and administrators. The meeting is in the caller's area.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MeetingRequest")}}},
-            "responses": {
-                "201": {**_json(_ref("Meeting"), "The new meeting, with an empty agenda"),
-                        "headers": {"Location": {"description": "The meeting's URL", "schema": {"type": "string"}}}},
-                **_errors(401, 403, 422)},
-        },
-        "get": {
-            "operationId": "listMeetings", "summary": "MAPP meetings in the caller's area", "tags": ["meetings"],
-            "description": "A duty-to-co-operate agency lists only the meetings it is invited to or works on a "
-                           "case at.",
-            "parameters": [
-                {"name": "area", "in": "query", "schema": {"type": "string"},
-                 "description": "Must be the caller's own area code when given"},
-                {"name": "from", "in": "query", "schema": {"type": "string"},
-                 "description": "Starting at or after: a date (YYYY-MM-DD, London) or a date-time with an offset"},
-                {"name": "to", "in": "query", "schema": {"type": "string"},
-                 "description": "Starting before: a date-time with an offset, or a date (the whole day included)"},
-            ],
-            "responses": {"200": _json(_ref("MeetingList"), "Meetings by start time"), **_errors(401, 403, 422)},
-        },
-    },
-    "/meetings/{meeting_id}": {"get": {
-        "operationId": "getMeeting", "summary": "A meeting with its agenda and attendance", "tags": ["meetings"],
-        "description": "Need to know (services.meeting_access): the Responsible Authority and the MAPPA unit see "
-                       "the whole agenda with research notes; a duty-to-co-operate agency sees a meeting only if it "
-                       "is invited or works on a case on it (404 otherwise), and only those cases' items. Its "
-                       "papers, minutes and recordings are refused to it (403).",
-        "parameters": [MEETING_ID], "responses": {"200": _json(_ref("Meeting"), "The meeting"),
-                                                  **_errors(401, 403, 404)},
-    }},
-    "/meetings/{meeting_id}/chair": {"put": {
-        "operationId": "changeMeetingChair", "summary": "Name another chair for the meeting", "tags": ["meetings"],
-        "description": "MAPPA coordinators and administrators. Only the meeting's chair approves its minutes; when "
-                       "they cannot, name another chair of the area with the reason. Approvals waiting for the "
-                       "meeting's minutes, and later ones, go to the new chair (services.meeting_chair).",
-        "parameters": [MEETING_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": False, "required": ["chair", "reason"],
-            "properties": {"chair": {"type": "string", "description": "Username of a MAPP meeting chair in the area"},
-                           "reason": {"type": "string", "minLength": 1}}}}}},
-        "responses": {"200": _json(_ref("Meeting"), "The meeting, with its new chair"),
-                      **_errors(401, 403, 404, 422)},
-    }},
-    "/meetings/{meeting_id}/agenda/build": {"post": {
-        "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],
-        "description": "MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "
-                       "meeting's level and area whose meeting or review falls due, in due-date order, invites "
-                       "their agencies and starts research. A case is on one upcoming agenda at most: cases booked "
-                       "on another meeting not yet held (whose day has not passed) are not added, and concurrent "
-                       "builds each get a 200 with what they added.",
-        "parameters": [MEETING_ID],
-        "responses": {"200": _json(_ref("AgendaBuilt"), "The meeting, and the items added"),
-                      **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/open": {"post": {
-        "operationId": "openMeeting", "summary": "Open the meeting (MAPPA D statement read)", "tags": ["meetings"],
-        "description": "Coordinators, administrators and chairs. Records the confidentiality and diversity statement "
-                       "as read and starts the minutes of each case on the agenda, due within the area's drafting "
-                       "deadline from the meeting. Opening a meeting already in progress changes nothing.",
-        "parameters": [MEETING_ID],
-        "responses": {"200": _json(_ref("Meeting"), "The meeting, in progress"), **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/close": {"post": {
-        "operationId": "closeMeeting", "summary": "Close the meeting: it has been held", "tags": ["meetings"],
-        "description": "Coordinators, administrators and chairs, for a meeting in progress. Its cases can go on "
-                       "later agendas again and open research tasks for it are cancelled (in each case's history).",
-        "parameters": [MEETING_ID],
-        "responses": {"200": _json(_ref("Meeting"), "The meeting, held"), **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/agenda.pdf": _download("getAgendaPdf", "The agenda", "application/pdf", MEETING_ID),
-    "/meetings/{meeting_id}/invite.ics": _download("getMeetingInvite", "Calendar invitation", "text/calendar",
-                                                   MEETING_ID),
-    "/meetings/{meeting_id}/minutes/{case_id}": {
-        "get": {
-            "operationId": "getMinutes", "summary": "One offender's minutes, by section", "tags": ["meetings"],
-            "parameters": [MEETING_ID, CASE_ID],
-            "responses": {"200": {**_json(_ref("Minutes"), "The minutes (a draft is started if none)"),
-                                  "headers": ETAG}, **_errors(401, 403, 404)},
-        },
-        "put": {
-            "operationId": "saveMinutes", "summary": "Save some sections of the minutes", "tags": ["meetings"],
-            "description": "MAPPA coordinators, administrators and chairs, while the minutes are a draft. Needs "
-                           "If-Match: if someone else saved since, 412 with what is saved now (nothing is "
-                           "overwritten). Sections not sent keep their text.",
-            "parameters": [MEETING_ID, CASE_ID, IF_MATCH],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MinutesRequest")}}},
-            "responses": {"200": {**_json(_ref("Minutes"), "The minutes as saved"), "headers": ETAG},
-                          **_errors(401, 403, 404, 409, 412, 422, 428)},
-        },
-    },
-    "/meetings/{meeting_id}/minutes/{case_id}.pdf": _download("getMinutesPdf", "The minutes", "application/pdf",
-                                                              MEETING_ID, CASE_ID),
-}
+MEETING_PATHS: dict[str, Any] = {}
 
 TOKEN_PATHS = {
     "/tokens": {"get": {
@@ -1023,9 +926,19 @@ AREA_TASK_PATHS = {
 
 # Request bodies whose members sent as null count as not given.
 _NULL_IS_ABSENT = {"ReferralRequest", "EarlyReviewRequest", "ReleaseDateRequest", "TransferRequest", "LeadRequest",
-                   "ActionRequest", "OutcomeRequest", "ReassignRequest"}
+                   "ActionRequest", "OutcomeRequest", "ReassignRequest", "MeetingRequest"}
 MODELS: dict[str, Model] = {name: Model(name, schema, null_is_absent=name in _NULL_IS_ABSENT) for name, schema in (
     _NAMED | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS).items()}
+CHAIR_REQUEST = Model("ChairRequest", {
+    "type": "object", "additionalProperties": False, "required": ["chair", "reason"],
+    "properties": {"chair": {"type": "string", "description": "Username of a MAPP meeting chair in the area"},
+                   "reason": {"type": "string", "minLength": 1}}})
+MEETING_QUERY = Model("MeetingQuery", {"type": "object", "properties": {
+    "area": {"type": "string", "description": "Must be the caller's own area code when given"},
+    "from": {"type": "string", "description": "Starting at or after: a date (YYYY-MM-DD, London) or a date-time with "
+                                              "an offset"},
+    "to": {"type": "string", "description": "Starting before: a date-time with an offset, or a date (the whole day "
+                                            "included)"}}})
 CASE_QUERY = Model("CaseQuery", {"type": "object", "properties": {
     "q": {"type": "string", "maxLength": MAX_QUERY,
           "description": "Search: every word part of the offender's name, or part of the case reference, or the whole "

@@ -223,8 +223,11 @@ def _query_value(raw: str, schema: Schema) -> Any:
 def query_values(model: Model) -> dict[str, Any]:
     """The declared query parameters given (empty ones count as not given), typed by the model."""
     properties = model.schema["properties"]
-    return {name: _query_value(request.args[name].strip(), schema) for name, schema in properties.items()
-            if request.args.get(name, "").strip()}
+    given = {name: _query_value(request.args[name].strip(), schema) for name, schema in properties.items()
+             if request.args.get(name, "").strip()}
+    if model.schema.get("additionalProperties") is False:  # unknown parameters are refused, by name
+        given |= {name: request.args[name] for name in request.args if name not in properties}
+    return given
 
 
 # --- operations ------------------------------------------------------------------------------------------------------
@@ -246,35 +249,42 @@ class Operation:
     responses: Mapping[int, Any] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     parameters: tuple[Schema, ...] = ()
-    path_params: Mapping[str, str] = field(default_factory=dict)
+    request_body: Schema | None = None
+    optional_body: bool = False
 
 
 OPERATIONS: list[Operation] = []
-PATH_PARAMS = {"case_id": "Case id", "task_id": "Task id", "meeting_id": "MAPP meeting id", "token_id": "API token id"}
+PATH_PARAMS = {"case_id": "Case id", "task_id": "Task id", "meeting_id": "MAPP meeting id", "token_id": "API token id",
+               "key": "Process id (the model's key), e.g. mappa_referral", "n": "Version number",
+               "draft_id": "Draft id", "trial_id": "Trial id",
+               "name": "File name, e.g. referral.bpmn or forms/referral.json"}
 
 
 def operation(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str, permission: str | None,
               write: str | None = None, description: str | None = None, body: Model | None = None,
               query: Model | None = None, responses: Mapping[int, Any], errors: tuple[int, ...] = (),
               parameters: tuple[Schema, ...] = (), wrap: Callable[..., Any] | None = None,
+              optional_body: bool = False, check_query: bool = True, request_body: Schema | None = None,
               ) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
     """Route ``rule`` to the view behind its guard (``permission``; None: public), validating the JSON body
-    (passed as ``body``) and the query string (passed as ``query``) first; ``wrap`` goes between (``idempotent``)."""
+    (passed as ``body``; ``optional_body``: no body is ``{}``) and the query string (passed as ``query``) first;
+    ``wrap`` goes between (``idempotent``). ``check_query=False``: the query is documented by its model but parsed
+    by the view with the parser the web page shares. ``request_body``: a body that is not JSON (an upload)."""
 
     def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
         @wraps(view)
         def validated(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-            if query is not None:
+            if query is not None and check_query:
                 kwargs["query"] = query.load(query_values(query))
             if body is not None:
-                kwargs["body"] = body.load(json_object())
+                kwargs["body"] = body.load({} if optional_body and not request.content_length else json_object())
             return view(*args, **kwargs)
 
         inner = wrap(validated) if wrap is not None else validated
         guarded = public(inner) if permission is None else api_requires(permission, write=write)(inner)
         bp.add_url_rule(rule, view.__name__, guarded, methods=[method])
         OPERATIONS.append(Operation(method.lower(), rule, view.__name__, summary, tag, permission, description,
-                                    body, query, responses, errors, parameters))
+                                    body, query, responses, errors, parameters, request_body, optional_body))
         return guarded
 
     return decorate
@@ -328,9 +338,10 @@ def _described(op: Operation) -> Schema:
         **({"description": op.description} if op.description else {}),
         "parameters": [*_path_parameters(op.rule), *(_query_parameters(op.query) if op.query else []),
                        *op.parameters],
-        **({"requestBody": {"required": True, "content": {"application/json": {"schema": op.body.ref}}}}
-           if op.body else {}),
-        "responses": responses | error_responses(*op.errors, *((401, 403) if op.permission else ())),
+        **({"requestBody": {"required": not op.optional_body,
+                            "content": {"application/json": {"schema": op.body.ref}}}} if op.body else {}),
+        **({"requestBody": op.request_body} if op.request_body else {}),
+        "responses": error_responses(*op.errors, *((401, 403) if op.permission else ())) | responses,
     }
     if op.permission is None:
         described["security"] = []

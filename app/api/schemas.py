@@ -1,6 +1,5 @@
-"""The API's named JSON Schemas (app.api.contract.Model): each validates requests and is a component of the
-document at /api/v1/openapi.json. Operations not yet declared with ``@operation`` keep their paths here
-(LEGACY_PATHS)."""
+"""The API's named JSON Schemas (app.api.contract.Model), declared once: each validates requests (bodies and query
+strings) and is a component of /api/v1/openapi.json, whose paths come from the ``@operation``s of the views."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from typing import Any
 
 from app.api.contract import SCHEMAS, Model, error_responses, nullable, ref
 from app.routing import MAX_ID
-from services import forms
+from services import annual_export, forms
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
@@ -30,11 +29,6 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _errors = error_responses
-
-
-def _id_param(name: str, what: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 DATE = {"type": "string", "format": "date"}
@@ -461,14 +455,14 @@ COMPARISON = {
                    "forms": {"type": "array", "items": _ref("ElementChange"),
                              "description": "The forms the user tasks use, field by field"}},
 }
-VERSION = {"type": "integer", "minimum": 1}
+VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 MIGRATION_IN = _request(
     "Move the running instances of version `from` of a model to version `to` (all of them, or `instance`). With "
     "dry_run only the plan is returned. A real migration moves every instance or none (409 with the reasons).",
     ["model", "from", "to", "dry_run"],
-    {"model": {"type": "string", "description": "The model's key (process id), e.g. mappa_review"},
+    {"model": {"type": "string", "pattern": "\\S", "description": "The model's key (process id), e.g. mappa_review"},
      "from": VERSION, "to": VERSION, "dry_run": {"type": "boolean"},
-     "instance": {"type": "integer", "minimum": 1, "description": "One process instance only"}})
+     "instance": {**VERSION, "description": "One process instance only"}})
 STEP_REF = {"type": "object", "additionalProperties": False, "required": ["id", "name"],
             "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}
 INSTANCE_PLAN = {
@@ -578,13 +572,10 @@ RESPONSES: dict[str, Any] = {
         "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}},
 }
 
-TASK_ID = _id_param("task_id", "Task id")
 LOCATION = {"Location": {"description": "The new resource's URL", "schema": {"type": "string"}}}
-MEETING_ID = _id_param("meeting_id", "MAPP meeting id")
 ETAG = {"ETag": {"description": "The minutes' version: send it back as If-Match", "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of the minutes as you last read them"}
-CASE_ID = _id_param("case_id", "Case id")
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
@@ -602,53 +593,16 @@ def attachment(mimetype: str, what: str) -> tuple[dict[str, Any], str]:
             f"{what} ({mimetype}), as an attachment")
 
 
-PATHS = {
-    "/statistics/annual": {"get": {
-        "operationId": "getAnnualStatistics", "summary": "MAPPA annual statistics and the SMB performance pack",
-        "tags": ["statistics"],
-        "description": "For the year ending 31 March (default: the last one passed), in the caller's area (needs "
-                       "statistics:export). CSV, XLSX and PDF are attachments marked OFFICIAL-SENSITIVE.",
-        "parameters": [
-            {"name": "year_ending", "in": "query", "required": False, "schema": {**DATE, "description": "A 31 March"}},
-            {"name": "format", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": ["json", "csv", "xlsx", "pdf"], "default": "json"}}],
-        "responses": {"200": {"description": "The tables", "content": {
-            "application/json": {"schema": _ref("AnnualStatistics")},
-            **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
-                "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf")}}},
-            **_errors(401, 403, 422)}}},
-}
+ANNUAL_QUERY = Model("AnnualStatisticsQuery", {"type": "object", "additionalProperties": False, "properties": {
+    "year_ending": {**DATE, "description": "A 31 March (default: the last one passed)"},
+    "format": {"type": "string", "enum": list(annual_export.FORMATS), "default": "json"}}})
+ANNUAL_ANSWER = ({"content": {
+    "application/json": {"schema": _ref("AnnualStatistics")},
+    **{mime.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+       for fmt, mime in annual_export.FORMATS.items() if fmt != "json"}}}, "The tables")
 
 
-MEETING_PATHS: dict[str, Any] = {}
 
-TOKEN_PATHS = {
-    "/tokens": {"get": {
-        "operationId": "listTokens", "summary": "The caller's API tokens", "tags": ["tokens"],
-        "description": "Newest first, expired and revoked ones too. Tokens are made on the account page (or by "
-                       "`flask mappa token create`), never through the API.",
-        "responses": {"200": _json(_ref("TokenList"), "Tokens"), **_errors(401, 403)}}},
-    "/area/tokens": {"get": {
-        "operationId": "listAreaTokens", "summary": "API tokens in use in the caller's area", "tags": ["tokens"],
-        "description": "MAPPA coordinators and managers: every token of the area's people that is neither expired "
-                       "nor revoked.",
-        "responses": {"200": _json(_ref("TokenList"), "Tokens"), **_errors(401, 403)}}},
-    "/tokens/{token_id}/revoke": {"post": {
-        "operationId": "revokeToken", "summary": "Revoke an API token", "tags": ["tokens"],
-        "description": "Your own token, or (MAPPA coordinators and managers) any token of your area's people; "
-                       "from then on it gets 401. Revoking a revoked token changes nothing.",
-        "parameters": [_id_param("token_id", "API token id")],
-        "responses": {"200": _json(_ref("Token"), "The token, revoked"), **_errors(401, 403, 404)}}},
-}
-
-NOTIFICATION_PATHS = {
-    "/notifications": {"get": {
-        "operationId": "listNotifications", "summary": "The caller's notifications, with the unread count",
-        "tags": ["notifications"],
-        "description": "Reminders, escalations and daily digests sent to the caller (each also by email when they "
-                       "have an address). Reading them here does not mark them read; the Notifications page does.",
-        "responses": {"200": _json(_ref("NotificationList"), "Notifications"), **_errors(401, 403)}}},
-}
 
 # --- process models (the studio) ----------------------------------------------------------------------------------
 
@@ -704,110 +658,24 @@ MODEL_SCHEMAS: dict[str, Any] = {
                            "versions": {"type": "array", "items": _ref("VersionSummary")},
                            "drafts": {"type": "array", "items": _ref("DraftSummary")}}}}}},
     "NewDraftRequest": {"type": "object", "additionalProperties": False,
-                        "properties": {"from_version": {"type": "integer", "description": "Default: the latest"}}},
-    "DraftRequest": {"type": "object", "required": ["files"], "properties": {"files": FILES}},
+                        "properties": {"from_version": {"type": "integer", "minimum": 1,
+                                                        "description": "Default: the latest"}}},
+    "DraftRequest": {"type": "object", "required": ["files"], "properties": {"files": {**FILES, "minProperties": 1}}},
     "Published": {"type": "object", "additionalProperties": False, "required": ["key", "version"],
                   "properties": {"key": {"type": "string"}, "version": {"type": "integer"}}},
     "StaleDraft": {"type": "object", "additionalProperties": False, "required": ["error", "current"],
                    "properties": {"error": STALE_ERROR, "current": _ref("Draft")}},
 }
-MODEL_KEY = {"name": "key", "in": "path", "required": True, "description": "Process id, e.g. mappa_referral",
-             "schema": {"type": "string"}}
-VERSION_N = {"name": "n", "in": "path", "required": True, "description": "Version number",
-             "schema": {"type": "integer", "minimum": 1}}
-DRAFT_ID = _id_param("draft_id", "Draft id")
 DRAFT_ETAG = {"ETag": {"description": "The draft's version: send it back as If-Match", "schema": {"type": "string"}}}
-
-
-def _model_op(operation_id: str, summary: str, parameters: list[dict[str, Any]], responses: dict[str, Any],
-              **more: Any) -> dict[str, Any]:
-    return {"operationId": operation_id, "summary": summary, "tags": ["models"], "parameters": parameters,
-            "responses": responses, **more}
-
-
-def _checked_draft(status: str, description: str) -> dict[str, Any]:
-    return {status: {**_json(_ref("CheckedDraft"), description), "headers": DRAFT_ETAG}}
-
-
-MODEL_PATHS = {
-    "/models": {"get": _model_op("listModels", "Process models, their versions (running instances) and drafts", [],
-                                 {"200": _json(_ref("ModelList"), "Models"), **_errors(401, 403)})},
-    "/models/import": {"post": _model_op(
-        "importModel", "Import a .bpmn or .dmn file as a draft", [
-            {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "Make it a draft of this model: the file replaces the latest version's file of its kind"},
-            {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "The file's name when sent as the raw body"}],
-        {**_checked_draft("201", "The draft and its checks (failing checks stop only publishing)"),
-         **_errors(401, 403, 413, 422)},
-        description="The file as the raw body (Content-Type: application/xml) or the multipart field `file`, at most "
-                    "5 MB. Refused (422 on `file`, or on the element id) when unsafe (DTDs, entities), not BPMN/DMN, "
-                    "not parseable, or holding code the sandbox refuses; nothing is stored then.",
-        requestBody={"required": True, "content": {
-            "application/xml": {"schema": {"type": "string"}},
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                "file": {"type": "string", "format": "binary"}}}}}})},
-    "/models/{key}/versions/{n}": {"get": _model_op(
-        "getModelVersion", "One version: its files and checks", [MODEL_KEY, VERSION_N],
-        {"200": _json(_ref("Version"), "The version"), **_errors(401, 403, 404)})},
-    "/models/{key}/versions/{n}/files/{name}": {"get": _model_op(
-        "downloadModelFile", "Download a file of a version", [MODEL_KEY, VERSION_N, {
-            "name": "name", "in": "path", "required": True, "schema": {"type": "string"},
-            "description": "File name, e.g. referral.bpmn or forms/referral.json"}],
-        {"200": {"description": "The file, as an attachment",
-                 "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
-                 "content": {"application/xml": {"schema": {"type": "string"}},
-                             "application/json": {"schema": {"type": "object"}}}},
-         **_errors(401, 403, 404)})},
-    "/models/{key}/versions/{n}/retire": {"post": _model_op(
-        "retireModelVersion", "Retire a version: no new instance starts on it; running ones carry on",
-        [MODEL_KEY, VERSION_N], {"200": _json(_ref("RetiredVersion"), "The version"), **_errors(401, 403, 404)})},
-    "/models/{key}/drafts": {"post": _model_op(
-        "createDraft", "Start a draft from a version", [MODEL_KEY],
-        {**_checked_draft("201", "The draft and its checks"), **_errors(401, 403, 404, 422)},
-        requestBody={"required": False, "content": {"application/json": {"schema": _ref("NewDraftRequest")}}})},
-    "/models/{key}/drafts/{draft_id}": {
-        "get": _model_op("getDraft", "A draft and its checks", [MODEL_KEY, DRAFT_ID],
-                         {**_checked_draft("200", "The draft"), **_errors(401, 403, 404)}),
-        "put": _model_op(
-            "saveDraft", "Save a draft (failing checks are allowed; they are returned)",
-            [MODEL_KEY, DRAFT_ID, {"name": "If-Match", "in": "header", "required": True,
-                                   "schema": {"type": "string"}, "description": "The draft's ETag as you read it"}],
-            {**_checked_draft("200", "The draft as saved, and its checks"),
-             "412": {**_json(_ref("StaleDraft"), "Saved by someone else since your If-Match: nothing was saved; "
-                                                 "current holds the draft as saved now"), "headers": DRAFT_ETAG},
-             **_errors(401, 403, 404, 409, 422, 428)},
-            requestBody={"required": True, "content": {"application/json": {"schema": _ref("DraftRequest")}}}),
-    },
-    "/models/{key}/drafts/{draft_id}/publish": {"post": _model_op(
-        "publishDraft", "Publish a draft as the next version: new instances start on it", [MODEL_KEY, DRAFT_ID],
-        {"201": _json(_ref("Published"), "The new version"), **_errors(401, 403, 404, 409, 422)},
-        description="Refused (422, each error on its element id) while a check fails; 409 when the draft is "
-                    "already published or the same as the latest version.")},
-}
-
-MIGRATION_PATHS = {
-    "/models/{key}/compare": {"get": {
-        "operationId": "compareModelVersions", "summary": "What changed between two versions of a model, or "
-                                                         "between a version and a draft",
-        "tags": ["models"],
-        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
-                        "description": "The model's key (process id)"},
-                       *({"name": name, "in": "query", "required": name == "from", "schema": VERSION,
-                          "description": what} for name, what in (
-                           ("from", "The older version"), ("to", "The version to compare with (or give draft)"),
-                           ("draft", "A draft of the model to compare with (instead of to)")))],
-        "responses": {"200": _json(_ref("Comparison"), "Added, removed and changed elements and form fields"),
-                      **_errors(401, 403, 404, 422)}}},
-    "/instances/migrate": {"post": {
-        "operationId": "migrateInstances", "summary": "Preview or migrate running instances to another version",
-        "tags": ["models"],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MigrationRequest")}}},
-        "responses": {"200": _json(_ref("Migration"), "The plan per instance (carried out unless dry_run)"),
-                      "409": _json(_ref("MigrationRefused"), "Some instance cannot move: nothing was moved; the "
-                                   "reasons name the instance and the task"),
-                      **_errors(401, 403, 422)}}},
-}
+IF_MATCH_DRAFT = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+                  "description": "The draft's ETag as you read it"}
+MODEL_FILE = ({"headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+               "content": {"application/xml": {"schema": {"type": "string"}},
+                           "application/json": {"schema": {"type": "object"}}}}, "The file, as an attachment")
+MODEL_UPLOAD = {"required": True, "content": {
+    "application/xml": {"schema": {"type": "string"}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}}}
 
 
 # --- trial runs of drafts and versions (the studio) ------------------------------------------------------------
@@ -834,39 +702,8 @@ TRIAL_SCHEMAS: dict[str, Any] = {
     "TrialTime": {"type": "object", "properties": {"to": {
         **DATE_TIME, "description": "Move the trial's clock to this time (default: to its next timer)"}}},
 }
-TRIAL_ID = _id_param("trial_id", "Trial id")
-
-
-def _trial_op(operation_id: str, summary: str, parameters: list[dict[str, Any]], status: str, body: str,
-              *errors: int) -> dict[str, Any]:
-    return _model_op(operation_id, summary, parameters, {status: _json(_ref("Trial"), "The trial"),
-                                                         **_errors(401, 403, 404, *errors)},
-                     requestBody={"required": False, "content": {"application/json": {"schema": _ref(body)}}})
-
-
-TRIAL_PATHS = {
-    "/models/{key}/drafts/{draft_id}/trials": {"post": _trial_op(
-        "startDraftTrial", "Start a trial run of a draft (not a case: no inbox, no history)", [MODEL_KEY, DRAFT_ID],
-        "201", "TrialData", 422)},
-    "/models/{key}/versions/{n}/trials": {"post": _trial_op(
-        "startVersionTrial", "Start a trial run of a published version", [MODEL_KEY, VERSION_N], "201", "TrialData",
-        422)},
-    "/trials/{trial_id}": {"get": _model_op("getTrial", "A trial you started: its path and ready tasks", [TRIAL_ID],
-                                            {"200": _json(_ref("Trial"), "The trial"), **_errors(401, 403, 404)})},
-    "/trials/{trial_id}/tasks/{task_id}/complete": {"post": _trial_op(
-        "completeTrialTask", "Complete a ready task of a trial with sample data (validated against its form)",
-        [TRIAL_ID, {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"},
-                    "description": "The ready task's id"}], "200", "TrialData", 409, 422)},
-    "/trials/{trial_id}/timers": {"post": _trial_op(
-        "moveTrialTime", "Move a trial's clock forward and fire the timers due by then", [TRIAL_ID], "200",
-        "TrialTime", 409, 422)},
-}
 
 # --- the area work list (services.area_tasks) -------------------------------------------------------------------------
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
 FALSE = {"type": "boolean", "default": False}
@@ -898,30 +735,27 @@ AREA_TASK_SCHEMAS: dict[str, Any] = {
                        "properties": {k: COUNT for k in ("open", "overdue", "due_soon", "unclaimed")}}},
     },
 }
-AREA_TASK_PATHS = {
-    "/area-tasks": {"get": {
-        "operationId": "listAreaTasks", "summary": "Every open task in the caller's area", "tags": ["tasks"],
-        "description": "MAPPA managers and coordinators: the area's open tasks with who holds them, their due date "
-                       "and days overdue, most overdue first, 50 a page. Filters combine.",
-        "parameters": [
-            _query("overdue", FALSE, "Only tasks past their due date"),
-            _query("due_soon", FALSE, "Only tasks due today or in the next 3 days"),
-            _query("unclaimed", FALSE, "Only tasks nobody holds"),
-            _query("role", {"type": "string", "enum": sorted(ROLE_BY_KEY)}, "Only tasks for this role"),
-            _query("agency", {"type": "string"}, "Only tasks for the roles of this agency"),
-            _query("assignee", {"type": "string"}, "Only tasks held by this username ('unclaimed': nobody)"),
-            _query("step", {"type": "string"}, "Only tasks with this name"),
-            _query("case", {"type": "string"}, "Only this case's tasks (its reference)"),
-            _query("level", {"type": "integer", "minimum": 1, "maximum": 3}, "Only cases at this level"),
-            _query("category", {"type": "integer", "minimum": 1, "maximum": 4}, "Only cases of this category"),
-            _query("band", {"type": "string", "enum": list(BANDS)}, "Only tasks overdue by this many days"),
-            _query("sort", {"type": "string", "enum": list(SORTS), "default": "due"}, "Order of the list"),
-            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
-        ],
-        "responses": {"200": _json(_ref("AreaTaskList"), "One page of tasks and the counts"),
-                      **_errors(401, 403, 422)},
-    }},
-}
+
+
+def _query(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+AREA_TASK_QUERY = Model("AreaTaskQuery", {"type": "object", "properties": {
+    "overdue": _query(FALSE, "Only tasks past their due date"),
+    "due_soon": _query(FALSE, "Only tasks due today or in the next 3 days"),
+    "unclaimed": _query(FALSE, "Only tasks nobody holds"),
+    "role": _query({"type": "string", "enum": sorted(ROLE_BY_KEY)}, "Only tasks for this role"),
+    "agency": _query({"type": "string"}, "Only tasks for the roles of this agency"),
+    "assignee": _query({"type": "string"}, "Only tasks held by this username ('unclaimed': nobody)"),
+    "step": _query({"type": "string"}, "Only tasks with this name"),
+    "case": _query({"type": "string"}, "Only this case's tasks (its reference)"),
+    "level": _query({"type": "integer", "minimum": 1, "maximum": 3}, "Only cases at this level"),
+    "category": _query({"type": "integer", "minimum": 1, "maximum": 4}, "Only cases of this category"),
+    "band": _query({"type": "string", "enum": list(BANDS)}, "Only tasks overdue by this many days"),
+    "sort": _query({"type": "string", "enum": list(SORTS), "default": "due"}, "Order of the list"),
+    "page": _query({"type": "integer", "minimum": 1, "default": 1}, "Page number"),
+}})
 
 
 # Request bodies whose members sent as null count as not given.
@@ -939,6 +773,14 @@ MEETING_QUERY = Model("MeetingQuery", {"type": "object", "properties": {
                                               "an offset"},
     "to": {"type": "string", "description": "Starting before: a date-time with an offset, or a date (the whole day "
                                             "included)"}}})
+IMPORT_QUERY = Model("ImportQuery", {"type": "object", "properties": {
+    "key": {"type": "string", "description": "Make it a draft of this model: the file replaces the latest version's "
+                                             "file of its kind"},
+    "filename": {"type": "string", "description": "The file's name when sent as the raw body"}}})
+COMPARE_QUERY = Model("CompareQuery", {"type": "object", "properties": {
+    "from": {**VERSION, "description": "The older version (required)"},
+    "to": {**VERSION, "description": "The version to compare with (or give draft)"},
+    "draft": {**VERSION, "description": "A draft of the model to compare with (instead of to)"}}})
 CASE_QUERY = Model("CaseQuery", {"type": "object", "properties": {
     "q": {"type": "string", "maxLength": MAX_QUERY,
           "description": "Search: every word part of the offender's name, or part of the case reference, or the whole "
@@ -954,18 +796,11 @@ TASK_QUERY = Model("InboxQuery", {"type": "object", "properties": {
     "show": {"type": "string", "enum": list(task_service.SHOWS), "default": "all",
              "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
              + " (a value not listed is a 422 at show)"}}})
-LEGACY_PATHS: dict[str, Any] = {**PATHS, **MEETING_PATHS, **TOKEN_PATHS, **NOTIFICATION_PATHS, **MODEL_PATHS,
-                                **MIGRATION_PATHS, **TRIAL_PATHS, **AREA_TASK_PATHS}
 
 
-def document(declared: dict[str, Any]) -> dict[str, Any]:
+
+def document(paths: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document: the declared operations' paths (app.api.contract.paths) and every named schema."""
-    paths = {path: dict(item) for path, item in LEGACY_PATHS.items()}
-    for path, item in declared.items():
-        twice = set(item) & set(paths.get(path, {}))
-        if twice:
-            raise RuntimeError(f"{path} {twice} is declared and also hand-written")
-        paths.setdefault(path, {}).update(item)
     return {
         "openapi": "3.1.0",
         "info": {"title": "MAPPA Flow API", "version": "1.0.0",

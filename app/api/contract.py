@@ -12,6 +12,7 @@ workflows.lanes) into ``enum``s.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -82,13 +83,17 @@ class Model:
             if _URI not in _registry:
                 _registry = Registry().with_resource(_URI, DRAFT202012.create_resource(
                     {"components": {"schemas": SCHEMAS}}))
-            self._validator = Draft202012Validator({"$ref": f"{_URI}{COMPONENTS}{self.name}"}, registry=_registry,
-                                                   format_checker=_FORMATS)
+            # A schema without references is checked as it is: resolving a root $ref costs on every request.
+            root = {"$ref": f"{_URI}{COMPONENTS}{self.name}"} if "$ref" in json.dumps(self.schema) else self.schema
+            self._validator = Draft202012Validator(root, registry=_registry, format_checker=_FORMATS)
         return self._validator
 
     def errors(self, data: Any, prefix: str = "") -> list[FieldError]:
         """Unexpected fields first (in the order sent), then one error per field in path order."""
-        found = sorted(self.validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        found = list(self.validator().iter_errors(data))
+        if not found:
+            return []
+        found.sort(key=lambda e: [str(p) for p in e.absolute_path])
         unexpected = [e for e in found if e.validator == "additionalProperties"]
         order = {name: i for i, name in enumerate(self.schema.get("properties", {}))}
         fields = sorted((_field_error(self.schema, e, prefix) for e in found if e.validator != "additionalProperties"),

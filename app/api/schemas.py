@@ -12,9 +12,9 @@ from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
 from services.cases import CATEGORY_CODES, STATUSES
-from services.levels import CATEGORIES
+from services.levels import CATEGORIES, LEVELS
 from services.lifecycle import EARLY_REVIEW_REASONS
-from services.meeting_words import ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
+from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.vocabulary import TASK_STATES
@@ -205,7 +205,7 @@ CASE: dict[str, Any] = {
                                     "pnc_id": _nullable("string"), "crn": _nullable("string")}},
         "category": {"type": "integer", "enum": list(CATEGORIES)},
         "category_code": {"type": "string", "enum": list(CATEGORY_CODES.values())},
-        "level": {"type": ["integer", "null"], "enum": [1, 2, 3, None]},
+        "level": {"type": ["integer", "null"], "enum": [*LEVELS, None]},
         "status": {"type": "string", "enum": list(STATUSES)},
         "lead_agency": {"type": "string"},
         "lead_officer": _nullable("string", description="Username"),
@@ -320,7 +320,7 @@ AGENDA_ITEM = {
         "case_id": {"type": "integer"}, "case_reference": {"type": "string"}, "offender_name": {"type": "string"},
         "position": {"type": "integer", "minimum": 1, "description": "Order on the agenda, from 1"},
         "minutes_allotted": {"type": "integer", "minimum": 1},
-        "kind": {"type": "string", "enum": ["initial", "review", "early review"]},
+        "kind": {"type": "string", "enum": list(AGENDA_KINDS)},
         "research_flags": {"type": ["array", "null"], "items": RESEARCH_FLAG,
                            "description": "null for a role that may not read research notes (a duty-to-co-operate "
                                           "agency: services.meeting_access)"},

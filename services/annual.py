@@ -20,14 +20,16 @@ from sqlalchemy import Select, select
 from services import clock, performance
 from services.access import log_access
 from services.case_history_at import FactsAt, facts_at
+from services.cases import STATUSES
 from services.db import db
 from services.errors import FieldError, ValidationFailed
+from services.instances import CLOSED_STATUSES
 from services.levels import CATEGORIES, LEVELS
 from services.models import CaseEvent, MappaCase, User
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.settings import area_settings
 
-ACTIVE = ("identified", "referred", "screening", "level 1", "level 2", "level 3")
+ACTIVE = tuple(status for status in STATUSES if status not in CLOSED_STATUSES)  # open cases
 Cell = str | int | float | None
 
 

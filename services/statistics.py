@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from services import clock
 from services.access import log_access
+from services.cases import STATUSES
 from services.db import db
+from services.instances import CLOSED_STATUSES
 from services.models import HumanTask, MappaCase, User
 
-ACTIVE = ("identified", "referred", "screening", "level 1", "level 2", "level 3")
+ACTIVE = tuple(status for status in STATUSES if status not in CLOSED_STATUSES)  # open cases
 REVIEW_HOOKS = ("meeting_review", "level1_review")
 
 

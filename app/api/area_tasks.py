@@ -9,8 +9,10 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
+from app.api.contract import operation
+from app.api.schemas import AREA_TASK_QUERY, MODELS
 from app.area_tasks.filters import parse
-from app.security import api_requires, api_user
+from app.security import api_user
 from services import clock
 from services.area_tasks import PAGE_SIZE, AreaTask, area_tasks
 from services.errors import ValidationFailed
@@ -27,8 +29,12 @@ def area_task_json(task: AreaTask, today: date) -> dict[str, Any]:
     }
 
 
-@bp.get("/area-tasks")
-@api_requires("area_tasks:view")
+@operation(bp, "GET", "/area-tasks", summary="Every open task in the caller's area", tag="tasks",
+           permission="area_tasks:view", query=AREA_TASK_QUERY, check_query=False, errors=(422,),
+           description="MAPPA managers and coordinators: the area's open tasks with who holds them, their due date and "
+                       "days overdue, most overdue first, 50 a page. Filters combine. The query is read by the area "
+                       "work list page's own parser (app.area_tasks.filters), so both say the same on a bad value.",
+           responses={200: (MODELS["AreaTaskList"], "One page of tasks and the counts")})
 def list_area_tasks() -> ResponseReturnValue:
     filters, errors = parse(request.args)
     if errors:

@@ -12,17 +12,16 @@ from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.api.body import json_object
+from app.api.contract import operation
 from app.api.errors import api_error, invalid, register_current
-from app.security import api_requires, api_user
+from app.api.schemas import CHAIR_REQUEST, ETAG, IF_MATCH, LOCATION, MEETING_QUERY, MODELS, attachment
+from app.security import api_user
 from services import clock, dates, meeting_access, meeting_chair
 from services import meetings as meeting_service
 from services.errors import FieldError, ValidationFailed
 from services.minutes_sections import ALL_SECTIONS, TEXT_SECTIONS
 from services.models import AgendaItem, Attendance, MappMeeting, Minutes, User
 
-MEETING_FIELDS = {"area", "level", "starts_at", "chair", "venue", "online_link", "duration_minutes"}
-REQUIRED_MEETING_FIELDS = ("area", "level", "starts_at", "chair")
 INSTANT_RANGE = f"years {dates.RANGE_TEXT}, offsets from -12:00 to +14:00"
 EMPTY_STRUCTURED: dict[str, Any] = {"actions": [], "level_decision": None, "next_review_date": None}
 
@@ -87,40 +86,21 @@ def _minutes_current(minutes: Minutes) -> tuple[dict[str, Any], dict[str, str]]:
 register_current(Minutes, _minutes_current)
 
 
-# --- request parsing -------------------------------------------------------------------------------------------
-
-def _whole_number(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
+# --- request parsing (the shapes are app.api.schemas' models) ---------------------------------------------------
 
 def _meeting_request(user: User, body: dict[str, Any]) -> dict[str, Any]:
-    errors = [FieldError(key, "Unexpected field") for key in body if key not in MEETING_FIELDS]
-    errors += [FieldError(key, f"Enter {key.replace('_', ' ')}") for key in REQUIRED_MEETING_FIELDS
-               if body.get(key) in (None, "")]
-    area = body.get("area")
-    if area not in (None, "") and area != user.area.code:
+    """The schedule's values from a valid MeetingRequest; the area and the start are checked here."""
+    errors = []
+    if body["area"] != user.area.code:
         errors.append(FieldError("area", f"You can only schedule meetings in your own MAPPA area ({user.area.code})"))
-    level = body.get("level")
-    if level is not None and not _whole_number(level):
-        errors.append(FieldError("level", "level must be 2 or 3"))
-    starts_at: datetime | None = None
-    raw_start = body.get("starts_at")
-    if raw_start not in (None, ""):
-        starts_at = dates.parse_instant(raw_start) if isinstance(raw_start, str) else None
-        if starts_at is None:
-            errors.append(FieldError("starts_at", "starts_at must be an ISO 8601 date and time with an offset, "
-                                                  f"for example 2026-12-10T10:00:00+00:00 ({INSTANT_RANGE})"))
-    for key in ("chair", "venue", "online_link"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            errors.append(FieldError(key, f"{key} must be a string"))
-    duration = body.get("duration_minutes")
-    if duration is not None and not _whole_number(duration):
-        errors.append(FieldError("duration_minutes", "duration_minutes must be a whole number"))
+    starts_at = dates.parse_instant(body["starts_at"])
+    if starts_at is None:
+        errors.append(FieldError("starts_at", "starts_at must be an ISO 8601 date and time with an offset, "
+                                              f"for example 2026-12-10T10:00:00+00:00 ({INSTANT_RANGE})"))
     if errors:
         raise ValidationFailed(errors)
-    return {"level": level, "starts_at": starts_at, "chair": body["chair"], "venue": body.get("venue"),
-            "online_link": body.get("online_link"),
-            "duration_minutes": 180 if duration is None else duration}
+    return {"level": body["level"], "starts_at": starts_at, "chair": body["chair"], "venue": body.get("venue"),
+            "online_link": body.get("online_link"), "duration_minutes": body.get("duration_minutes", 180)}
 
 
 def _bound(key: str, *, end: bool) -> datetime | None:
@@ -140,18 +120,6 @@ def _bound(key: str, *, end: bool) -> datetime | None:
     return instant
 
 
-def _sections_body() -> dict[str, Any]:
-    body = json_object()
-    errors = [FieldError(key, "Unexpected field") for key in body if key != "sections"]
-    sections = body.get("sections")
-    if not isinstance(sections, dict):
-        errors.append(FieldError("sections", "Give the sections to save as a JSON object, for example "
-                                             "{\"summary\": \"...\"}"))
-    if errors or not isinstance(sections, dict):
-        raise ValidationFailed(errors)
-    return sections
-
-
 def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
@@ -164,21 +132,35 @@ def _stamp(meeting: MappMeeting) -> str:
 
 # --- meetings --------------------------------------------------------------------------------------------------
 
-@bp.post("/meetings")
-@api_requires("meetings:organise")
-def create_meeting() -> ResponseReturnValue:
+MEETING = MODELS["Meeting"]
+
+
+def _meeting_action(rule: str, summary: str, permission: str, description: str, status_word: str,
+                    method: str = "POST", **more: Any) -> Any:
+    return operation(bp, method, f"/meetings/<int:meeting_id>{rule}", summary=summary, tag="meetings",
+                     permission=permission, description=description,
+                     responses={200: (MEETING, f"The meeting, {status_word}")}, **more)
+
+
+@operation(bp, "POST", "/meetings", summary="Schedule a MAPP meeting", tag="meetings", permission="meetings:organise",
+           description="MAPPA coordinators and administrators. The meeting is in the caller's area.",
+           body=MODELS["MeetingRequest"], errors=(422,),
+           responses={201: (MEETING, "The new meeting, with an empty agenda", {"headers": LOCATION})})
+def create_meeting(body: dict[str, Any]) -> ResponseReturnValue:
     user = api_user()
-    values = _meeting_request(user, json_object())
+    values = _meeting_request(user, body)
     [meeting] = meeting_service.schedule(user, **values)
     return meeting_json(meeting, user), 201, {"Location": url_for("api.get_meeting", meeting_id=meeting.id)}
 
 
-@bp.get("/meetings")
-@api_requires("meetings:view")
-def list_meetings() -> ResponseReturnValue:
+@operation(bp, "GET", "/meetings", summary="MAPP meetings in the caller's area", tag="meetings",
+           permission="meetings:view", query=MEETING_QUERY, errors=(422,),
+           description="A duty-to-co-operate agency lists only the meetings it is invited to or works on a case at.",
+           responses={200: (MODELS["MeetingList"], "Meetings by start time")})
+def list_meetings(query: dict[str, Any]) -> ResponseReturnValue:
     user = api_user()
     errors = []
-    area = request.args.get("area", "").strip()
+    area = query.get("area")
     if area and area != user.area.code:
         errors.append(FieldError("area", f"You can only list meetings in your own MAPPA area ({user.area.code})"))
     bounds: dict[str, datetime | None] = {}
@@ -196,29 +178,37 @@ def list_meetings() -> ResponseReturnValue:
     return {"meetings": [meeting_summary_json(meeting) for meeting in found]}
 
 
-@bp.get("/meetings/<int:meeting_id>")
-@api_requires("meetings:view")
+@operation(bp, "GET", "/meetings/<int:meeting_id>", summary="A meeting with its agenda and attendance",
+           tag="meetings", permission="meetings:view", errors=(404,),
+           description="Need to know (services.meeting_access): the Responsible Authority and the MAPPA unit see the "
+                       "whole agenda with research notes; a duty-to-co-operate agency sees a meeting only if it is "
+                       "invited or works on a case on it (404 otherwise), and only those cases' items. Its papers, "
+                       "minutes and recordings are refused to it (403).",
+           responses={200: (MEETING, "The meeting")})
 def get_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     return meeting_json(meeting_service.load_meeting(user, meeting_id), user)
 
 
-@bp.put("/meetings/<int:meeting_id>/chair")
-@api_requires("meetings:organise")
-def put_meeting_chair(meeting_id: int) -> ResponseReturnValue:
+@_meeting_action("/chair", "Name another chair for the meeting", "meetings:organise",
+                 "MAPPA coordinators and administrators. Only the meeting's chair approves its minutes; when they "
+                 "cannot, name another chair of the area with the reason. Approvals waiting for the meeting's "
+                 "minutes, and later ones, go to the new chair (services.meeting_chair).", "with its new chair",
+                 method="PUT", body=CHAIR_REQUEST, errors=(404, 422))
+def put_meeting_chair(meeting_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     user = api_user()
-    body = json_object()
-    errors = [FieldError(key, "Unexpected field") for key in body if key not in ("chair", "reason")]
-    errors += [FieldError(key, f"Give the {key} as a string") for key in ("chair", "reason")
-               if not isinstance(body.get(key), str)]
-    if errors:
-        raise ValidationFailed(errors)
     meeting = meeting_chair.change_chair(user, meeting_id, body["chair"], body["reason"])
     return meeting_json(meeting, user)
 
 
-@bp.post("/meetings/<int:meeting_id>/agenda/build")
-@api_requires("meetings:organise")
+@operation(bp, "POST", "/meetings/<int:meeting_id>/agenda/build", summary="Put the cases due on the agenda",
+           tag="meetings", permission="meetings:organise", errors=(404, 409),
+           description="MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "
+                       "meeting's level and area whose meeting or review falls due, in due-date order, invites their "
+                       "agencies and starts research. A case is on one upcoming agenda at most: cases booked on "
+                       "another meeting not yet held (whose day has not passed) are not added, and concurrent builds "
+                       "each get a 200 with what they added.",
+           responses={200: (MODELS["AgendaBuilt"], "The meeting, and the items added")})
 def build_agenda(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     added = meeting_service.build_agenda(user, meeting_id)
@@ -226,22 +216,27 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
     return meeting_json(meeting, user) | {"added": [agenda_item_json(item) for item in added]}
 
 
-@bp.post("/meetings/<int:meeting_id>/open")
-@api_requires("minutes:write")
+@_meeting_action("/open", "Open the meeting (MAPPA D statement read)", "minutes:write",
+                 "Coordinators, administrators and chairs. Records the confidentiality and diversity statement as "
+                 "read and starts the minutes of each case on the agenda, due within the area's drafting deadline "
+                 "from the meeting. Opening a meeting already in progress changes nothing.", "in progress",
+                 errors=(404, 409))
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     return meeting_json(meeting_service.open_meeting(user, meeting_id), user)  # loaded, checked and logged there
 
 
-@bp.post("/meetings/<int:meeting_id>/close")
-@api_requires("minutes:write")
+@_meeting_action("/close", "Close the meeting: it has been held", "minutes:write",
+                 "Coordinators, administrators and chairs, for a meeting in progress. Its cases can go on later "
+                 "agendas again and open research tasks for it are cancelled (in each case's history).", "held",
+                 errors=(404, 409))
 def close_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()
     return meeting_json(meeting_service.close_meeting(user, meeting_id), user)  # loaded, checked and logged there
 
 
-@bp.get("/meetings/<int:meeting_id>/agenda.pdf")
-@api_requires("meetings:papers")
+@operation(bp, "GET", "/meetings/<int:meeting_id>/agenda.pdf", summary="The agenda", tag="meetings",
+           permission="meetings:papers", errors=(404,), responses={200: attachment("application/pdf", "The agenda")})
 def get_agenda_pdf(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_service.load_meeting_papers(api_user(), meeting_id, "agenda_pdf", "agenda_downloaded")
     from services.documents.pdf import agenda_pdf
@@ -250,8 +245,9 @@ def get_agenda_pdf(meeting_id: int) -> ResponseReturnValue:
                        f"mapp-meeting-{meeting.id}-agenda-{_stamp(meeting)}.pdf")
 
 
-@bp.get("/meetings/<int:meeting_id>/invite.ics")
-@api_requires("meetings:view")
+@operation(bp, "GET", "/meetings/<int:meeting_id>/invite.ics", summary="Calendar invitation", tag="meetings",
+           permission="meetings:view", errors=(404,),
+           responses={200: attachment("text/calendar", "Calendar invitation")})
 def get_meeting_invite(meeting_id: int) -> ResponseReturnValue:
     meeting = meeting_service.load_meeting(api_user(), meeting_id, "meeting_invite_downloaded")
     from services.documents.ics import meeting_ics
@@ -262,27 +258,32 @@ def get_meeting_invite(meeting_id: int) -> ResponseReturnValue:
 
 # --- minutes ---------------------------------------------------------------------------------------------------
 
-@bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>")
-@api_requires("minutes:view")
+@operation(bp, "GET", "/meetings/<int:meeting_id>/minutes/<int:case_id>", summary="One offender's minutes, by section",
+           tag="meetings", permission="minutes:view", errors=(404,),
+           responses={200: (MODELS["Minutes"], "The minutes (a draft is started if none)", {"headers": ETAG})})
 def get_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
     minutes = meeting_service.minutes_for(api_user(), meeting_id, case_id)
     return minutes_json(minutes), 200, {"ETag": meeting_service.etag(minutes), "Cache-Control": "no-store"}
 
 
-@bp.put("/meetings/<int:meeting_id>/minutes/<int:case_id>")
-@api_requires("minutes:write")
-def put_minutes(meeting_id: int, case_id: int) -> ResponseReturnValue:
+@operation(bp, "PUT", "/meetings/<int:meeting_id>/minutes/<int:case_id>", summary="Save some sections of the minutes",
+           tag="meetings", permission="minutes:write", body=MODELS["MinutesRequest"], parameters=(IF_MATCH,),
+           description="MAPPA coordinators, administrators and chairs, while the minutes are a draft. Needs If-Match: "
+                       "if someone else saved since, 412 with what is saved now (nothing is overwritten). Sections "
+                       "not sent keep their text.",
+           responses={200: (MODELS["Minutes"], "The minutes as saved", {"headers": ETAG})},
+           errors=(404, 409, 412, 422, 428))
+def put_minutes(meeting_id: int, case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     if_match = request.headers.get("If-Match", "").strip()
     if not if_match:
         return api_error(428, "Send the If-Match header with the ETag of the minutes you last read "
                               "(GET this URL first), so that nobody's changes are overwritten")
-    sections = _sections_body()
-    minutes = meeting_service.save_minutes(api_user(), meeting_id, case_id, sections, if_match)
+    minutes = meeting_service.save_minutes(api_user(), meeting_id, case_id, body["sections"], if_match)
     return minutes_json(minutes), 200, {"ETag": meeting_service.etag(minutes), "Cache-Control": "no-store"}
 
 
-@bp.get("/meetings/<int:meeting_id>/minutes/<int:case_id>.pdf")
-@api_requires("minutes:view")
+@operation(bp, "GET", "/meetings/<int:meeting_id>/minutes/<int:case_id>.pdf", summary="The minutes", tag="meetings",
+           permission="minutes:view", errors=(404,), responses={200: attachment("application/pdf", "The minutes")})
 def get_minutes_pdf(meeting_id: int, case_id: int) -> ResponseReturnValue:
     minutes = meeting_service.minutes_for(api_user(), meeting_id, case_id, event="minutes_downloaded")
     from services.documents.pdf import minutes_pdf

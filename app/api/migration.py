@@ -7,56 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.api.body import json_object
-from app.api.errors import invalid
-from app.routing import parse_id
-from app.security import api_requires, api_user
+from app.api.contract import operation
+from app.api.schemas import COMPARE_QUERY, MODELS
+from app.security import api_user
 from services.errors import FieldError, ValidationFailed
 from services.studio import migration
 from services.studio.compare import compare_draft, compare_versions
-
-MIGRATE_FIELDS = {"model", "from", "to", "dry_run", "instance"}
-
-
-def _version(raw: Any, field: str, what: str = "a version number, like 2") -> int:
-    value = parse_id(str(raw)) if isinstance(raw, int | str) and not isinstance(raw, bool) else None
-    if value is None or value < 1:
-        raise invalid(field, f"Give {what}")
-    return value
-
-
-@bp.get("/models/<key>/compare")
-@api_requires("studio:view")
-def compare_model_versions(key: str) -> ResponseReturnValue:
-    """``?from=<n>&to=<m>`` (two versions) or ``?from=<n>&draft=<id>`` (a draft with a version)."""
-    args = request.args
-    missing = [FieldError("from", "Give a version number, like 2")] if "from" not in args else []
-    if ("to" in args) == ("draft" in args):
-        missing.append(FieldError("to", "Give either to (a version number) or draft (a draft id)"))
-    if missing:
-        raise ValidationFailed(missing)
-    old = _version(args["from"], "from")
-    if "draft" in args:
-        return compare_draft(key, old, _version(args["draft"], "draft", "a draft id, like 3")).as_json()
-    return compare_versions(key, old, _version(args["to"], "to")).as_json()
-
-
-def _migrate_body(body: dict[str, Any]) -> tuple[str, int, int, bool, int | None]:
-    errors = [FieldError(name, "Unknown field") for name in sorted(body.keys() - MIGRATE_FIELDS)]
-    errors += [FieldError(name, "Required") for name in ("model", "from", "to", "dry_run") if name not in body]
-    if errors:
-        raise ValidationFailed(errors)
-    if not isinstance(body["model"], str) or not body["model"].strip():
-        raise invalid("model", "Give the model's key, like mappa_review")
-    if not isinstance(body["dry_run"], bool):
-        raise invalid("dry_run", "Give true (preview only) or false (migrate)")
-    instance = body.get("instance")
-    return (body["model"].strip(), _version(body["from"], "from"), _version(body["to"], "to"), body["dry_run"],
-            None if instance is None else _version(instance, "instance", "an instance id, like 12"))
 
 
 def _refused(err: migration.MigrationRefused) -> Response:
@@ -69,10 +29,30 @@ def _refused(err: migration.MigrationRefused) -> Response:
 bp.register_error_handler(migration.MigrationRefused, _refused)
 
 
-@bp.post("/instances/migrate")
-@api_requires("studio:edit")
-def migrate_instances() -> ResponseReturnValue:
-    model, old, new, dry_run, instance = _migrate_body(json_object())
+@operation(bp, "GET", "/models/<key>/compare", tag="models", permission="studio:view", query=COMPARE_QUERY,
+           summary="What changed between two versions of a model, or between a version and a draft",
+           errors=(404, 422), responses={200: (MODELS["Comparison"], "Added, removed and changed elements and form "
+                                                                   "fields")})
+def compare_model_versions(key: str, query: dict[str, Any]) -> ResponseReturnValue:
+    """``?from=<n>&to=<m>`` (two versions) or ``?from=<n>&draft=<id>`` (a draft with a version)."""
+    missing = [FieldError("from", "Give a version number, like 2")] if "from" not in query else []
+    if ("to" in query) == ("draft" in query):
+        missing.append(FieldError("to", "Give either to (a version number) or draft (a draft id)"))
+    if missing:
+        raise ValidationFailed(missing)
+    if "draft" in query:
+        return compare_draft(key, query["from"], query["draft"]).as_json()
+    return compare_versions(key, query["from"], query["to"]).as_json()
+
+
+@operation(bp, "POST", "/instances/migrate", summary="Preview or migrate running instances to another version",
+           tag="models", permission="studio:edit", body=MODELS["MigrationRequest"], errors=(422,),
+           responses={200: (MODELS["Migration"], "The plan per instance (carried out unless dry_run)"),
+                      409: (MODELS["MigrationRefused"], "Some instance cannot move: nothing was moved; the reasons "
+                                                        "name the instance and the task")})
+def migrate_instances(body: dict[str, Any]) -> ResponseReturnValue:
+    model, old, new, dry_run = body["model"].strip(), body["from"], body["to"], body["dry_run"]
+    instance = body.get("instance")
     if dry_run:
         plans = migration.preview(model, old, new, instance)
     else:

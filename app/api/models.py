@@ -10,9 +10,10 @@ from flask import Response, request
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.api.body import json_object
+from app.api.contract import operation
 from app.api.errors import api_error, invalid, register_current
-from app.security import api_requires, api_user
+from app.api.schemas import DRAFT_ETAG, IF_MATCH_DRAFT, IMPORT_QUERY, MODEL_FILE, MODEL_UPLOAD, MODELS
+from app.security import api_user
 from services.access import log_access
 from services.errors import NotFound
 from services.models import ModelDraft, ProcessModel
@@ -56,8 +57,15 @@ def _draft_current(draft: ModelDraft) -> tuple[dict[str, Any], dict[str, str]]:
 register_current(ModelDraft, _draft_current)
 
 
-@bp.get("/models")
-@api_requires("studio:view")
+CHECKED_DRAFT = MODELS["CheckedDraft"]
+
+
+def _studio(method: str, rule: str, summary: str, permission: str, **more: Any) -> Any:
+    return operation(bp, method, rule, summary=summary, tag="models", permission=permission, **more)
+
+
+@_studio("GET", "/models", "Process models, their versions (running instances) and drafts", "studio:view",
+         responses={200: (MODELS["ModelList"], "Models")})
 def list_models() -> ResponseReturnValue:
     running = drafts.running_counts()
     models: dict[str, dict[str, Any]] = {}
@@ -72,8 +80,8 @@ def list_models() -> ResponseReturnValue:
     return {"models": [models[key] for key in sorted(models)]}
 
 
-@bp.get("/models/<key>/versions/<int:n>")
-@api_requires("studio:view")
+@_studio("GET", "/models/<key>/versions/<int:n>", "One version: its files and checks", "studio:view", errors=(404,),
+         responses={200: (MODELS["Version"], "The version")})
 def get_version(key: str, n: int) -> ResponseReturnValue:
     row = drafts.version_row(key, n)
     findings = check(drafts.version_files(key, n))
@@ -82,8 +90,8 @@ def get_version(key: str, n: int) -> ResponseReturnValue:
             "checks": [f.as_json() for f in findings]}
 
 
-@bp.get("/models/<key>/versions/<int:n>/files/<path:name>")
-@api_requires("studio:view")
+@_studio("GET", "/models/<key>/versions/<int:n>/files/<path:name>", "Download a file of a version", "studio:view",
+         errors=(404,), responses={200: MODEL_FILE})
 def download_file(key: str, n: int, name: str) -> ResponseReturnValue:
     files = drafts.version_row(key, n).files
     if name not in files:
@@ -105,53 +113,64 @@ def _upload() -> tuple[bytes, str | None]:
     return request.get_data(cache=False), request.args.get("filename")
 
 
-@bp.post("/models/import")
-@api_requires("studio:edit")
-def import_file() -> ResponseReturnValue:
+@_studio("POST", "/models/import", "Import a .bpmn or .dmn file as a draft", "studio:edit", query=IMPORT_QUERY,
+         request_body=MODEL_UPLOAD, errors=(413, 422),
+         description="The file as the raw body (Content-Type: application/xml) or the multipart field `file`, at most "
+                     "5 MB. Refused (422 on `file`, or on the element id) when unsafe (DTDs, entities), not BPMN/DMN, "
+                     "not parseable, or holding code the sandbox refuses; nothing is stored then.",
+         responses={201: (CHECKED_DRAFT, "The draft and its checks (failing checks stop only publishing)",
+                          {"headers": DRAFT_ETAG})})
+def import_file(query: dict[str, Any]) -> ResponseReturnValue:
     data, filename = _upload()
-    draft, findings = import_model(api_user(), data, filename, request.args.get("key") or None)
+    draft, findings = import_model(api_user(), data, filename, query.get("key"))
     return {"draft": draft_json(draft), "checks": [f.as_json() for f in findings]}, 201, {"ETag": drafts.etag(draft)}
 
 
-@bp.post("/models/<key>/drafts")
-@api_requires("studio:edit")
-def new_draft(key: str) -> ResponseReturnValue:
-    body = json_object() if request.content_length else {}
+@_studio("POST", "/models/<key>/drafts", "Start a draft from a version", "studio:edit",
+         body=MODELS["NewDraftRequest"], optional_body=True, errors=(404, 422),
+         responses={201: (CHECKED_DRAFT, "The draft and its checks", {"headers": DRAFT_ETAG})})
+def new_draft(key: str, body: dict[str, Any]) -> ResponseReturnValue:
     latest = drafts.latest_version(key)
     if latest is None:
         raise NotFound(f"no process model {key!r}")
     version = body.get("from_version", latest.version)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise invalid("from_version", "Give a version number")
     draft = drafts.create_draft(api_user(), key, drafts.version_files(key, version), version)
     return _checked(draft, 201)
 
 
-@bp.route("/models/<key>/drafts/<int:draft_id>", methods=["GET", "PUT"])
-@api_requires("studio:view", write="studio:edit")
-def draft(key: str, draft_id: int) -> ResponseReturnValue:
-    if request.method == "GET":
-        return _checked(drafts.load_draft(draft_id, key))
+@_studio("GET", "/models/<key>/drafts/<int:draft_id>", "A draft and its checks", "studio:view", errors=(404,),
+         responses={200: (CHECKED_DRAFT, "The draft", {"headers": DRAFT_ETAG})})
+def get_draft(key: str, draft_id: int) -> ResponseReturnValue:
+    return _checked(drafts.load_draft(draft_id, key))
+
+
+@_studio("PUT", "/models/<key>/drafts/<int:draft_id>", "Save a draft (failing checks are allowed; they are returned)",
+         "studio:edit", body=MODELS["DraftRequest"], parameters=(IF_MATCH_DRAFT,), errors=(404, 409, 422, 428),
+         responses={200: (CHECKED_DRAFT, "The draft as saved, and its checks", {"headers": DRAFT_ETAG}),
+                    412: (MODELS["StaleDraft"], "Saved by someone else since your If-Match: nothing was saved; "
+                                                "current holds the draft as saved now", {"headers": DRAFT_ETAG})})
+def save_draft(key: str, draft_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     if_match = request.headers.get("If-Match", "").strip()
     if not if_match:
         return api_error(428, NO_IF_MATCH)
-    files = json_object().get("files")
-    if not isinstance(files, dict) or not files or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        raise invalid("files", "Give the draft's files as an object of file name -> text")
+    files = body["files"]
     saved = drafts.save_draft(api_user(), draft_id, {k: v.encode() for k, v in files.items()}, if_match, key)
     return _checked(saved)
 
 
-@bp.post("/models/<key>/drafts/<int:draft_id>/publish")
-@api_requires("studio:edit")
+@_studio("POST", "/models/<key>/drafts/<int:draft_id>/publish",
+         "Publish a draft as the next version: new instances start on it", "studio:edit", errors=(404, 409, 422),
+         description="Refused (422, each error on its element id) while a check fails; 409 when the draft is already "
+                     "published or the same as the latest version.",
+         responses={201: (MODELS["Published"], "The new version")})
 def publish(key: str, draft_id: int) -> ResponseReturnValue:
     row = drafts.publish_draft(api_user(), draft_id, key)
     return {"key": key, "version": row.version}, 201
 
 
-@bp.post("/models/<key>/versions/<int:n>/retire")
-@api_requires("studio:edit")
+@_studio("POST", "/models/<key>/versions/<int:n>/retire",
+         "Retire a version: no new instance starts on it; running ones carry on", "studio:edit", errors=(404,),
+         responses={200: (MODELS["RetiredVersion"], "The version")})
 def retire(key: str, n: int) -> ResponseReturnValue:
     row = drafts.retire_version(api_user(), key, n)
     return {"key": key, **version_json(row, drafts.running_counts().get((key, n), 0))}

@@ -7,7 +7,9 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.security import api_requires, api_user
+from app.api.contract import operation
+from app.api.schemas import MODELS
+from app.security import api_user
 from services import notifications
 from services.models import Notification
 
@@ -18,8 +20,11 @@ def notification_json(row: Notification) -> dict[str, Any]:
             "read_at": row.read_at.isoformat() if row.read_at else None}
 
 
-@bp.get("/notifications")
-@api_requires("notifications:view")
+@operation(bp, "GET", "/notifications", summary="The caller's notifications, with the unread count",
+           tag="notifications", permission="notifications:view",
+           description="Reminders, escalations and daily digests sent to the caller (each also by email when they have "
+                       "an address). Reading them here does not mark them read; the Notifications page does.",
+           responses={200: (MODELS["NotificationList"], "Notifications")})
 def list_notifications() -> ResponseReturnValue:
     inbox = notifications.notifications_of(api_user())
     return {"unread": inbox.unread, "notifications": [notification_json(n) for n in inbox.notifications]}

@@ -5,17 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g, request, url_for
+from flask import g, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
 
 from app.api import bp
-from app.api.body import json_object
+from app.api.contract import Model, operation, paths
 from app.api.errors import invalid
 from app.api.idempotent import idempotent
-from app.api.openapi import OPENAPI
-from app.routing import parse_id
-from app.security import api_requires, api_user, public
+from app.api.schemas import (
+    CASE_QUERY,
+    IDEMPOTENCY_KEY,
+    LOCATION,
+    MODELS,
+    OFFENDER_FIELDS,
+    REFERRAL_FIELDS,
+    TASK_QUERY,
+    document,
+)
+from app.security import api_user
 from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
@@ -23,18 +30,13 @@ from services.models import CaseEvent, HumanTask, MappaCase, User
 from services.settings import area_settings
 from workflows.lanes import role_name
 
-# API body names -> referral form fields (forms/referral.json); 422 field paths are translated back.
-OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn",
-                   "visor_reference": "visor_reference"}
-REFERRAL_FIELDS = {name: name for name in (
-    "category", "lead_agency", "level_requested", "custody", "release_date", "referral_reason", "level3_reason",
-    "rosh", "senior_resources_needed", "sentence_date", "licence_end", "notification_end", "notification_indefinite",
-    "victims_flag",
-    "children_flag", "vulnerable_adults_flag")}
 API_PATHS = {form: f"offender.{api}" for api, form in OFFENDER_FIELDS.items()} | {"data": "body"}
-ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
-DUE_FILTERS = tuple(task_service.DUES)
-SORTS = tuple(task_service.SORT_NAMES)
+CASE = MODELS["Case"]
+TASK = MODELS["Task"]
+
+
+def _answer(model: Model, description: str, **extra: object) -> tuple[Model, str, dict[str, object]]:
+    return model, description, dict(extra)
 
 
 # --- serialisers -----------------------------------------------------------------------------------------------
@@ -109,33 +111,19 @@ def event_json(event: CaseEvent) -> dict[str, Any]:
             "actor": _username(event.actor), "instance_id": event.instance_id, "detail": event.detail}
 
 
-# --- request parsing -------------------------------------------------------------------------------------------
-
-def _unexpected(given: dict[str, Any], allowed: set[str], prefix: str = "") -> list[FieldError]:
-    return [FieldError(f"{prefix}{key}", "Unexpected field") for key in given if key not in allowed]
-
+# --- request parsing (the shapes are app.api.schemas' models; these map them onto the services) -----------------
 
 def _present(source: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """API name -> form field for the values given; null counts as not given."""
-    return {form: source[api] for api, form in names.items() if source.get(api) is not None}
+    """API name -> form field for the values given (nulls were dropped: they count as not given)."""
+    return {form: source[api] for api, form in names.items() if api in source}
 
 
-def _case_request(body: dict[str, Any]) -> tuple[str | None, dict[str, Any], list[FieldError]]:
-    """The route (referral or identification; None if unknown), the form data and the shape errors of a body."""
-    errors = _unexpected(body, {*REFERRAL_FIELDS, "offender", "area", "route"})
-    route = body.get("route") or "referral"
-    if route not in ROUTES:
-        errors.append(FieldError("route", f"route must be one of {', '.join(ROUTES)}"))
-        route = None
-    offender = body.get("offender") or {}
-    if not isinstance(offender, dict):
-        errors.append(FieldError("offender", "Give the offender as an object, for example {\"name\": \"...\"}"))
-        offender = {}
-    errors += _unexpected(offender, set(OFFENDER_FIELDS), prefix="offender.")
-    data = _present(offender, OFFENDER_FIELDS) | _present(body, REFERRAL_FIELDS)
-    if route == "referral":
+def _referral_data(body: dict[str, Any]) -> dict[str, Any]:
+    """The referral or identification form's data from a valid ReferralRequest body."""
+    data = _present(body.get("offender", {}), OFFENDER_FIELDS) | _present(body, {n: n for n in REFERRAL_FIELDS})
+    if body.get("route", "referral") == "referral":
         data.setdefault("level_requested", 2)
-    return route, data, errors
+    return data
 
 
 def _area_errors(user: User, body: dict[str, Any]) -> list[FieldError]:
@@ -154,9 +142,7 @@ def _api_errors(errors: list[FieldError]) -> list[FieldError]:
     return [FieldError(_api_path(e.field), e.message) for e in errors]
 
 
-def _form_errors(route: str | None, data: dict[str, Any]) -> list[FieldError]:
-    if route is None:
-        return []
+def _form_errors(route: str, data: dict[str, Any]) -> list[FieldError]:
     if route == "identification":
         return _api_errors(forms.validate(forms.load_form("identification"), data))
     try:
@@ -174,73 +160,13 @@ def _open_case(user: User, route: str, data: dict[str, Any]) -> MappaCase:
         raise ValidationFailed(_api_errors(failed.errors)) from None
 
 
-def _strings(allowed: set[str]) -> dict[str, Any]:
-    """A JSON object body with only these members, each a string or null."""
-    body = json_object()
-    errors = _unexpected(body, allowed) + [FieldError(key, f"{key} must be a string") for key in sorted(allowed)
-                                           if body.get(key) is not None and not isinstance(body[key], str)]
-    if errors:
-        raise ValidationFailed(errors)
-    return body
-
-
 def _text(body: dict[str, Any], key: str) -> str:
     return str(body.get(key) or "")
 
 
 def _day(body: dict[str, Any], key: str) -> date | None:
-    raw = _text(body, key).strip()
-    if not raw:
-        return None
-    day = dates.parse_day(raw)
-    if day is None:
-        raise invalid(key, f"{key} must be a real date written YYYY-MM-DD, {dates.RANGE_TEXT}")
-    return day
-
-
-def _setting_values(body: dict[str, Any]) -> dict[str, str]:
-    errors = _unexpected(body, {"settings"})
-    values = body.get("settings")
-    if not isinstance(values, dict):
-        errors.append(FieldError("settings", "Give the settings as a JSON object, for example "
-                                             "{\"level2_review_weeks\": 12}"))
-        values = {}
-    errors += [FieldError(f"settings.{key}", "Give a whole number") for key, value in values.items()
-               if isinstance(value, bool) or not isinstance(value, int)]
-    if errors:
-        raise ValidationFailed(errors)
-    return {key: str(value) for key, value in values.items()}
-
-
-def _inbox_filter(args: MultiDict[str, str]) -> task_service.InboxFilter:
-    errors = []
-    case = args.get("case", "").strip()
-    case_id = parse_id(case)
-    if case and case_id is None:
-        errors.append(FieldError("case", "case must be a case id (a whole number)"))
-    due = args.get("due") or None
-    if due is not None and due not in DUE_FILTERS:
-        errors.append(FieldError("due", f"due must be one of {', '.join(DUE_FILTERS)}"))
-    sort = args.get("sort") or "due"
-    if sort not in SORTS:
-        errors.append(FieldError("sort", f"sort must be one of {', '.join(SORTS)}"))
-    show = args.get("show") or "all"
-    if show not in task_service.SHOWS:
-        errors.append(FieldError("show", f"show must be one of {', '.join(task_service.SHOWS)}"))
-    if errors:
-        raise ValidationFailed(errors)
-    return task_service.InboxFilter(case_id=case_id, step=args.get("step") or None, due=due,
-                                    sort=sort, show=show)
-
-
-def _form_data(body: dict[str, Any]) -> dict[str, Any]:
-    errors = _unexpected(body, {"data"})
-    data = body.get("data")
-    if not isinstance(data, dict):
-        errors.append(FieldError("data", "Give the form answers as a JSON object in data"))
-    if errors or not isinstance(data, dict):
-        raise ValidationFailed(errors)
-    return data
+    """A date the model has checked (format date: a real day in range), or None when not given."""
+    return dates.parse_day(body[key]) if body.get(key) else None
 
 
 def _data_path(field: str) -> str:
@@ -249,46 +175,42 @@ def _data_path(field: str) -> str:
 
 # --- cases -----------------------------------------------------------------------------------------------------
 
-@bp.get("/cases")
-@api_requires("cases:view")
-def list_cases() -> ResponseReturnValue:
-    status = request.args.get("status") or None
-    errors = [] if status in (None, *cases.STATUSES) else [
-        FieldError("status", f"status must be one of {', '.join(cases.STATUSES)}")]
-    try:
-        wanted = case_search.case_filter(request.args.get("q"), status)
-    except ValidationFailed as failed:
-        errors = failed.errors + errors
-    if errors:
-        raise ValidationFailed(errors)
+@operation(bp, "GET", "/cases", summary="Find cases", tag="cases", permission="cases:view", query=CASE_QUERY,
+           description="The cases the caller may see (their area; for duty-to-co-operate staff only the cases they "
+                       "work on), next review first, as the case list page shows them. Each search is "
+                       "access-logged with its number of matches.",
+           responses={200: _answer(MODELS["CaseList"], "The matching cases")}, errors=(422,))
+def list_cases(query: dict[str, Any]) -> ResponseReturnValue:
+    wanted = case_search.case_filter(query.get("q"), query.get("status"))
     listing = case_search.find_cases(api_user(), wanted)
     today = clock.today()
     return {"cases": [case_summary_json(case, today) for case in listing.cases], "total": listing.total}
 
 
-@bp.post("/cases")
-@api_requires("cases:refer")
-@idempotent
-def create_case() -> ResponseReturnValue:
+@operation(bp, "POST", "/cases", summary="Refer or identify a case", tag="cases", permission="cases:refer",
+           description="Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
+                       "referral and screening, or identification.",
+           body=MODELS["ReferralRequest"], parameters=(IDEMPOTENCY_KEY,), wrap=idempotent,
+           responses={201: _answer(CASE, "The new case", headers=LOCATION)}, errors=(422,))
+def create_case(body: dict[str, Any]) -> ResponseReturnValue:
     user = api_user()
-    body = json_object()
-    route, data, errors = _case_request(body)
-    errors += _area_errors(user, body) + _form_errors(route, data)
-    if errors or route is None:
+    route, data = body.get("route", "referral"), _referral_data(body)
+    errors = _area_errors(user, body) + _form_errors(route, data)
+    if errors:
         raise ValidationFailed(errors)
     case = _open_case(user, route, data)
     view = cases.view_case(user, case.id)
     return case_json(view, clock.today()), 201, {"Location": url_for("api.get_case", case_id=case.id)}
 
 
-@bp.get("/cases/<int:case_id>")
-@api_requires("cases:view")
+@operation(bp, "GET", "/cases/<int:case_id>", summary="A case with its open tasks", tag="cases",
+           permission="cases:view", responses={200: _answer(CASE, "The case")}, errors=(404,))
 def get_case(case_id: int) -> ResponseReturnValue:
     return case_json(cases.view_case(api_user(), case_id), clock.today())
 
 
-@bp.get("/cases/<int:case_id>/history")
-@api_requires("cases:view")
+@operation(bp, "GET", "/cases/<int:case_id>/history", summary="Who did what when, across all phases", tag="cases",
+           permission="cases:view", responses={200: _answer(MODELS["History"], "Events")}, errors=(404,))
 def get_case_history(case_id: int) -> ResponseReturnValue:
     events = cases.case_history(api_user(), case_id)
     return {"case_id": case_id, "events": [event_json(event) for event in events]}
@@ -302,102 +224,108 @@ def _case_response(case: MappaCase, status: int = 200) -> ResponseReturnValue:
     return case_json(view, clock.today()), status
 
 
-@bp.post("/cases/<int:case_id>/early-review")
-@api_requires("cases:contribute")
-def request_early_review(case_id: int) -> ResponseReturnValue:
-    body = _strings({"reason", "detail"})
+def _case_action(rule: str, summary: str, permission: str, body: str, status: int = 200) -> Any:
+    """POST /cases/{case_id}/...: changes the case (the service checks the caller's role and the case's state)."""
+    return operation(bp, "POST", f"/cases/<int:case_id>/{rule}", summary=summary, tag="cases",
+                     permission=permission, body=MODELS[body],
+                     responses={status: _answer(CASE, "The case afterwards")}, errors=(404, 409, 422))
+
+
+@_case_action("early-review", "Request an early review", "cases:contribute", "EarlyReviewRequest")
+def request_early_review(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     return _case_response(lifecycle.request_early_review(api_user(), case_id, _text(body, "reason"),
                                                          _text(body, "detail")))
 
 
-@bp.post("/cases/<int:case_id>/release-date")
-@api_requires("cases:change_release_date")
-def change_release_date(case_id: int) -> ResponseReturnValue:
-    body = _strings({"release_date", "reason"})
+@_case_action("release-date", "Change the earliest release date", "cases:change_release_date", "ReleaseDateRequest")
+def change_release_date(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     release_date = _day(body, "release_date")
     if release_date is None:
         raise invalid("release_date", "Enter the new earliest release date")
     return _case_response(lifecycle.change_release_date(api_user(), case_id, release_date, _text(body, "reason")))
 
 
-@bp.post("/cases/<int:case_id>/transfer")
-@api_requires("cases:transfer")
-def transfer_case(case_id: int) -> ResponseReturnValue:
-    body = _strings({"to_area", "reason"})
+@_case_action("transfer", "Transfer to another MAPPA area", "cases:transfer", "TransferRequest")
+def transfer_case(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     return _case_response(lifecycle.transfer(api_user(), case_id, _text(body, "to_area"), _text(body, "reason")))
 
 
-@bp.post("/cases/<int:case_id>/lead")
-@api_requires("cases:change_lead")
-def change_lead(case_id: int) -> ResponseReturnValue:
-    body = _strings({"lead_agency", "lead_officer", "reason"})
+@_case_action("lead", "Change lead agency or officer", "cases:change_lead", "LeadRequest")
+def change_lead(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     return _case_response(lifecycle.change_lead(api_user(), case_id, _text(body, "lead_agency"),
                                                 body.get("lead_officer") or None, _text(body, "reason")))
 
 
-@bp.post("/cases/<int:case_id>/actions")
-@api_requires("actions:agree")
-def agree_action(case_id: int) -> ResponseReturnValue:
-    body = _strings({"description", "owner_role", "due"})
+@_case_action("actions", "Record an agreed action", "actions:agree", "ActionRequest", 201)
+def agree_action(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     instance = lifecycle.agree_action(api_user(), case_id, _text(body, "description"), _text(body, "owner_role"),
                                       _day(body, "due"))
     return _case_response(lifecycle.case_or_404(instance.case_id), 201)
 
 
-# --- tasks -----------------------------------------------------------------------------------------------------
-
-@bp.post("/cases/<int:case_id>/outcomes")
-@api_requires("cases:record_outcome")
-def record_outcome(case_id: int) -> ResponseReturnValue:
+@_case_action("outcomes", "Record a return to custody, breach, SFO or SCR", "cases:record_outcome",
+              "OutcomeRequest", 201)
+def record_outcome(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     """A return to custody, a breach, a serious further offence or a serious case review, for the annual figures."""
-    body = _strings({"kind", "on", "reason", "note"})
     outcomes.record_outcome(api_user(), case_id, _text(body, "kind"), _day(body, "on"), body.get("reason"),
                             _text(body, "note"))
     return _case_response(lifecycle.case_or_404(case_id), 201)
 
 
-@bp.get("/tasks")
-@api_requires("tasks:work")
-def list_tasks() -> ResponseReturnValue:
-    tasks = task_service.inbox(api_user(), _inbox_filter(request.args))
+# --- tasks -----------------------------------------------------------------------------------------------------
+
+@operation(bp, "GET", "/tasks", summary="The caller's inbox", tag="tasks", permission="tasks:work", query=TASK_QUERY,
+           description="Tasks assigned to the caller, and unclaimed tasks whose role and area match theirs.",
+           responses={200: _answer(MODELS["TaskList"], "Tasks")}, errors=(422,))
+def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
+    wanted = task_service.InboxFilter(case_id=query.get("case"), step=query.get("step"), due=query.get("due"),
+                                      sort=query.get("sort", "due"), show=query.get("show", "all"))
+    tasks = task_service.inbox(api_user(), wanted)
     today = clock.today()
     return {"tasks": [task_json(task, today) for task in tasks]}
 
 
-@bp.get("/tasks/<int:task_id>")
-@api_requires("tasks:work")
+@operation(bp, "GET", "/tasks/<int:task_id>", summary="A task with its form's JSON Schema", tag="tasks",
+           permission="tasks:work", responses={200: _answer(MODELS["TaskDetail"], "The task")}, errors=(404,))
 def get_task(task_id: int) -> ResponseReturnValue:
     task = task_service.load_task(api_user(), task_id)
     return task_json(task, clock.today()) | {"context": task.context or {},
                                              "form": {"key": task.form_key, "schema": task_service.form_schema(task)}}
 
 
-@bp.post("/tasks/<int:task_id>/claim")
-@api_requires("tasks:work")
+@operation(bp, "POST", "/tasks/<int:task_id>/claim", summary="Claim a task", tag="tasks", permission="tasks:work",
+           description="Assigns the task to the caller.", responses={200: _answer(TASK, "The task")},
+           errors=(404, 409))
 def claim_task(task_id: int) -> ResponseReturnValue:
     return task_json(task_service.claim(api_user(), task_id), clock.today())
 
 
-@bp.post("/tasks/<int:task_id>/release")
-@api_requires("tasks:work")
+@operation(bp, "POST", "/tasks/<int:task_id>/release", summary="Release a task", tag="tasks",
+           permission="tasks:work", description="Only the holder can release a task.",
+           responses={200: _answer(TASK, "The task")}, errors=(404, 409))
 def release_task(task_id: int) -> ResponseReturnValue:
     return task_json(task_service.release(api_user(), task_id), clock.today())
 
 
-@bp.post("/tasks/<int:task_id>/reassign")
-@api_requires("tasks:reassign")
-def reassign_task(task_id: int) -> ResponseReturnValue:
-    body = _strings({"assignee", "reason"})
+@operation(bp, "POST", "/tasks/<int:task_id>/reassign", summary="Hand a task to a named person", tag="tasks",
+           permission="tasks:reassign", body=MODELS["ReassignRequest"],
+           description="The holder delegates it, or a MAPPA coordinator or manager reassigns it, to someone in the "
+                       "area who holds the task's role.",
+           responses={200: _answer(TASK, "The task, now with the new assignee")}, errors=(404, 409, 422))
+def reassign_task(task_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     task = task_service.reassign(api_user(), task_id, _text(body, "assignee"), _text(body, "reason"))
     return task_json(task, clock.today())
 
 
-@bp.post("/tasks/<int:task_id>/complete")
-@api_requires("tasks:work")
-@idempotent
-def complete_task(task_id: int) -> ResponseReturnValue:
+@operation(bp, "POST", "/tasks/<int:task_id>/complete", summary="Complete a task with its form's data", tag="tasks",
+           permission="tasks:work", body=MODELS["CompleteRequest"], parameters=(IDEMPOTENCY_KEY,), wrap=idempotent,
+           description="Validates data against the form's schema, then advances the process. Of several racing "
+                       "completions exactly one succeeds; the others get 409.",
+           responses={200: _answer(MODELS["CompleteResponse"], "The completed task and the caller's next tasks")},
+           errors=(404, 409, 422))
+def complete_task(task_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     user = api_user()
-    data = _form_data(json_object())
+    data = body["data"]
     try:
         task = task_service.complete(user, task_id, data)
     except ValidationFailed as failed:
@@ -413,18 +341,21 @@ def _settings_json(user: User, values: dict[str, int]) -> dict[str, Any]:
     return {"area": user.area.code, "editable": settings_admin.may_edit(user), "settings": values}
 
 
-@bp.get("/settings")
-@api_requires("signed_in")
+@operation(bp, "GET", "/settings", summary="The caller's area settings", tag="settings", permission="signed_in",
+           responses={200: _answer(MODELS["Settings"], "The settings")})
 def get_settings() -> ResponseReturnValue:
     user = api_user()
     return _settings_json(user, area_settings(user.area_id))
 
 
-@bp.put("/settings")
-@api_requires("settings:change")
-def put_settings() -> ResponseReturnValue:
+@operation(bp, "PUT", "/settings", summary="Change the caller's area settings", tag="settings",
+           permission="settings:change", body=MODELS["SettingsRequest"],
+           description="MAPPA coordinators only. Each value must be a whole number within the setting's range; a 422 "
+                       "names each field as settings.<name>.",
+           responses={200: _answer(MODELS["Settings"], "The settings afterwards")}, errors=(422,))
+def put_settings(body: dict[str, Any]) -> ResponseReturnValue:
     user = api_user()
-    values = _setting_values(json_object())
+    values = {key: str(value) for key, value in body["settings"].items()}
     try:
         updated = settings_admin.update_settings(user, values)
     except ValidationFailed as failed:
@@ -434,7 +365,14 @@ def put_settings() -> ResponseReturnValue:
 
 # --- the API's own description ---------------------------------------------------------------------------------
 
-@bp.get("/openapi.json")
-@public
+_DOCUMENT: dict[str, Any] = {}
+
+
+@operation(bp, "GET", "/openapi.json", summary="This document", tag="meta", permission=None,
+           responses={200: ({"content": {"application/json": {"schema": {"type": "object"}}}},
+                            "OpenAPI 3.1 document")})
 def openapi() -> ResponseReturnValue:
-    return OPENAPI
+    """Built once, on first request, when every module has declared its operations."""
+    if not _DOCUMENT:
+        _DOCUMENT.update(document(paths()))
+    return _DOCUMENT

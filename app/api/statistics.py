@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from flask import request
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.security import api_requires, api_user
+from app.api.contract import operation
+from app.api.schemas import ANNUAL_ANSWER, ANNUAL_QUERY
+from app.security import api_user
 from app.statistics.exports import export_response, parse_format
 from services.annual import annual, parse_year_ending
-from services.errors import FieldError, ValidationFailed
-
-PARAMETERS = {"year_ending", "format"}
 
 
-@bp.get("/statistics/annual")
-@api_requires("statistics:export")
-def get_annual_statistics() -> ResponseReturnValue:
-    unknown = sorted(set(request.args) - PARAMETERS)
-    if unknown:
-        raise ValidationFailed([FieldError(name, "Unknown query parameter") for name in unknown])
-    fmt = parse_format(request.args.get("format"))
-    report = annual(api_user(), parse_year_ending(request.args.get("year_ending")))
+@operation(bp, "GET", "/statistics/annual", summary="MAPPA annual statistics and the SMB performance pack",
+           tag="statistics", permission="statistics:export", query=ANNUAL_QUERY, errors=(422,),
+           description="For the year ending 31 March (default: the last one passed), in the caller's area (needs "
+                       "statistics:export). CSV, XLSX and PDF are attachments marked OFFICIAL-SENSITIVE.",
+           responses={200: ANNUAL_ANSWER})
+def get_annual_statistics(query: dict[str, Any]) -> ResponseReturnValue:
+    fmt = parse_format(query.get("format"))
+    report = annual(api_user(), parse_year_ending(query.get("year_ending")))
     return export_response(report, fmt)

@@ -9,7 +9,9 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.security import api_requires, api_user
+from app.api.contract import operation
+from app.api.schemas import MODELS
+from app.security import api_user
 from services import auth
 from services.models import ApiToken
 
@@ -23,19 +25,29 @@ def token_json(row: ApiToken) -> dict[str, Any]:
             "last_used_at": iso(row.last_used_at), "revoked_at": iso(row.revoked_at)}
 
 
-@bp.get("/tokens")
-@api_requires("account:tokens")
+TOKEN_LIST = MODELS["TokenList"]
+
+
+@operation(bp, "GET", "/tokens", summary="The caller's API tokens", tag="tokens", permission="account:tokens",
+           description="Newest first, expired and revoked ones too. Tokens are made on the account page (or by "
+                       "`flask mappa token create`), never through the API.",
+           responses={200: (TOKEN_LIST, "Tokens")})
 def list_tokens() -> ResponseReturnValue:
     return {"tokens": [token_json(row) for row in auth.tokens_of(api_user())]}
 
 
-@bp.get("/area/tokens")
-@api_requires("accounts:manage")
+@operation(bp, "GET", "/area/tokens", summary="API tokens in use in the caller's area", tag="tokens",
+           permission="accounts:manage",
+           description="MAPPA coordinators and managers: every token of the area's people that is neither expired nor "
+                       "revoked.", responses={200: (TOKEN_LIST, "Tokens")})
 def list_area_tokens() -> ResponseReturnValue:
     return {"tokens": [token_json(row) for row in auth.area_tokens(api_user())]}
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
-@api_requires("account:tokens")
+@operation(bp, "POST", "/tokens/<int:token_id>/revoke", summary="Revoke an API token", tag="tokens",
+           permission="account:tokens", errors=(404,),
+           description="Your own token, or (MAPPA coordinators and managers) any token of your area's people; from "
+                       "then on it gets 401. Revoking a revoked token changes nothing.",
+           responses={200: (MODELS["Token"], "The token, revoked")})
 def revoke_token(token_id: int) -> ResponseReturnValue:
     return token_json(auth.revoke_token(api_user(), token_id))

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import request
 from flask.typing import ResponseReturnValue
 
 from app.api import bp
-from app.api.body import json_object
+from app.api.contract import operation
 from app.api.errors import invalid
-from app.security import api_requires, api_user
+from app.api.schemas import MODELS
+from app.security import api_user
 from services.models import ModelTrial
 from services.studio import trials
 
@@ -30,48 +30,46 @@ def trial_json(trial: ModelTrial, ready: list[dict[str, Any]] | None = None) -> 
             "started_at": _iso(trial.started_at)}
 
 
-def _data(body: dict[str, Any]) -> dict[str, Any]:
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise invalid("data", "Give the sample data as an object of field -> value")
-    return data
+TRIAL = MODELS["Trial"]
 
 
-def _body() -> dict[str, Any]:
-    return json_object() if request.content_length else {}
+def _trial_op(method: str, rule: str, summary: str, status: int, body: str | None, *errors: int) -> Any:
+    return operation(bp, method, rule, summary=summary, tag="models", permission="studio:edit",
+                     body=MODELS[body] if body else None, optional_body=True, errors=(404, *errors),
+                     responses={status: (TRIAL, "The trial")})
 
 
-@bp.post("/models/<key>/drafts/<int:draft_id>/trials")
-@api_requires("studio:edit")
-def start_draft_trial(key: str, draft_id: int) -> ResponseReturnValue:
-    trial = trials.start_trial(api_user(), key, draft_id=draft_id, data=_data(_body()))
+@_trial_op("POST", "/models/<key>/drafts/<int:draft_id>/trials",
+           "Start a trial run of a draft (not a case: no inbox, no history)", 201, "TrialData", 422)
+def start_draft_trial(key: str, draft_id: int, body: dict[str, Any]) -> ResponseReturnValue:
+    trial = trials.start_trial(api_user(), key, draft_id=draft_id, data=body.get("data", {}))
     return trial_json(trial), 201
 
 
-@bp.post("/models/<key>/versions/<int:n>/trials")
-@api_requires("studio:edit")
-def start_version_trial(key: str, n: int) -> ResponseReturnValue:
-    trial = trials.start_trial(api_user(), key, version=n, data=_data(_body()))
+@_trial_op("POST", "/models/<key>/versions/<int:n>/trials", "Start a trial run of a published version", 201,
+           "TrialData", 422)
+def start_version_trial(key: str, n: int, body: dict[str, Any]) -> ResponseReturnValue:
+    trial = trials.start_trial(api_user(), key, version=n, data=body.get("data", {}))
     return trial_json(trial), 201
 
 
-@bp.get("/trials/<int:trial_id>")
-@api_requires("studio:edit")
+@_trial_op("GET", "/trials/<int:trial_id>", "A trial you started: its path and ready tasks", 200, None)
 def get_trial(trial_id: int) -> ResponseReturnValue:
     trial, ready = trials.view_trial(api_user(), trial_id)
     return trial_json(trial, ready)
 
 
-@bp.post("/trials/<int:trial_id>/tasks/<task_id>/complete")
-@api_requires("studio:edit")
-def complete_trial_task(trial_id: int, task_id: str) -> ResponseReturnValue:
-    return trial_json(trials.complete_task(api_user(), trial_id, task_id, _data(_body())))
+@_trial_op("POST", "/trials/<int:trial_id>/tasks/<task_id>/complete",
+           "Complete a ready task of a trial with sample data (validated against its form)", 200, "TrialData", 409,
+           422)
+def complete_trial_task(trial_id: int, task_id: str, body: dict[str, Any]) -> ResponseReturnValue:
+    return trial_json(trials.complete_task(api_user(), trial_id, task_id, body.get("data", {})))
 
 
-@bp.post("/trials/<int:trial_id>/timers")
-@api_requires("studio:edit")
-def move_trial_time(trial_id: int) -> ResponseReturnValue:
-    to = _body().get("to")
+@_trial_op("POST", "/trials/<int:trial_id>/timers", "Move a trial's clock forward and fire the timers due by then",
+           200, "TrialTime", 409, 422)
+def move_trial_time(trial_id: int, body: dict[str, Any]) -> ResponseReturnValue:
+    to = body.get("to")
     when = None
     if to is not None:
         try:

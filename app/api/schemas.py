@@ -1,57 +1,73 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Tests check it against the URL map."""
+"""The API's named JSON Schemas (app.api.contract.Model), declared once: each validates requests (bodies and query
+strings) and is a component of /api/v1/openapi.json, whose paths come from the ``@operation``s of the views."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.api.contract import SCHEMAS, Model, error_responses, nullable, ref
 from app.routing import MAX_ID
+from services import annual_export, forms
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
-from services.cases import STATUSES
+from services.cases import CATEGORY_CODES, STATUSES
+from services.levels import CATEGORIES, LEVELS
+from services.lifecycle import EARLY_REVIEW_REASONS
+from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
+from services.vocabulary import TASK_STATES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
-    return {"type": [kind, "null"], **extra}
+_ref = ref
+_nullable = nullable
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    """Error responses; an operation that takes a token (401) may also answer 429 (too many bad tokens)."""
-    listed = (*statuses, 429) if 401 in statuses else statuses
-    return {str(status): {"$ref": f"#/components/responses/{ERROR_RESPONSES[status]}"} for status in listed}
-
-
-def _id_param(name: str, what: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+_errors = error_responses
 
 
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
-ERROR_RESPONSES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 412: "PreconditionFailed",
-                   413: "TooLarge", 422: "Invalid", 428: "PreconditionRequired", 429: "TooManyRequests"}
 
 FLAG = {"type": "boolean"}
 
+# API body names -> referral form fields (forms/referral.json): the form declares these fields once (type, title,
+# vocabulary, messages); the API takes them as they are, the offender's under ``offender``.
+OFFENDER_FIELDS = {"name": "offender_name", "date_of_birth": "date_of_birth", "pnc_id": "pnc_id", "crn": "crn",
+                   "visor_reference": "visor_reference"}
+REFERRAL_FIELDS = ("category", "lead_agency", "level_requested", "custody", "release_date", "referral_reason",
+                   "level3_reason", "rosh", "senior_resources_needed", "sentence_date", "licence_end",
+                   "notification_end", "notification_indefinite", "victims_flag", "children_flag",
+                   "vulnerable_adults_flag")
+ROUTES = ("referral", "identification")  # how a case is opened: a MAPPA A referral, or identified as eligible
+_FORM_FIELDS = forms.load_form("identification")["properties"] | forms.load_form("referral")["properties"]
+
+
+def _form_field(name: str, **api: Any) -> dict[str, Any]:
+    """A referral form field as the API takes it (its description for API clients, when given, instead)."""
+    return {**_FORM_FIELDS[name], **api}
+
+
 OFFENDER_IN = {
     "type": "object", "additionalProperties": False, "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Full name"},
-        "date_of_birth": DATE, "pnc_id": {"type": "string", "maxLength": 40},
-        "crn": {"type": "string", "maxLength": 40, "description": "NDelius case reference number"},
-        "visor_reference": {"type": "string", "maxLength": 40, "description": "If a ViSOR record already exists"},
-    },
+    "properties": {api: _form_field(form) for api, form in OFFENDER_FIELDS.items()},
+}
+_REFERRAL_NOTES = {
+    "release_date": "Required when custody is true; refused when custody is false",
+    "sentence_date": "Required for identification",
+    "licence_end": "Licence or hospital order end: category 2 cases exit then",
+    "notification_end": "Notification period end: category 1 cases exit then",
+    "notification_indefinite": "Category 1 with indefinite notification: reviewed at 15 years (8 if under 18 at "
+                               "conviction)",
+    "level_requested": "Referral only; 2 when not given",
+    "level3_reason": "What Level 2 cannot deliver; required when level_requested is 3",
+    "rosh": "Risk of serious harm; required for a referral",
+    "referral_reason": "Required for a referral",
 }
 
 
@@ -66,34 +82,19 @@ REFERRAL_IN = {
     "required": ["offender", "category", "lead_agency", "custody"],
     "description": "Opens a case in the caller's own area, by a MAPPA A referral (Level 2 or 3 sought) or by "
                    "identifying an offender as MAPPA eligible (managed at Level 1 unless referred). Null counts as "
-                   "not given.",
+                   "not given. The fields are the referral and identification forms' (forms/referral.json, "
+                   "forms/identification.json), with their titles and messages.",
     "properties": {
-        "route": {"type": "string", "enum": ["referral", "identification"], "default": "referral",
+        "route": {"type": "string", "enum": list(ROUTES), "default": "referral",
                   "description": "identification takes no level_requested, referral_reason, level3_reason, rosh or "
                                  "senior_resources_needed, and needs sentence_date"},
         "offender": OFFENDER_IN,
-        "category": {"type": "integer", "enum": [1, 2, 3, 4], "description": "MAPPA category"},
         "area": {"type": "string", "description": "Area code; when given it must be the caller's own area"},
-        "lead_agency": {"type": "string", "enum": list(LEAD_AGENCIES)},
-        "custody": {"type": "boolean"},
-        "release_date": {**DATE, "description": "Required when custody is true; refused when custody is false"},
-        "sentence_date": {**DATE, "description": "Required for identification"},
-        "licence_end": {**DATE, "description": "Licence or hospital order end: category 2 cases exit then"},
-        "notification_end": {**DATE, "description": "Notification period end: category 1 cases exit then"},
-        "notification_indefinite": {"type": "boolean", "description": "Category 1 with indefinite notification: "
-                                    "reviewed at 15 years (8 if under 18 at conviction)"},
-        "victims_flag": FLAG, "children_flag": FLAG, "vulnerable_adults_flag": FLAG,
-        "level_requested": {"type": "integer", "enum": [2, 3], "default": 2, "description": "Referral only"},
-        "level3_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
-                          "description": "What Level 2 cannot deliver; required when level_requested is 3"},
-        "rosh": {"type": "string", "enum": ["low", "medium", "high", "very_high"],
-                 "description": "Risk of serious harm; required for a referral"},
-        "senior_resources_needed": {"type": "boolean"},
-        "referral_reason": {"type": "string", "minLength": 1, "maxLength": 8000,
-                            "description": "Required for a referral"},
+        **{name: _form_field(name, **({"description": _REFERRAL_NOTES[name]} if name in _REFERRAL_NOTES else {}))
+           for name in REFERRAL_FIELDS},
     },
     "allOf": [
-        _when_route({"not": {"const": "identification"}}, "referral_reason", "rosh"),
+        _when_route({"const": "referral"}, "referral_reason", "rosh"),
         _when_route({"const": "identification"}, "sentence_date", given=True),
     ],
 }
@@ -109,8 +110,8 @@ def _request(about: str, required: list[str], properties: dict[str, Any]) -> dic
 EARLY_REVIEW_IN = _request(
     "Interrupts the wait for the next review: the review is then due within the area's early review working days.",
     ["reason", "detail"],
-    {"reason": {"type": "string", "enum": ["risk_change", "breach", "recall", "arrest", "move", "intelligence"]},
-     "detail": {"type": "string", "minLength": 1, "maxLength": 8000, "description": "What has happened"}})
+    {"reason": {"type": "string", "enum": list(EARLY_REVIEW_REASONS)},
+     "detail": {"type": "string", "pattern": "\\S", "maxLength": 8000, "description": "What has happened"}})
 RELEASE_DATE_IN = _request(
     "Custody cases only; the Responsible Authority (offender manager, police, prison) or the MAPPA coordinator. "
     "Steps not yet done are re-planned from the new date; finished work is kept.",
@@ -175,7 +176,7 @@ TASK_PROPERTIES: dict[str, Any] = {
     "due": _nullable("string", format="date"),
     "overdue": {"type": "boolean", "description": "Open and due before today (Europe/London)"},
     "due_status": {"enum": ["overdue", "due soon", None]},
-    "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+    "state": {"type": "string", "enum": list(TASK_STATES)},
     "created_at": DATE_TIME,
     "completed_at": _nullable("string", format="date-time"),
     "completed_by": _nullable("string", description="Username"),
@@ -202,11 +203,10 @@ CASE: dict[str, Any] = {
                      "required": ["name", "date_of_birth", "pnc_id", "crn"],
                      "properties": {"name": {"type": "string"}, "date_of_birth": _nullable("string", format="date"),
                                     "pnc_id": _nullable("string"), "crn": _nullable("string")}},
-        "category": {"type": "integer", "enum": [1, 2, 3, 4]},
-        "category_code": {"type": "string", "enum": ["M1", "M2", "M3", "M4"]},
-        "level": {"type": ["integer", "null"], "enum": [1, 2, 3, None]},
-        "status": {"type": "string", "enum": ["identified", "referred", "screening", "level 1", "level 2", "level 3",
-                                              "exited", "not eligible"]},
+        "category": {"type": "integer", "enum": list(CATEGORIES)},
+        "category_code": {"type": "string", "enum": list(CATEGORY_CODES.values())},
+        "level": {"type": ["integer", "null"], "enum": [*LEVELS, None]},
+        "status": {"type": "string", "enum": list(STATUSES)},
         "lead_agency": {"type": "string"},
         "lead_officer": _nullable("string", description="Username"),
         "custody": {"type": "boolean"},
@@ -301,11 +301,12 @@ FIELD_ERROR = {
 MEETING_IN = _request(
     "Schedules a Level 2 or 3 MAPP meeting in the caller's area (MAPPA coordinators and administrators). Give a "
     "venue, an online link or both.", ["area", "level", "starts_at", "chair"],
-    {"area": {"type": "string", "description": "The caller's own MAPPA area code"},
+    {"area": {"type": "string", "minLength": 1, "description": "The caller's own MAPPA area code"},
      "level": {"type": "integer", "enum": [2, 3]},
      "starts_at": {**DATE_TIME, "description": "ISO 8601 with an offset (-12:00 to +14:00), in the future, "
                                                "before 2200"},
-     "chair": {"type": "string", "description": "Username of a MAPP meeting chair in the caller's area"},
+     "chair": {"type": "string", "minLength": 1,
+               "description": "Username of a MAPP meeting chair in the caller's area"},
      "venue": {"type": "string", "maxLength": 200}, "online_link": {"type": "string", "maxLength": 400},
      "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 600, "default": 180}})
 
@@ -319,7 +320,7 @@ AGENDA_ITEM = {
         "case_id": {"type": "integer"}, "case_reference": {"type": "string"}, "offender_name": {"type": "string"},
         "position": {"type": "integer", "minimum": 1, "description": "Order on the agenda, from 1"},
         "minutes_allotted": {"type": "integer", "minimum": 1},
-        "kind": {"type": "string", "enum": ["initial", "review", "early review"]},
+        "kind": {"type": "string", "enum": list(AGENDA_KINDS)},
         "research_flags": {"type": ["array", "null"], "items": RESEARCH_FLAG,
                            "description": "null for a role that may not read research notes (a duty-to-co-operate "
                                           "agency: services.meeting_access)"},
@@ -334,7 +335,7 @@ ATTENDANCE = {
         "id": {"type": "integer"},
         "case_id": _nullable("integer", description="The agenda item's case; null for the whole meeting"),
         "agency": {"type": "string"}, "person": _nullable("string"),
-        "status": {"type": "string", "enum": ["invited", "present", "apologies", "report received", "absent"]},
+        "status": {"type": "string", "enum": list(ATTENDANCE_STATUSES)},
         "updated_at": DATE_TIME,
     },
 }
@@ -343,7 +344,7 @@ MEETING_PROPERTIES: dict[str, Any] = {
     "area": {"type": "string", "description": "MAPPA area code"}, "level": {"type": "integer", "enum": [2, 3]},
     "starts_at": DATE_TIME, "ends_at": DATE_TIME, "venue": _nullable("string"), "online_link": _nullable("string"),
     "chair": {"type": "string", "description": "Username"},
-    "status": {"type": "string", "enum": ["scheduled", "in progress", "held", "cancelled"]},
+    "status": {"type": "string", "enum": list(MEETING_STATUSES)},
     "series": _nullable("string", description="Shared by the meetings of one recurring slot"),
     "links": {"type": "object", "additionalProperties": False, "required": ["self", "agenda_pdf", "invite"],
               "properties": {"self": {"type": "string"}, "agenda_pdf": {"type": "string"},
@@ -375,7 +376,9 @@ SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} f
                        "owner_agency": {"type": "string"},
                        "due": {"type": ["string", "null"], "description": "YYYY-MM-DD, not in the past"}}}},
     "level_decision": {"type": ["object", "null"], "properties": {
-        "decision": {"enum": [*LEVEL_DECISIONS, "", None]}, "rationale": {"type": ["string", "null"]}}},
+        "decision": {"enum": [*LEVEL_DECISIONS, "", None], "x-error-path": "parent",
+                     "description": "422 at sections.level_decision when not one of these"},
+        "rationale": {"type": ["string", "null"]}}},
     "next_review_date": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
 }
 MINUTES_SECTIONS = {"type": "object", "additionalProperties": False, "required": list(ALL_SECTIONS),
@@ -386,7 +389,7 @@ MINUTES = {
     "required": ["meeting_id", "case_id", "status", "version", "sections", "updated_at", "updated_by"],
     "properties": {
         "meeting_id": {"type": "integer"}, "case_id": {"type": "integer"},
-        "status": {"type": "string", "enum": ["draft", "awaiting approval", "approved", "distributed"]},
+        "status": {"type": "string", "enum": list(MINUTES_STATUSES)},
         "version": {"type": "integer", "minimum": 0, "description": "Number of saves"},
         "sections": _ref("MinutesSections"), "updated_at": DATE_TIME,
         "updated_by": _nullable("string", description="Username of the last to save; null before the first save"),
@@ -452,14 +455,14 @@ COMPARISON = {
                    "forms": {"type": "array", "items": _ref("ElementChange"),
                              "description": "The forms the user tasks use, field by field"}},
 }
-VERSION = {"type": "integer", "minimum": 1}
+VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 MIGRATION_IN = _request(
     "Move the running instances of version `from` of a model to version `to` (all of them, or `instance`). With "
     "dry_run only the plan is returned. A real migration moves every instance or none (409 with the reasons).",
     ["model", "from", "to", "dry_run"],
-    {"model": {"type": "string", "description": "The model's key (process id), e.g. mappa_review"},
+    {"model": {"type": "string", "pattern": "\\S", "description": "The model's key (process id), e.g. mappa_review"},
      "from": VERSION, "to": VERSION, "dry_run": {"type": "boolean"},
-     "instance": {"type": "integer", "minimum": 1, "description": "One process instance only"}})
+     "instance": {**VERSION, "description": "One process instance only"}})
 STEP_REF = {"type": "object", "additionalProperties": False, "required": ["id", "name"],
             "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}
 INSTANCE_PLAN = {
@@ -488,7 +491,7 @@ MIGRATION_REFUSED = {
         "plan": {"type": "array", "items": _ref("InstancePlan")}},
 }
 
-SCHEMAS = {
+_NAMED: dict[str, Any] = {
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
     "ReleaseDateRequest": RELEASE_DATE_IN,
@@ -505,6 +508,9 @@ SCHEMAS = {
     "TaskDetail": _task(context=CONTEXT, form=FORM),
     "TaskList": {"type": "object", "additionalProperties": False, "required": ["tasks"],
                  "properties": {"tasks": {"type": "array", "items": _ref("Task")}}},
+    "ReassignRequest": {"type": "object", "required": ["assignee"], "additionalProperties": False,
+                        "properties": {"assignee": {"type": "string", "description": "Username"},
+                                       "reason": {"type": ["string", "null"]}}},
     "CompleteRequest": {"type": "object", "additionalProperties": False, "required": ["data"],
                         "properties": {"data": {"type": "object", "description": "Answers to the task's form; only "
                                                 "fields the form declares"}}},
@@ -546,7 +552,7 @@ SCHEMAS = {
     "MigrationRefused": MIGRATION_REFUSED,
 }
 
-RESPONSES = {
+RESPONSES: dict[str, Any] = {
     "Unauthorized": _json(_ref("Error"), "No bearer token, or an unknown, expired or revoked one"),
     "Forbidden": _json(_ref("Error"), "The caller's role does not allow this, or the task is for another role"),
     "NotFound": _json(_ref("Error"), "Not found, or in another MAPPA area (never disclosed)"),
@@ -566,12 +572,10 @@ RESPONSES = {
         "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}},
 }
 
-TASK_ID = _id_param("task_id", "Task id")
-MEETING_ID = _id_param("meeting_id", "MAPP meeting id")
+LOCATION = {"Location": {"description": "The new resource's URL", "schema": {"type": "string"}}}
 ETAG = {"ETag": {"description": "The minutes' version: send it back as If-Match", "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of the minutes as you last read them"}
-CASE_ID = _id_param("case_id", "Case id")
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
@@ -582,277 +586,23 @@ IDEMPOTENCY_KEY = {
 }
 
 
-def _case_action(operation_id: str, summary: str, schema: str, status: str = "200") -> dict[str, Any]:
-    """POST /cases/{case_id}/...: changes the case (the service checks the caller's role and the case's state)."""
-    return {"post": {
-        "operationId": operation_id, "summary": summary, "tags": ["cases"], "parameters": [CASE_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(schema)}}},
-        "responses": {status: _json(_ref("Case"), "The case afterwards"), **_errors(401, 403, 404, 409, 422)},
-    }}
+def attachment(mimetype: str, what: str) -> tuple[dict[str, Any], str]:
+    """A document answered as an attachment: its media type and Content-Disposition."""
+    return ({"headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+             "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}}},
+            f"{what} ({mimetype}), as an attachment")
 
 
-def _download(operation_id: str, summary: str, mimetype: str, *parameters: dict[str, Any]) -> dict[str, Any]:
-    return {"get": {"operationId": operation_id, "summary": summary, "tags": ["meetings"],
-                    "parameters": list(parameters),
-                    "responses": {"200": {"description": f"{summary} ({mimetype}), as an attachment",
-                                          "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
-                                          "content": {mimetype: {"schema": {"type": "string",
-                                                                            "format": "binary"}}}},
-                                  **_errors(401, 403, 404)}}}
+ANNUAL_QUERY = Model("AnnualStatisticsQuery", {"type": "object", "additionalProperties": False, "properties": {
+    "year_ending": {**DATE, "description": "A 31 March (default: the last one passed)"},
+    "format": {"type": "string", "enum": list(annual_export.FORMATS), "default": "json"}}})
+ANNUAL_ANSWER = ({"content": {
+    "application/json": {"schema": _ref("AnnualStatistics")},
+    **{mime.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+       for fmt, mime in annual_export.FORMATS.items() if fmt != "json"}}}, "The tables")
 
 
-def _task_action(summary: str, description: str) -> dict[str, Any]:
-    return {"post": {"operationId": summary.split()[0].lower() + "Task", "summary": summary,
-                     "description": description, "tags": ["tasks"], "parameters": [TASK_ID],
-                     "responses": {"200": _json(_ref("Task"), "The task"), **_errors(401, 403, 404, 409)}}}
 
-
-PATHS = {
-    "/cases": {"get": {
-        "operationId": "listCases", "summary": "Find cases", "tags": ["cases"],
-        "description": "The cases the caller may see (their area; for duty-to-co-operate staff only the cases they "
-                       "work on), next review first, as the case list page shows them. Each search is "
-                       "access-logged with its number of matches.",
-        "parameters": [
-            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY},
-             "description": "Search: every word part of the offender's name, or part of the case reference, or "
-                            "the whole NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). "
-                            "Case and spaces are ignored; empty lists every case. Longer than "
-                            f"{MAX_QUERY} characters: 422 at q"},
-            {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)},
-             "description": "Only cases with this status"},
-        ],
-        "responses": {"200": _json(_ref("CaseList"), "The matching cases"), **_errors(401, 403, 422)},
-    }, "post": {
-        "operationId": "createCase", "summary": "Refer or identify a case", "tags": ["cases"],
-        "description": "Opens a MAPPA case in the caller's area and starts its lifecycle (needs cases:refer): "
-                       "referral and screening, or identification.",
-        "parameters": [IDEMPOTENCY_KEY],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ReferralRequest")}}},
-        "responses": {
-            "201": {**_json(_ref("Case"), "The new case"),
-                    "headers": {"Location": {"description": "The case's URL", "schema": {"type": "string"}}}},
-            **_errors(401, 403, 422),
-        },
-    }},
-    "/cases/{case_id}": {"get": {
-        "operationId": "getCase", "summary": "A case with its open tasks", "tags": ["cases"],
-        "parameters": [CASE_ID], "responses": {"200": _json(_ref("Case"), "The case"), **_errors(401, 403, 404)},
-    }},
-    "/cases/{case_id}/history": {"get": {
-        "operationId": "getCaseHistory", "summary": "Who did what when, across all phases", "tags": ["cases"],
-        "parameters": [CASE_ID], "responses": {"200": _json(_ref("History"), "Events"), **_errors(401, 403, 404)},
-    }},
-    "/cases/{case_id}/early-review": _case_action("requestEarlyReview", "Request an early review",
-                                                  "EarlyReviewRequest"),
-    "/cases/{case_id}/release-date": _case_action("changeReleaseDate", "Change the earliest release date",
-                                                  "ReleaseDateRequest"),
-    "/cases/{case_id}/transfer": _case_action("transferCase", "Transfer to another MAPPA area", "TransferRequest"),
-    "/cases/{case_id}/lead": _case_action("changeLead", "Change lead agency or officer", "LeadRequest"),
-    "/cases/{case_id}/actions": _case_action("agreeAction", "Record an agreed action", "ActionRequest", "201"),
-    "/cases/{case_id}/outcomes": _case_action("recordOutcome", "Record a return to custody, breach, SFO or SCR",
-                                              "OutcomeRequest", "201"),
-    "/statistics/annual": {"get": {
-        "operationId": "getAnnualStatistics", "summary": "MAPPA annual statistics and the SMB performance pack",
-        "tags": ["statistics"],
-        "description": "For the year ending 31 March (default: the last one passed), in the caller's area (needs "
-                       "statistics:export). CSV, XLSX and PDF are attachments marked OFFICIAL-SENSITIVE.",
-        "parameters": [
-            {"name": "year_ending", "in": "query", "required": False, "schema": {**DATE, "description": "A 31 March"}},
-            {"name": "format", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": ["json", "csv", "xlsx", "pdf"], "default": "json"}}],
-        "responses": {"200": {"description": "The tables", "content": {
-            "application/json": {"schema": _ref("AnnualStatistics")},
-            **{mime: {"schema": {"type": "string", "format": "binary"}} for mime in (
-                "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf")}}},
-            **_errors(401, 403, 422)}}},
-    "/settings": {
-        "get": {"operationId": "getSettings", "summary": "The caller's area settings", "tags": ["settings"],
-                "responses": {"200": _json(_ref("Settings"), "The settings"), **_errors(401, 403)}},
-        "put": {"operationId": "updateSettings", "summary": "Change the caller's area settings",
-                "description": "MAPPA coordinators only. Each value must be a whole number within the setting's "
-                               "range; a 422 names each field as settings.<name>.", "tags": ["settings"],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SettingsRequest")}}},
-                "responses": {"200": _json(_ref("Settings"), "The settings afterwards"), **_errors(401, 403, 422)}},
-    },
-    "/tasks": {"get": {
-        "operationId": "listTasks", "summary": "The caller's inbox", "tags": ["tasks"],
-        "description": "Tasks assigned to the caller, and unclaimed tasks whose role and area match theirs.",
-        "parameters": [
-            {"name": "case", "in": "query", "schema": {"type": "integer"}, "description": "Only this case's tasks"},
-            {"name": "step", "in": "query", "schema": {"type": "string"}, "description": "Only tasks with this name"},
-            {"name": "due", "in": "query", "schema": {"type": "string", "enum": list(task_service.DUES)},
-             "description": "; ".join(f"{key}: {text}" for key, text in task_service.DUES.items())},
-            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(task_service.SORT_NAMES),
-                                                       "default": "due"}},
-            {"name": "show", "in": "query", "schema": {"type": "string", "enum": list(task_service.SHOWS),
-                                                       "default": "all"},
-             "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
-                            + " (a value not listed is a 422 at show)"},
-        ],
-        "responses": {"200": _json(_ref("TaskList"), "Tasks"), **_errors(401, 403, 422)},
-    }},
-    "/tasks/{task_id}": {"get": {
-        "operationId": "getTask", "summary": "A task with its form's JSON Schema", "tags": ["tasks"],
-        "parameters": [TASK_ID],
-        "responses": {"200": _json(_ref("TaskDetail"), "The task"), **_errors(401, 403, 404)},
-    }},
-    "/tasks/{task_id}/claim": _task_action("Claim a task", "Assigns the task to the caller."),
-    "/tasks/{task_id}/release": _task_action("Release a task", "Only the holder can release a task."),
-    "/tasks/{task_id}/reassign": {"post": {
-        "operationId": "reassignTask", "summary": "Hand a task to a named person", "tags": ["tasks"],
-        "description": "The holder delegates it, or a MAPPA coordinator or manager reassigns it, to someone in the "
-                       "area who holds the task's role.",
-        "parameters": [TASK_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["assignee"], "additionalProperties": False,
-            "properties": {"assignee": {"type": "string", "description": "Username"},
-                           "reason": {"type": ["string", "null"]}}}}}},
-        "responses": {"200": _json(_ref("Task"), "The task, now with the new assignee"),
-                      **_errors(401, 403, 404, 409, 422)},
-    }},
-    "/tasks/{task_id}/complete": {"post": {
-        "operationId": "completeTask", "summary": "Complete a task with its form's data", "tags": ["tasks"],
-        "description": "Validates data against the form's schema, then advances the process. Of several racing "
-                       "completions exactly one succeeds; the others get 409.",
-        "parameters": [TASK_ID, IDEMPOTENCY_KEY],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
-        "responses": {"200": _json(_ref("CompleteResponse"), "The completed task and the caller's next tasks"),
-                      **_errors(401, 403, 404, 409, 422)},
-    }},
-    "/openapi.json": {"get": {
-        "operationId": "getOpenApi", "summary": "This document", "tags": ["meta"], "security": [],
-        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
-    }},
-}
-
-
-MEETING_PATHS = {
-    "/meetings": {
-        "post": {
-            "operationId": "scheduleMeeting", "summary": "Schedule a MAPP meeting", "tags": ["meetings"],
-            "description": "MAPPA coordinators and administrators. The meeting is in the caller's area.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MeetingRequest")}}},
-            "responses": {
-                "201": {**_json(_ref("Meeting"), "The new meeting, with an empty agenda"),
-                        "headers": {"Location": {"description": "The meeting's URL", "schema": {"type": "string"}}}},
-                **_errors(401, 403, 422)},
-        },
-        "get": {
-            "operationId": "listMeetings", "summary": "MAPP meetings in the caller's area", "tags": ["meetings"],
-            "description": "A duty-to-co-operate agency lists only the meetings it is invited to or works on a "
-                           "case at.",
-            "parameters": [
-                {"name": "area", "in": "query", "schema": {"type": "string"},
-                 "description": "Must be the caller's own area code when given"},
-                {"name": "from", "in": "query", "schema": {"type": "string"},
-                 "description": "Starting at or after: a date (YYYY-MM-DD, London) or a date-time with an offset"},
-                {"name": "to", "in": "query", "schema": {"type": "string"},
-                 "description": "Starting before: a date-time with an offset, or a date (the whole day included)"},
-            ],
-            "responses": {"200": _json(_ref("MeetingList"), "Meetings by start time"), **_errors(401, 403, 422)},
-        },
-    },
-    "/meetings/{meeting_id}": {"get": {
-        "operationId": "getMeeting", "summary": "A meeting with its agenda and attendance", "tags": ["meetings"],
-        "description": "Need to know (services.meeting_access): the Responsible Authority and the MAPPA unit see "
-                       "the whole agenda with research notes; a duty-to-co-operate agency sees a meeting only if it "
-                       "is invited or works on a case on it (404 otherwise), and only those cases' items. Its "
-                       "papers, minutes and recordings are refused to it (403).",
-        "parameters": [MEETING_ID], "responses": {"200": _json(_ref("Meeting"), "The meeting"),
-                                                  **_errors(401, 403, 404)},
-    }},
-    "/meetings/{meeting_id}/chair": {"put": {
-        "operationId": "changeMeetingChair", "summary": "Name another chair for the meeting", "tags": ["meetings"],
-        "description": "MAPPA coordinators and administrators. Only the meeting's chair approves its minutes; when "
-                       "they cannot, name another chair of the area with the reason. Approvals waiting for the "
-                       "meeting's minutes, and later ones, go to the new chair (services.meeting_chair).",
-        "parameters": [MEETING_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": False, "required": ["chair", "reason"],
-            "properties": {"chair": {"type": "string", "description": "Username of a MAPP meeting chair in the area"},
-                           "reason": {"type": "string", "minLength": 1}}}}}},
-        "responses": {"200": _json(_ref("Meeting"), "The meeting, with its new chair"),
-                      **_errors(401, 403, 404, 422)},
-    }},
-    "/meetings/{meeting_id}/agenda/build": {"post": {
-        "operationId": "buildAgenda", "summary": "Put the cases due on the agenda", "tags": ["meetings"],
-        "description": "MAPPA coordinators and administrators, before the meeting starts. Adds the cases at the "
-                       "meeting's level and area whose meeting or review falls due, in due-date order, invites "
-                       "their agencies and starts research. A case is on one upcoming agenda at most: cases booked "
-                       "on another meeting not yet held (whose day has not passed) are not added, and concurrent "
-                       "builds each get a 200 with what they added.",
-        "parameters": [MEETING_ID],
-        "responses": {"200": _json(_ref("AgendaBuilt"), "The meeting, and the items added"),
-                      **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/open": {"post": {
-        "operationId": "openMeeting", "summary": "Open the meeting (MAPPA D statement read)", "tags": ["meetings"],
-        "description": "Coordinators, administrators and chairs. Records the confidentiality and diversity statement "
-                       "as read and starts the minutes of each case on the agenda, due within the area's drafting "
-                       "deadline from the meeting. Opening a meeting already in progress changes nothing.",
-        "parameters": [MEETING_ID],
-        "responses": {"200": _json(_ref("Meeting"), "The meeting, in progress"), **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/close": {"post": {
-        "operationId": "closeMeeting", "summary": "Close the meeting: it has been held", "tags": ["meetings"],
-        "description": "Coordinators, administrators and chairs, for a meeting in progress. Its cases can go on "
-                       "later agendas again and open research tasks for it are cancelled (in each case's history).",
-        "parameters": [MEETING_ID],
-        "responses": {"200": _json(_ref("Meeting"), "The meeting, held"), **_errors(401, 403, 404, 409)},
-    }},
-    "/meetings/{meeting_id}/agenda.pdf": _download("getAgendaPdf", "The agenda", "application/pdf", MEETING_ID),
-    "/meetings/{meeting_id}/invite.ics": _download("getMeetingInvite", "Calendar invitation", "text/calendar",
-                                                   MEETING_ID),
-    "/meetings/{meeting_id}/minutes/{case_id}": {
-        "get": {
-            "operationId": "getMinutes", "summary": "One offender's minutes, by section", "tags": ["meetings"],
-            "parameters": [MEETING_ID, CASE_ID],
-            "responses": {"200": {**_json(_ref("Minutes"), "The minutes (a draft is started if none)"),
-                                  "headers": ETAG}, **_errors(401, 403, 404)},
-        },
-        "put": {
-            "operationId": "saveMinutes", "summary": "Save some sections of the minutes", "tags": ["meetings"],
-            "description": "MAPPA coordinators, administrators and chairs, while the minutes are a draft. Needs "
-                           "If-Match: if someone else saved since, 412 with what is saved now (nothing is "
-                           "overwritten). Sections not sent keep their text.",
-            "parameters": [MEETING_ID, CASE_ID, IF_MATCH],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MinutesRequest")}}},
-            "responses": {"200": {**_json(_ref("Minutes"), "The minutes as saved"), "headers": ETAG},
-                          **_errors(401, 403, 404, 409, 412, 422, 428)},
-        },
-    },
-    "/meetings/{meeting_id}/minutes/{case_id}.pdf": _download("getMinutesPdf", "The minutes", "application/pdf",
-                                                              MEETING_ID, CASE_ID),
-}
-
-TOKEN_PATHS = {
-    "/tokens": {"get": {
-        "operationId": "listTokens", "summary": "The caller's API tokens", "tags": ["tokens"],
-        "description": "Newest first, expired and revoked ones too. Tokens are made on the account page (or by "
-                       "`flask mappa token create`), never through the API.",
-        "responses": {"200": _json(_ref("TokenList"), "Tokens"), **_errors(401, 403)}}},
-    "/area/tokens": {"get": {
-        "operationId": "listAreaTokens", "summary": "API tokens in use in the caller's area", "tags": ["tokens"],
-        "description": "MAPPA coordinators and managers: every token of the area's people that is neither expired "
-                       "nor revoked.",
-        "responses": {"200": _json(_ref("TokenList"), "Tokens"), **_errors(401, 403)}}},
-    "/tokens/{token_id}/revoke": {"post": {
-        "operationId": "revokeToken", "summary": "Revoke an API token", "tags": ["tokens"],
-        "description": "Your own token, or (MAPPA coordinators and managers) any token of your area's people; "
-                       "from then on it gets 401. Revoking a revoked token changes nothing.",
-        "parameters": [_id_param("token_id", "API token id")],
-        "responses": {"200": _json(_ref("Token"), "The token, revoked"), **_errors(401, 403, 404)}}},
-}
-
-NOTIFICATION_PATHS = {
-    "/notifications": {"get": {
-        "operationId": "listNotifications", "summary": "The caller's notifications, with the unread count",
-        "tags": ["notifications"],
-        "description": "Reminders, escalations and daily digests sent to the caller (each also by email when they "
-                       "have an address). Reading them here does not mark them read; the Notifications page does.",
-        "responses": {"200": _json(_ref("NotificationList"), "Notifications"), **_errors(401, 403)}}},
-}
 
 # --- process models (the studio) ----------------------------------------------------------------------------------
 
@@ -887,7 +637,7 @@ VERSION_PROPERTIES: dict[str, Any] = {
     "retired_by": _nullable("string"), "status": {"type": "string", "enum": ["published", "retired"]},
     "running_instances": {"type": "integer", "description": "Instances running on this version"},
 }
-MODEL_SCHEMAS = {
+MODEL_SCHEMAS: dict[str, Any] = {
     "Finding": FINDING,
     "DraftSummary": DRAFT_SUMMARY,
     "Draft": DRAFT,
@@ -908,115 +658,29 @@ MODEL_SCHEMAS = {
                            "versions": {"type": "array", "items": _ref("VersionSummary")},
                            "drafts": {"type": "array", "items": _ref("DraftSummary")}}}}}},
     "NewDraftRequest": {"type": "object", "additionalProperties": False,
-                        "properties": {"from_version": {"type": "integer", "description": "Default: the latest"}}},
-    "DraftRequest": {"type": "object", "required": ["files"], "properties": {"files": FILES}},
+                        "properties": {"from_version": {"type": "integer", "minimum": 1,
+                                                        "description": "Default: the latest"}}},
+    "DraftRequest": {"type": "object", "required": ["files"], "properties": {"files": {**FILES, "minProperties": 1}}},
     "Published": {"type": "object", "additionalProperties": False, "required": ["key", "version"],
                   "properties": {"key": {"type": "string"}, "version": {"type": "integer"}}},
     "StaleDraft": {"type": "object", "additionalProperties": False, "required": ["error", "current"],
                    "properties": {"error": STALE_ERROR, "current": _ref("Draft")}},
 }
-MODEL_KEY = {"name": "key", "in": "path", "required": True, "description": "Process id, e.g. mappa_referral",
-             "schema": {"type": "string"}}
-VERSION_N = {"name": "n", "in": "path", "required": True, "description": "Version number",
-             "schema": {"type": "integer", "minimum": 1}}
-DRAFT_ID = _id_param("draft_id", "Draft id")
 DRAFT_ETAG = {"ETag": {"description": "The draft's version: send it back as If-Match", "schema": {"type": "string"}}}
-
-
-def _model_op(operation_id: str, summary: str, parameters: list[dict[str, Any]], responses: dict[str, Any],
-              **more: Any) -> dict[str, Any]:
-    return {"operationId": operation_id, "summary": summary, "tags": ["models"], "parameters": parameters,
-            "responses": responses, **more}
-
-
-def _checked_draft(status: str, description: str) -> dict[str, Any]:
-    return {status: {**_json(_ref("CheckedDraft"), description), "headers": DRAFT_ETAG}}
-
-
-MODEL_PATHS = {
-    "/models": {"get": _model_op("listModels", "Process models, their versions (running instances) and drafts", [],
-                                 {"200": _json(_ref("ModelList"), "Models"), **_errors(401, 403)})},
-    "/models/import": {"post": _model_op(
-        "importModel", "Import a .bpmn or .dmn file as a draft", [
-            {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "Make it a draft of this model: the file replaces the latest version's file of its kind"},
-            {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "The file's name when sent as the raw body"}],
-        {**_checked_draft("201", "The draft and its checks (failing checks stop only publishing)"),
-         **_errors(401, 403, 413, 422)},
-        description="The file as the raw body (Content-Type: application/xml) or the multipart field `file`, at most "
-                    "5 MB. Refused (422 on `file`, or on the element id) when unsafe (DTDs, entities), not BPMN/DMN, "
-                    "not parseable, or holding code the sandbox refuses; nothing is stored then.",
-        requestBody={"required": True, "content": {
-            "application/xml": {"schema": {"type": "string"}},
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                "file": {"type": "string", "format": "binary"}}}}}})},
-    "/models/{key}/versions/{n}": {"get": _model_op(
-        "getModelVersion", "One version: its files and checks", [MODEL_KEY, VERSION_N],
-        {"200": _json(_ref("Version"), "The version"), **_errors(401, 403, 404)})},
-    "/models/{key}/versions/{n}/files/{name}": {"get": _model_op(
-        "downloadModelFile", "Download a file of a version", [MODEL_KEY, VERSION_N, {
-            "name": "name", "in": "path", "required": True, "schema": {"type": "string"},
-            "description": "File name, e.g. referral.bpmn or forms/referral.json"}],
-        {"200": {"description": "The file, as an attachment",
-                 "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
-                 "content": {"application/xml": {"schema": {"type": "string"}},
-                             "application/json": {"schema": {"type": "object"}}}},
-         **_errors(401, 403, 404)})},
-    "/models/{key}/versions/{n}/retire": {"post": _model_op(
-        "retireModelVersion", "Retire a version: no new instance starts on it; running ones carry on",
-        [MODEL_KEY, VERSION_N], {"200": _json(_ref("RetiredVersion"), "The version"), **_errors(401, 403, 404)})},
-    "/models/{key}/drafts": {"post": _model_op(
-        "createDraft", "Start a draft from a version", [MODEL_KEY],
-        {**_checked_draft("201", "The draft and its checks"), **_errors(401, 403, 404, 422)},
-        requestBody={"required": False, "content": {"application/json": {"schema": _ref("NewDraftRequest")}}})},
-    "/models/{key}/drafts/{draft_id}": {
-        "get": _model_op("getDraft", "A draft and its checks", [MODEL_KEY, DRAFT_ID],
-                         {**_checked_draft("200", "The draft"), **_errors(401, 403, 404)}),
-        "put": _model_op(
-            "saveDraft", "Save a draft (failing checks are allowed; they are returned)",
-            [MODEL_KEY, DRAFT_ID, {"name": "If-Match", "in": "header", "required": True,
-                                   "schema": {"type": "string"}, "description": "The draft's ETag as you read it"}],
-            {**_checked_draft("200", "The draft as saved, and its checks"),
-             "412": {**_json(_ref("StaleDraft"), "Saved by someone else since your If-Match: nothing was saved; "
-                                                 "current holds the draft as saved now"), "headers": DRAFT_ETAG},
-             **_errors(401, 403, 404, 409, 422, 428)},
-            requestBody={"required": True, "content": {"application/json": {"schema": _ref("DraftRequest")}}}),
-    },
-    "/models/{key}/drafts/{draft_id}/publish": {"post": _model_op(
-        "publishDraft", "Publish a draft as the next version: new instances start on it", [MODEL_KEY, DRAFT_ID],
-        {"201": _json(_ref("Published"), "The new version"), **_errors(401, 403, 404, 409, 422)},
-        description="Refused (422, each error on its element id) while a check fails; 409 when the draft is "
-                    "already published or the same as the latest version.")},
-}
-
-MIGRATION_PATHS = {
-    "/models/{key}/compare": {"get": {
-        "operationId": "compareModelVersions", "summary": "What changed between two versions of a model, or "
-                                                         "between a version and a draft",
-        "tags": ["models"],
-        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
-                        "description": "The model's key (process id)"},
-                       *({"name": name, "in": "query", "required": name == "from", "schema": VERSION,
-                          "description": what} for name, what in (
-                           ("from", "The older version"), ("to", "The version to compare with (or give draft)"),
-                           ("draft", "A draft of the model to compare with (instead of to)")))],
-        "responses": {"200": _json(_ref("Comparison"), "Added, removed and changed elements and form fields"),
-                      **_errors(401, 403, 404, 422)}}},
-    "/instances/migrate": {"post": {
-        "operationId": "migrateInstances", "summary": "Preview or migrate running instances to another version",
-        "tags": ["models"],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MigrationRequest")}}},
-        "responses": {"200": _json(_ref("Migration"), "The plan per instance (carried out unless dry_run)"),
-                      "409": _json(_ref("MigrationRefused"), "Some instance cannot move: nothing was moved; the "
-                                   "reasons name the instance and the task"),
-                      **_errors(401, 403, 422)}}},
-}
+IF_MATCH_DRAFT = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+                  "description": "The draft's ETag as you read it"}
+MODEL_FILE = ({"headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+               "content": {"application/xml": {"schema": {"type": "string"}},
+                           "application/json": {"schema": {"type": "object"}}}}, "The file, as an attachment")
+MODEL_UPLOAD = {"required": True, "content": {
+    "application/xml": {"schema": {"type": "string"}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}}}
 
 
 # --- trial runs of drafts and versions (the studio) ------------------------------------------------------------
 
-TRIAL_SCHEMAS = {
+TRIAL_SCHEMAS: dict[str, Any] = {
     "Trial": {"type": "object", "additionalProperties": False, "required": [
         "trial", "key", "draft", "version", "status", "error", "path", "ready", "time", "next_timer", "started_by",
         "started_at"], "properties": {
@@ -1038,39 +702,8 @@ TRIAL_SCHEMAS = {
     "TrialTime": {"type": "object", "properties": {"to": {
         **DATE_TIME, "description": "Move the trial's clock to this time (default: to its next timer)"}}},
 }
-TRIAL_ID = _id_param("trial_id", "Trial id")
-
-
-def _trial_op(operation_id: str, summary: str, parameters: list[dict[str, Any]], status: str, body: str,
-              *errors: int) -> dict[str, Any]:
-    return _model_op(operation_id, summary, parameters, {status: _json(_ref("Trial"), "The trial"),
-                                                         **_errors(401, 403, 404, *errors)},
-                     requestBody={"required": False, "content": {"application/json": {"schema": _ref(body)}}})
-
-
-TRIAL_PATHS = {
-    "/models/{key}/drafts/{draft_id}/trials": {"post": _trial_op(
-        "startDraftTrial", "Start a trial run of a draft (not a case: no inbox, no history)", [MODEL_KEY, DRAFT_ID],
-        "201", "TrialData", 422)},
-    "/models/{key}/versions/{n}/trials": {"post": _trial_op(
-        "startVersionTrial", "Start a trial run of a published version", [MODEL_KEY, VERSION_N], "201", "TrialData",
-        422)},
-    "/trials/{trial_id}": {"get": _model_op("getTrial", "A trial you started: its path and ready tasks", [TRIAL_ID],
-                                            {"200": _json(_ref("Trial"), "The trial"), **_errors(401, 403, 404)})},
-    "/trials/{trial_id}/tasks/{task_id}/complete": {"post": _trial_op(
-        "completeTrialTask", "Complete a ready task of a trial with sample data (validated against its form)",
-        [TRIAL_ID, {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"},
-                    "description": "The ready task's id"}], "200", "TrialData", 409, 422)},
-    "/trials/{trial_id}/timers": {"post": _trial_op(
-        "moveTrialTime", "Move a trial's clock forward and fire the timers due by then", [TRIAL_ID], "200",
-        "TrialTime", 409, 422)},
-}
 
 # --- the area work list (services.area_tasks) -------------------------------------------------------------------------
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
 FALSE = {"type": "boolean", "default": False}
@@ -1086,7 +719,7 @@ AREA_TASK_PROPERTIES: dict[str, Any] = {
     "days_overdue": {**COUNT, "description": "Days past the due date (Europe/London); 0 when not overdue"},
     "overdue": {"type": "boolean"}, "due_soon": {"type": "boolean"},
 }
-AREA_TASK_SCHEMAS = {
+AREA_TASK_SCHEMAS: dict[str, Any] = {
     "AreaTask": {"type": "object", "additionalProperties": False, "required": list(AREA_TASK_PROPERTIES),
                  "properties": AREA_TASK_PROPERTIES},
     "AreaTaskList": {
@@ -1102,49 +735,88 @@ AREA_TASK_SCHEMAS = {
                        "properties": {k: COUNT for k in ("open", "overdue", "due_soon", "unclaimed")}}},
     },
 }
-AREA_TASK_PATHS = {
-    "/area-tasks": {"get": {
-        "operationId": "listAreaTasks", "summary": "Every open task in the caller's area", "tags": ["tasks"],
-        "description": "MAPPA managers and coordinators: the area's open tasks with who holds them, their due date "
-                       "and days overdue, most overdue first, 50 a page. Filters combine.",
-        "parameters": [
-            _query("overdue", FALSE, "Only tasks past their due date"),
-            _query("due_soon", FALSE, "Only tasks due today or in the next 3 days"),
-            _query("unclaimed", FALSE, "Only tasks nobody holds"),
-            _query("role", {"type": "string", "enum": sorted(ROLE_BY_KEY)}, "Only tasks for this role"),
-            _query("agency", {"type": "string"}, "Only tasks for the roles of this agency"),
-            _query("assignee", {"type": "string"}, "Only tasks held by this username ('unclaimed': nobody)"),
-            _query("step", {"type": "string"}, "Only tasks with this name"),
-            _query("case", {"type": "string"}, "Only this case's tasks (its reference)"),
-            _query("level", {"type": "integer", "minimum": 1, "maximum": 3}, "Only cases at this level"),
-            _query("category", {"type": "integer", "minimum": 1, "maximum": 4}, "Only cases of this category"),
-            _query("band", {"type": "string", "enum": list(BANDS)}, "Only tasks overdue by this many days"),
-            _query("sort", {"type": "string", "enum": list(SORTS), "default": "due"}, "Order of the list"),
-            _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"),
-        ],
-        "responses": {"200": _json(_ref("AreaTaskList"), "One page of tasks and the counts"),
-                      **_errors(401, 403, 422)},
-    }},
-}
 
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "MAPPA Flow API", "version": "1.0.0",
-             "description": "MAPPA cases, task inboxes and MAPP meetings. Create a token with `flask mappa token "
-                            "create USERNAME` or on your account page, and send it as `Authorization: Bearer "
-                            "<token>`. Case data is scoped to the caller's MAPPA area; every read is access-logged."},
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearerAuth": []}],
-    "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
-             {"name": "notifications"}, {"name": "models"}, {"name": "statistics"},
-             {"name": "meta"}],
-    "paths": PATHS | MEETING_PATHS | TOKEN_PATHS | NOTIFICATION_PATHS | MODEL_PATHS | MIGRATION_PATHS | TRIAL_PATHS
-    | AREA_TASK_PATHS,
-    "components": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "An API token (mf_...)"}},
-        "schemas": SCHEMAS | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS,
-        "responses": RESPONSES,
-    },
-}
+def _query(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+AREA_TASK_QUERY = Model("AreaTaskQuery", {"type": "object", "properties": {
+    "overdue": _query(FALSE, "Only tasks past their due date"),
+    "due_soon": _query(FALSE, "Only tasks due today or in the next 3 days"),
+    "unclaimed": _query(FALSE, "Only tasks nobody holds"),
+    "role": _query({"type": "string", "enum": sorted(ROLE_BY_KEY)}, "Only tasks for this role"),
+    "agency": _query({"type": "string"}, "Only tasks for the roles of this agency"),
+    "assignee": _query({"type": "string"}, "Only tasks held by this username ('unclaimed': nobody)"),
+    "step": _query({"type": "string"}, "Only tasks with this name"),
+    "case": _query({"type": "string"}, "Only this case's tasks (its reference)"),
+    "level": _query({"type": "integer", "minimum": 1, "maximum": 3}, "Only cases at this level"),
+    "category": _query({"type": "integer", "minimum": 1, "maximum": 4}, "Only cases of this category"),
+    "band": _query({"type": "string", "enum": list(BANDS)}, "Only tasks overdue by this many days"),
+    "sort": _query({"type": "string", "enum": list(SORTS), "default": "due"}, "Order of the list"),
+    "page": _query({"type": "integer", "minimum": 1, "default": 1}, "Page number"),
+}})
+
+
+# Request bodies whose members sent as null count as not given.
+_NULL_IS_ABSENT = {"ReferralRequest", "EarlyReviewRequest", "ReleaseDateRequest", "TransferRequest", "LeadRequest",
+                   "ActionRequest", "OutcomeRequest", "ReassignRequest", "MeetingRequest"}
+MODELS: dict[str, Model] = {name: Model(name, schema, null_is_absent=name in _NULL_IS_ABSENT) for name, schema in (
+    _NAMED | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS).items()}
+CHAIR_REQUEST = Model("ChairRequest", {
+    "type": "object", "additionalProperties": False, "required": ["chair", "reason"],
+    "properties": {"chair": {"type": "string", "description": "Username of a MAPP meeting chair in the area"},
+                   "reason": {"type": "string", "minLength": 1}}})
+MEETING_QUERY = Model("MeetingQuery", {"type": "object", "properties": {
+    "area": {"type": "string", "description": "Must be the caller's own area code when given"},
+    "from": {"type": "string", "description": "Starting at or after: a date (YYYY-MM-DD, London) or a date-time with "
+                                              "an offset"},
+    "to": {"type": "string", "description": "Starting before: a date-time with an offset, or a date (the whole day "
+                                            "included)"}}})
+IMPORT_QUERY = Model("ImportQuery", {"type": "object", "properties": {
+    "key": {"type": "string", "description": "Make it a draft of this model: the file replaces the latest version's "
+                                             "file of its kind"},
+    "filename": {"type": "string", "description": "The file's name when sent as the raw body"}}})
+COMPARE_QUERY = Model("CompareQuery", {"type": "object", "properties": {
+    "from": {**VERSION, "description": "The older version (required)"},
+    "to": {**VERSION, "description": "The version to compare with (or give draft)"},
+    "draft": {**VERSION, "description": "A draft of the model to compare with (instead of to)"}}})
+CASE_QUERY = Model("CaseQuery", {"type": "object", "properties": {
+    "q": {"type": "string", "maxLength": MAX_QUERY,
+          "description": "Search: every word part of the offender's name, or part of the case reference, or the whole "
+                         "NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). Case and spaces are "
+                         f"ignored; empty lists every case. Longer than {MAX_QUERY} characters: 422 at q"},
+    "status": {"type": "string", "enum": list(STATUSES), "description": "Only cases with this status"}}})
+TASK_QUERY = Model("InboxQuery", {"type": "object", "properties": {
+    "case": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "Only this case's tasks (its id)"},
+    "step": {"type": "string", "description": "Only tasks with this name"},
+    "due": {"type": "string", "enum": list(task_service.DUES),
+            "description": "; ".join(f"{key}: {text}" for key, text in task_service.DUES.items())},
+    "sort": {"type": "string", "enum": list(task_service.SORT_NAMES), "default": "due"},
+    "show": {"type": "string", "enum": list(task_service.SHOWS), "default": "all",
+             "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
+             + " (a value not listed is a 422 at show)"}}})
+
+
+
+def document(paths: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document: the declared operations' paths (app.api.contract.paths) and every named schema."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "MAPPA Flow API", "version": "1.0.0",
+                 "description": "MAPPA cases, task inboxes and MAPP meetings. Create a token with `flask mappa token "
+                                "create USERNAME` or on your account page, and send it as `Authorization: Bearer "
+                                "<token>`. Case data is scoped to the caller's MAPPA area; every read is "
+                                "access-logged."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
+                 {"name": "notifications"}, {"name": "models"}, {"name": "statistics"}, {"name": "meta"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "An API token (mf_...)"}},
+            "schemas": dict(SCHEMAS),
+            "responses": RESPONSES,
+        },
+    }

@@ -27,6 +27,7 @@ PHASES: dict[str, str] = {
     "action": "mappa_action",
     "minutes": "mappa_minutes",
     "research": "mappa_research",
+    "disclosure": "mappa_disclosure",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -39,6 +40,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_action": ("Agreed action", ("action.bpmn",)),
     "mappa_minutes": ("Minutes approval and distribution", ("minutes.bpmn",)),
     "mappa_research": ("Agenda research", ("research.bpmn",)),
+    "mappa_disclosure": ("Disclosure", ("disclosure.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, forms, rules
+from services import clock, disclosures, forms, rules
 from services.access import log_access
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -259,5 +259,6 @@ _HOOKS: dict[str, Hook] = {
     "minutes_revision": Hook(check=_check_submission("revision_note"), after=_on_submitted),
     "minutes_distribution": Hook(after=_on_distributed),
     "agenda_research": Hook(after=_on_research),
+    "disclosure_delivery": Hook(after=disclosures.on_delivered),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

@@ -121,14 +121,12 @@ def decision_errors(case: MappaCase, data: dict[str, Any], prefix: str = "") -> 
     return [FieldError(prefix + e.field, e.message) for e in errors]
 
 
-def record_decision(user: User, case_id: int, data: dict[str, Any], minutes: Minutes | None = None
+def record_decision(user: User, case_id: int, data: dict[str, Any], minutes_id: int | None = None
                     ) -> DisclosureDecision:
-    """Record a decision (checked whole first: nothing is written unless all of it is right). A decision to
-    disclose starts its delivery. From approved minutes the meeting's chair records it (``minutes``)."""
-    if minutes is None:
-        case = load_case_for(user, case_id, "disclosures:record", event="disclosure_decision_viewed")
-    else:
-        case = minutes.case
+    """Record a decision (checked whole first: nothing is written unless all of it is right). ``minutes_id``: the
+    minutes of the MAPP meeting review that made it. A decision to disclose starts its delivery."""
+    case = load_case_for(user, case_id, "disclosures:record", event="disclosure_decision_viewed")
+    minutes = review_minutes(case, minutes_id)
     if case.status in CLOSED_STATUSES and "coordinator" not in user.roles:
         raise Conflict(f"This case is closed ({case.status}); only a MAPPA coordinator can record a disclosure")
     errors = decision_errors(case, data)
@@ -143,10 +141,28 @@ def record_decision(user: User, case_id: int, data: dict[str, Any], minutes: Min
     summary = (f"Disclosure to {row.recipient} ({row.recipient_organisation}) decided, delivered by "
                f"{role_name(row.deliverer_role or '')} by {dates.long_date(row.deliver_by)}"
                if row.decision == "disclose" else f"Decided not to disclose: {row.rationale}")
+    if minutes is not None:
+        summary = f"At the MAPP meeting of {dates.long_date(minutes.meeting.starts_at)}: {summary}"
     record(case, "disclosure_decided", summary[:400], user, None,
            {"disclosure_decision": row.id, "decision": row.decision, "minutes": row.minutes_id})
     log_access(user, "disclosure_decision_recorded", case.id, summary)
     return row
+
+
+def review_minutes(case: MappaCase, minutes_id: int | None) -> Minutes | None:
+    """The minutes of this case's review the decision belongs to (another case's minutes are not found)."""
+    if minutes_id is None:
+        return None
+    minutes = db.session.get(Minutes, minutes_id)
+    if minutes is None or minutes.case_id != case.id:
+        raise NotFound("minutes not found")
+    return minutes
+
+
+def decisions_at(minutes: Minutes) -> list[DisclosureDecision]:
+    """The disclosure decisions a MAPP meeting review made for its case."""
+    return list(db.session.scalars(select(DisclosureDecision).where(DisclosureDecision.minutes_id == minutes.id)
+                                   .order_by(DisclosureDecision.id)))
 
 
 def _decision_row(user: User, case: MappaCase, data: dict[str, Any], minutes: Minutes | None) -> DisclosureDecision:

@@ -490,6 +490,7 @@ class DisclosureDecision(Model):
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime]
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
+    minutes: Mapped[Minutes | None] = relationship()
     deliverer: Mapped[User | None] = relationship(foreign_keys=[deliverer_id])
     delivered_by: Mapped[User | None] = relationship(foreign_keys=[delivered_by_id])
 

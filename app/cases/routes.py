@@ -272,6 +272,8 @@ def agreed_action(case_id: int) -> ResponseReturnValue:
 @requires("disclosures:record")
 def disclosure_decision(case_id: int) -> ResponseReturnValue:
     case = _case(case_id, "disclosures:record")
+    minutes_id = query_id("minutes")  # recorded from the minutes of a MAPP meeting review
+    disclosures.review_minutes(case, minutes_id)  # the case's own minutes, or none
     page = ActionForm("Record a disclosure decision", disclosures.decision_schema(disclosures.officers(case.area_id)),
                       "Record decision",
                       "Whether to tell a third party about the offender, and why. A decision to disclose becomes a "
@@ -279,10 +281,12 @@ def disclosure_decision(case_id: int) -> ResponseReturnValue:
                       "the case's access log (DPA 2018 s.62).")
 
     def apply(data: dict[str, Any]) -> Outcome:
-        row = disclosures.record_decision(signed_in_user(), case_id, data)
+        row = disclosures.record_decision(signed_in_user(), case_id, data, minutes_id)
+        back = _back(case_id) if row.minutes is None else url_for(
+            "meetings.minutes_page", meeting_id=row.minutes.meeting_id, case_id=case_id)
         if row.decision == "disclose":
             return (f"Disclosure to {row.recipient} recorded: {role_name(row.deliverer_role or '')} to deliver it by "
-                    f"{london_date(row.deliver_by)}", _back(case_id))
-        return "Decision not to disclose recorded", _back(case_id)
+                    f"{london_date(row.deliver_by)}", back)
+        return "Decision not to disclose recorded", back
 
     return _action_page(case, page, apply, {})

@@ -12,12 +12,23 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from services import meetings
 from services.db import db
-from services.models import AccessLog, DisclosureDecision, HumanTask, MappaCase, ProcessInstance, ReminderOutbox
+from services.models import (
+    AccessLog,
+    CaseEvent,
+    DisclosureDecision,
+    HumanTask,
+    MappaCase,
+    Minutes,
+    ProcessInstance,
+    ReminderOutbox,
+)
 from services.scheduler import sweep
 from tests.api.conftest import Api, fields
 from tests.api.test_api_lifecycle_actions import in_review_period
 from tests.factories import make_user, ready_task, seeded, sign_in
+from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
 from tests.web.test_case_actions_ui import flashed, post, summary_links
 
@@ -57,7 +68,7 @@ def s62_rows(client: FlaskClient, case_id: int) -> list[list[str]]:
             for tr in page.get_element_by_id("access-log").xpath(".//tbody/tr")]
 
 
-def test_a_decision_to_disclose_at_a_level_2_review_is_delivered_and_logged(
+def test_a_decision_to_disclose_on_a_level_2_case_is_delivered_and_logged(
         app: Flask, client: FlaskClient) -> None:
     users = seeded()
     case_id = in_review_period(users)
@@ -101,6 +112,42 @@ def test_a_decision_to_disclose_at_a_level_2_review_is_delivered_and_logged(
     assert cells[1:3] == ["Disclose", "Mrs Ann Jones (Head teacher, St Mary's Primary): " + DISCLOSE["information"]]
     assert cells[4] == "Delivered on 25 November 2026, undertaking given"
     assert "Offender not told first: Telling him first would raise the risk to the pupils." in cells[3]
+
+
+def test_a_level_2_meeting_review_records_its_decision_from_the_minutes(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    users = seeded()
+    case = level2_case(users, "Adam Ashby", "2026-12-14")
+    [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair",
+                                  venue="Northshire HQ")
+    meetings.build_agenda(users["administrator"], meeting.id)
+    clock.set(MEETING_AT)
+    meetings.open_meeting(users["chair"], meeting.id)
+    db.session.commit()
+    minutes_url = f"/meetings/{meeting.id}/minutes/{case.id}"
+    sign_in(client, "administrator")  # the minute-taker: the meeting has not considered disclosure yet
+    page = get_page(client, minutes_url)
+    assert page.get_element_by_id("no-review-disclosure-decision") is not None
+    link = page.get_element_by_id("record-review-disclosure").get("href")
+    minutes_id = db.session.scalars(select(Minutes.id).where(Minutes.case_id == case.id)).one()
+    assert link == f"/cases/{case.id}/disclosures/new?minutes={minutes_id}"
+    get_page(client, f"/cases/{case.id}/disclosures/new?minutes=99999", status=404)  # not this case's minutes
+
+    decided = {**DISCLOSE, "deliver_by-day": "18"}  # a week after the meeting on 10 December
+    response = post(client, link, decided)
+    assert response.headers["Location"] == minutes_url
+    assert flashed(client, response) == (
+        "Success Disclosure to Mrs Ann Jones recorded: Police Public Protection to deliver it by 18 December 2026")
+    [row] = decisions()
+    assert (row.minutes_id, row.decided_by_id) == (minutes_id, users["administrator"].id)
+    task = ready_task(case.id, "deliver_disclosure")
+    assert (task.due_date, task.assignee_id) == (date(2026, 12, 18), users["police"].id)
+    page = get_page(client, minutes_url)
+    assert page.get_element_by_id("no-review-disclosure-decision", None) is None
+    assert " ".join(page.get_element_by_id("review-disclosure-decisions").text_content().split()) == (
+        "Disclose: Mrs Ann Jones (Head teacher, St Mary's Primary), to deliver by 18 December 2026")
+    history = db.session.scalars(select(CaseEvent.summary).where(CaseEvent.kind == "disclosure_decided")).one()
+    assert history.startswith("At the MAPP meeting of 10 December 2026: Disclosure to Mrs Ann Jones")
 
 
 def test_a_decision_not_to_disclose_keeps_its_reason_and_starts_no_task(app: Flask, client: FlaskClient) -> None:

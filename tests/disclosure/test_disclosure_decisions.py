@@ -30,7 +30,7 @@ from tests.api.test_api_lifecycle_actions import in_review_period
 from tests.factories import make_user, ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
-from tests.web.test_case_actions_ui import flashed, post, summary_links
+from tests.web.test_case_actions_ui import flashed, post, summary_links, summary_rows
 
 DISCLOSE: dict[str, Any] = {
     "decision": "disclose", "recipient": "Mrs Ann Jones", "recipient_organisation": "Head teacher, St Mary's Primary",
@@ -84,9 +84,10 @@ def test_a_decision_to_disclose_on_a_level_2_case_is_delivered_and_logged(
         ("Deliver disclosure", "2026-12-04", "police")]
     assert "Deliver disclosure" not in [t["name"] for t in api.get("probation", "/api/v1/tasks").get_json()["tasks"]]
     sign_in(client, "police")  # the task page shows what to disclose, to whom, and whether the offender is told
-    task_page = get_page(client, f"/tasks/{task.id}").text_content()
-    assert "Mrs Ann Jones (Head teacher, St Mary's Primary)" in task_page
-    assert "Telling him first would raise the risk to the pupils." in task_page
+    shown = summary_rows(get_page(client, f"/tasks/{task.id}"), "task-context")
+    assert shown["Disclose to"] == "Mrs Ann Jones (Head teacher, St Mary's Primary)"
+    assert shown["Offender told first"] == "No: Telling him first would raise the risk to the pupils."
+    assert shown["Power used"] == "Common law police power to disclose to protect the public"
 
     refused = api.post("police", f"/api/v1/tasks/{task.id}/complete",
                        json={"data": {"delivered_on": "2026-11-25", "delivery_method": "in_person"}})
@@ -183,6 +184,9 @@ def test_a_missed_delivery_date_goes_overdue_is_chased_and_escalated(
     assert ready_task(case_id, "deliver_disclosure").overdue is True
     chase = ready_task(case_id, "chase_disclosure")
     assert (chase.role, chase.due_date) == ("coordinator", date(2026, 12, 8))  # 2 working days: Mon 7, Tue 8
+    sign_in(client, "coordinator")
+    shown = summary_rows(get_page(client, f"/tasks/{chase.id}"), "task-context")
+    assert (shown["Delivered by"], shown["Deliver by"]) == ("Police Public Protection", "4 December 2026")
 
     clock.set(datetime(2026, 12, 11, 9, tzinfo=UTC))  # more than 3 working days late: escalated
     sweep()

@@ -28,6 +28,7 @@ PHASES: dict[str, str] = {
     "minutes": "mappa_minutes",
     "research": "mappa_research",
     "visor": "mappa_visor_update",
+    "disclosure": "mappa_disclosure",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -41,6 +42,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_minutes": ("Minutes approval and distribution", ("minutes.bpmn",)),
     "mappa_research": ("Agenda research", ("research.bpmn",)),
     "mappa_visor_update": ("ViSOR update", ("visor_update.bpmn",)),
+    "mappa_disclosure": ("Disclosure", ("disclosure.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

@@ -284,7 +284,7 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
 
 CLOSED_STATUSES = frozenset({"exited", "not eligible"})
 # Phases that stop when the case closes; minutes of a meeting already held are still approved and distributed.
-SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research")
+SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research")  # a decided disclosure is still delivered
 
 
 def _end_side_phases(case: MappaCase, closing: ProcessInstance, actor: User | None, now: datetime) -> None:

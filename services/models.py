@@ -474,6 +474,43 @@ class Disclosure(Model):
     at: Mapped[datetime]
 
 
+class DisclosureDecision(Model):
+    """A decision whether to disclose information about the offender to a third party (MAPPA guidance ch.10),
+    made at a Level 2/3 review (``minutes_id``) or between meetings. A decision to disclose names the recipient,
+    what is disclosed, the power used, who delivers it and by when, whether the offender is told first and the
+    recipient's undertaking; its delivery is a task (bpmn/disclosure.bpmn). A decision not to disclose keeps its
+    reason."""
+
+    __tablename__ = "disclosure_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    minutes_id: Mapped[int | None] = mapped_column(ForeignKey("minutes.id"))
+    decision: Mapped[str] = mapped_column(String(20))  # disclose, not_disclose (services.disclosures.DECISIONS)
+    rationale: Mapped[str] = mapped_column(Text)  # why disclosure is (or is not) necessary and proportionate
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    recipient_organisation: Mapped[str | None] = mapped_column(String(200))  # their role or organisation
+    information: Mapped[str | None] = mapped_column(Text)  # what is disclosed
+    power: Mapped[str | None] = mapped_column(String(40))  # services.disclosures.POWERS
+    deliverer_role: Mapped[str | None] = mapped_column(String(40))
+    deliverer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deliver_by: Mapped[date | None] = mapped_column(Date)
+    offender_told_first: Mapped[bool | None] = mapped_column(Boolean)
+    offender_not_told_reason: Mapped[str | None] = mapped_column(Text)
+    undertaking: Mapped[str | None] = mapped_column(Text)  # what the recipient undertakes (confidentiality)
+    status: Mapped[str] = mapped_column(String(20))  # to deliver, delivered, not disclosed
+    process_instance_id: Mapped[int | None] = mapped_column(Integer)  # the delivery (mappa_disclosure)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    delivery_method: Mapped[str | None] = mapped_column(String(40))
+    undertaking_given: Mapped[bool | None] = mapped_column(Boolean)
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime]
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
+    minutes: Mapped[Minutes | None] = relationship()
+    deliverer: Mapped[User | None] = relationship(foreign_keys=[deliverer_id])
+    delivered_by: Mapped[User | None] = relationship(foreign_keys=[delivered_by_id])
+
+
 class ReferenceCounter(Model):
     """The last case number used for a reference prefix (NO-2026-), taken under a row lock."""
 

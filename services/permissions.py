@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from services.errors import Forbidden
 from services.models import MappaCase, User
-from workflows.lanes import AREA_WIDE_ROLES, ROLE_BY_KEY, role_name
+from workflows.lanes import AREA_WIDE_ROLES, LEAD_ROLES, ROLE_BY_KEY, role_name
 
 __all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "REFUSAL_EVENTS",
            "Permission", "Scope", "has_permission", "may_on_case", "refusal", "require"]
@@ -38,6 +38,7 @@ class Scope(StrEnum):
     MINUTES = "minutes"  # one case's minutes at one meeting: the meeting's and the case's relationship together
     HAND_ON = "hand_on"  # a task the user may see, and holds (assignee) or supervises (coordinator, manager)
     CHAIR = "chair"  # a meeting the user may see and chairs
+    CASE_LEAD = "case_lead"  # a case the user may see; agency staff (not the MAPPA unit) only one they lead
     OWN = "own"  # the user's own object (their API tokens; coordinators and managers: any in their area)
     AREA = "area"  # an object of the user's area that is not case data (settings, incidents, users)
 
@@ -56,6 +57,7 @@ MINUTE_TAKERS = ORGANISERS | {"chair"}
 RESPONSIBLE_AUTHORITY_AND_UNIT = AREA_WIDE_ROLES
 RESPONSIBLE_AUTHORITY = frozenset({"offender_manager", "police", "prison"})
 SUPERVISORS = frozenset({"coordinator", "manager"})  # hand on anyone's task in their area
+DISCLOSURE_RECORDERS = MINUTE_TAKERS | frozenset(LEAD_ROLES.values())
 REFERRERS = CASE_WORK - {"manager", "administrator", "chair"}
 GROUPS: dict[frozenset[str], str] = {  # how a refusal names a large set of roles
     EVERYONE: "signed-in staff", CASE_WORK: "agency staff", REFERRERS: "agency staff who refer offenders",
@@ -71,6 +73,13 @@ PERMISSIONS: dict[str, Permission] = {
                                  "and managers: any task in the area)"),
     "cases:view": Permission(CASE_WORK, Scope.CASE, "Read a case: its page, history and diagram"),
     "cases:contribute": Permission(CASE_WORK, Scope.CASE, "Ask for an early review of a case"),
+    # MAPPA guidance ch.10: disclosure is decided and recorded at the MAPP meeting (the MAPPA unit minutes it: chair,
+    # coordinator, administrator) or, between meetings, by the coordinator or the case's lead officer, whose agency
+    # manages the risk day to day. Other agency staff ask for it through the case's lead or an early review.
+    "disclosures:record": Permission(DISCLOSURE_RECORDERS, Scope.CASE_LEAD, "Record a decision whether to "
+                                     "disclose information about an offender to a third party"),
+    # like minutes, disclosure decisions are the Responsible Authority's and the MAPPA unit's to read
+    "disclosures:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE, "See a case's disclosure decisions"),
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
@@ -127,6 +136,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "cases:change_lead": "case_lead_change_refused",
     "cases:change_release_date": "case_release_date_change_refused",
     "cases:record_outcome": "case_outcome_refused",
+    "disclosures:record": "disclosure_decision_refused",
 }
 
 
@@ -141,6 +151,8 @@ def may_on_case(user: User, permission: str, case: MappaCase) -> bool:
         return False
     if PERMISSIONS[permission].scope is Scope.LEAD_AGENCY:
         return "coordinator" in user.roles or manages_lead_agency(user, case)
+    if PERMISSIONS[permission].scope is Scope.CASE_LEAD:
+        return bool(user.roles & MINUTE_TAKERS) or case.lead_officer_id == user.id
     return True
 
 

@@ -51,6 +51,8 @@ SETTINGS: dict[str, Setting] = {
     "recording_retention_days": Setting("Meeting recordings kept for", "days", 90, 1, 365),
     "action_chase_working_days": Setting("Coordinator chases an overdue action within", "working days", 2, 1, 30),
     "action_chair_working_days": Setting("Chair considers an overdue action within", "working days", 5, 1, 30),
+    "disclosure_chase_working_days": Setting("Coordinator chases an overdue disclosure within", "working days", 2,
+                                             1, 30),
     "rescreen_working_days": Setting("Transferred case re-screened within", "working days", 10, 1, 60),
     "confirm_exit_working_days": Setting("Exit confirmed within", "working days", 10, 1, 60),
     "indefinite_notification_review_years": Setting("Indefinite notification first reviewed after", "years", 15,

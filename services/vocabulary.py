@@ -35,11 +35,15 @@ FIELD_NAMES: dict[str, str] = {
     "action_due": "Action due by", "owner_role": "Action owned by", "agreed_by": "Agreed by",
     "review_outcome": "Review outcome", "review_rationale": "Rationale", "transfer_reason": "Reason for the transfer",
     "transferred_from": "Transferred from", "senior_resources_needed": "Senior representation or resources needed",
+    "disclosure_recipient": "Disclose to", "disclosure_information": "What is disclosed",
+    "disclosure_power": "Power used", "offender_told_first": "Offender told first",
+    "disclosure_undertaking": "Recipient's undertaking", "deliver_by": "Deliver by",
+    "deliverer_role": "Delivered by",
 }
 # Keys whose numbers are levels or categories, and keys whose values are role keys.
 LEVEL_KEYS = frozenset({"level", "suggested_level", "level_requested", "proposed_level", "rescreen_level"})
 CATEGORY_KEYS = frozenset({"category", "confirmed_category"})
-ROLE_KEYS = frozenset({"owner_role", "role"})
+ROLE_KEYS = frozenset({"owner_role", "role", "deliverer_role"})
 # Case statuses (services.cases.STATUSES) and process instance statuses as people read them.
 CASE_STATUSES: dict[str, str] = {
     "identified": "Identified", "referred": "Referred", "screening": "Screening", "level 1": "Level 1",

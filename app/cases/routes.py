@@ -16,7 +16,7 @@ from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
-from services import case_search, clock, forms, lifecycle, settings_admin
+from services import case_search, clock, disclosures, forms, lifecycle, settings_admin
 from services import cases as case_service
 from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
@@ -56,7 +56,12 @@ def case_page(case_id: int) -> ResponseReturnValue:
     diagram = case_service.diagram(user, case_id, instance_id)
     return render_template("cases/case.html", page_title=f"{view.case.offender_name}", active_nav="cases",
                            view=view, diagram=diagram, due_status=due_status, actions=_case_actions(user, view.case),
-                           category_code=case_service.CATEGORY_CODES.get(view.case.category, "X9"))
+                           category_code=case_service.CATEGORY_CODES.get(view.case.category, "X9"),
+                           disclosure_decisions=disclosures.decisions_of(user, view.case),
+                           may_see_disclosures=may_on_case(user, "disclosures:view", view.case),
+                           may_record_disclosure=may_on_case(user, "disclosures:record", view.case),
+                           decisions=disclosures.DECISIONS, powers=disclosures.POWERS,
+                           disclosure_statuses=disclosures.STATUSES)
 
 
 @bp.get("/cases/<int:case_id>/access-log")
@@ -259,5 +264,29 @@ def agreed_action(case_id: int) -> ResponseReturnValue:
         due = date.fromisoformat(data["due"])
         lifecycle.agree_action(signed_in_user(), case_id, data["description"], data["owner_role"], due)
         return f"Action recorded for {role_name(data['owner_role'])}, due {london_date(due)}", _back(case_id)
+
+    return _action_page(case, page, apply, {})
+
+
+@bp.route("/cases/<int:case_id>/disclosures/new", methods=["GET", "POST"])
+@requires("disclosures:record")
+def disclosure_decision(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id, "disclosures:record")
+    minutes_id = query_id("minutes")  # recorded from the minutes of a MAPP meeting review
+    disclosures.review_minutes(case, minutes_id)  # the case's own minutes, or none
+    page = ActionForm("Record a disclosure decision", disclosures.decision_schema(disclosures.officers(case.area_id)),
+                      "Record decision",
+                      "Whether to tell a third party about the offender, and why. A decision to disclose becomes a "
+                      "task for the agency delivering it, due on the date you set; the disclosure is then kept in "
+                      "the case's access log (DPA 2018 s.62).")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        row = disclosures.record_decision(signed_in_user(), case_id, data, minutes_id)
+        back = _back(case_id) if row.minutes is None else url_for(
+            "meetings.minutes_page", meeting_id=row.minutes.meeting_id, case_id=case_id)
+        if row.decision == "disclose":
+            return (f"Disclosure to {row.recipient} recorded: {role_name(row.deliverer_role or '')} to deliver it by "
+                    f"{london_date(row.deliver_by)}", back)
+        return "Decision not to disclose recorded", back
 
     return _action_page(case, page, apply, {})

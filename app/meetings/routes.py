@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.formfields import date_from_parts
 from app.security import requires, signed_in_user
 from services import clock, dates, meeting_access, meeting_chair
+from services import disclosures as disclosure_service
 from services import meetings as service
 from services.db import db
 from services.errors import Conflict, DomainError, FieldError, PreconditionFailed, ValidationFailed
@@ -31,7 +32,7 @@ from services.meeting_words import (
 from services.meetings import title
 from services.minutes_sections import ACTION_OWNERS, LEVEL_DECISIONS, STRUCTURED_SECTIONS, TEXT_SECTIONS
 from services.models import MappMeeting, Minutes, User
-from services.permissions import has_permission
+from services.permissions import has_permission, may_on_case
 from services.recordings import recordings_of
 from workflows.lanes import agency_of
 
@@ -386,6 +387,8 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         editable=minutes.status == "draft" and has_permission(user, "minutes:write"), conflict=conflict,
         server_sections=_client_sections(minutes.sections or {}), headings=TEXT_SECTIONS | STRUCTURED_SECTIONS,
         disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
+        disclosure_decisions=disclosure_service.decisions_at(minutes), decision_words=disclosure_service.DECISIONS,
+        may_record_disclosure=may_on_case(user, "disclosures:record", minutes.case),
         review_day=dates.parse_day(review), read_actions=[_action_text(a) for a in actions if isinstance(a, dict)],
     ), status
 

@@ -188,6 +188,8 @@ def expected(role: str, permission: str, target: Target | None, method: str, hol
     if target.kind == "unrelated" and not area_wide:
         return 404  # out of reach: own area, but nothing to do with this persona
     writing = method in WRITE_METHODS
+    if entry.scope is Scope.CASE_LEAD:  # no persona leads a case of this world: only the MAPPA unit's may
+        return None if role in {"coordinator", "chair", "administrator"} else 403
     if entry.scope is Scope.OWN:  # one's own token; a colleague's only for coordinators and managers
         return None if target.kind == "related" or role in SUPERVISORS else 404
     if entry.scope is Scope.LEAD_AGENCY:  # the manager persona (MAPPA unit) manages no case's lead agency

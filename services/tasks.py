@@ -34,6 +34,7 @@ from workflows.lanes import PERSONAL_ROLES, role_name
 
 DUE_SOON_DAYS = 3
 PAGE_SIZE = 25  # tasks per page of the inbox screen
+API_PAGE_SIZE = 200  # tasks per inbox request of the API, at most (and by default)
 SORTS = {"due": (HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id),
          "-due": (HumanTask.due_date.is_(None), HumanTask.due_date.desc(), HumanTask.id.desc())}
 # the inbox's filters, code -> words (the page's choices, the API's allowed values and its OpenAPI enum)
@@ -50,7 +51,7 @@ class InboxFilter:
     sort: str = "due"
     show: str = "all"  # a key of SHOWS
     page: int = 1
-    limit: int = 200  # tasks per page
+    limit: int = API_PAGE_SIZE  # tasks per page
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The filter as query-string arguments (defaults left out), for links that keep or change it."""

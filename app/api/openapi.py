@@ -689,6 +689,10 @@ PATHS = {
                                                        "default": "all"},
              "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
                             + " (a value not listed is a 422 at show)"},
+            {"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": task_service.API_PAGE_SIZE,
+                        "default": task_service.API_PAGE_SIZE},
+             "description": "At most this many tasks, the first in the sort order"},
         ],
         "responses": {"200": _json(_ref("TaskList"), "Tasks"), **_errors(401, 403, 422)},
     }},

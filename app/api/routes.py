@@ -227,10 +227,14 @@ def _inbox_filter(args: MultiDict[str, str]) -> task_service.InboxFilter:
     show = args.get("show") or "all"
     if show not in task_service.SHOWS:
         errors.append(FieldError("show", f"show must be one of {', '.join(task_service.SHOWS)}"))
+    raw_limit = args.get("limit", "").strip()
+    limit = parse_id(raw_limit) if raw_limit else task_service.API_PAGE_SIZE
+    if limit is None or not 1 <= limit <= task_service.API_PAGE_SIZE:
+        errors.append(FieldError("limit", f"limit must be a whole number from 1 to {task_service.API_PAGE_SIZE}"))
     if errors:
         raise ValidationFailed(errors)
     return task_service.InboxFilter(case_id=case_id, step=args.get("step") or None, due=due,
-                                    sort=sort, show=show)
+                                    sort=sort, show=show, limit=limit or task_service.API_PAGE_SIZE)
 
 
 def _form_data(body: dict[str, Any]) -> dict[str, Any]:

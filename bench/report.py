@@ -216,7 +216,8 @@ def render(results: dict[str, Any]) -> tuple[str, str]:
 
 SWEEP_DOC = (
     "running instances with a timer taken earliest first; the first 100 per round fall due, the sweep's instant is "
-    "the latest of their timers, and every other timer at or before it is moved 20 years on (so the rest wait); "
+    "a second after the latest of their timers, and every other timer at or before it is moved 20 years on (so "
+    "the rest wait); "
     "overdue flags are brought up to that day and one sweep with nothing due runs first (untimed). Then each round "
     "arms 100 instances and times the whole `services.scheduler.sweep(now)` or its timer step alone "
     "(`bench/sweep.py`). The engine really fires each timer."

@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     big = max(sizes)
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if "postgresql" in databases and results["machine"]["postgresql"].startswith("not reachable"):
+        log(f"PostgreSQL on 127.0.0.1:5432 is {results['machine']['postgresql']}: measuring SQLite only")
+        databases.remove("postgresql")
     pg: dict[str, Any] = {"data": {}, "measured": {}}
     results["sweep"] = {"sqlite": {}, "postgresql": {}}
     for size in sizes:
@@ -208,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     results["generator_max_rss_mib"] = max_rss_mib(resource.RUSAGE_CHILDREN)
     results["total_s"] = time.perf_counter() - started
     results["machine"]["loadavg_end"] = _loadavg()
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))  # first: --render-only can redo the rest
     printed, md = render(results)
-    RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
     if not args.no_write:
         RESULTS_MD.write_text(keep_sections(md))
         log(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}")

@@ -1,12 +1,12 @@
 """(d) the scheduler sweep with 100 timers due, against a data set's waiting timers.
 
-On a generated data set (it is changed: run last), the running instances with a timer are taken earliest first:
-the first ``due x rounds`` are the ones that will fall due, and the sweep's instant ``now`` is the latest of their
-timers. Every other instance whose timer is at or before ``now`` (clones share their template's instant) has its
-``next_timer_at`` moved 20 years on, so exactly ``due`` instances are due in each round and the rest wait. The
-setup (untimed) also brings the overdue flags up to ``now``'s date in one UPDATE and runs one sweep with nothing
-due, so that the timed sweeps do the timers' work and the sweep's fixed steps, not a backlog of overdue marking.
-Each round then arms ``due`` instances (their own timer instant again) and times either the whole
+On a generated data set (it is changed: run last), the running instances with a timer are taken earliest first: the
+first ``due x rounds`` are the ones that will fall due, and the sweep's instant ``now`` is a second after the
+latest of their timers. Every other instance whose timer is at or before ``now`` (clones share their template's
+instant) has its ``next_timer_at`` moved 20 years on, so exactly ``due`` instances are due in each round and the
+rest wait. The setup (untimed) also brings the overdue flags up to ``now``'s date in one UPDATE and runs one sweep
+with nothing due, so that the timed sweeps do the timers' work and the sweep's fixed steps, not a backlog of
+overdue marking. Each round then arms ``due`` instances (their own timer instant again) and times either the whole
 ``services.scheduler.sweep(now)`` or its timer step alone (``_fire_timers``: find the due instances by index, load,
 fire, save each in its own transaction). The engine really fires every timer: each instance's stored state holds
 the same instant as its ``next_timer_at``.
@@ -51,9 +51,9 @@ def measure_sweep(target: Target, due: int = 100, rounds: int = 3) -> dict[str, 
         chosen = rows[: due * 2 * rounds]
         if len(chosen) < due * 2 * rounds:
             return {"error": f"only {len(rows)} instances with a timer"}
-        now: datetime = max(t for _i, t in chosen)
-        if now.tzinfo is None:  # SQLite hands back naive UTC
-            now = now.replace(tzinfo=UTC)
+        latest = max(t for _i, t in chosen)
+        # a second after the latest: the engine fires a timer once now is past its instant, not at it
+        now: datetime = (latest if latest.tzinfo else latest.replace(tzinfo=UTC)) + timedelta(seconds=1)
         original = {i: t for i, t in chosen}
         moved = [{"id": i, "next_timer_at": t + FAR} for i, t in rows if i not in original and t <= chosen[-1][1]]
         parked = [{"id": i, "next_timer_at": t + FAR + FAR} for i, t in chosen]

@@ -296,7 +296,8 @@ def findings(results: dict[str, Any]) -> str:
         page_b, page_s = m_big.get("inbox_page", {}), m_small.get("inbox_page", {})
         text_ += (
             "The query (migration 0018, `services.tasks._inbox_parts`) is a union of parts - 'assigned to me' on "
-            "`ix_human_task_inbox_assigned (area_id, assignee_id, due_date, id) WHERE state = 'ready'` and "
+            "`ix_human_task_inbox_assigned (area_id, assignee_id, due_date, id) WHERE state = 'ready' AND "
+            "assignee_id IS NOT NULL` and "
             "'unclaimed for role R' per role on `ix_human_task_inbox_unclaimed (area_id, role, due_date, id) WHERE "
             "state = 'ready' AND assignee_id IS NULL`, each once for dated and once for undated tasks - each walking "
             "its index in the page's order and stopping at the page's end; only the few candidates are sorted. "

@@ -252,7 +252,8 @@ class HumanTask(Model):
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         # the inbox's parts (services.tasks._inbox_parts), each walked in the page's order: see migration 0018
         Index("ix_human_task_inbox_assigned", "area_id", "assignee_id", "due_date", "id",
-              sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
+              sqlite_where=text("state = 'ready' AND assignee_id IS NOT NULL"),
+              postgresql_where=text("state = 'ready' AND assignee_id IS NOT NULL")),
         Index("ix_human_task_inbox_unclaimed", "area_id", "role", "due_date", "id",
               sqlite_where=text("state = 'ready' AND assignee_id IS NULL"),
               postgresql_where=text("state = 'ready' AND assignee_id IS NULL")),

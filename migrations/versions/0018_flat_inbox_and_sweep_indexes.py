@@ -20,12 +20,13 @@ branch_labels = None
 depends_on = None
 
 READY = sa.text("state = 'ready'")
+CLAIMED = sa.text("state = 'ready' AND assignee_id IS NOT NULL")
 UNCLAIMED = sa.text("state = 'ready' AND assignee_id IS NULL")
 
 
 def upgrade():
     op.create_index("ix_human_task_inbox_assigned", "human_task", ["area_id", "assignee_id", "due_date", "id"],
-                    sqlite_where=READY, postgresql_where=READY)
+                    sqlite_where=CLAIMED, postgresql_where=CLAIMED)
     op.create_index("ix_human_task_inbox_unclaimed", "human_task", ["area_id", "role", "due_date", "id"],
                     sqlite_where=UNCLAIMED, postgresql_where=UNCLAIMED)
     op.create_index("ix_human_task_ready_overdue", "human_task", ["overdue", "due_date"],

@@ -30,10 +30,25 @@ BENCH_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 BENCH_SECRET = secrets.token_urlsafe(32)
 
 
-def bench_config(db_path: Path) -> dict[str, Any]:
+# A data set is a SQLite file (a Path) or a PostgreSQL database (a ``postgresql://`` URL, see bench/pgcopy.py).
+Target = Path | str
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"  # the machine's own PostgreSQL; bench databases are bench_*
+
+
+def database_url(target: Target) -> str:
     # Absolute: Flask-SQLAlchemy would resolve a relative SQLite path against instance/.
+    if isinstance(target, str):
+        return target
+    return f"sqlite:///{Path(target).resolve()}"
+
+
+def backend(target: Target) -> str:
+    return "postgresql" if isinstance(target, str) else "sqlite"
+
+
+def bench_config(target: Target) -> dict[str, Any]:
     return {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(db_path).resolve()}",
+        "SQLALCHEMY_DATABASE_URI": database_url(target),
         "SECRET_KEY": BENCH_SECRET,
         "MAPPA_SCHEDULER": False,
         "MAPPA_ALLOW_CLOCK_OVERRIDE": True,
@@ -41,10 +56,10 @@ def bench_config(db_path: Path) -> dict[str, Any]:
     }
 
 
-def make_app(db_path: Path, now: datetime = BENCH_NOW) -> Flask:
+def make_app(target: Target, now: datetime = BENCH_NOW) -> Flask:
     from app import create_app
 
-    app = create_app(bench_config(db_path))
+    app = create_app(bench_config(target))
     app.extensions["mappa.clock"].set(now)
     return app
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.targets import plans, targets
+
 # --- the report ------------------------------------------------------------------------------------------------
 
 
@@ -160,9 +162,12 @@ def render(results: dict[str, Any]) -> tuple[str, str]:
         f"SQLite {m['sqlite']}, SpiffWorkflow {m['SpiffWorkflow']}, Flask {m['Flask']}, "
         f"Werkzeug {m['Werkzeug']}, SQLAlchemy {m['SQLAlchemy']}"
     )
+    target_table, target_lines = targets(results)
     printed = "\n\n".join(
         [
             f"Machine: {machine_line}",
+            target_table,
+            "\n".join(target_lines),
             table,
             rtable,
             dtable,
@@ -199,8 +204,36 @@ def render(results: dict[str, Any]) -> tuple[str, str]:
         review_total=review["total_s"],
         generator_doc=_generator_doc(),
         findings=findings(results),
+        targets=target_table,
+        target_lines="\n".join(f"- {line}" for line in target_lines),
+        plans=plans(results),
+        sweep_doc=SWEEP_DOC,
+        postgres=m.get("postgresql", "?"),
+        pg_copy=_pg_copy_note(results),
     )
     return printed, md
+
+
+SWEEP_DOC = (
+    "running instances with a timer taken earliest first; the first 100 per round fall due, the sweep's instant is "
+    "a second after the latest of their timers, and every other timer at or before it is moved 20 years on (so "
+    "the rest wait); "
+    "overdue flags are brought up to that day and one sweep with nothing due runs first (untimed). Then each round "
+    "arms 100 instances and times the whole `services.scheduler.sweep(now)` or its timer step alone "
+    "(`bench/sweep.py`). The engine really fires each timer."
+)
+
+
+def _pg_copy_note(results: dict[str, Any]) -> str:
+    copies = results.get("postgresql", {}).get("data", {})
+    if not copies:
+        return "PostgreSQL was not measured in this run (`--databases sqlite`)."
+    done = ", ".join(f"{int(size):,} open cases in {c['copy_seconds']:.0f} s" for size, c in copies.items())
+    return (
+        "Each generated SQLite data set is copied into its own PostgreSQL database (`bench_N` on the machine's "
+        "server, 127.0.0.1:5432) by `bench/pgcopy.py` before anything is measured: schema by the app's migrations, "
+        f"rows by `COPY FROM STDIN`, indexes rebuilt after, `VACUUM ANALYZE` ({done})."
+    )
 
 
 STATE_TWICE = (
@@ -259,7 +292,22 @@ def findings(results: dict[str, Any]) -> str:
         f"- **Inbox query.** At {int(big):,} open cases the inbox's SQL takes {_ms(inbox_b['sql_p50_ms'])} ms p50 "
         f"({_ms(inbox_s['sql_p50_ms'])} ms at {int(small):,}). SQLite's plan: `{plan}`. "
     )
-    if "ix_human_task_ready_inbox" in plan:
+    if "ix_human_task_inbox_" in plan:
+        page_b, page_s = m_big.get("inbox_page", {}), m_small.get("inbox_page", {})
+        text_ += (
+            "The query (migration 0018, `services.tasks._inbox_parts`) is a union of parts - 'assigned to me' on "
+            "`ix_human_task_inbox_assigned (area_id, assignee_id, due_date, id) WHERE state = 'ready' AND "
+            "assignee_id IS NOT NULL` and "
+            "'unclaimed for role R' per role on `ix_human_task_inbox_unclaimed (area_id, role, due_date, id) WHERE "
+            "state = 'ready' AND assignee_id IS NULL`, each once for dated and once for undated tasks - each walking "
+            "its index in the page's order and stopping at the page's end; only the few candidates are sorted. "
+            f"An equal page of {page_b.get('tasks_returned', '?')} tasks: {_ms(page_s.get('p50_ms', float('nan')))} "
+            f"ms p50 at {int(small):,} and {_ms(page_b.get('p50_ms', float('nan')))} ms at {int(big):,} (SQL "
+            f"{_ms(page_s.get('sql_p50_ms', float('nan')))} and {_ms(page_b.get('sql_p50_ms', float('nan')))} ms). "
+            "Before it, the query read every ready task of the area through `ix_human_task_ready_inbox` (area_id "
+            "prefix only, the OR between the two kinds of task) and sorted them in a temporary B-tree."
+        )
+    elif "ix_human_task_ready_inbox" in plan:
         text_ += (
             "It reads the partial index `ix_human_task_ready_inbox (area_id, role, assignee_id, due_date) WHERE "
             "state = 'ready'` (migration 0004), so only the area's ready tasks are visited - "
@@ -378,10 +426,27 @@ time: these numbers are reported, not judged.
 | Python | {python} |
 | SQLite | {sqlite} |
 | SpiffWorkflow / Flask / Werkzeug / SQLAlchemy | {spiff} / {flask} / {werkzeug} / {sqlalchemy} |
+| PostgreSQL (server) | {postgres} |
 | load average (1, 5, 15 min) at start / end of the run | {load_start} / {load_end} |
 
 The machine is shared with other work (editors, test runs), which the load average hints at; p95 is the first number
 such noise moves.
+
+## Issue 13 speed targets, SQLite and PostgreSQL in one run
+
+Same data sets, same requests, same app, one database then the other; p50 of wall-clock per request at the client
+over loopback to one werkzeug thread. The equal inbox page is the coordinator's first page of N tasks (N the same at
+both sizes, a full page at both). The sweep: {sweep_doc}
+
+{targets}
+
+{target_lines}
+
+{pg_copy}
+
+The inbox page's query plan (`?limit=N`, as `services.tasks.inbox_query` builds it):
+
+{plans}
 
 ## Results
 

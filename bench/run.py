@@ -33,7 +33,8 @@ from typing import Any
 from bench.common import OUT, RESULTS_MD, ROOT, keep_sections, log, max_rss_mib
 from bench.report import render
 from bench.review import measure_review_periods
-from bench.scenarios import measure_dataset, measure_step
+from bench.scenarios import inbox_page_size, measure_dataset, measure_step
+from bench.sweep import measure_sweep
 
 RESULTS_JSON = OUT / "results.json"
 
@@ -73,7 +74,21 @@ def machine() -> dict[str, Any]:
         "commit": commit,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "loadavg_start": _loadavg(),
+        "postgresql": _postgres_version(),
     }
+
+
+def _postgres_version() -> str:
+    try:
+        import psycopg
+
+        from bench.common import PG_SERVER
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3) as con:
+            row = con.execute("SHOW server_version").fetchone()
+            return str(row[0]) if row else "?"
+    except Exception as err:  # noqa: BLE001 - reported in the machine table only
+        return f"not reachable ({err.__class__.__name__})"
 
 
 def _loadavg() -> str:
@@ -115,6 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=300, help="timed inbox requests per size (default 300)")
     parser.add_argument("--completions", type=int, default=200, help="timed HTTP completions (default 200)")
     parser.add_argument("--periods", type=int, default=300, help="review periods for (c) (default 300)")
+    parser.add_argument(
+        "--databases",
+        default="sqlite,postgresql",
+        help="sqlite and/or postgresql (the machine's server on 127.0.0.1:5432, databases bench_N); default both",
+    )
+    parser.add_argument("--sweep-rounds", type=int, default=2, help="timed sweeps (and timer steps) per data set")
     parser.add_argument("--reuse", action="store_true", help="reuse generated databases (development only)")
     parser.add_argument("--what-if", action="store_true", help="also measure the data with the extra index in "
                         "bench/scenarios.py (WHAT_IF_INDEX)")
@@ -142,21 +163,56 @@ def main(argv: list[str] | None = None) -> None:
         "args": " ".join(argv if argv is not None else sys.argv[1:]).strip(),
     }
     big = max(sizes)
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if "postgresql" in databases and results["machine"]["postgresql"].startswith("not reachable"):
+        log(f"PostgreSQL on 127.0.0.1:5432 is {results['machine']['postgresql']}: measuring SQLite only")
+        databases.remove("postgresql")
+    pg: dict[str, Any] = {"data": {}, "measured": {}}
+    results["sweep"] = {"sqlite": {}, "postgresql": {}}
     for size in sizes:
         results["data"][str(size)] = generate(size, args.reuse)
-        gc.collect()
-        results["measured"][str(size)] = measure_dataset(
-            size, args.requests, args.completions if size == big else 0, what_if=args.what_if and size == big
-        )
-    results["step"] = measure_step(big, args.completions)
+        if "postgresql" in databases:  # copied before any measurement changes the SQLite file
+            from bench.pgcopy import copy_to_postgres
+
+            log(f"copying {size} open cases into PostgreSQL bench_{size}")
+            pg["data"][str(size)] = copy_to_postgres(OUT / f"bench-{size}.db", size)
+            log(f"copied in {pg['data'][str(size)]['copy_seconds']} s")
+    results["inbox_page"] = page = inbox_page_size(OUT / f"bench-{sizes[0]}.db")
+    log(f"equal inbox page: {page} tasks (the coordinator's open tasks at {sizes[0]}, at most 25)")
+    for database in databases:
+        for size in sizes:
+            target: Any = OUT / f"bench-{size}.db"
+            if database == "postgresql":
+                target = pg["data"][str(size)]["url"]
+            gc.collect()
+            measured = measure_dataset(
+                size,
+                args.requests,
+                args.completions if size == big else 0,
+                what_if=args.what_if and size == big and database == "sqlite",
+                target=target,
+                page=page,
+            )
+            (results["measured"] if database == "sqlite" else pg["measured"])[str(size)] = measured
+        target = OUT / f"bench-{big}.db" if database == "sqlite" else pg["data"][str(big)]["url"]
+        step = measure_step(big, args.completions, target=target)
+        if database == "sqlite":
+            results["step"] = step
+        else:
+            pg["step"] = step
+        for size in sizes:  # last: the sweep changes the data set
+            target = OUT / f"bench-{size}.db" if database == "sqlite" else pg["data"][str(size)]["url"]
+            results["sweep"][database][str(size)] = measure_sweep(target, rounds=args.sweep_rounds)
+    if "postgresql" in databases:
+        results["postgresql"] = pg
     log(f"review periods: {args.periods}")
     results["review"] = measure_review_periods(args.periods)
     results["max_rss_mib"] = max_rss_mib()
     results["generator_max_rss_mib"] = max_rss_mib(resource.RUSAGE_CHILDREN)
     results["total_s"] = time.perf_counter() - started
     results["machine"]["loadavg_end"] = _loadavg()
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))  # first: --render-only can redo the rest
     printed, md = render(results)
-    RESULTS_JSON.write_text(json.dumps(results, indent=1, default=str))
     if not args.no_write:
         RESULTS_MD.write_text(keep_sections(md))
         log(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}")

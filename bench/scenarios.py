@@ -16,7 +16,9 @@ from bench.common import (
     OUT,
     Client,
     StatementCounter,
+    Target,
     Timings,
+    backend,
     log,
     make_app,
     serve,
@@ -24,6 +26,24 @@ from bench.common import (
 )
 
 WARMUP = 20
+# the equal page compared across sizes, at most this: the coordinator's open tasks at the smallest size, if fewer
+INBOX_PAGE = 25
+
+
+def inbox_page_size(target: Target) -> int:
+    """A page the coordinator fills at this (the smallest) size: their open tasks, at most INBOX_PAGE."""
+    from services.auth import user_by_username
+    from services.db import db
+    from services.tasks import task_counts
+
+    app = make_app(target)
+    with app.app_context():
+        coordinator = user_by_username("coordinator")
+        assert coordinator is not None
+        size = min(INBOX_PAGE, task_counts(coordinator).open)
+        db.session.remove()
+        db.engine.dispose()
+    return max(size, 1)
 SERVICE_SAMPLES = 100
 STEP_DATA = {"referral_complete": "yes"}
 
@@ -63,25 +83,36 @@ def _colliding_area() -> str | None:
     return row[0] if row else None
 
 
-def _inbox_plan(user: Any) -> list[str]:
-    """SQLite's plan for the coordinator's default inbox query, as the app builds it."""
+def _inbox_plan(user: Any, limit: int = INBOX_PAGE) -> list[str]:
+    """The database's plan for the coordinator's inbox query (one page of ``limit``), as the app builds it."""
     from services.db import db
     from services.tasks import InboxFilter, inbox_query
 
     try:
-        compiled = inbox_query(user, InboxFilter()).compile(db.engine, compile_kwargs={"literal_binds": True})
+        compiled = inbox_query(user, InboxFilter(limit=limit)).compile(
+            db.engine, compile_kwargs={"literal_binds": True}
+        )
+        if db.engine.dialect.name == "postgresql":
+            return [row[0] for row in db.session.execute(text(f"EXPLAIN (COSTS OFF) {compiled}"))]
         return [row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
     except Exception as err:  # noqa: BLE001 - the plan is informative only
         return [f"n/a ({err.__class__.__name__})"]
 
 
-def measure_dataset(cases: int, requests: int, completions: int, what_if: bool) -> dict[str, Any]:
+def measure_dataset(
+    cases: int,
+    requests: int,
+    completions: int,
+    what_if: bool,
+    target: Target | None = None,
+    page: int = INBOX_PAGE,
+) -> dict[str, Any]:
     from services.auth import user_by_username
     from services.db import db
 
-    db_path = OUT / f"bench-{cases}.db"
-    app = make_app(db_path)
-    out: dict[str, Any] = {}
+    target = OUT / f"bench-{cases}.db" if target is None else target
+    app = make_app(target)
+    out: dict[str, Any] = {"backend": backend(target)}
     with app.app_context():
         counter = StatementCounter(db.engine)
         collide = _colliding_area()
@@ -90,12 +121,18 @@ def measure_dataset(cases: int, requests: int, completions: int, what_if: bool) 
         coordinator = user_by_username("coordinator")
         assert coordinator is not None
         coordinator_id = coordinator.id
-        out["inbox_plan"] = _inbox_plan(coordinator)
+        out["inbox_plan"] = _inbox_plan(coordinator, page)
         db.session.remove()
     with serve(app) as (host, port):
         client = Client(host, port, tokens["coordinator"])
         out["floor"] = _floor(client, requests)
+        out["noop"] = _floor(client, requests, NOOP)
         out["inbox"] = _inbox(client, counter, requests)
+        out["inbox_page"] = _inbox(client, counter, requests, f"/api/v1/tasks?limit={page}")
+        log(
+            f"{backend(target)} {cases}: no-op {NOOP} p50 {out['noop']['p50_ms']:.2f} ms; inbox page of "
+            f"{out['inbox_page']['tasks_returned']} p50 {out['inbox_page']['p50_ms']:.2f} ms"
+        )
         log(
             f"{cases}: inbox p50 {out['inbox']['p50_ms']:.1f} ms, p95 {out['inbox']['p95_ms']:.1f} ms, SQL p50 "
             f"{out['inbox']['sql_p50_ms']:.1f} ms ({out['inbox']['tasks_returned']} tasks, "
@@ -148,12 +185,17 @@ def measure_dataset(cases: int, requests: int, completions: int, what_if: bool) 
     return out
 
 
-def _floor(client: Client, requests: int) -> dict[str, Any]:
-    """GET /healthz (one SELECT 1, no auth, no write) on the same server: the floor under every request."""
+# an authenticated no-op API request: the token check, the guard and one small read of the area's settings
+NOOP = "/api/v1/settings"
+
+
+def _floor(client: Client, requests: int, path: str = "/healthz") -> dict[str, Any]:
+    """GET /healthz (one SELECT 1, no auth, no write) on the same server: the floor under every request; or another
+    read-only path (``NOOP``)."""
     timings = Timings()
     for number in range(requests + WARMUP):
         started = time.perf_counter()
-        status, body, _size = client.request("GET", "/healthz")
+        status, body, _size = client.request("GET", path)
         elapsed = time.perf_counter() - started
         assert status == 200, (status, body)
         if number >= WARMUP:
@@ -161,9 +203,9 @@ def _floor(client: Client, requests: int) -> dict[str, Any]:
     return timings.summary()
 
 
-def _inbox(client: Client, counter: StatementCounter, requests: int) -> dict[str, Any]:
+def _inbox(client: Client, counter: StatementCounter, requests: int, path: str = "/api/v1/tasks") -> dict[str, Any]:
     for _ in range(WARMUP):
-        status, body, _size = client.request("GET", "/api/v1/tasks")
+        status, body, _size = client.request("GET", path)
         assert status == 200, (status, body)
     timings, sql = Timings(), Timings()
     statements = []
@@ -172,7 +214,7 @@ def _inbox(client: Client, counter: StatementCounter, requests: int) -> dict[str
     for _ in range(requests):
         before, sql_before = counter.count, counter.seconds
         started = time.perf_counter()
-        status, body, size = client.request("GET", "/api/v1/tasks")
+        status, body, size = client.request("GET", path)
         timings.add(time.perf_counter() - started)
         sql.add(counter.seconds - sql_before)
         statements.append(counter.count - before)
@@ -180,7 +222,7 @@ def _inbox(client: Client, counter: StatementCounter, requests: int) -> dict[str
         tasks_returned = len(body["tasks"])
         sizes.append(size)
     with counter.capture():  # one more, untimed, to see its slowest statement
-        status, body, _size = client.request("GET", "/api/v1/tasks")
+        status, body, _size = client.request("GET", path)
     return timings.summary() | {
         "slowest": counter.slowest(),
         "tasks_returned": tasks_returned,
@@ -291,7 +333,9 @@ def _what_if(app: Any, client_factory: Any, counter: StatementCounter, requests:
 # --- (b) the same step without HTTP, and in raw SpiffWorkflow ---------------------------------------------------
 
 
-def measure_step(cases: int, samples: int, service_samples: int = SERVICE_SAMPLES) -> dict[str, Any]:
+def measure_step(
+    cases: int, samples: int, service_samples: int = SERVICE_SAMPLES, target: Target | None = None
+) -> dict[str, Any]:
     """``check_referral`` completed by the service layer in-process, and by the bare engine in memory."""
     from services.auth import user_by_username
     from services.catalogue import latest_model, parsed
@@ -300,8 +344,7 @@ def measure_step(cases: int, samples: int, service_samples: int = SERVICE_SAMPLE
     from services.tasks import complete
     from workflows import Engine
 
-    db_path = OUT / f"bench-{cases}.db"
-    app = make_app(db_path)
+    app = make_app(OUT / f"bench-{cases}.db" if target is None else target)
     out: dict[str, Any] = {}
     with app.app_context():
         coordinator = user_by_username("coordinator")

@@ -226,6 +226,8 @@ class ProcessInstance(Model):
     """One phase of a case (referral and screening, one review period, exit) as a SpiffWorkflow instance."""
 
     __tablename__ = "process_instance"
+    # the sweep's due timers: running instances in next-timer order, an index range up to now (migration 0018)
+    __table_args__ = (Index("ix_process_instance_running_timer", "status", "next_timer_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
@@ -247,6 +249,16 @@ class HumanTask(Model):
     __tablename__ = "human_task"
     __table_args__ = (
         Index("ix_human_task_ready_inbox", "area_id", "role", "assignee_id", "due_date",
+              sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
+        # the inbox's parts (services.tasks._inbox_parts), each walked in the page's order: see migration 0018
+        Index("ix_human_task_inbox_assigned", "area_id", "assignee_id", "due_date", "id",
+              sqlite_where=text("state = 'ready' AND assignee_id IS NOT NULL"),
+              postgresql_where=text("state = 'ready' AND assignee_id IS NOT NULL")),
+        Index("ix_human_task_inbox_unclaimed", "area_id", "role", "due_date", "id",
+              sqlite_where=text("state = 'ready' AND assignee_id IS NULL"),
+              postgresql_where=text("state = 'ready' AND assignee_id IS NULL")),
+        # the sweep's overdue marking: ready tasks by whether they are marked, then due date
+        Index("ix_human_task_ready_overdue", "overdue", "due_date",
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         Index("ix_human_task_assignee", "assignee_id", "state"),
         Index("ix_human_task_hook", "hook", "state"),

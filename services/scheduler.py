@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, String, false, literal_column, select, true, update
 from sqlalchemy.exc import OperationalError
 
 from services import clock, idempotency, incidents, reminders
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 HEARTBEAT = "sweep"
 BATCH = 200
+# literals (not parameters) and '=' (not IS): the planner then matches ix_human_task_ready_overdue (migration 0018)
+READY: ColumnElement[str] = literal_column("'ready'", String)
 
 
 @dataclass
@@ -92,17 +95,21 @@ def _run_step(step: Callable[[datetime, SweepReport], None], now: datetime, repo
         report.errors.append(f"{step.__name__}: {type(err).__name__}: {err}")
 
 
+def due_timers_query(now: datetime, limit: int = BATCH) -> Any:
+    """The running instances whose next timer is due, earliest first: a range of ix_process_instance_running_timer
+    (status, next_timer_at), so the instances only waiting are never read."""
+    return (select(ProcessInstance.id)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit))
+
+
 def _fire_timers(now: datetime, report: SweepReport) -> None:
     seen: set[int] = set()
     while True:
         due = [
             i
-            for i in db.session.scalars(
-                select(ProcessInstance.id)
-                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
-                .order_by(ProcessInstance.next_timer_at)
-                .limit(BATCH)
-            )
+            for i in db.session.scalars(due_timers_query(now))
             if i not in seen
         ]
         db.session.rollback()
@@ -167,7 +174,7 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
     rows = list(
         db.session.scalars(
             select(HumanTask)
-            .where(HumanTask.state == "ready", HumanTask.overdue.is_(False), HumanTask.due_date < today)
+            .where(HumanTask.state == READY, HumanTask.overdue == false(), HumanTask.due_date < today)
             .limit(5000)
         )
     )
@@ -180,7 +187,7 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
             )
     db.session.execute(
         update(HumanTask)
-        .where(HumanTask.state == "ready", HumanTask.overdue.is_(True), HumanTask.due_date >= today)
+        .where(HumanTask.state == READY, HumanTask.overdue == true(), HumanTask.due_date >= today)
         .values(overdue=False)
     )
     report.tasks_marked_overdue = len(rows)

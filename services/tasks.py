@@ -6,7 +6,20 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    String,
+    and_,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import contains_eager
 
 from services import clock, forms, levels, rules
@@ -21,6 +34,7 @@ from workflows.lanes import PERSONAL_ROLES, role_name
 
 DUE_SOON_DAYS = 3
 PAGE_SIZE = 25  # tasks per page of the inbox screen
+API_PAGE_SIZE = 200  # tasks per inbox request of the API, at most (and by default)
 SORTS = {"due": (HumanTask.due_date.is_(None), HumanTask.due_date, HumanTask.id),
          "-due": (HumanTask.due_date.is_(None), HumanTask.due_date.desc(), HumanTask.id.desc())}
 # the inbox's filters, code -> words (the page's choices, the API's allowed values and its OpenAPI enum)
@@ -37,7 +51,7 @@ class InboxFilter:
     sort: str = "due"
     show: str = "all"  # a key of SHOWS
     page: int = 1
-    limit: int = 200  # tasks per page
+    limit: int = API_PAGE_SIZE  # tasks per page
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The filter as query-string arguments (defaults left out), for links that keep or change it."""
@@ -88,13 +102,43 @@ def _matching(user: User, filters: InboxFilter, today: date) -> list[Any]:
     return [_visible(user)] + [build() for wanted, build in optional if wanted]
 
 
+# a literal, not a parameter: the planner then matches the partial indexes' WHERE state = 'ready'
+READY: ColumnElement[str] = literal_column("'ready'", String)
+
+
+def _inbox_parts(user: User, filters: InboxFilter, today: date, wanted: int) -> list[Select[Any]]:
+    """The inbox split into parts that each walk one index in the page's order and stop after ``wanted`` rows:
+    'assigned to me' (ix_human_task_inbox_assigned) and 'unclaimed for role R' for each of the user's roles
+    (ix_human_task_inbox_unclaimed), each once for dated tasks (by due date, then id) and once for undated ones
+    (by id, after every dated task). The parts do not overlap, so the page is within their union."""
+    descending = filters.sort == "-due"
+    whose = []
+    if filters.show in ("all", "mine"):
+        whose.append(HumanTask.assignee_id == user.id)
+    if filters.show in ("all", "unclaimed"):
+        whose += [and_(HumanTask.assignee_id.is_(None), HumanTask.role == role) for role in sorted(user.roles)]
+    narrowed = _matching(user, filters, today)[1:]
+    due_key = HumanTask.due_date.desc() if descending else HumanTask.due_date
+    id_key = HumanTask.id.desc() if descending else HumanTask.id
+    dated = [] if filters.due == "none" else [(HumanTask.due_date.is_not(None), (due_key, id_key))]
+    undated = [] if filters.due in ("overdue", "soon", "later") else [(HumanTask.due_date.is_(None), (id_key,))]
+    return [select(HumanTask.id).where(HumanTask.state == READY, HumanTask.area_id == user.area_id, who, when,
+                                       *narrowed).order_by(*order).limit(wanted)
+            for who in whose for when, order in dated + undated]
+
+
 def inbox_query(user: User, filters: InboxFilter) -> Select[HumanTask]:
-    """One page of the filtered inbox, with each task's case (limit and offset in SQL)."""
-    return (select(HumanTask).join(HumanTask.case)
+    """One page of the filtered inbox, with each task's case (limit and offset in SQL). The candidates come from
+    index-ordered parts that stop at the page's end (``_inbox_parts``): the cost follows the page, not the area."""
+    offset = (max(filters.page, 1) - 1) * filters.limit
+    parts = [part.subquery() for part in _inbox_parts(user, filters, clock.today(), offset + filters.limit)]
+    if not parts:  # no role and nothing to show: an empty page
+        return select(HumanTask).where(false())
+    candidates = union_all(*(select(part.c.id) for part in parts)).subquery("inbox_candidates")
+    return (select(HumanTask).join(candidates, candidates.c.id == HumanTask.id).join(HumanTask.case)
             .options(contains_eager(HumanTask.case).lazyload(MappaCase.area))
-            .where(*_matching(user, filters, clock.today()))
             .order_by(*SORTS.get(filters.sort, SORTS["due"]))
-            .limit(filters.limit).offset((max(filters.page, 1) - 1) * filters.limit))
+            .limit(filters.limit).offset(offset))
 
 
 def inbox(user: User, filters: InboxFilter) -> list[HumanTask]:

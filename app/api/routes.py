@@ -279,7 +279,8 @@ def record_outcome(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
            responses={200: _answer(MODELS["TaskList"], "Tasks")}, errors=(422,))
 def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
     wanted = task_service.InboxFilter(case_id=query.get("case"), step=query.get("step"), due=query.get("due"),
-                                      sort=query.get("sort", "due"), show=query.get("show", "all"))
+                                      sort=query.get("sort", "due"), show=query.get("show", "all"),
+                                      limit=query.get("limit", task_service.API_PAGE_SIZE))
     tasks = task_service.inbox(api_user(), wanted)
     today = clock.today()
     return {"tasks": [task_json(task, today) for task in tasks]}

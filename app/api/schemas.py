@@ -795,7 +795,10 @@ TASK_QUERY = Model("InboxQuery", {"type": "object", "properties": {
     "sort": {"type": "string", "enum": list(task_service.SORT_NAMES), "default": "due"},
     "show": {"type": "string", "enum": list(task_service.SHOWS), "default": "all",
              "description": "; ".join(f"{key}: {text}" for key, text in task_service.SHOWS.items())
-             + " (a value not listed is a 422 at show)"}}})
+             + " (a value not listed is a 422 at show)"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": task_service.API_PAGE_SIZE,
+              "default": task_service.API_PAGE_SIZE,
+              "description": "At most this many tasks, the first in the sort order"}}})
 
 
 

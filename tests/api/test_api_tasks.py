@@ -72,7 +72,8 @@ def test_inbox_filters_by_case_and_step(api: Api, case: MappaCase) -> None:
 
 
 @pytest.mark.parametrize(("query", "field"), [("case=abc", "case"), ("case=-1", "case"), ("due=tomorrow", "due"),
-                                               ("sort=name", "sort"), ("show=everyone", "show")])
+                                               ("sort=name", "sort"), ("show=everyone", "show"),
+                                               ("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit")])
 def test_inbox_rejects_bad_query_parameters(api: Api, query: str, field: str) -> None:
     assert fields(api.get("coordinator", f"/api/v1/tasks?{query}")) == [field]
 
@@ -88,6 +89,25 @@ def test_inbox_shows_mine_or_unclaimed_or_all(api: Api, case: MappaCase) -> None
     assert listed("show=unclaimed") == [case.id]
     assert sorted(listed("show=all")) == sorted(listed("")) == sorted([case.id, other.id])
     assert listed("show=mine&case=" + str(case.id)) == []
+
+
+def test_inbox_limit_keeps_the_first_tasks_in_order_across_mine_and_unclaimed(api: Api, clock: Clock) -> None:
+    """The page comes from separate index walks ('assigned to me', 'unclaimed for my role'): merged, every limit
+    gives the first tasks of the full list, in due-date then id order, either way round."""
+    ids = []
+    for days in (3, 0, 6, 1, 0):  # referrals on different days: different due dates, two alike
+        clock.set(TEST_NOW + timedelta(days=days))
+        ids.append(_check_task_id(create_case(api.users["probation"])))
+    clock.set(TEST_NOW + timedelta(days=7))
+    for task_id in ids[1::2]:  # some claimed by the coordinator, the others left unclaimed
+        assert api.post("coordinator", f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    for sort in ("due", "-due"):
+        full = api.get("coordinator", f"/api/v1/tasks?sort={sort}").get_json()["tasks"]
+        keys = [(t["due"], t["id"]) for t in full]
+        assert keys == sorted(keys, reverse=sort == "-due") and sorted(t["id"] for t in full) == sorted(ids)
+        for limit in range(1, len(ids) + 1):
+            page = api.get("coordinator", f"/api/v1/tasks?sort={sort}&limit={limit}").get_json()["tasks"]
+            assert [t["id"] for t in page] == [t["id"] for t in full[:limit]]
 
 
 def test_task_includes_its_form_schema(api: Api, case: MappaCase) -> None:

@@ -97,9 +97,10 @@ def _run_step(step: Callable[[datetime, SweepReport], None], now: datetime, repo
 
 def due_timers_query(now: datetime, limit: int = BATCH) -> Any:
     """The running instances whose next timer is due, earliest first: a range of ix_process_instance_running_timer
-    (status, next_timer_at), so the instances only waiting are never read."""
+    (status, next_timer_at), so the instances only waiting are never read. Due means the clock is past the timer's
+    instant, as SpiffWorkflow judges it (strictly): one due exactly now fires at the next sweep."""
     return (select(ProcessInstance.id)
-            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
             .order_by(ProcessInstance.next_timer_at)
             .limit(limit))
 
@@ -150,7 +151,7 @@ def _raise_incident(instance_id: int, err: Exception, report: SweepReport) -> No
 
 def _fire_one(instance_id: int, now: datetime, report: SweepReport) -> None:
     instance = lock(instance_id)
-    if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at > now:
+    if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at >= now:
         return  # another sweep got there first: firing is idempotent
     case = db.session.get(MappaCase, instance.case_id)
     assert case is not None

@@ -132,3 +132,25 @@ def test_sweep_with_one_broken_and_fifty_due_instances(app: Flask, api: Api) -> 
         ).all()
     )
     assert statuses == {"running": 50, "error": 1}
+
+
+def test_a_timer_due_at_the_sweeps_instant_is_left_alone_and_fires_once_time_has_passed_it(
+    app: Flask, api: Api
+) -> None:
+    """SpiffWorkflow fires a timer once the clock is past its instant (strictly), so the sweep finds due timers the
+    same way: an instance due exactly now is not loaded and rewritten for nothing (its version would move and a
+    colleague's completion racing it would be refused)."""
+    instance_id = _agree_action(api, _open_case(api), TODAY + timedelta(days=3))
+    db.session.commit()
+    instance = db.session.get(ProcessInstance, instance_id)
+    assert instance is not None and instance.next_timer_at is not None
+    due_at, version = instance.next_timer_at, instance.version
+    db.session.commit()
+
+    report = sweep(due_at)
+    assert report.timers_fired == 0
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, instance_id).version == version  # type: ignore[union-attr]
+
+    report = sweep(due_at + timedelta(seconds=1))
+    assert report.timers_fired == 1

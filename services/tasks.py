@@ -13,7 +13,7 @@ from services import clock, forms, levels, rules
 from services.access import log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.instances import ENGINE, load, lock, record, save
+from services.instances import ENGINE, load, lock, lock_open_tasks, record, save
 from services.models import HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import AREA_WIDE_ROLES, SUPERVISORS
 from workflows.engine import TaskNotReady
@@ -273,12 +273,14 @@ def reassign(user: User, task_id: int, to_username: str, reason: str = "") -> Hu
     return task
 
 
-def form_schema(task: HumanTask) -> dict[str, Any]:
-    """The task's form as it applies to this case: answers the case's category does not allow are not offered."""
+def form_schema(task: HumanTask, instance: ProcessInstance | None = None) -> dict[str, Any]:
+    """The task's form as it applies to this case: answers the case's category does not allow are not offered.
+    ``instance``: the task's process instance, when the caller holds it."""
     if not task.form_key:
         return {"type": "object", "properties": {}}
-    instance = db.session.get(ProcessInstance, task.instance_id)
-    schema = forms.task_form(task.form_key, instance.model.files if instance else None)
+    instance = instance or db.session.get(ProcessInstance, task.instance_id)
+    schema = (forms.version_form(instance.model.checksum, task.form_key, lambda: instance.model.files)
+              if instance else forms.task_form(task.form_key, None))
     return rules.describe(levels.narrow(schema, task.case.category), task.case, clock.today())
 
 
@@ -289,17 +291,20 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     task = load_task(user, task_id, event="task_completed")
     authorise_step(user, task)
     _ensure_open(user, task)
-    schema = form_schema(task)
+    case = task.case  # held: the reads below refresh the task, and its case is then found in the session
+    # the instance, then its open tasks, taken for writing and read afresh: a claim, hand-over or completion
+    # committed meanwhile is seen, and none can land until this commits
+    instance = lock(task.instance_id)
+    open_tasks = lock_open_tasks(instance)
+    if task not in open_tasks:
+        task = _locked(task)  # no longer open: read it again to say why
+    _ensure_open(user, task)
+    schema = form_schema(task, instance)
     data = forms.drop_hidden(schema, data)  # answers to questions not asked are ignored, never stored
-    errors = (forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())
+    errors = (forms.validate(schema, data) or rules.check(schema, data, case, clock.today())
               or before_task_completed(user, task, data))
     if errors:
         raise ValidationFailed(errors)
-    instance = lock(task.instance_id)
-    task = _locked(task)  # a claim or hand-over committed meanwhile is seen, and none can land until this commits
-    _ensure_open(user, task)
-    case = db.session.get(MappaCase, task.case_id)
-    assert case is not None
     wf = load(instance)
     try:
         result = ENGINE.complete(wf, task.task_uuid, dict(data), clock.now())
@@ -307,10 +312,21 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
         raise Conflict("This task is no longer open: the process moved on") from None
     record(case, "task_completed", f"Completed '{task.name}'", user, instance,
            {"task": task.id, "data": data})
-    save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid)
+    save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid, open_tasks=open_tasks)
     if result.error is None:
         after_task_completed(user, task, _task_data(wf, task.task_uuid, data))
     return task
+
+
+def next_tasks(user: User, task: HumanTask) -> list[HumanTask]:
+    """The user's inbox for the task's case, just after completing it (the API's answer to a completion).
+
+    The inbox's own filter and order (services.tasks.inbox with case_id), as one query on human_task alone: the
+    case is already in the session. It writes no access-log row of its own: the completion's row names the case.
+    """
+    filters = InboxFilter(case_id=task.case_id)
+    return list(db.session.scalars(select(HumanTask).where(*_matching(user, filters, clock.today()))
+                                   .order_by(*SORTS[filters.sort]).limit(filters.limit)))
 
 
 def _task_data(wf: Any, task_uuid: str, submitted: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from services import clock, lockout
 from services.access import log_access
-from services.db import db
+from services.db import UtcDateTime, db
 from services.errors import Forbidden, NotFound
 from services.lockout import Refusal
 from services.models import ApiToken, User, UserSession
@@ -121,13 +121,21 @@ class TokenCheck:
 def check_token(token: str, address: str, throttle: Throttle) -> TokenCheck:
     """The token's user and whether the client address is throttled: one query (the token, its user and the
     address's counter) when the token exists; a second, for the counter alone, when it does not."""
-    row = db.session.execute(select(ApiToken, User, lockout.throttled(address, throttle))
-                             .join(User, ApiToken.user_id == User.id)
-                             .where(ApiToken.token_hash == _digest(token))).first()
+    row = db.session.execute(_TOKEN_WITH_THROTTLE, {
+        "digest": _digest(token), "address": address, "failures": throttle.failures,
+        "since": clock.now() - throttle.window}).first()
     if row is None:
         return TokenCheck(None, lockout.address_throttled(address, throttle))
     token_row, user, throttled = row
     return TokenCheck(_using(token_row, user), bool(throttled))
+
+
+# Built once (a statement keeps its cache key; SQLAlchemy would otherwise work it out for every request). The
+# address, the throttle's limit and its window's start are bound per request.
+_TOKEN_WITH_THROTTLE = (
+    select(ApiToken, User, lockout.throttled(bindparam("address"), bindparam("failures"),
+                                             bindparam("since", type_=UtcDateTime())))
+    .join(User, ApiToken.user_id == User.id).where(ApiToken.token_hash == bindparam("digest")))
 
 
 def resolve_token(token: str) -> User | None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -62,21 +62,24 @@ def lock(instance_id: int) -> ProcessInstance:
 
     The model version's files are not read: the parsed model and its forms are cached by checksum
     (services.catalogue.parsed, services.forms.version_form) and load them only the first time."""
-    instance = db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
-        .options(joinedload(ProcessInstance.model, innerjoin=True).defer(ProcessModel.files))
-        .execution_options(populate_existing=True)
-    ).one()
-    return instance
+    return db.session.scalars(_LOCK_INSTANCE, {"instance_id": instance_id}).one()
+
+
+# Built once: a statement object keeps its cache key, which SQLAlchemy otherwise works out anew for every request.
+_LOCK_INSTANCE = (select(ProcessInstance).where(ProcessInstance.id == bindparam("instance_id"))
+                  .with_for_update(of=ProcessInstance)
+                  .options(joinedload(ProcessInstance.model, innerjoin=True).defer(ProcessModel.files))
+                  .execution_options(populate_existing=True))
+_LOCK_OPEN_TASKS = (select(HumanTask)
+                    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "ready")
+                    .with_for_update(of=HumanTask).execution_options(populate_existing=True))
 
 
 def lock_open_tasks(instance: ProcessInstance) -> list[HumanTask]:
     """The instance's open (ready) tasks, taken for writing and read afresh, after ``lock``: what ``save`` is to
     project onto (pass them as its ``open_tasks``), and none of them can be claimed, handed on or finished by
     anyone else until this transaction ends."""
-    return list(db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
-        .with_for_update(of=HumanTask).execution_options(populate_existing=True)))
+    return list(db.session.scalars(_LOCK_OPEN_TASKS, {"instance_id": instance.id}))
 
 
 def load(instance: ProcessInstance) -> BpmnWorkflow:

@@ -90,14 +90,15 @@ def count_address(key: str, throttle: Throttle) -> int | None:
 
 
 def address_throttled(key: str, throttle: Throttle) -> bool:
-    return bool(db.session.scalar(select(throttled(key, throttle))))
+    return bool(db.session.scalar(select(throttled(key, throttle.failures, clock.now() - throttle.window))))
 
 
-def throttled(key: str, throttle: Throttle) -> Exists:
-    """Whether a client address is throttled, as a column: asked in the same query as something else (the API
-    token lookup, services.auth.check_token) it costs no round trip of its own."""
-    return exists().where(SignInCounter.key == key, SignInCounter.failures >= throttle.failures,
-                          SignInCounter.since > clock.now() - throttle.window)
+def throttled(key: Any, failures: Any, window_start: Any) -> Exists:
+    """Whether a client address (``key``) has reached ``failures`` since ``window_start``, as a column: asked in
+    the same query as something else (the API token lookup, services.auth.check_token, which passes bound
+    parameters) it costs no round trip of its own."""
+    return exists().where(SignInCounter.key == key, SignInCounter.failures >= failures,
+                          SignInCounter.since > window_start)
 
 
 def _reopen_if_due(key: str, period: timedelta, now: datetime) -> bool:

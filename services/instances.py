@@ -113,8 +113,7 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     # on the session's connection, as a Core statement: no autoflush here, the changes of the step (history,
     # projections) are written together when the session next flushes
     changed = cast(CursorResult[Any], db.session.connection().execute(
-        update(ProcessInstance).where(ProcessInstance.id == instance.id, ProcessInstance.version == seen)
-        .values(**values)
+        _SAVE_STATE, {"instance_id": instance.id, "seen": seen} | {f"new_{key}": value for key, value in values.items()}
     )).rowcount
     if changed != 1:
         raise Conflict("this case was changed by someone else at the same moment; reload and try again")
@@ -134,6 +133,14 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     if finished:
         record(case, "phase_completed", f"{instance.model.name} completed", actor, instance, {})
         _continue(case, wf.data, actor)
+
+
+# The versioned UPDATE of save, built once (a statement keeps its cache key).
+_SAVED_COLUMNS = ("state", "version", "status", "next_timer_at", "error", "ended_at")
+_SAVE_STATE = (update(ProcessInstance)
+               .where(ProcessInstance.id == bindparam("instance_id"), ProcessInstance.version == bindparam("seen"))
+               .values({key: bindparam(f"new_{key}", type_=ProcessInstance.__table__.c[key].type)
+                        for key in _SAVED_COLUMNS}))
 
 
 def _describe(error: EngineError) -> str:

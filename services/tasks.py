@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from services import clock, forms, levels, rules
@@ -67,9 +67,15 @@ class TaskCounts:
 
 
 def _visible(user: User) -> Any:
-    return and_(HumanTask.state == "ready", HumanTask.area_id == user.area_id,
-                or_(HumanTask.assignee_id == user.id,
-                    and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(user.roles)))))
+    return _visible_to(user.area_id, user.id, sorted(user.roles))
+
+
+def _visible_to(area_id: Any, user_id: Any, roles: Any) -> Any:
+    """What a user may work on: open tasks of their area, theirs or unclaimed for one of their roles (values, or
+    bound parameters in a statement built once)."""
+    return and_(HumanTask.state == "ready", HumanTask.area_id == area_id,
+                or_(HumanTask.assignee_id == user_id,
+                    and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(roles))))
 
 
 def _matching(user: User, filters: InboxFilter, today: date) -> list[Any]:
@@ -324,9 +330,15 @@ def next_tasks(user: User, task: HumanTask) -> list[HumanTask]:
     The inbox's own filter and order (services.tasks.inbox with case_id), as one query on human_task alone: the
     case is already in the session. It writes no access-log row of its own: the completion's row names the case.
     """
-    filters = InboxFilter(case_id=task.case_id)
-    return list(db.session.scalars(select(HumanTask).where(*_matching(user, filters, clock.today()))
-                                   .order_by(*SORTS[filters.sort]).limit(filters.limit)))
+    return list(db.session.scalars(_CASE_INBOX, {"case_id": task.case_id, "area_id": user.area_id, "user_id": user.id,
+                                                 "roles": sorted(user.roles), "limit": InboxFilter.limit}))
+
+
+# inbox_query for one case (InboxFilter(case_id=...)), built once: a statement keeps its cache key
+_CASE_INBOX = (select(HumanTask)
+               .where(_visible_to(bindparam("area_id"), bindparam("user_id"), bindparam("roles", expanding=True)),
+                      HumanTask.case_id == bindparam("case_id"))
+               .order_by(*SORTS["due"]).limit(bindparam("limit")))
 
 
 def _task_data(wf: Any, task_uuid: str, submitted: dict[str, Any]) -> dict[str, Any]:

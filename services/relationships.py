@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from services.access import case_scope, log_access
@@ -113,9 +113,14 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     return loaded
 
 
+# A task with its case (every task route shows or changes the case): one query, and the view finds both in the
+# session. Built once: a statement keeps its cache key.
+_TASK_WITH_CASE = (select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+                   .options(joinedload(HumanTask.case).lazyload(MappaCase.area)))
+
+
 def _check_task(user: User, task_id: object, scope: Scope, *, writing: bool) -> HumanTask:
-    # with its case (every task route shows or changes the case): one query, and the view finds both in the session
-    task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.case).lazyload(MappaCase.area)])
+    task = db.session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).first()
     if task is None or not may_see(user, task):
         raise _refuse(user, "task", task_id)
     if not writing:

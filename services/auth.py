@@ -138,11 +138,6 @@ _TOKEN_WITH_THROTTLE = (
     .join(User, ApiToken.user_id == User.id).where(ApiToken.token_hash == bindparam("digest")))
 
 
-def resolve_token(token: str) -> User | None:
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    return _using(row, row.user) if row is not None else None
-
-
 def _using(row: ApiToken, user: User) -> User | None:
     """The token's user if the token is active and the user too; its use is noted (to the minute)."""
     if token_status(row) != "active" or not user.active:

@@ -78,3 +78,19 @@ def test_next_tasks_are_the_callers_inbox_for_the_case(api: Api, overrides: dict
     assert done["next_tasks"] == inbox
     assert all(t["case_id"] == case.id for t in done["next_tasks"])
     assert other.id not in {t["case_id"] for t in done["next_tasks"]}
+
+
+def test_next_tasks_include_the_callers_tasks_in_the_cases_other_phases(api: Api) -> None:
+    """Custody planning runs beside the referral: a returned referral waits for its referrer (the referral phase)
+    while the same person, as offender manager, sets the level on release (the custody phase)."""
+    case = create_case(api.users["probation"], custody=True, release_date="2027-03-01")
+    _complete(api, ready_task(case.id, "check_referral").id,
+              {"referral_complete": "no", "missing_information": "Risk assessment"})
+    level_setting = ready_task(case.id, "level_setting")
+    response = api.post("probation", f"/api/v1/tasks/{level_setting.id}/complete", json={"data": {
+        "proposed_level": 1, "level_setting_rationale": "Managed by probation alone on release."}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    done = response.get_json()
+    inbox = api.get("probation", f"/api/v1/tasks?case={case.id}").get_json()["tasks"]
+    assert done["next_tasks"] == inbox
+    assert "Amend referral" in [t["name"] for t in done["next_tasks"]]

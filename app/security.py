@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from services import lockout, relationships
 from services.access import log_access
-from services.auth import resolve_token
+from services.auth import check_token
 from services.models import HumanTask, User
 from services.permissions import has_permission, refusal
 from services.settings import API_TOKEN_ADDRESS_THROTTLE
@@ -64,7 +64,7 @@ def requires(permission: str, *, write: str | None = None) -> Callable[[F], F]:
             if not has_permission(user, needed):
                 _refused(user, needed)
                 abort(403, refusal(needed))
-            relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
+            g.checked = relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
             return view(*args, **kwargs)
 
         return _mark(cast(F, guarded), permission, write)
@@ -84,9 +84,10 @@ def api_requires(permission: str, *, write: str | None = None) -> Callable[[F], 
             scheme, _, token = header.partition(" ")
             given = token.strip() if scheme.lower() == "bearer" else ""
             address = lockout.address_key("token", request.remote_addr)
-            if given and lockout.address_throttled(address, API_TOKEN_ADDRESS_THROTTLE):
+            checked = check_token(given, address, API_TOKEN_ADDRESS_THROTTLE) if given else None
+            if checked is not None and checked.throttled:
                 return api_error(429, TOKEN_THROTTLED, headers={"Retry-After": str(THROTTLE_SECONDS)})
-            user = resolve_token(given) if given else None
+            user = checked.user if checked is not None else None
             if user is None:
                 if given:  # a wrong, expired or revoked token counts against the client address
                     lockout.count_address(address, API_TOKEN_ADDRESS_THROTTLE)
@@ -97,7 +98,9 @@ def api_requires(permission: str, *, write: str | None = None) -> Callable[[F], 
                 _refused(user, needed)
                 return api_error(403, f"{refusal(needed)} (permission {needed})")
             g.api_user = user
-            relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
+            # what the check loaded (the task, with its case) stays referenced for the request: the view's loads
+            # of it are then answered from the session, not by the database again
+            g.checked = relationships.check(user, needed, kwargs, writing=request.method not in ("GET", "HEAD"))
             return view(*args, **kwargs)
 
         return _mark(cast(F, guarded), permission, write)

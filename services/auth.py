@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from services import clock, lockout
 from services.access import log_access
-from services.db import db
+from services.db import UtcDateTime, db
 from services.errors import Forbidden, NotFound
 from services.lockout import Refusal
 from services.models import ApiToken, User, UserSession
 from services.permissions import has_permission
-from services.settings import area_settings
+from services.settings import Throttle, area_settings
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -111,14 +112,40 @@ def token_status(row: ApiToken) -> str:
     return "expired" if clock.now() >= row.expires_at else "active"
 
 
-def resolve_token(token: str) -> User | None:
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or token_status(row) != "active" or not row.user.active:
+@dataclass(frozen=True)
+class TokenCheck:
+    user: User | None  # None: no such token, or it expired, was revoked or its user is no longer active
+    throttled: bool  # the client address has sent too many wrong tokens lately (lockout.count_address)
+
+
+def check_token(token: str, address: str, throttle: Throttle) -> TokenCheck:
+    """The token's user and whether the client address is throttled: one query (the token, its user and the
+    address's counter) when the token exists; a second, for the counter alone, when it does not."""
+    row = db.session.execute(_TOKEN_WITH_THROTTLE, {
+        "digest": _digest(token), "address": address, "failures": throttle.failures,
+        "since": clock.now() - throttle.window}).first()
+    if row is None:
+        return TokenCheck(None, lockout.address_throttled(address, throttle))
+    token_row, user, throttled = row
+    return TokenCheck(_using(token_row, user), bool(throttled))
+
+
+# Built once (a statement keeps its cache key; SQLAlchemy would otherwise work it out for every request). The
+# address, the throttle's limit and its window's start are bound per request.
+_TOKEN_WITH_THROTTLE = (
+    select(ApiToken, User, lockout.throttled(bindparam("address"), bindparam("failures"),
+                                             bindparam("since", type_=UtcDateTime())))
+    .join(User, ApiToken.user_id == User.id).where(ApiToken.token_hash == bindparam("digest")))
+
+
+def _using(row: ApiToken, user: User) -> User | None:
+    """The token's user if the token is active and the user too; its use is noted (to the minute)."""
+    if token_status(row) != "active" or not user.active:
         return None
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
         _note_use(row, now)
-    return row.user
+    return user
 
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)

@@ -12,7 +12,7 @@ then (``reveals``): the page reveals it under that answer, and an answer given w
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -54,6 +54,20 @@ def task_form(key: str, version_files: Mapping[str, str] | None) -> dict[str, An
     version carries it, else the shipped form."""
     text = (version_files or {}).get(f"forms/{key}.json")
     return _versioned_form(text) if text is not None else load_form(key)
+
+
+def version_form(checksum: str, key: str, files: Callable[[], Mapping[str, str] | None]) -> dict[str, Any]:
+    """``task_form`` for a published model version, cached by the version's checksum (a published version never
+    changes): ``files`` (the version's files, a large column) is read only the first time."""
+    cached = _BY_VERSION.get((checksum, key))
+    if cached is None:
+        if len(_BY_VERSION) >= 512:
+            _BY_VERSION.clear()
+        cached = _BY_VERSION[(checksum, key)] = task_form(key, files())
+    return cached
+
+
+_BY_VERSION: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 @lru_cache(maxsize=128)

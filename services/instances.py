@@ -11,14 +11,15 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services import clock, levels, visor
 from services.catalogue import PHASES, latest_model, parsed
 from services.db import db
 from services.errors import Conflict, FieldError, ValidationFailed
-from services.models import CaseEvent, HumanTask, MappaCase, ProcessInstance, User
+from services.models import CaseEvent, HumanTask, MappaCase, ProcessInstance, ProcessModel, User
 from services.settings import area_settings
 from workflows import Engine, StepResult
 from workflows.engine import EngineError, NotWaiting, UserTaskInfo
@@ -53,17 +54,33 @@ def start_phase(case: MappaCase, phase: str, data: dict[str, Any], actor: User |
     db.session.add(instance)
     db.session.flush()
     record(case, "phase_started", f"{row.name} started", actor, instance, {"model_version": row.version})
-    save(instance, case, wf, result, actor)
+    save(instance, case, wf, result, actor, open_tasks=[])  # a new instance has no tasks yet
     return instance
 
 
 def lock(instance_id: int) -> ProcessInstance:
-    """Take the instance row for writing (FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE)."""
-    instance = db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
-        .execution_options(populate_existing=True)
-    ).one()
-    return instance
+    """Take the instance row for writing (FOR UPDATE on PostgreSQL; SQLite transactions begin IMMEDIATE).
+
+    The model version's files are not read: the parsed model and its forms are cached by checksum
+    (services.catalogue.parsed, services.forms.version_form) and load them only the first time."""
+    return db.session.scalars(_LOCK_INSTANCE, {"instance_id": instance_id}).one()
+
+
+# Built once: a statement object keeps its cache key, which SQLAlchemy otherwise works out anew for every request.
+_LOCK_INSTANCE = (select(ProcessInstance).where(ProcessInstance.id == bindparam("instance_id"))
+                  .with_for_update(of=ProcessInstance)
+                  .options(joinedload(ProcessInstance.model, innerjoin=True).defer(ProcessModel.files))
+                  .execution_options(populate_existing=True))
+_LOCK_OPEN_TASKS = (select(HumanTask)
+                    .where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "ready")
+                    .with_for_update(of=HumanTask).execution_options(populate_existing=True))
+
+
+def lock_open_tasks(instance: ProcessInstance) -> list[HumanTask]:
+    """The instance's open (ready) tasks, taken for writing and read afresh, after ``lock``: what ``save`` is to
+    project onto (pass them as its ``open_tasks``), and none of them can be claimed, handed on or finished by
+    anyone else until this transaction ends."""
+    return list(db.session.scalars(_LOCK_OPEN_TASKS, {"instance_id": instance.id}))
 
 
 def load(instance: ProcessInstance) -> BpmnWorkflow:
@@ -71,15 +88,21 @@ def load(instance: ProcessInstance) -> BpmnWorkflow:
 
 
 def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: StepResult,
-         actor: User | None, completed_task_uuid: str | None = None) -> None:
+         actor: User | None, completed_task_uuid: str | None = None,
+         open_tasks: list[HumanTask] | None = None) -> None:
+    """Write the instance's state (versioned UPDATE) and rewrite its projections. ``open_tasks``: its ready
+    human_task rows when the caller already holds them (lock_open_tasks), else they are read here."""
     now = clock.now()
     try:
         state = ENGINE.dump(wf)
     except EngineError as err:
         result.error = err
         state = instance.state
+    model = parsed(instance.model)
+    ready = ENGINE.ready_user_tasks(wf, model)
+    routes = _routes(ready)
     if result.error is None:
-        result.error = _routing_error(instance, wf)
+        result.error = next((route for route in routes.values() if isinstance(route, EngineError)), None)
     error = result.error
     finished = wf.is_completed() and error is None
     status = "error" if error else ("completed" if finished else "running")
@@ -88,9 +111,10 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
         "state": state, "version": seen + 1, "status": status, "next_timer_at": ENGINE.next_timer_at(wf),
         "error": _describe(error) if error else None, "ended_at": now if finished else None,
     }
-    changed = cast(CursorResult[Any], db.session.execute(
-        update(ProcessInstance).where(ProcessInstance.id == instance.id, ProcessInstance.version == seen)
-        .values(**values).execution_options(synchronize_session=False)
+    # on the session's connection, as a Core statement: no autoflush here, the changes of the step (history,
+    # projections) are written together when the session next flushes
+    changed = cast(CursorResult[Any], db.session.connection().execute(
+        _SAVE_STATE, {"instance_id": instance.id, "seen": seen} | {f"new_{key}": value for key, value in values.items()}
     )).rowcount
     if changed != 1:
         raise Conflict("this case was changed by someone else at the same moment; reload and try again")
@@ -99,7 +123,7 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
     if error:
         record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
                {"error": _describe(error)})
-    _project_tasks(instance, case, wf, actor, completed_task_uuid, now)
+    _project_tasks(instance, case, ready, routes, actor, completed_task_uuid, now, open_tasks)
     was_open = case.status not in CLOSED_STATUSES
     tell_visor(case, visor.level_news(_project_case(case, result, actor, instance, now)), actor)
     if was_open and case.status in CLOSED_STATUSES:
@@ -112,18 +136,28 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
         _continue(case, wf.data, actor)
 
 
+# The versioned UPDATE of save, built once (a statement keeps its cache key).
+_SAVED_COLUMNS = ("state", "version", "status", "next_timer_at", "error", "ended_at")
+_SAVE_STATE = (update(ProcessInstance)
+               .where(ProcessInstance.id == bindparam("instance_id"), ProcessInstance.version == bindparam("seen"))
+               .values({key: bindparam(f"new_{key}", type_=ProcessInstance.__table__.c[key].type)
+                        for key in _SAVED_COLUMNS}))
+
+
 def _describe(error: EngineError) -> str:
     where = f" in '{error.task_name}'" if error.task_name else ""
     line = f" line {error.line}" if error.line else ""
     return f"{error.message}{where}{line}"
 
 
-def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, actor: User | None,
-                   completed_task_uuid: str | None, now: datetime) -> None:
-    model = parsed(instance.model)
-    ready = {info.task_id: info for info in ENGINE.ready_user_tasks(wf, model)}
-    existing = {t.task_uuid: t for t in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+def _project_tasks(instance: ProcessInstance, case: MappaCase, infos: list[UserTaskInfo],
+                   routes: dict[str, tuple[str, str | None] | EngineError], actor: User | None,
+                   completed_task_uuid: str | None, now: datetime, open_tasks: list[HumanTask] | None) -> None:
+    ready = {info.task_id: info for info in infos}
+    if open_tasks is None:
+        open_tasks = list(db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")))
+    existing = {t.task_uuid: t for t in open_tasks}
     for uuid, task in existing.items():
         if uuid in ready:
             continue
@@ -133,10 +167,10 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
     for uuid, info in ready.items():
         if uuid in existing:
             continue
-        try:
-            role, assignee_name = ENGINE.role(info), ENGINE.assignee(info)
-        except EngineError:
-            continue  # the instance is in error (_routing_error): nobody gets the task until the model is fixed
+        route = routes[uuid]
+        if isinstance(route, EngineError):
+            continue  # the instance is in error (_routes): nobody gets the task until the model is fixed
+        role, assignee_name = route
         assignee_id = _assignee_id(case, instance, info, role, assignee_name)
         try:
             due = ENGINE.due_date(info, now)
@@ -153,15 +187,16 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow,
         ))
 
 
-def _routing_error(instance: ProcessInstance, wf: BpmnWorkflow) -> EngineError | None:
-    """A role or assignee expression that fails puts the instance in error: its task must not go to the wrong people."""
-    for info in ENGINE.ready_user_tasks(wf, parsed(instance.model)):
+def _routes(infos: list[UserTaskInfo]) -> dict[str, tuple[str, str | None] | EngineError]:
+    """Each ready step's role and named assignee, worked out once per save. A role or assignee expression that
+    fails puts the instance in error (its error is the first such): its task must not go to the wrong people."""
+    routes: dict[str, tuple[str, str | None] | EngineError] = {}
+    for info in infos:
         try:
-            ENGINE.role(info)
-            ENGINE.assignee(info)
+            routes[info.task_id] = (ENGINE.role(info), ENGINE.assignee(info))
         except EngineError as err:
-            return err
-    return None
+            routes[info.task_id] = err
+    return routes
 
 
 def _assignee_id(case: MappaCase, instance: ProcessInstance, info: UserTaskInfo, role: str,

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from services.access import case_scope, log_access
 from services.db import db
@@ -54,8 +55,13 @@ def _refuse(user: User, what: str, ident: object) -> NotFound:
     return NotFound(f"{what.replace('_', ' ')} not found")
 
 
-def check(user: User, permission: str, params: Mapping[str, object], *, writing: bool) -> None:
-    """Raise NotFound (out of reach) or Forbidden (in reach, but not this user's to change)."""
+def check(user: User, permission: str, params: Mapping[str, object], *, writing: bool) -> list[object]:
+    """Raise NotFound (out of reach) or Forbidden (in reach, but not this user's to change).
+
+    Returns the objects it loaded: a guard that keeps them for the request lets the view find them in the
+    session (its identity map holds objects only while something refers to them) instead of loading them again.
+    """
+    loaded: list[object] = []
     scope = PERMISSIONS[permission].scope
     case_id, meeting_id = params.get("case_id"), params.get("meeting_id")
     in_scope = case_scope(user).with_only_columns(MappaCase.id).where(MappaCase.id == case_id)
@@ -86,7 +92,7 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
         if trial is None or trial.started_by != user.username:
             raise _refuse(user, "trial", params["trial_id"])
     elif "task_id" in params:
-        _check_task(user, params["task_id"], scope, writing=writing)
+        loaded.append(_check_task(user, params["task_id"], scope, writing=writing))
     if "token_id" in params:
         token = db.session.get(ApiToken, params["token_id"])
         owner = db.session.get(User, token.user_id) if token else None
@@ -104,17 +110,25 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
                                  MappaCase.id).where(ProcessInstance.id == params["instance_id"]))
         if area != user.area_id:
             raise _refuse(user, "process_instance", params["instance_id"])
+    return loaded
 
 
-def _check_task(user: User, task_id: object, scope: Scope, *, writing: bool) -> None:
-    task = db.session.get(HumanTask, task_id)
+# A task with its case (every task route shows or changes the case): one query, and the view finds both in the
+# session. Built once: a statement keeps its cache key.
+_TASK_WITH_CASE = (select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+                   .options(joinedload(HumanTask.case).lazyload(MappaCase.area)))
+
+
+def _check_task(user: User, task_id: object, scope: Scope, *, writing: bool) -> HumanTask:
+    task = db.session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).first()
     if task is None or not may_see(user, task):
         raise _refuse(user, "task", task_id)
     if not writing:
-        return
+        return task
     if scope is Scope.HAND_ON and not (task.assignee_id == user.id or user.roles & SUPERVISORS):
         log_access(user, "task_hand_on_refused", task.case_id, f"task {task_id}")
         raise Forbidden("Only the person holding a task, a MAPPA coordinator or a manager can hand it on")
     if scope is Scope.TASK and not may_work(user, task):
         log_access(user, "task_work_refused", task.case_id, f"task {task_id} needs {task.role}")
         raise Forbidden("This task is for another role")
+    return task

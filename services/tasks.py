@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     false,
     func,
     literal_column,
@@ -26,7 +27,7 @@ from services import clock, forms, levels, rules
 from services.access import log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.instances import ENGINE, load, lock, record, save
+from services.instances import ENGINE, load, lock, lock_open_tasks, record, save
 from services.models import HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import AREA_WIDE_ROLES, SUPERVISORS
 from workflows.engine import TaskNotReady
@@ -81,9 +82,15 @@ class TaskCounts:
 
 
 def _visible(user: User) -> Any:
-    return and_(HumanTask.state == "ready", HumanTask.area_id == user.area_id,
-                or_(HumanTask.assignee_id == user.id,
-                    and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(sorted(user.roles)))))
+    return _visible_to(user.area_id, user.id, sorted(user.roles))
+
+
+def _visible_to(area_id: Any, user_id: Any, roles: Any) -> Any:
+    """What a user may work on: open tasks of their area, theirs or unclaimed for one of their roles (values, or
+    bound parameters in a statement built once)."""
+    return and_(HumanTask.state == "ready", HumanTask.area_id == area_id,
+                or_(HumanTask.assignee_id == user_id,
+                    and_(HumanTask.assignee_id.is_(None), HumanTask.role.in_(roles))))
 
 
 def _matching(user: User, filters: InboxFilter, today: date) -> list[Any]:
@@ -317,12 +324,14 @@ def reassign(user: User, task_id: int, to_username: str, reason: str = "") -> Hu
     return task
 
 
-def form_schema(task: HumanTask) -> dict[str, Any]:
-    """The task's form as it applies to this case: answers the case's category does not allow are not offered."""
+def form_schema(task: HumanTask, instance: ProcessInstance | None = None) -> dict[str, Any]:
+    """The task's form as it applies to this case: answers the case's category does not allow are not offered.
+    ``instance``: the task's process instance, when the caller holds it."""
     if not task.form_key:
         return {"type": "object", "properties": {}}
-    instance = db.session.get(ProcessInstance, task.instance_id)
-    schema = forms.task_form(task.form_key, instance.model.files if instance else None)
+    instance = instance or db.session.get(ProcessInstance, task.instance_id)
+    schema = (forms.version_form(instance.model.checksum, task.form_key, lambda: instance.model.files)
+              if instance else forms.task_form(task.form_key, None))
     return rules.describe(levels.narrow(schema, task.case.category), task.case, clock.today())
 
 
@@ -333,17 +342,20 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
     task = load_task(user, task_id, event="task_completed")
     authorise_step(user, task)
     _ensure_open(user, task)
-    schema = form_schema(task)
+    case = task.case  # held: the reads below refresh the task, and its case is then found in the session
+    # the instance, then its open tasks, taken for writing and read afresh: a claim, hand-over or completion
+    # committed meanwhile is seen, and none can land until this commits
+    instance = lock(task.instance_id)
+    open_tasks = lock_open_tasks(instance)
+    if task not in open_tasks:
+        task = _locked(task)  # no longer open: read it again to say why
+    _ensure_open(user, task)
+    schema = form_schema(task, instance)
     data = forms.drop_hidden(schema, data)  # answers to questions not asked are ignored, never stored
-    errors = (forms.validate(schema, data) or rules.check(schema, data, task.case, clock.today())
+    errors = (forms.validate(schema, data) or rules.check(schema, data, case, clock.today())
               or before_task_completed(user, task, data))
     if errors:
         raise ValidationFailed(errors)
-    instance = lock(task.instance_id)
-    task = _locked(task)  # a claim or hand-over committed meanwhile is seen, and none can land until this commits
-    _ensure_open(user, task)
-    case = db.session.get(MappaCase, task.case_id)
-    assert case is not None
     wf = load(instance)
     try:
         result = ENGINE.complete(wf, task.task_uuid, dict(data), clock.now())
@@ -351,10 +363,27 @@ def complete(user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
         raise Conflict("This task is no longer open: the process moved on") from None
     record(case, "task_completed", f"Completed '{task.name}'", user, instance,
            {"task": task.id, "data": data})
-    save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid)
+    save(instance, case, wf, result, user, completed_task_uuid=task.task_uuid, open_tasks=open_tasks)
     if result.error is None:
         after_task_completed(user, task, _task_data(wf, task.task_uuid, data))
     return task
+
+
+def next_tasks(user: User, task: HumanTask) -> list[HumanTask]:
+    """The user's inbox for the task's case, just after completing it (the API's answer to a completion).
+
+    The inbox's own filter and order (services.tasks.inbox with case_id), as one query on human_task alone: the
+    case is already in the session. It writes no access-log row of its own: the completion's row names the case.
+    """
+    return list(db.session.scalars(_CASE_INBOX, {"case_id": task.case_id, "area_id": user.area_id, "user_id": user.id,
+                                                 "roles": sorted(user.roles), "limit": InboxFilter.limit}))
+
+
+# inbox_query for one case (InboxFilter(case_id=...)), built once: a statement keeps its cache key
+_CASE_INBOX = (select(HumanTask)
+               .where(_visible_to(bindparam("area_id"), bindparam("user_id"), bindparam("roles", expanding=True)),
+                      HumanTask.case_id == bindparam("case_id"))
+               .order_by(*SORTS["due"]).limit(bindparam("limit")))
 
 
 def _task_data(wf: Any, task_uuid: str, submitted: dict[str, Any]) -> dict[str, Any]:

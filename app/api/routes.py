@@ -332,7 +332,7 @@ def complete_task(task_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     except ValidationFailed as failed:
         raise ValidationFailed([FieldError(_data_path(e.field), e.message) for e in failed.errors]) from None
     today = clock.today()
-    next_tasks = task_service.inbox(user, task_service.InboxFilter(case_id=task.case_id))
+    next_tasks = task_service.next_tasks(user, task)
     return task_json(task, today) | {"next_tasks": [task_json(t, today) for t in next_tasks]}
 
 

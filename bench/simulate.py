@@ -1,6 +1,6 @@
 """The national simulation: 42 MAPPA areas, 91,000 cases, then a year of work driven by the injected clock.
 
-    .venv/bin/python -m bench.simulate [--areas 42] [--cases 91000] [--days 365] [--driven 2]
+    .venv/bin/python -m bench.simulate [--areas 42] [--cases 91000] [--days 365] [--driven southmoor]
 
 What is bulk-created and what is driven (also written into the ``simulate`` section of bench/RESULTS.md):
 
@@ -15,8 +15,8 @@ What is bulk-created and what is driven (also written into the ``simulate`` sect
    SpiffWorkflow task ids in its state, and its dates moved: the template's *plan* (every date after the day it
    was made: next review, the review timer, exit dates) moves so that its next review falls evenly within the
    level's interval; its *history* (dates up to that day) is aged by 0-5 years.
-3. *Driven*: the first ``--driven`` areas (by default the two demo areas, northshire 8 % and southmoor 3 % of the
-   cases) live through ``--days`` days: every day ``services.scheduler.sweep(now)`` runs; on working days
+3. *Driven*: the ``--driven`` areas (by default southmoor, 3 % of the cases: about 2,700, a large hub's worth
+   of four) live through ``--days`` days: every day ``services.scheduler.sweep(now)`` runs; on working days
    simulated staff complete the ready tasks through ``services.tasks.complete`` (checks, screening, ViSOR,
    Level 1 reviews and endorsements, research, approving and distributing minutes, actions, exits), new
    referrals arrive through ``services.cases.create_referral`` at the national rate, and MAPP meetings are held
@@ -24,8 +24,9 @@ What is bulk-created and what is driven (also written into the ``simulate`` sect
    the level decision, next review and actions, submission; the chair approves them as a task). A fixed share of
    tasks is never done and another is done late, so they go overdue. The other areas' clones have their plan
    moved after the simulated year: they are in every table (inbox, agenda and sweep queries run against all of
-   them) but no work falls due for them. A year of every case through the engine would be ~700,000 steps (about
-   an hour and a half at 6-8 ms a step on this machine): too long for the 30-minute budget.
+   them) but no work falls due for them. A year of every case through the engine would be ~700,000 steps, and
+   the driver measured ~25 ms of CPU per driven step (the service call, the sweep share, the day's queries): far
+   beyond the 30-minute budget; driving northshire and southmoor (11 %, ~10,000 cases) is ~125,000 steps.
 """
 
 from __future__ import annotations
@@ -754,7 +755,7 @@ def _count(con: sqlite3.Connection, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])
 
 
-def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: int = 2,
+def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: tuple[str, ...] = ("southmoor",),
              db_path: Path | None = None, seed: int = 2026, verbose: bool = True) -> dict[str, Any]:
     def say(message: str) -> None:
         if verbose:
@@ -763,7 +764,7 @@ def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: int 
     db_path = (db_path or OUT / "simulate.db").resolve()
     rng = random.Random(seed)
     codes = _areas(areas)
-    driven_codes = codes[:driven]
+    driven_codes = [c for c in codes if c in driven]
     counts = _area_cases(codes, cases, rng)
     started = time.perf_counter()
     templates = _build(db_path, codes, set(driven_codes), rng)
@@ -793,7 +794,7 @@ def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: int 
             now = SIM_START + timedelta(days=n)
             app.extensions["mappa.clock"].set(now)
             sim.day(now)
-            if verbose and (n + 1) % 30 == 0:
+            if verbose and (n + 1) % 10 == 0:
                 say(f"day {n + 1}: {sum(sim.tally.steps.values())} steps, {sim.tally.timers_fired} timers, "
                     f"{sim.tally.overdue_marked} overdue, {time.perf_counter() - year_started:.0f}s")
         db.session.remove()
@@ -878,8 +879,7 @@ through `services.meetings` ({r['meetings_held']} meetings, {r['agenda_items']:,
 {r['minutes_submitted']:,} minutes with the level decision and next review, {r['actions_agreed']:,} actions).
 {NEGLECTED} % of tasks are never done and {LATE} % are done a week late. The cases of the other areas have their
 plan moved after the simulated year: they weigh on every query (inbox, agenda, sweep) but no work falls due for
-them. Driving every case through the engine for a year would be ~700,000 steps, too long for the 30-minute budget
-at the service layer's 6-8 ms a step.
+them. Driving every case through the engine for a year would be ~700,000 steps, far beyond the 30-minute budget.
 
 | measure | value |
 | --- | --- |
@@ -903,16 +903,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--areas", type=int, default=42, help="MAPPA areas (default 42)")
     parser.add_argument("--cases", type=int, default=91_000, help="cases at the start (default 91,000)")
     parser.add_argument("--days", type=int, default=365, help="days to simulate (default 365)")
-    parser.add_argument("--driven", type=int, default=2, help="areas whose year is driven (default 2)")
+    parser.add_argument("--driven", default="southmoor",
+                        help="comma-separated areas whose year is driven (default southmoor: 3 %% of the cases)")
     parser.add_argument("--db", type=Path, default=None, help="SQLite file to (re)create (bench/out/simulate.db)")
     parser.add_argument("--out", type=Path, default=OUT / "simulate.json", help="raw numbers (JSON)")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    if not 1 <= args.driven <= args.areas <= 42 or args.cases < args.areas * 30 or args.days < 1:
-        parser.error("need 1 <= --driven <= --areas <= 42, --cases >= 30 per area and --days >= 1")
-    result = simulate(args.areas, args.cases, args.days, args.driven, args.db, args.seed, not args.quiet)
+    driven = tuple(c.strip() for c in args.driven.split(",") if c.strip())
+    if not 1 <= args.areas <= 42 or args.cases < args.areas * 30 or args.days < 1:
+        parser.error("need 1 <= --areas <= 42, --cases >= 30 per area and --days >= 1")
+    if not driven or set(driven) - set(_areas(args.areas)):
+        parser.error(f"--driven must name some of the areas: {', '.join(_areas(args.areas))}")
+    result = simulate(args.areas, args.cases, args.days, driven, args.db, args.seed, not args.quiet)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     if not args.no_results:

@@ -16,8 +16,8 @@ MEETING_STEPS = {"Write minutes", "MAPP meeting review"}  # completed by service
 
 def test_tiny_simulation_drives_real_work(tmp_path: Path) -> None:
     db_path, out = tmp_path / "simulate.db", tmp_path / "simulate.json"
-    result = main(["--areas", "2", "--cases", "60", "--days", "40", "--driven", "2", "--db", str(db_path),
-                   "--out", str(out), "--no-results", "--quiet"])
+    result = main(["--areas", "2", "--cases", "60", "--days", "40", "--driven", "northshire,southmoor",
+                   "--db", str(db_path), "--out", str(out), "--no-results", "--quiet"])
 
     assert json.loads(out.read_text())["steps_run"] == result["steps_run"]
     assert result["errors"] == 0, result["first_errors"]

@@ -621,10 +621,13 @@ class Year:
             return {"referral_complete": "yes"}
         if bpmn_id == "screening_decision":
             outcome = rng.choices(list(SCREENING), list(SCREENING.values()))[0]
-            level = {"rejected_level_1": 1, "accepted_level_2": 2, "accepted_level_3": 3}.get(outcome)
             case = db.session.get(MappaCase, case_id)
-            if case is not None and case.category == 3 and level == 1:
-                outcome, level = "accepted_level_2", 2
+            category = case.category if case is not None else 0
+            if outcome == "not_mappa_managed" and category != 3:  # only category 3 can be found not managed
+                outcome = "rejected_level_1"
+            if outcome == "rejected_level_1" and category == 3:  # category 3 is never managed at Level 1
+                outcome = "accepted_level_2"
+            level = {"rejected_level_1": 1, "accepted_level_2": 2, "accepted_level_3": 3}.get(outcome)
             answers = {"screening_outcome": outcome, "screening_rationale": "Screened against the criteria."}
             if level:
                 answers["first_review_due"] = _first_review(level, today).isoformat()
@@ -723,7 +726,8 @@ class Year:
             if self.rng.random() < 0.3:
                 sections["actions"] = [{"description": "Joint home visit", "owner_role": "police",
                                         "owner_agency": "Police",
-                                        "due": (today + timedelta(days=14)).isoformat()}]
+                                        # after the latest (late) approval: a past due date makes the chair return them
+                                        "due": (today + timedelta(days=28)).isoformat()}]
             meetings.save_minutes(admin, meeting_id, case.id, sections, None)
             meetings.submit_for_approval(admin, meeting_id, case.id)
             db.session.commit()
@@ -871,10 +875,11 @@ fall evenly over each level's interval, the history aged by 0-5 years. Categorie
 68,357 of 91,040), 0.5 % category 3, 0.2 % category 4, the rest category 2; levels 92 % / 6 % / 2 %
 (MAPPA.md: Level 3 about 2 %; Level 2 chosen so a hub of 700 cases holds ~18 meetings a year of ~13 offenders).
 
-**What is driven.** {', '.join(r['driven_areas'])} ({r['cases_in_driven_areas_at_start']:,} cases at the start) live
-through the year: each day `services.scheduler.sweep(now)` ({r['sweeps']} sweeps, {r['sweep_seconds']:.0f} s); each
-working day simulated staff complete ready tasks through `services.tasks.complete`, {r['referrals_created']:,} new
-referrals arrive through `services.cases.create_referral` (13 % of the caseload a year), and MAPP meetings are held
+**What is driven.** {', '.join(r['driven_areas'])} ({r['cases_in_driven_areas_at_start']:,} cases at the start)
+live through the {r['days']} days: each day `services.scheduler.sweep(now)` ({r['sweeps']} sweeps,
+{r['sweep_seconds']:.0f} s); each working day simulated staff complete ready tasks through
+`services.tasks.complete`, {r['referrals_created']:,} new referrals arrive through `services.cases.create_referral`
+(13 % of the caseload a year), and MAPP meetings are held
 through `services.meetings` ({r['meetings_held']} meetings, {r['agenda_items']:,} agenda items,
 {r['minutes_submitted']:,} minutes with the level decision and next review, {r['actions_agreed']:,} actions).
 {NEGLECTED} % of tasks are never done and {LATE} % are done a week late. The cases of the other areas have their
@@ -887,7 +892,7 @@ them. Driving every case through the engine for a year would be ~700,000 steps, 
 | {r['steps_run']:,} |
 | timers fired (= `timer_fired` history rows: {r['timer_fired_events_written']:,}) | {r['timers_fired']:,} |
 | steps gone overdue (= `task_overdue` history rows: {r['task_overdue_events_written']:,}) | {r['overdue_marked']:,} |
-| service time per completed step (working-day loop / steps) | {per_step:.1f} ms |
+| wall time per step of the staff's working-day loop (loop seconds / steps) | {per_step:.1f} ms |
 | rows at the end: cases / process instances / human tasks / history \
 | {r['cases']:,} / {r['process_instances']:,} / {r['human_tasks']:,} / {r['case_events']:,} |
 

@@ -125,6 +125,9 @@ def _record_digests(today: date, now: datetime, people: _People, report: RemindR
     key = f"day:{today.isoformat()}"
     done = set(db.session.scalars(select(ReminderOutbox.recipient_id).where(ReminderOutbox.rule == "digest",
                                                                             ReminderOutbox.key == key)))
+    if done:
+        return  # the day's digests were made by an earlier sweep: one morning list a day, not the country's due
+        # steps read again every minute (a step first due later in the day is in tomorrow's digest)
     lines: dict[int, list[str]] = defaultdict(list)
     whom: dict[int, User] = {}
     for task in db.session.scalars(

@@ -236,3 +236,22 @@ def test_a_step_nobody_of_its_role_can_take_is_told_to_the_coordinators(app: Fla
     db.session.commit()
     scheduler.sweep(DAY_AFTER)
     assert [m["To"] for m in smtp.received if "Overdue" in m["Subject"]] == ["coordinator@example.test"]
+
+
+def test_the_days_digests_are_made_once_by_the_first_sweep_of_the_day(app: Flask, users: dict[str, User],
+                                                                       smtp: SmtpServer) -> None:
+    """The sweep runs every minute: it makes the morning's digests once, instead of reading every due step in the
+    country again at each sweep. Someone who first holds a due step later that day finds it in the next day's."""
+    people = with_addresses(users)
+    case = _case(people)
+    morning = datetime(2026, 12, 2, 7, tzinfo=UTC)
+    assert scheduler.sweep(morning).reminders_recorded == 1  # the coordinator's digest
+    newcomer = make_user("second_coordinator", {"coordinator"}, case.area)
+    newcomer.email = "second_coordinator@example.test"
+    db.session.commit()
+
+    assert scheduler.sweep(morning + timedelta(hours=3)).reminders_recorded == 0
+    assert smtp.subjects("second_coordinator@example.test") == []
+    scheduler.sweep(datetime(2026, 12, 3, 7, tzinfo=UTC))
+    assert smtp.subjects("second_coordinator@example.test").count(
+        "OFFICIAL-SENSITIVE: Your MAPPA steps late or due on 3 December 2026") == 1

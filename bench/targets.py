@@ -114,6 +114,10 @@ def targets(results: dict[str, Any]) -> tuple[str, list[str]]:
         lambda b, v: f"{_verdict(sweep_ratio(b, 'sweep_p50_ms'), 1.5)}; "
         f"{_verdict(sweep_ratio(b, 'timer_step_p50_ms'), 1.5)}",
     )
+    if results.get("sweep_measured_again"):
+        again = results["sweep_measured_again"]
+        lines.append(f"| (the sweep rows were measured again by `bench.run --sweep-only` on {again}, on this "
+                     "run's data sets) | " + " | ".join("" for _ in backends) + " |")
     for b, v in backends.items():
         summary.append(
             f"{names[b]}: completion ratio {_verdict(completion_ratio(b, v), 2)}, inbox ratio "

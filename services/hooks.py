@@ -18,6 +18,9 @@ HOOKS: dict[str, str] = {
     "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
     "visor_update": "the case's meetings and changes recorded on ViSOR: they leave what ViSOR has not been told",
     "disclosure_delivery": "a decided disclosure delivered: recorded on the decision and in the case's s.62 log",
+    "rso_notification": "a registered sex offender's notification or home visit taken: recorded on the case's "
+                        "notification record, and the next one due started",
+    "rso_missed": "a missed sex offender notification found a breach: recorded on the notification record",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

@@ -327,11 +327,16 @@ def _end_side_phases(case: MappaCase, closing: ProcessInstance, actor: User | No
     for other in db.session.scalars(select(ProcessInstance).where(
             ProcessInstance.case_id == case.id, ProcessInstance.id != closing.id,
             ProcessInstance.status.in_(("running", "error")), ProcessInstance.phase.in_(SIDE_PHASES_ENDED_ON_CLOSE))):
-        other.status, other.ended_at, other.next_timer_at = "cancelled", now, None
-        for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == other.id,
-                                                               HumanTask.state == "ready")):
-            task.state, task.completed_at = "cancelled", now
-        record(case, "phase_cancelled", f"{other.model.name} ended: the case is {case.status}", actor, other, {})
+        cancel_phase(case, other, f"the case is {case.status}", actor, now)
+
+
+def cancel_phase(case: MappaCase, instance: ProcessInstance, why: str, actor: User | None, now: datetime) -> None:
+    """Stop a running side phase: it and its open tasks are cancelled, and the history says why."""
+    instance.status, instance.ended_at, instance.next_timer_at = "cancelled", now, None
+    for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                           HumanTask.state == "ready")):
+        task.state, task.completed_at = "cancelled", now
+    record(case, "phase_cancelled", f"{instance.model.name} ended: {why}", actor, instance, {})
 
 
 # Phases that manage the case: at most one runs at a time (custody planning and actions run beside them).

@@ -578,3 +578,54 @@ class Notification(Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+class RsoRecord(Model):
+    """A registered sex offender's notification record (Sexual Offences Act 2003 Part 2, MAPPA.md §17), one per
+    category 1 case: the disposal that set the notification period (s.82), when it ends (or that it is indefinite,
+    with the date a review may first be applied for), and the dates the next notifications are counted from. The
+    obligations due (initial, periodic, home visit) each run as an instance of bpmn/rso_notification.bpmn, whose
+    ids are kept here (services.rso)."""
+
+    __tablename__ = "rso_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), unique=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # conviction, caution, finding, release (services.rso.TRIGGERS)
+    relevant_date: Mapped[date] = mapped_column(Date)  # the conviction, caution, finding or release date
+    disposal: Mapped[str] = mapped_column(String(40))  # services.rso.DISPOSALS
+    under_18: Mapped[bool] = mapped_column(Boolean)
+    discharge_months: Mapped[int | None] = mapped_column(Integer)  # a conditional discharge's length
+    indefinite: Mapped[bool] = mapped_column(Boolean)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    review_from: Mapped[date | None] = mapped_column(Date)  # indefinite: a review may be applied for from
+    rosh: Mapped[str] = mapped_column(String(20))  # risk of serious harm: sets the home visit interval
+    no_fixed_abode: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_notified_on: Mapped[date | None] = mapped_column(Date)
+    periodic_from: Mapped[date | None] = mapped_column(Date)  # the last s.84 or s.85 notification (annual date)
+    last_visit_on: Mapped[date | None] = mapped_column(Date)
+    initial_instance_id: Mapped[int | None] = mapped_column(Integer)
+    periodic_instance_id: Mapped[int | None] = mapped_column(Integer)
+    visit_instance_id: Mapped[int | None] = mapped_column(Integer)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    opened_at: Mapped[datetime]
+
+
+class RsoEvent(Model):
+    """One notification event of a registered sex offender: the requirement, the initial, a periodic or a changed
+    details notification, a foreign travel notice, a home visit or a breach; ``late`` when made after its
+    deadline (``due``)."""
+
+    __tablename__ = "rso_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # services.rso.KINDS
+    change: Mapped[str | None] = mapped_column(String(20))  # a change's kind (services.rso.CHANGES)
+    occurred_on: Mapped[date | None] = mapped_column(Date)  # what happened when (change, departure, breach)
+    notified_on: Mapped[date] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)  # the notification was due by
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    case: Mapped[MappaCase] = relationship()

@@ -80,6 +80,11 @@ PERMISSIONS: dict[str, Permission] = {
                                      "disclose information about an offender to a third party"),
     # like minutes, disclosure decisions are the Responsible Authority's and the MAPPA unit's to read
     "disclosures:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE, "See a case's disclosure decisions"),
+    # Sexual Offences Act 2003 Part 2: registered sex offenders notify the police in person; the police public
+    # protection unit records it. The Responsible Authority and the MAPPA unit read the record.
+    "rso:record": Permission(frozenset({"police"}), Scope.CASE, "Record a registered sex offender's notification "
+                             "event (requirement, notification, change, travel, home visit, breach)"),
+    "rso:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE, "See a case's sex offender notification record"),
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
@@ -137,6 +142,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "cases:change_release_date": "case_release_date_change_refused",
     "cases:record_outcome": "case_outcome_refused",
     "disclosures:record": "disclosure_decision_refused",
+    "rso:record": "rso_event_refused",
 }
 
 

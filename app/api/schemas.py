@@ -823,3 +823,37 @@ def document(paths: dict[str, Any]) -> dict[str, Any]:
             "responses": RESPONSES,
         },
     }
+
+
+# --- registered sex offender notification (services.rso: the event's fields are its form's) ---------------------
+def _rso_request() -> dict[str, Any]:
+    from services import rso
+
+    schema = rso.event_schema()
+    return {**schema, "description": "A registered sex offender's notification event on a category 1 case, recorded "
+            "by the police public protection unit. requirement opens the notification record (the period by the "
+            "s.82 table) and makes the initial notification due; initial, periodic and home_visit complete the "
+            "task due for them (409 when none is); change resets the annual date (an address also goes to "
+            "ViSOR); travel is late unless notified 7 days before departure (or the area's short notice); breach "
+            "starts a police investigation. Dates are YYYY-MM-DD.",
+            "required": ["case_id", "kind"],
+            "properties": {"case_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                                       "x-required-message": "Enter the case id"}, **schema["properties"]}}
+
+
+_RSO_EVENT = {"type": "object", "additionalProperties": False,
+              "required": ["id", "case_id", "kind", "change", "occurred_on", "notified_on", "due", "late", "details",
+                           "due_next"],
+              "properties": {"id": {"type": "integer"}, "case_id": {"type": "integer"}, "kind": {"type": "string"},
+                             "change": nullable("string"), "occurred_on": nullable("string", format="date"),
+                             "notified_on": {"type": "string", "format": "date"},
+                             "due": nullable("string", format="date"), "late": {"type": "boolean"},
+                             "details": {"type": "string"},
+                             "due_next": {"type": "array", "description": "What the case has due now, soonest first",
+                                          "items": {"type": "object", "additionalProperties": False,
+                                                    "required": ["what", "due", "overdue"],
+                                                    "properties": {"what": {"type": "string"},
+                                                                   "due": nullable("string", format="date"),
+                                                                   "overdue": {"type": "boolean"}}}}}}
+RSO_REQUEST = Model("RsoNotificationRequest", _rso_request())
+RSO_EVENT = Model("RsoNotificationEvent", _RSO_EVENT)

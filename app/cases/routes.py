@@ -16,7 +16,7 @@ from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
-from services import case_search, clock, disclosures, forms, lifecycle, settings_admin
+from services import case_search, clock, disclosures, forms, lifecycle, rso, settings_admin
 from services import cases as case_service
 from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
@@ -61,7 +61,16 @@ def case_page(case_id: int) -> ResponseReturnValue:
                            may_see_disclosures=may_on_case(user, "disclosures:view", view.case),
                            may_record_disclosure=may_on_case(user, "disclosures:record", view.case),
                            decisions=disclosures.DECISIONS, powers=disclosures.POWERS,
-                           disclosure_statuses=disclosures.STATUSES)
+                           disclosure_statuses=disclosures.STATUSES,
+                           **_rso_section(user, view.case))
+
+
+def _rso_section(user: User, case: MappaCase) -> dict[str, Any]:
+    """The case page's "Sex offender notification" section (category 1 cases, for those who may see it)."""
+    shown = case.category == 1 and may_on_case(user, "rso:view", case)
+    return {"rso": rso.view(case) if shown else None, "may_record_rso": shown and may_on_case(user, "rso:record", case),
+            "rso_kinds": rso.KINDS, "rso_changes": rso.CHANGES, "rso_disposals": rso.DISPOSALS,
+            "rso_period": rso.period_text}
 
 
 @bp.get("/cases/<int:case_id>/access-log")
@@ -288,5 +297,21 @@ def disclosure_decision(case_id: int) -> ResponseReturnValue:
             return (f"Disclosure to {row.recipient} recorded: {role_name(row.deliverer_role or '')} to deliver it by "
                     f"{london_date(row.deliver_by)}", back)
         return "Decision not to disclose recorded", back
+
+    return _action_page(case, page, apply, {})
+
+
+@bp.route("/cases/<int:case_id>/rso/new", methods=["GET", "POST"])
+@requires("rso:record")
+def rso_event(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id, "rso:record")
+    page = ActionForm("Record a sex offender notification event", rso.event_schema(), "Record event",
+                      "What the registered sex offender notified in person, a home visit, or a breach. An initial or "
+                      "periodic notification or a home visit completes the task due for it, and the next one is "
+                      "set from it; a change of details resets the annual date.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        row = rso.record_event(signed_in_user(), case_id, data)
+        return f"{rso.KINDS[row.kind]} recorded" + (" (late)" if row.late else ""), _back(case_id) + "#rso"
 
     return _action_page(case, page, apply, {})

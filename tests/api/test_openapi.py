@@ -133,6 +133,10 @@ def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
     contract.check(api.post("coordinator", f"{base}/actions", json=action), f"{doc_base}/actions", "post")
     outcome = {"kind": "returned_to_custody", "on": "2026-11-01", "reason": "licence_breach"}
     contract.check(api.post("coordinator", f"{base}/outcomes", json=outcome), f"{doc_base}/outcomes", "post")
+    rso = {"case_id": case_id, "kind": "requirement", "trigger": "conviction", "occurred_on": "2026-11-24",
+           "disposal": "caution", "under_18": "no", "rosh": "high"}
+    for body in (rso, {"case_id": case_id, "kind": "requirement"}, rso):  # 201, 422, 409 (already recorded)
+        contract.check(api.post("police", "/api/v1/notifications/rso", json=body), "/notifications/rso", "post")
     for fmt in ("json", "csv", "xlsx", "pdf"):
         contract.check(api.get("manager", f"/api/v1/statistics/annual?year_ending=2026-03-31&format={fmt}"),
                        "/statistics/annual", "get")

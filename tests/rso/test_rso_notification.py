@@ -14,7 +14,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from services.db import db
-from services.models import AccessLog, HumanTask, ProcessInstance, RsoEvent, RsoRecord, VisorChange
+from services.models import (
+    AccessLog,
+    HumanTask,
+    ProcessInstance,
+    ReminderOutbox,
+    RsoEvent,
+    RsoRecord,
+    VisorChange,
+)
 from services.scheduler import sweep
 from tests.api.conftest import Api, error_message, fields
 from tests.factories import create_case, make_area, make_user, ready_task, seeded, sign_in
@@ -97,6 +105,12 @@ def test_requirement_initial_notification_and_a_missed_annual_renotification_esc
         "investigation_outcome": "charged", "investigation_note": "Arrested and charged under s.91."}})
     assert done.status_code == 200, done.get_data(as_text=True)
 
+    clock.set(datetime(2027, 12, 2, 9, tzinfo=UTC))  # 3 working days overdue: escalated like every late step
+    sweep()
+    [notification] = rso_tasks(case_id, "take_notification")[:1]
+    escalated = db.session.scalars(select(ReminderOutbox.recipient_id).where(
+        ReminderOutbox.rule == "escalation", ReminderOutbox.task_id == notification.id)).all()
+    assert users["coordinator"].id in escalated
     late = api.post("police", URL, json={"case_id": case_id, "kind": "periodic", "notified_on": "2027-11-26",
                                          "fixed_abode": "yes", "details": "Attended a day late."})
     assert late.status_code == 201, late.get_data(as_text=True)
@@ -157,6 +171,10 @@ def test_foreign_travel_notice_late_unless_short_notice_allowed(app: Flask, clie
     case_id = registered(api, users)
     trip = {"case_id": case_id, "kind": "travel", "departure_on": "2026-11-30", "departure_time": "14:30",
             "details": "Spain, Ryanair FR123 from Stansted; returns 7 December."}
+    homeless = api.post("police", URL, json={"case_id": case_id, "kind": "initial", "notified_on": "2026-11-25",
+                                             "fixed_abode": "no", "details": "Sleeping rough in Northtown."})
+    assert homeless.status_code == 201, homeless.get_data(as_text=True)
+    assert due_of(case_id)[0] == ("Weekly notification (no fixed abode)", "2026-12-02")
     late = api.post("police", URL, json={**trip, "short_notice": "no"})
     assert (late.status_code, late.get_json()["late"], late.get_json()["due"]) == (201, True, "2026-11-23")
     short = api.post("police", URL, json={**trip, "short_notice": "yes"})
@@ -203,6 +221,17 @@ def test_the_case_page_section_and_recording_from_the_page(app: Flask, client: F
     assert "Caution (under 18)" in record and "until 23 November 2027" in record  # 2 years halved
     assert " ".join(page.get_element_by_id("rso-due").text_content().split()) == (
         "Initial notification: due 26 November 2026")
+    task = ready_task(case.id, "take_notification")  # the initial notification, taken from the task page
+    response = post(client, f"/tasks/{task.id}", {"notified_on-day": "25", "notified_on-month": "11",
+                                                   "notified_on-year": "2026", "fixed_abode": "yes",
+                                                   "details": "Attended Northtown police station."})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = get_page(client, f"/cases/{case.id}")
+    assert page.get_element_by_id("rso-nothing-due") is not None  # the period ends before the annual date
+    newest = page.get_element_by_id("rso-events").xpath(".//tbody/tr[1]/td")
+    cells = [" ".join(td.text_content().split()) for td in newest]
+    assert cells == ["25 November 2026", "Initial notification", "Attended Northtown police station.",
+                     "26 November 2026"]
     sign_in(client, "probation")  # the Responsible Authority sees it but does not record
     page = get_page(client, f"/cases/{case.id}")
     assert page.get_element_by_id("rso-events") is not None

@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "level": "Level",
     "lead": "Lead agency or officer",
     "release_date": "Release date",
+    "address": "Address",  # a registered sex offender's notified change of address (services.rso)
 }
 PHASE = "visor"
 

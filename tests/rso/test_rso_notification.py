@@ -142,6 +142,10 @@ def test_change_of_address_resets_the_annual_date_and_goes_to_visor(
     [change] = db.session.scalars(select(VisorChange).where(VisorChange.case_id == case_id)).all()
     assert change.kind == "address"
     assert ready_task(case_id, "update_visor").role == "offender_manager"  # the probation-led case's ViSOR user
+    sign_in(client, "coordinator")
+    rows = get_page(client, f"/cases/{case_id}").get_element_by_id("visor-pending").xpath(".//tbody/tr")
+    assert [" ".join(td.text_content().split()) for td in rows[0].xpath("./td")][:2] == [
+        "Address", "Address changed on 5 March 2027 (notified by the offender)"]
 
 
 def test_missed_initial_notification_explained_and_a_reported_breach_investigated(

@@ -197,6 +197,9 @@ def test_bad_input_unknown_case_and_who_may_record(app: Flask, client: FlaskClie
     assert "no notification record" in error_message(api.post("police", URL, json={
         "case_id": case.id, "kind": "breach", "occurred_on": "2026-11-20", "details": "x"}), 409)
     assert api.post("probation", URL, json={"case_id": case.id, **REQUIREMENT}).status_code == 403
+    violent = create_case(users["probation"], offender_name="Victor Violent", category=2)
+    assert "Only a Category 1 case" in error_message(api.post("police", URL, json={"case_id": violent.id,
+                                                                                    **REQUIREMENT}), 409)
     south = make_area("southmoor")
     users["south_police"] = make_user("south_police", {"police"}, south, agency="Police")
     db.session.commit()

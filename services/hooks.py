@@ -18,6 +18,10 @@ HOOKS: dict[str, str] = {
     "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
     "visor_update": "the case's meetings and changes recorded on ViSOR: they leave what ViSOR has not been told",
     "disclosure_delivery": "a decided disclosure delivered: recorded on the decision and in the case's s.62 log",
+    "sfo_mappa_n": "the MAPPA N sent: the serious further offence awaits the SMB's decision on a serious case review",
+    "sfo_scr_decision": "the SMB's decision whether to hold a serious case review, with its reasons, on the SFO record",
+    "sfo_action_plan": "a serious case review's action plan agreed: each action becomes a task for its owner",
+    "sfo_publication": "the SMB's publication decision: the serious case review is closed",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from services import sfo
 from services.db import db
 from services.models import (
     AccessLog,
@@ -32,7 +33,7 @@ from tests.factories import make_user, ready_task, seeded, sign_in
 from tests.pages import check_page, get_page
 from tests.web.test_case_actions_ui import flashed, post, summary_links, summary_rows
 
-CHARGE = {"offence": "rape", "charged_on": "2026-11-24",
+CHARGE = {"offence": "rape", "charged_on": "2026-11-25",
           "details": "Charged with the rape of a woman he met after his release; arrested at his approved premises."}
 MAPPA_N = {"mappa_n_management": "Level 2, category 2, probation led; last MAPP meeting 1 October 2026.",
            "mappa_n_agencies": "Probation (offender manager), police (ViSOR), housing (approved premises).",
@@ -103,7 +104,6 @@ def test_a_serious_case_review_runs_every_step_and_each_missed_deadline_is_chase
         app: Flask, client: FlaskClient, clock: Any) -> None:
     users = seeded()
     smb_chair(users)
-    users["manager_user"] = users["manager"]
     api = Api(client, users)
     case_id = in_review_period(users)
     assert api.get("smb_chair", f"/api/v1/cases/{case_id}").status_code == 404  # not theirs until the review is
@@ -112,7 +112,7 @@ def test_a_serious_case_review_runs_every_step_and_each_missed_deadline_is_chase
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert response.headers["Location"].endswith(f"/cases/{case_id}/sfo")
-    assert (body["offence"], body["charged_on"], body["status"]) == ("rape", "2026-11-24", "mappa n")
+    assert (body["offence"], body["charged_on"], body["status"]) == ("rape", "2026-11-25", "mappa n")
     [step] = body["steps"]  # the MAPPA N: the lead officer's, due in the area's 5 days
     assert (step["name"], step["role"], step["assignee"], step["due"]) == (
         "Send the MAPPA N to the SMB chair", "offender_manager", "probation", "2026-11-30")
@@ -124,7 +124,7 @@ def test_a_serious_case_review_runs_every_step_and_each_missed_deadline_is_chase
     mappa_n = miss(clock, api, case_id, "mappa_n", "coordinator")
     sign_in(client, "probation")
     shown = summary_rows(get_page(client, f"/tasks/{mappa_n.id}"), "task-context")
-    assert (shown["Charged with"], shown["Charged on"]) == ("Rape", "24 November 2026")
+    assert (shown["Charged with"], shown["Charged on"]) == ("Rape", "25 November 2026")
     complete(api, "probation", mappa_n, MAPPA_N)
     assert the_sfo().status == "scr decision"
 
@@ -184,6 +184,11 @@ def test_a_serious_case_review_runs_every_step_and_each_missed_deadline_is_chase
     summary = summary_rows(get_page(client, f"/cases/{case_id}/sfo"), f"sfo-{done.id}-summary")
     assert summary["Status"] == "Serious case review completed"
     assert summary["Publication"] == "Approved by the SMB"
+    # the annual statistics (year ending 31 March 2027) count the charge and the review at the case's Level 2
+    annual = api.get("coordinator", "/api/v1/statistics/annual?year_ending=2027-03-31").get_json()
+    [outcomes] = [{r[0]: r[1:] for r in t["rows"]} for t in annual["tables"] if t["key"] == "outcomes"]
+    assert outcomes["Charged with a serious further offence"] == [0, 1, 0, 0, 1]
+    assert outcomes["MAPPA serious case review commissioned"] == [0, 1, 0, 0, 1]
     logged = set(db.session.scalars(select(AccessLog.event).where(AccessLog.case_id == case_id)))
     assert {"sfo_notified", "sfo_mappa_n_sent", "sfo_scr_decided", "sfo_action_plan_agreed",
             "sfo_publication_decided", "sfo_viewed"} <= logged
@@ -263,4 +268,10 @@ def test_notifying_is_for_the_responsible_authority_and_coordinator_and_bad_inpu
     assert db.session.scalar(select(func.count()).select_from(SeriousFurtherOffence)) == 0
     assert db.session.get(MappaCase, case_id) is not None
     assert api.post("coordinator", url, json=CHARGE).status_code == 201
+
+    document = client.get("/api/v1/openapi.json").get_json()  # declared once: the form's vocabulary, every answer
+    declared = document["paths"]["/cases/{case_id}/sfo"]["post"]
+    assert declared["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SfoRequest")
+    assert {"201", "401", "403", "404", "409", "422"} <= set(declared["responses"])
+    assert document["components"]["schemas"]["SfoRequest"]["properties"]["offence"]["enum"] == list(sfo.offences())
     assert date.fromisoformat(api.get("coordinator", f"/api/v1/cases/{case_id}").get_json()["open_tasks"][0]["due"])

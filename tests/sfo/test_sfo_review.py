@@ -7,7 +7,7 @@ to hold a review ends it; and only the Responsible Authority and the coordinator
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -266,7 +266,13 @@ def test_notifying_is_for_the_responsible_authority_and_coordinator_and_bad_inpu
     sign_in(client, "housing")  # a duty-to-co-operate agency does not read SFO records
     get_page(client, f"/cases/{case_id}/sfo", status=403)
     assert db.session.scalar(select(func.count()).select_from(SeriousFurtherOffence)) == 0
-    assert db.session.get(MappaCase, case_id) is not None
+    case = db.session.get(MappaCase, case_id)
+    assert case is not None
+    case.status = "exited"  # a case that has left MAPPA: only the coordinator notifies on it
+    db.session.commit()
+    closed = api.post("police", url, json=CHARGE)
+    assert closed.status_code == 409 and "only a MAPPA coordinator" in closed.get_json()["error"]["message"]
+    assert db.session.scalar(select(func.count()).select_from(SeriousFurtherOffence)) == 0
     assert api.post("coordinator", url, json=CHARGE).status_code == 201
 
     document = client.get("/api/v1/openapi.json").get_json()  # declared once: the form's vocabulary, every answer
@@ -274,4 +280,5 @@ def test_notifying_is_for_the_responsible_authority_and_coordinator_and_bad_inpu
     assert declared["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SfoRequest")
     assert {"201", "401", "403", "404", "409", "422"} <= set(declared["responses"])
     assert document["components"]["schemas"]["SfoRequest"]["properties"]["offence"]["enum"] == list(sfo.offences())
-    assert date.fromisoformat(api.get("coordinator", f"/api/v1/cases/{case_id}").get_json()["open_tasks"][0]["due"])
+    opened = api.get("coordinator", f"/api/v1/cases/{case_id}").get_json()["open_tasks"]
+    assert ("Send the MAPPA N to the SMB chair", "2026-11-30") in [(t["name"], t["due"]) for t in opened]

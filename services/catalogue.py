@@ -30,6 +30,7 @@ PHASES: dict[str, str] = {
     "visor": "mappa_visor_update",
     "disclosure": "mappa_disclosure",
     "rso": "mappa_rso_notification",
+    "sfo": "mappa_sfo_review",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -45,6 +46,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_visor_update": ("ViSOR update", ("visor_update.bpmn",)),
     "mappa_disclosure": ("Disclosure", ("disclosure.bpmn",)),
     "mappa_rso_notification": ("Sex offender notification", ("rso_notification.bpmn",)),
+    "mappa_sfo_review": ("Serious further offence review", ("sfo_review.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

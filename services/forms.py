@@ -24,7 +24,7 @@ from jsonschema.exceptions import ValidationError
 
 from services import clock, dates, levels
 from services.errors import FieldError, NotFound
-from workflows.lanes import LEAD_AGENCIES
+from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, role_name
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 FUTURE_YEARS = 10  # a date that must be in the future is refused further ahead than this: a mistyped year
@@ -85,7 +85,8 @@ def _schema(text: str) -> dict[str, Any]:
 
 # Vocabularies a form field can name (``x-vocabulary``) instead of repeating the list and its labels.
 VOCABULARIES: dict[str, Mapping[Any, str]] = {"categories": levels.CATEGORIES,
-                                              "lead_agencies": {agency: agency for agency in LEAD_AGENCIES}}
+                                              "lead_agencies": {agency: agency for agency in LEAD_AGENCIES},
+                                              "action_owner_roles": {r: role_name(r) for r in ACTION_OWNER_ROLES}}
 
 
 def _apply_vocabulary(prop: dict[str, Any]) -> None:

@@ -21,6 +21,10 @@ HOOKS: dict[str, str] = {
     "rso_notification": "a registered sex offender's notification or home visit taken: recorded on the case's "
                         "notification record, and the next one due started",
     "rso_missed": "a missed sex offender notification found a breach: recorded on the notification record",
+    "sfo_mappa_n": "the MAPPA N sent: the serious further offence awaits the SMB's decision on a serious case review",
+    "sfo_scr_decision": "the SMB's decision whether to hold a serious case review, with its reasons, on the SFO record",
+    "sfo_action_plan": "a serious case review's action plan agreed: each action becomes a task for its owner",
+    "sfo_publication": "the SMB's publication decision: the serious case review is closed",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

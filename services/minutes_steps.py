@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, disclosures, forms, rso, rules, visor
+from services import clock, disclosures, forms, rso, rules, sfo, visor
 from services.access import log_access
 from services.dates import long_date
 from services.db import db
@@ -277,5 +277,9 @@ _HOOKS: dict[str, Hook] = {
     "disclosure_delivery": Hook(after=disclosures.on_delivered),
     "rso_notification": Hook(after=rso.on_taken),
     "rso_missed": Hook(after=rso.on_missed),
+    "sfo_mappa_n": Hook(after=sfo.on_mappa_n),
+    "sfo_scr_decision": Hook(after=sfo.on_scr_decision),
+    "sfo_action_plan": Hook(after=sfo.on_action_plan),
+    "sfo_publication": Hook(after=sfo.on_publication),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

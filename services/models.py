@@ -629,3 +629,25 @@ class RsoEvent(Model):
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     case: Mapped[MappaCase] = relationship()
+class SeriousFurtherOffence(Model):
+    """A serious further offence charge on a MAPPA case (MAPPA.md §13) and its review: the MAPPA N to the SMB chair,
+    the SMB's decision whether to hold a MAPPA serious case review, and if so its terms, panel, MAPPA O report, action
+    plan and publication decision, each a step of bpmn/sfo_review.bpmn (services.sfo)."""
+
+    __tablename__ = "serious_further_offence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    offence: Mapped[str] = mapped_column(String(40))  # services.sfo.offences() (forms/sfo_charge.json)
+    charged_on: Mapped[date] = mapped_column(Date)
+    details: Mapped[str] = mapped_column(Text)
+    level_at_charge: Mapped[int | None] = mapped_column(Integer)
+    category_at_charge: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30))  # services.sfo.STATUSES
+    scr_decision: Mapped[str | None] = mapped_column(String(20))  # hold, not_hold (forms/sfo_scr_decision.json)
+    scr_reasons: Mapped[str | None] = mapped_column(Text)
+    publication: Mapped[str | None] = mapped_column(String(20))  # publish, do_not_publish (forms/sfo_publication.json)
+    process_instance_id: Mapped[int | None] = mapped_column(Integer)  # the review (mappa_sfo_review)
+    notified_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    notified_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    notified_by: Mapped[User] = relationship(foreign_keys=[notified_by_id])

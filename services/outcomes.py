@@ -13,7 +13,7 @@ from services.access import load_case_for
 from services.case_history_at import case_facts_at
 from services.errors import FieldError, ValidationFailed
 from services.instances import record
-from services.models import CaseEvent, User
+from services.models import CaseEvent, MappaCase, User
 from services.performance import end_of
 
 OUTCOMES: dict[str, str] = {
@@ -45,6 +45,12 @@ def record_outcome(user: User, case_id: int, kind: str, on: date | None, reason:
     if errors:
         raise ValidationFailed(errors)
     assert on is not None
+    return note_outcome(case, user, kind, on, note, reason)
+
+
+def note_outcome(case: MappaCase, user: User, kind: str, on: date, note: str, reason: str | None = None) -> CaseEvent:
+    """The outcome in the case history, with the category and level the case had that day (already checked: the
+    serious further offence process records its charge and its serious case review this way, services.sfo)."""
     then = case_facts_at(case, end_of(on))
     detail: dict[str, Any] = {"on": on.isoformat(), "category": then.category, "level": then.level, "note": note}
     if kind == "returned_to_custody":

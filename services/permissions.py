@@ -58,7 +58,7 @@ RESPONSIBLE_AUTHORITY_AND_UNIT = AREA_WIDE_ROLES
 RESPONSIBLE_AUTHORITY = frozenset({"offender_manager", "police", "prison"})
 SUPERVISORS = frozenset({"coordinator", "manager"})  # hand on anyone's task in their area
 DISCLOSURE_RECORDERS = MINUTE_TAKERS | frozenset(LEAD_ROLES.values())
-REFERRERS = CASE_WORK - {"manager", "administrator", "chair"}
+REFERRERS = CASE_WORK - {"manager", "administrator", "chair", "smb_chair"}
 GROUPS: dict[frozenset[str], str] = {  # how a refusal names a large set of roles
     EVERYONE: "signed-in staff", CASE_WORK: "agency staff", REFERRERS: "agency staff who refer offenders",
     RESPONSIBLE_AUTHORITY_AND_UNIT: "Responsible Authority (police, probation, prison) and the MAPPA unit",
@@ -85,6 +85,13 @@ PERMISSIONS: dict[str, Permission] = {
     "rso:record": Permission(frozenset({"police"}), Scope.CASE, "Record a registered sex offender's notification "
                              "event (requirement, notification, change, travel, home visit, breach)"),
     "rso:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE, "See a case's sex offender notification record"),
+    # Serious further offences (MAPPA.md §13): the police who charge, the probation or prison officer managing the
+    # offender, or the MAPPA coordinator notify the charge; the SMB chair, whose board decides on a serious case
+    # review, sees only the cases whose review has reached them (a task of theirs: services.access.case_scope)
+    "sfo:notify": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
+                             "Notify a serious further offence charge on a MAPPA case"),
+    "sfo:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT | {"smb_chair"}, Scope.CASE,
+                           "See a case's serious further offences and their serious case reviews"),
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
@@ -143,6 +150,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "cases:record_outcome": "case_outcome_refused",
     "disclosures:record": "disclosure_decision_refused",
     "rso:record": "rso_event_refused",
+    "sfo:notify": "sfo_notification_refused",
 }
 
 

@@ -53,6 +53,19 @@ SETTINGS: dict[str, Setting] = {
     "action_chair_working_days": Setting("Chair considers an overdue action within", "working days", 5, 1, 30),
     "disclosure_chase_working_days": Setting("Coordinator chases an overdue disclosure within", "working days", 2,
                                              1, 30),
+    # Serious further offences and MAPPA serious case reviews (MAPPA.md §13): the MAPPA N reaches the SMB chair and
+    # the coordinator within 5 days (the guidance's figure; the form's letter N is UNCONFIRMED). MAPPA.md gives no time
+    # limit for the later SCR steps: each of those defaults is UNCONFIRMED against the live guidance.
+    "sfo_mappa_n_days": Setting("MAPPA N (SCR notification) sent to the SMB chair within", "days", 5, 1, 60),
+    "sfo_scr_decision_days": Setting("SMB decides whether to hold a serious case review within", "days", 28, 1, 180),
+    "sfo_scr_terms_days": Setting("SMB sets the serious case review's terms of reference within", "days", 14, 1, 90),
+    "sfo_scr_panel_days": Setting("Serious case review panel appointed within", "days", 14, 1, 90),
+    "sfo_scr_report_days": Setting("MAPPA O serious case review report written within", "days", 180, 1, 730),
+    "sfo_action_plan_days": Setting("Serious case review action plan agreed within", "days", 28, 1, 180),
+    "sfo_publication_days": Setting("SMB decides whether to publish the serious case review within", "days", 28, 1,
+                                    180),
+    "sfo_chase_working_days": Setting("Overdue serious further offence step chased within", "working days", 2, 1,
+                                      30),
     "rescreen_working_days": Setting("Transferred case re-screened within", "working days", 10, 1, 60),
     "confirm_exit_working_days": Setting("Exit confirmed within", "working days", 10, 1, 60),
     "indefinite_notification_review_years": Setting("Indefinite notification first reviewed after", "years", 15,

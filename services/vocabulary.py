@@ -40,6 +40,7 @@ FIELD_NAMES: dict[str, str] = {
     "disclosure_undertaking": "Recipient's undertaking", "deliver_by": "Deliver by",
     "deliverer_role": "Delivered by",
     "rso_due_label": "What is due", "notify_by": "Due by", "rso_breach": "Breach",
+    "sfo_offence": "Charged with", "sfo_charged_on": "Charged on", "sfo_details": "What happened",
 }
 # Keys whose numbers are levels or categories, and keys whose values are role keys.
 LEVEL_KEYS = frozenset({"level", "suggested_level", "level_requested", "proposed_level", "rescreen_level"})

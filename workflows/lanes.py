@@ -45,6 +45,7 @@ ROLES: tuple[Role, ...] = (
     Role("chair", "MAPP Meeting Chair", "MAPPA Unit", area_wide=True),
     Role("manager", "Manager", "MAPPA Unit", area_wide=True, owns_actions=False),
     Role("referrer", "Referrer", "Referring agency", owns_actions=False, personal=True),
+    Role("smb_chair", "SMB Chair", "Strategic Management Board", owns_actions=False),
 )
 ROLE_BY_KEY: dict[str, Role] = {r.key: r for r in ROLES}
 ROLE_NAMES: dict[str, str] = {r.key: r.name for r in ROLES}

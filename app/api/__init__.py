@@ -19,6 +19,7 @@ from app.api import (  # noqa: E402
     notifications,
     routes,
     rso,
+    sfo,
     statistics,
     tokens,
     trials,
@@ -26,5 +27,5 @@ from app.api import (  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "rso", "statistics",
-           "tokens", "trials"]
+__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "rso", "sfo",
+           "statistics", "tokens", "trials"]

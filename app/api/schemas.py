@@ -17,6 +17,7 @@ from services.lifecycle import EARLY_REVIEW_REASONS
 from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
+from services.sfo import STATUSES as SFO_STATUSES
 from services.vocabulary import TASK_STATES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
@@ -857,3 +858,24 @@ _RSO_EVENT = {"type": "object", "additionalProperties": False,
                                                                    "overdue": {"type": "boolean"}}}}}}
 RSO_REQUEST = Model("RsoNotificationRequest", _rso_request())
 RSO_EVENT = Model("RsoNotificationEvent", _RSO_EVENT)
+# --- serious further offences (services.sfo, app.api.sfo) -----------------------------------------------------------
+
+_SFO_FORM = forms.load_form("sfo_charge")["properties"]
+# API body names -> the notification form's fields (forms/sfo_charge.json declares them once)
+SFO_FIELDS = {"offence": "sfo_offence", "charged_on": "sfo_charged_on", "details": "sfo_details"}
+SFO_REQUEST = Model("SfoRequest", {
+    "type": "object", "additionalProperties": False, "required": list(SFO_FIELDS),
+    "description": "A serious further offence charge on a MAPPA case: starts its review (the MAPPA N, the SMB's "
+                   "decision whether to hold a serious case review and, if so, the review's steps)",
+    "properties": {api: _SFO_FORM[form] for api, form in SFO_FIELDS.items()}}, null_is_absent=True)
+SFO = Model("SeriousFurtherOffence", {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "case_id", "offence", "charged_on", "details", "status", "scr_decision", "publication",
+                 "process_instance_id", "steps"],
+    "properties": {
+        "id": {"type": "integer"}, "case_id": {"type": "integer"},
+        "offence": {"type": "string", "enum": _SFO_FORM["sfo_offence"]["enum"]}, "charged_on": DATE,
+        "details": {"type": "string"}, "status": {"type": "string", "enum": list(SFO_STATUSES)},
+        "scr_decision": _nullable("string"), "publication": _nullable("string"),
+        "process_instance_id": {"type": "integer"},
+        "steps": {"type": "array", "items": _ref("Task"), "description": "The review's steps so far, with due dates"}}})

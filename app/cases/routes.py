@@ -16,7 +16,7 @@ from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
-from services import case_search, clock, disclosures, forms, lifecycle, rso, settings_admin
+from services import case_search, clock, disclosures, forms, lifecycle, rso, settings_admin, sfo
 from services import cases as case_service
 from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
@@ -62,6 +62,7 @@ def case_page(case_id: int) -> ResponseReturnValue:
                            may_record_disclosure=may_on_case(user, "disclosures:record", view.case),
                            decisions=disclosures.DECISIONS, powers=disclosures.POWERS,
                            disclosure_statuses=disclosures.STATUSES,
+                           may_see_sfo=may_on_case(user, "sfo:view", view.case),
                            **_rso_section(user, view.case))
 
 
@@ -94,6 +95,8 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
         links.append(("Change lead agency or officer", "cases.lead"))
     if has_permission(user, "actions:agree"):
         links.append(("Record an agreed action", "cases.agreed_action"))
+    if may_on_case(user, "sfo:notify", case):
+        links.append(("Notify a serious further offence", "cases.sfo_notify"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
 
 
@@ -315,3 +318,32 @@ def rso_event(case_id: int) -> ResponseReturnValue:
         return f"{rso.KINDS[row.kind]} recorded" + (" (late)" if row.late else ""), _back(case_id) + "#rso"
 
     return _action_page(case, page, apply, {})
+# --- serious further offences (services.sfo) -------------------------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/sfo/new", methods=["GET", "POST"])
+@requires("sfo:notify")
+def sfo_notify(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id, "sfo:notify")
+    page = ActionForm("Notify a serious further offence", sfo.charge_schema(), "Notify serious further offence",
+                      "The offender has been charged with a serious further offence. The lead agency then sends the "
+                      "MAPPA N to the SMB chair and the MAPPA coordinator, and the Strategic Management Board decides "
+                      "whether to hold a MAPPA serious case review.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        row = sfo.notify(signed_in_user(), case_id, data)
+        [mappa_n] = sfo.reviews_steps(row)
+        return (f"Serious further offence notified: the MAPPA N is due by {london_date(mappa_n.due_date)}",
+                url_for("cases.sfo_record", case_id=case_id))
+
+    return _action_page(case, page, apply, {})
+
+
+@bp.get("/cases/<int:case_id>/sfo")
+@requires("sfo:view")
+def sfo_record(case_id: int) -> ResponseReturnValue:
+    user = signed_in_user()
+    case, reviews = sfo.reviews_of(user, case_id)
+    return render_template("cases/sfo.html", page_title="Serious further offences", active_nav="cases", case=case,
+                           reviews=reviews, statuses=sfo.STATUSES, offences=sfo.offences(), today=clock.today(),
+                           due_status=due_status, may_notify=may_on_case(user, "sfo:notify", case),
+                           may_see_case=has_permission(user, "cases:view"))

@@ -140,6 +140,9 @@ def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
     for fmt in ("json", "csv", "xlsx", "pdf"):
         contract.check(api.get("manager", f"/api/v1/statistics/annual?year_ending=2026-03-31&format={fmt}"),
                        "/statistics/annual", "get")
+    charge = {"offence": "murder", "charged_on": "2026-11-20", "details": "Charged with murder."}
+    contract.check(api.post("coordinator", f"{base}/sfo", json=charge), f"{doc_base}/sfo", "post")
+    contract.check(api.post("coordinator", f"{base}/sfo", json={}), f"{doc_base}/sfo", "post")
     moved = {"to_area": "southmoor", "reason": "Moved"}
     contract.check(api.post("coordinator", f"{base}/transfer", json=moved), f"{doc_base}/transfer", "post")
     contract.check(api.get("probation", "/api/v1/settings"), "/settings", "get")

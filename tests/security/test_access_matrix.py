@@ -33,6 +33,7 @@ from services.permissions import PERMISSIONS, SUPERVISORS, Scope
 from services.studio import drafts, trials
 from tests.factories import auth_header, csrf_token, make_area, make_user, seeded, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
+from tests.sfo.world import review_reaches_smb
 from workflows.lanes import AREA_WIDE_ROLES, DUTY_TO_COOPERATE_ROLES, ROLE_BY_KEY
 
 PERSONAS = [*sorted(ROLE_BY_KEY), "process_owner"]
@@ -92,6 +93,8 @@ def build_world(role: str) -> World:
     other = level2_case(south_users, "Zachary Elsewhere", "2026-12-14")
     if role == "referrer":
         related.referrer_id = persona.id
+    if role == "smb_chair":  # the SMB chair works on a case once its serious further offence review reaches them
+        review_reaches_smb(users, related)
     admin, south_admin = users["administrator"], south_users["administrator"]
     [m_related] = meetings.schedule(admin, level=2, starts_at=datetime(2026, 12, 10, 10, tzinfo=UTC),
                                     chair=persona.username if role == "chair" else "chair", venue="Northshire HQ")

@@ -218,6 +218,12 @@ def grantable_roles(absent: frozenset[str]) -> list[GrantableRole]:
             for r in ROLES if r.key in GRANTABLE_ROLES]
 
 
+def absent_agency(area_id: int, role: str) -> DutyToCooperateAgency | None:
+    """The s.325(6) agency of this role if the area has set it as not working with it (else None)."""
+    agency = dtc_agency_of_role(role)
+    return agency if agency is not None and agency.name.casefold() in not_working_in(area_id) else None
+
+
 def role_refusals(area_id: int, roles: set[str] | frozenset[str]) -> list[FieldError]:
     """A role of a s.325(6) agency the area has set as not working with it cannot be given: one error each."""
     absent = not_working_in(area_id)

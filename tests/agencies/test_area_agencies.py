@@ -187,6 +187,14 @@ def test_an_agency_not_working_with_the_area_cannot_be_given_roles_or_invited(
     response = give_roles(client, users["housing"], [])
     assert response.status_code == 422 and "Choose at least one role" in response.get_data(as_text=True)
 
+    # nor can it be given a new action on the area's cases
+    sign_in(client, "coordinator")
+    response = post(client, f"/cases/{case_id}/actions/new", {"description": "Visit", "owner_role": "nhs_trust",
+                                                               "due-day": "10", "due-month": "12", "due-year": "2026"})
+    assert summary_links(lxml.html.document_fromstring(response.get_data())) == {
+        "#field-owner_role": "NHS Trust does not work with this area: select another owner"}
+    assert len(db.session.scalars(select(HumanTask).where(HumanTask.bpmn_id == "complete_action")).all()) == 1
+
     # nor is it invited to the area's meetings, though it owns an action on the case; other agencies still are
     [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair",
                                   venue="Northshire HQ")

@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, func, select, update
 
 from services import clock, dates, levels, meeting_access
 from services.access import load_case, log_access, log_case_list
-from services.agencies import not_working_in
+from services.agencies import absent_agency, not_working_in
 from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from services.instances import ENGINE, load, lock, phase_data, record, save, start_phase
@@ -580,6 +580,11 @@ def submission_errors(minutes: Minutes) -> list[FieldError]:
     errors = [FieldError(f"sections.{k}", f"Complete '{ALL_SECTIONS[k]}' before approval") for k in missing]
     for n, action in enumerate(sections.get("actions") or []):
         errors += action_errors(n, action, complete=True)
+        owner = action.get("owner_role") if isinstance(action, dict) else None
+        absent = absent_agency(minutes.case.area_id, owner) if isinstance(owner, str) else None
+        if absent is not None:
+            errors.append(FieldError(f"sections.actions.{n}.owner_role",
+                                     f"{absent.name} does not work with this area: select another owner"))
     return errors
 
 

@@ -278,3 +278,26 @@ def test_an_agency_set_up_in_the_area_works_its_cases_end_to_end(app: Flask, cli
     assert inbox_rows(get_page(client, "/tasks")) == []
     get_page(client, f"/cases/{ours}", 404)
     get_page(client, f"/meetings/{meeting.id}", 404)
+
+
+def test_minutes_cannot_give_an_action_to_an_agency_not_working_with_the_area(
+    app: Flask, client: FlaskClient
+) -> None:
+    from tests.web.test_meetings_ui import a_meeting_with_agenda
+
+    meeting_id, case_ids = a_meeting_with_agenda()
+    sign_in(client, "coordinator")
+    assert "does not work with" in flashed(client, post(client, "/admin/agencies/adult_social_care", {"enabled": "no"}))
+    path = f"/meetings/{meeting_id}/minutes/{case_ids[0]}"
+    sign_in(client, "administrator")
+    page = get_page(client, path)
+    form = {"etag": page.get_element_by_id("minutes-etag").get("value"), "summary": "Discussed in full.",
+            "risk_assessment": "High.", "level_decision": "level_2", "level_rationale": "Agreed.",
+            "next_review_date-day": "28", "next_review_date-month": "2", "next_review_date-year": "2027",
+            "action-0-description": "Assess care needs", "action-0-owner_role": "adult_social_care",
+            "action-0-due-day": "20", "action-0-due-month": "12", "action-0-due-year": "2026"}
+    assert post(client, path, form).status_code == 302  # a draft may say so while it is written
+    response = post(client, f"{path}/submit", {}, form_path=path)
+    assert response.status_code != 302
+    assert "Adult social care does not work with this area: select another owner" in response.get_data(as_text=True)
+    assert db.session.scalars(select(HumanTask).where(HumanTask.bpmn_id == "approve_minutes")).all() == []

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services import clock
 from services.access import load_case, load_case_for, log_access
+from services.agencies import absent_agency
 from services.dates import long_date
 from services.db import db
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -232,6 +233,8 @@ def agree_action(user: User, case_id: int, description: str, owner_role: str, du
         errors.append(FieldError("description", "Enter the action"))
     if owner_role not in ACTION_ROLES:
         errors.append(FieldError("owner_role", "Select the agency role that owns the action"))
+    elif (absent := absent_agency(user.area_id, owner_role)) is not None:
+        errors.append(FieldError("owner_role", f"{absent.name} does not work with this area: select another owner"))
     if due is None:
         errors.append(FieldError("due", "Enter the date the action is due"))
     elif due < clock.today():

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, func, select, update
 
 from services import clock, dates, levels, meeting_access
 from services.access import load_case, log_access, log_case_list
+from services.agencies import absent_agency, not_working_in
 from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from services.instances import ENGINE, load, lock, phase_data, record, save, start_phase
@@ -38,6 +39,7 @@ from services.models import (
 from services.permissions import require
 from services.settings import area_settings
 from workflows.calendar import ENGLAND_AND_WALES
+from workflows.lanes import DUTY_TO_COOPERATE_ROLES, agency_of
 
 AGENDA_WINDOW_DAYS = 28  # cases due up to four weeks after the meeting are offered for its agenda
 MAX_SECTION_CHARS = 40_000
@@ -262,7 +264,13 @@ def invitees(case: MappaCase) -> list[str]:
         agencies.append("Adult social care")
     if case.victims_flag:
         agencies.append("Victim liaison")
-    return list(dict.fromkeys(agencies))
+    # a duty-to-co-operate agency that owns or owned work on the case (an action) reports on it at its review
+    working = db.session.scalars(select(HumanTask.role).where(HumanTask.case_id == case.id,
+                                                              HumanTask.role.in_(sorted(DUTY_TO_COOPERATE_ROLES)))
+                                 .distinct())
+    agencies += sorted(agency_of(role) for role in working)
+    absent = not_working_in(case.area_id)  # s.325(6) agencies the area has set as not working with it
+    return [a for a in dict.fromkeys(agencies) if a == case.lead_agency or a.casefold() not in absent]
 
 
 def _invite(meeting: MappMeeting, item: AgendaItem) -> None:
@@ -572,6 +580,11 @@ def submission_errors(minutes: Minutes) -> list[FieldError]:
     errors = [FieldError(f"sections.{k}", f"Complete '{ALL_SECTIONS[k]}' before approval") for k in missing]
     for n, action in enumerate(sections.get("actions") or []):
         errors += action_errors(n, action, complete=True)
+        owner = action.get("owner_role") if isinstance(action, dict) else None
+        absent = absent_agency(minutes.case.area_id, owner) if isinstance(owner, str) else None
+        if absent is not None:
+            errors.append(FieldError(f"sections.actions.{n}.owner_role",
+                                     f"{absent.name} does not work with this area: select another owner"))
     return errors
 
 

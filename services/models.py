@@ -651,3 +651,22 @@ class SeriousFurtherOffence(Model):
     notified_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     notified_by: Mapped[User] = relationship(foreign_keys=[notified_by_id])
+class AreaAgency(Model):
+    """A duty-to-co-operate agency (CJA 2003 s.325(6), workflows.lanes.DTC_AGENCIES) as one MAPPA area set it up:
+    whether it works in the area, its contact, and the area's memorandum of understanding with it (s.325(5)).
+    No row: the agency works in the area and no memorandum is recorded yet (services.agencies)."""
+
+    __tablename__ = "area_agency"
+    __table_args__ = (UniqueConstraint("area_id", "agency", name="uq_area_agency_area_id_agency"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    agency: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    mou_signed_on: Mapped[date | None] = mapped_column(Date)
+    mou_review_on: Mapped[date | None] = mapped_column(Date)
+    mou_reference: Mapped[str | None] = mapped_column(String(200))
+    mou_notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

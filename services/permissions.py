@@ -127,6 +127,11 @@ PERMISSIONS: dict[str, Permission] = {
     # unlock locked accounts and revoke API tokens of users in their own area
     "accounts:manage": Permission(SUPERVISORS, Scope.AREA, "Unlock accounts and revoke API tokens in the area"),
     "account:tokens": Permission(EVERYONE, Scope.OWN, "Create, see and revoke one's own API tokens"),
+    # CJA 2003 s.325(5)-(6): which duty-to-co-operate agencies work with the area, their memoranda, and who holds
+    # their roles (services.agencies)
+    "agencies:view": Permission(EVERYONE, Scope.NONE, "See the duty-to-co-operate agencies set up in the area"),
+    "agencies:manage": Permission(SUPERVISORS, Scope.AREA, "Set up the area's duty-to-co-operate agencies and "
+                                  "their memoranda, and give people of the area their agency roles"),
     # process models are national: not one area's, so no relationship beyond the role
     "studio:view": Permission(frozenset({"process_owner", "coordinator", "manager"}), Scope.NONE,
                               "See process models, their versions, drafts, checks and comparisons"),

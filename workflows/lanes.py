@@ -40,6 +40,12 @@ ROLES: tuple[Role, ...] = (
     _dtc("immigration", "UK Visas and Immigration", "UK Visas and Immigration"),
     _dtc("electronic_monitoring", "Electronic Monitoring", "Electronic monitoring"),
     _dtc("defence", "Ministry of Defence", "Ministry of Defence"),
+    _dtc("nhs_england", "NHS England", "NHS England"),
+    _dtc("integrated_care_board", "Integrated Care Board", "Integrated Care Board"),
+    _dtc("nhs_trust", "NHS Trust", "NHS Trust"),
+    _dtc("social_housing_provider", "Social Housing Provider", "Social housing provider"),
+    _dtc("border_force", "Border Force", "Border Force"),
+    _dtc("immigration_enforcement", "Immigration Enforcement", "Immigration Enforcement"),
     Role("coordinator", "MAPPA Coordinator", "MAPPA Unit", area_wide=True),
     Role("administrator", "MAPPA Administrator", "MAPPA Unit", area_wide=True),
     Role("chair", "MAPP Meeting Chair", "MAPPA Unit", area_wide=True),
@@ -65,6 +71,59 @@ LEAD_AGENCIES: tuple[str, ...] = tuple(LEAD_ROLES)
 # ViSOR manager (MAPPA.md, section 21), do it.
 VISOR_ROLES: dict[str, str] = {ROLE_BY_KEY[key].agency: key for key in ("offender_manager", "prison")}
 VISOR_DEFAULT_ROLE = "police"
+
+
+
+
+@dataclass(frozen=True)
+class DutyToCooperateAgency:
+    """A body CJA 2003 s.325(6) puts under the duty to co-operate, as an area sets it up (services.agencies)."""
+
+    key: str  # stored on the area's set-up row (AreaAgency.agency)
+    name: str  # as its roles carry it (Role.agency): meetings invite it and users work for it by this name
+    statute: str  # the s.325(6) entry it answers to (MAPPA guidance 2022 ch.3, 3.4)
+
+
+# The s.325(6) list (MAPPA.md section 1), one agency per body that signs in with its own role. The social services
+# functions of local authorities are two agencies (children's and adults'); the Health Authority's and the local
+# authorities' health functions are "Health". Victim liaison is probation's unit, not a s.325(6) body: its role
+# sees only the cases it works on but is not set up per area.
+DTC_AGENCIES: tuple[DutyToCooperateAgency, ...] = (
+    DutyToCooperateAgency("youth_offending_team", "Youth Offending Team", "Youth offending teams"),
+    DutyToCooperateAgency("jobcentre", "Jobcentre Plus", "The Department for Work and Pensions (Jobcentre Plus)"),
+    DutyToCooperateAgency("defence", "Ministry of Defence", "The Ministry of Defence"),
+    DutyToCooperateAgency("education", "Education", "The education functions of local authorities"),
+    DutyToCooperateAgency("childrens_social_care", "Children's social care",
+                          "The social services functions of local authorities (children)"),
+    DutyToCooperateAgency("adult_social_care", "Adult social care",
+                          "The social services functions of local authorities (adults)"),
+    DutyToCooperateAgency("health", "Health", "The health functions of local authorities; the Health Authority"),
+    DutyToCooperateAgency("nhs_england", "NHS England", "NHS England"),
+    DutyToCooperateAgency("integrated_care_board", "Integrated Care Board",
+                          "Integrated Care Boards (formerly CCGs) or Local Health Boards"),
+    DutyToCooperateAgency("nhs_trust", "NHS Trust", "NHS Trusts"),
+    DutyToCooperateAgency("housing", "Housing", "The local housing authority"),
+    DutyToCooperateAgency("social_housing_provider", "Social housing provider",
+                          "Private registered providers of social housing and registered social landlords that "
+                          "accommodate MAPPA offenders"),
+    DutyToCooperateAgency("electronic_monitoring", "Electronic monitoring", "Electronic monitoring providers"),
+    DutyToCooperateAgency("immigration", "UK Visas and Immigration", "UK Visas and Immigration"),
+    DutyToCooperateAgency("border_force", "Border Force", "Border Force"),
+    DutyToCooperateAgency("immigration_enforcement", "Immigration Enforcement", "Immigration Enforcement"),
+)
+DTC_AGENCY_BY_KEY: dict[str, DutyToCooperateAgency] = {a.key: a for a in DTC_AGENCIES}
+DTC_AGENCY_BY_NAME: dict[str, DutyToCooperateAgency] = {a.name.casefold(): a for a in DTC_AGENCIES}
+
+
+def dtc_agency_of_role(key: str) -> DutyToCooperateAgency | None:
+    """The s.325(6) agency a role belongs to (None for the Responsible Authority, the MAPPA unit, victim liaison)."""
+    role = ROLE_BY_KEY.get(key)
+    return DTC_AGENCY_BY_NAME.get(role.agency.casefold()) if role and role.duty_to_cooperate else None
+
+
+def agency_roles(agency_key: str) -> tuple[str, ...]:
+    """The role keys of one s.325(6) agency."""
+    return tuple(r.key for r in ROLES if (a := dtc_agency_of_role(r.key)) is not None and a.key == agency_key)
 
 
 def visor_role(lead_agency: str) -> str:

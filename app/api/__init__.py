@@ -11,6 +11,7 @@ csrf.exempt(bp)
 
 # The views attach themselves to ``bp``; importing the modules is what registers them.
 from app.api import (  # noqa: E402
+    agencies,
     area_tasks,
     errors,
     meetings,
@@ -27,5 +28,5 @@ from app.api import (  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "rso", "sfo",
+__all__ = ["agencies", "area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "rso", "sfo",
            "statistics", "tokens", "trials"]

@@ -19,7 +19,7 @@ from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIO
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.sfo import STATUSES as SFO_STATUSES
 from services.vocabulary import TASK_STATES
-from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
+from workflows.lanes import ACTION_OWNER_ROLES, DTC_AGENCIES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
 _ref = ref
 _nullable = nullable
@@ -492,7 +492,28 @@ MIGRATION_REFUSED = {
         "plan": {"type": "array", "items": _ref("InstancePlan")}},
 }
 
+AREA_AGENCY = {
+    "type": "object", "additionalProperties": False,
+    "required": ["agency", "name", "statute", "roles", "works_with_area", "contact_name", "contact_email",
+                 "memorandum", "mou_signed_on", "mou_review_on", "mou_reference"],
+    "properties": {"agency": {"type": "string", "enum": [a.key for a in DTC_AGENCIES]},
+                   "name": {"type": "string", "description": "As meetings invite it and its people's agency"},
+                   "statute": {"type": "string", "description": "The CJA 2003 s.325(6) entry it answers to"},
+                   "roles": {"type": "array", "items": {"type": "string"}, "description": "Its role keys"},
+                   "works_with_area": {"type": "boolean", "description": "False: not invited to the area's "
+                                       "meetings; no one in the area can be given its roles"},
+                   "contact_name": _nullable("string"), "contact_email": _nullable("string"),
+                   "memorandum": {"type": "string", "enum": ["Not recorded", "In force", "Review overdue"]},
+                   "mou_signed_on": _nullable("string", format="date"),
+                   "mou_review_on": _nullable("string", format="date"),
+                   "mou_reference": _nullable("string")}}
+
 _NAMED: dict[str, Any] = {
+    "AreaAgency": AREA_AGENCY,
+    "AreaAgencyList": {"type": "object", "additionalProperties": False, "required": ["area", "agencies"],
+                       "properties": {"area": {"type": "string", "description": "MAPPA area code"},
+                                      "agencies": {"type": "array", "items": _ref("AreaAgency"),
+                                                   "description": "Every s.325(6) agency, in the statute's order"}}},
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
     "ReleaseDateRequest": RELEASE_DATE_IN,

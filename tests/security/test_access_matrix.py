@@ -170,6 +170,8 @@ def build_world(role: str) -> World:
         frozenset({"key", "draft_id", "form_key"}): [Target({"key": "mappa_referral", "draft_id": model_draft.id,
                                                              "form_key": "screening"}, "related")],
         frozenset({"trial_id"}): [Target({"trial_id": trial.id}, "related")],
+        # a duty-to-co-operate agency as the persona's area set it up (Scope.AREA: one's own area's, by its key)
+        frozenset({"agency"}): [Target({"agency": "housing"}, "related")],
         frozenset({"trial_id", "task_id"}): [Target({"trial_id": trial.id, "task_id": trial_task["id"]}, "related")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}

@@ -18,6 +18,10 @@ HOOKS: dict[str, str] = {
     "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
     "visor_update": "the case's meetings and changes recorded on ViSOR: they leave what ViSOR has not been told",
     "disclosure_delivery": "a decided disclosure delivered: recorded on the decision and in the case's s.62 log",
+    "critical_referral": "a CPPC referral prepared: the critical case flag awaits the senior manager's decision",
+    "critical_decision": "the senior manager's decision on a CPPC referral: the case is critical, or not",
+    "critical_notification": "a critical case notified to HMPPS Public Protection Group: who, when and reference",
+    "critical_review": "a critical case flag reviewed: it stays, or the case is de-registered",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, disclosures, forms, rules, visor
+from services import clock, critical_cases, disclosures, forms, rules, visor
 from services.access import log_access
 from services.dates import long_date
 from services.db import db
@@ -275,5 +275,9 @@ _HOOKS: dict[str, Hook] = {
     "visor_update": Hook(check=lambda _user, task, answers: visor.recorded_on_errors(task, answers),
                          after=_on_visor_updated),
     "disclosure_delivery": Hook(after=disclosures.on_delivered),
+    "critical_referral": Hook(after=critical_cases.on_referral),
+    "critical_decision": Hook(after=critical_cases.on_decision),
+    "critical_notification": Hook(after=critical_cases.on_notification),
+    "critical_review": Hook(after=critical_cases.on_review),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

@@ -80,6 +80,10 @@ PERMISSIONS: dict[str, Permission] = {
                                      "disclose information about an offender to a third party"),
     # like minutes, disclosure decisions are the Responsible Authority's and the MAPPA unit's to read
     "disclosures:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE, "See a case's disclosure decisions"),
+    # MAPPA guidance ch.19 (UNCONFIRMED): the MAPPA coordinator flags a Level 3 case and prepares the CPPC referral;
+    # the Responsible Authority's senior manager (the manager role) decides it in their inbox (tasks:work)
+    "critical:flag": Permission(frozenset({"coordinator"}), Scope.CASE, "Flag a Level 3 case as a possible critical "
+                                "public protection case"),
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
@@ -137,6 +141,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "cases:change_release_date": "case_release_date_change_refused",
     "cases:record_outcome": "case_outcome_refused",
     "disclosures:record": "disclosure_decision_refused",
+    "critical:flag": "critical_flag_refused",
 }
 
 

@@ -16,7 +16,7 @@ from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
-from services import case_search, clock, disclosures, forms, lifecycle, settings_admin
+from services import case_search, clock, critical_cases, disclosures, forms, lifecycle, settings_admin
 from services import cases as case_service
 from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
@@ -61,7 +61,15 @@ def case_page(case_id: int) -> ResponseReturnValue:
                            may_see_disclosures=may_on_case(user, "disclosures:view", view.case),
                            may_record_disclosure=may_on_case(user, "disclosures:record", view.case),
                            decisions=disclosures.DECISIONS, powers=disclosures.POWERS,
-                           disclosure_statuses=disclosures.STATUSES)
+                           disclosure_statuses=disclosures.STATUSES, critical=_critical(view.case))
+
+
+def _critical(case: MappaCase) -> dict[str, Any]:
+    """The case's critical public protection case flags and their history (read with the case, already logged)."""
+    flags = critical_cases.flags_of(case.id)
+    return {"flags": flags, "history": critical_cases.history(case.id) if flags else [],
+            "is_critical": any(f.status in critical_cases.CRITICAL_STATUSES for f in flags),
+            "statuses": critical_cases.STATUSES}
 
 
 @bp.get("/cases/<int:case_id>/access-log")
@@ -85,6 +93,8 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
         links.append(("Change lead agency or officer", "cases.lead"))
     if has_permission(user, "actions:agree"):
         links.append(("Record an agreed action", "cases.agreed_action"))
+    if may_on_case(user, "critical:flag", case) and critical_cases.refusal(case) is None:
+        links.append(("Flag as a critical public protection case", "cases.critical_flag"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
 
 
@@ -288,5 +298,22 @@ def disclosure_decision(case_id: int) -> ResponseReturnValue:
             return (f"Disclosure to {row.recipient} recorded: {role_name(row.deliverer_role or '')} to deliver it by "
                     f"{london_date(row.deliver_by)}", back)
         return "Decision not to disclose recorded", back
+
+    return _action_page(case, page, apply, {})
+
+
+@bp.route("/cases/<int:case_id>/critical", methods=["GET", "POST"])
+@requires("critical:flag")
+def critical_flag(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id, "critical:flag")
+    page = ActionForm("Flag as a critical public protection case", forms.load_form(critical_cases.FLAG_FORM),
+                      "Flag and start the CPPC referral",
+                      "Only a Level 3 case can be a critical public protection case. Flagging it gives you the task "
+                      "of preparing the CPPC referral; the senior manager then approves or declines it, and an "
+                      "approved case is notified to HMPPS Public Protection Group.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        critical_cases.flag_case(signed_in_user(), case_id, data)
+        return f"{case.reference} flagged: prepare the CPPC referral", _back(case_id)
 
     return _action_page(case, page, apply, {})

@@ -17,6 +17,7 @@ from services.lifecycle import EARLY_REVIEW_REASONS
 from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
+from services.visor import KINDS as VISOR_KINDS
 from services.vocabulary import TASK_STATES
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
@@ -196,7 +197,7 @@ CASE: dict[str, Any] = {
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
                  "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
                  "notification_indefinite", "notification_review_due", "flags", "next_review_due", "exit_reason",
-                 "exit_date", "area", "visor_reference", "open_tasks", "links"],
+                 "exit_date", "area", "visor_reference", "open_tasks", "visor_pending", "links"],
     "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string"},
         "offender": {"type": "object", "additionalProperties": False,
@@ -227,6 +228,15 @@ CASE: dict[str, Any] = {
         "area": {"type": "string", "description": "MAPPA area code"},
         "visor_reference": _nullable("string"),
         "open_tasks": {"type": "array", "items": _ref("Task"), "description": "Every open task, whoever holds it"},
+        "visor_pending": {"type": "array", "description": "What ViSOR has not been told yet, oldest first",
+                          "items": {"type": "object", "additionalProperties": False,
+                                    "required": ["kind", "summary", "happened_at", "due", "overdue"],
+                                    "properties": {"kind": {"type": "string", "enum": list(VISOR_KINDS)},
+                                                   "summary": {"type": "string"},
+                                                   "happened_at": {"type": "string", "format": "date-time"},
+                                                   "due": _nullable("string", format="date",
+                                                                    description="When the Update ViSOR task is due"),
+                                                   "overdue": {"type": "boolean"}}}},
         "links": {"type": "object", "additionalProperties": False, "required": ["self", "history", "tasks"],
                   "properties": {"self": {"type": "string"}, "history": {"type": "string"},
                                  "tasks": {"type": "string"}}},

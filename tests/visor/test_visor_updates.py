@@ -210,3 +210,24 @@ def test_other_areas_and_duty_to_cooperate_agencies_can_neither_see_nor_complete
     assert db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == j.case_id,
                                                            CaseEvent.kind == "visor_updated")).all() == []
     assert _update_task(j, "police")["id"] == task_id  # still open for the police
+
+
+def test_an_exit_from_mappa_is_for_visor_and_the_api_case_view_lists_what_visor_has_not_been_told(
+        app: Flask, api: Api, client: FlaskClient) -> None:
+    j = _level_2(app, api)
+    assert j.case("police")["visor_pending"] == []
+    j.post("police", "early-review", {"reason": "arrest", "detail": "Licence ended early on appeal."})
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "No longer MAPPA eligible."})
+    assert UPDATE not in j.names("police")  # nothing changed on the case yet: the coordinator confirms the exit
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-11-25"})
+    case = j.case("police")
+    assert case["status"] == "exited"
+    assert case["visor_pending"] == [{
+        "kind": "exit", "summary": "Exited MAPPA on 25 November 2026: MAPP meeting decided management no longer needed",
+        "happened_at": "2026-11-25T10:00:00+00:00", "due": "2026-11-28", "overdue": False}]
+    sign_in(client, "police")
+    assert _not_told(client, j.case_id) == [["Exit from MAPPA", case["visor_pending"][0]["summary"],
+                                             "25 November 2026 at 10:00am", "28 November 2026"]]
+    j.do("police", UPDATE, RECORDED)  # the closed case's ViSOR task is still done (it is not a side phase ended)
+    assert j.case("police")["visor_pending"] == []

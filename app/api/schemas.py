@@ -7,7 +7,7 @@ from typing import Any
 
 from app.api.contract import SCHEMAS, Model, error_responses, nullable, ref
 from app.routing import MAX_ID
-from services import annual_export, forms
+from services import annual_export, disclosures, forms
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
@@ -833,3 +833,30 @@ def document(paths: dict[str, Any]) -> dict[str, Any]:
             "responses": RESPONSES,
         },
     }
+
+
+# -- disclosure decisions (issue 14 item 1): from the one vocabulary in services.disclosures -------------------------
+DISCLOSURE_REQUEST = Model("DisclosureDecisionRequest", disclosures.request_schema())
+_DISCLOSURE_TEXT = ("recipient", "recipient_organisation", "information", "offender_not_told_reason", "undertaking",
+                    "deliverer", "decided_by", "delivered_by")
+_DISCLOSURE_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"}, "case_id": {"type": "integer"}, "minutes_id": {"type": ["integer", "null"]},
+    "decision": {"type": "string", "enum": list(disclosures.DECISIONS)},
+    "rationale": {"type": "string", "description": "Why it is (or is not) necessary and proportionate"},
+    "power": {"type": ["string", "null"], "enum": [*disclosures.POWERS, None]},
+    "deliverer_role": {"type": ["string", "null"], "enum": [*disclosures.DELIVERER_ROLES, None]},
+    "deliver_by": _nullable("string", format="date"),
+    "offender_told_first": {"type": ["boolean", "null"]},
+    "status": {"type": "string", "enum": list(disclosures.STATUSES)},
+    "decided_at": DATE_TIME,
+    "delivered_on": _nullable("string", format="date"),
+    "delivery_method": _nullable("string"),
+    "undertaking_given": {"type": ["boolean", "null"]},
+} | {key: _nullable("string") for key in _DISCLOSURE_TEXT}
+DISCLOSURE = Model("DisclosureDecision", {"type": "object", "additionalProperties": False,
+                                          "required": list(_DISCLOSURE_PROPERTIES),
+                                          "properties": _DISCLOSURE_PROPERTIES})
+DISCLOSURE_LIST = Model("DisclosureDecisionList", {
+    "type": "object", "additionalProperties": False, "required": ["case_id", "decisions"],
+    "properties": {"case_id": {"type": "integer"}, "decisions": {"type": "array", "items": DISCLOSURE.ref,
+                                                                 "description": "Newest first"}}})

@@ -263,3 +263,43 @@ def test_validation_errors_name_their_fields_and_write_nothing(app: Flask, clien
                                                  "someone who does, or leave it blank"}
     assert decisions() == [] and disclosure_phases(case_id) == 0
 
+
+
+API_DISCLOSE: dict[str, Any] = {
+    **{k: v for k, v in DISCLOSE.items() if not k.startswith("deliver_by-")}, "deliver_by": "2026-12-04"}
+
+
+def test_the_api_records_a_decision_201_reads_them_logged_and_names_bad_fields_422(
+        app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    case_id = in_review_period(users)
+    api = Api(client, users)
+    url = f"/api/v1/cases/{case_id}/disclosures"
+    assert api.get("police", url).get_json() == {"case_id": case_id, "decisions": []}
+
+    refused = api.post("chair", url, json={"decision": "disclose", "power": "hearsay", "offender_told_first": "no"})
+    assert refused.status_code == 422
+    assert "power" in fields(refused)  # not a power of the vocabulary (services.disclosures.POWERS)
+    refused = api.post("chair", url, json={"decision": "disclose", "offender_told_first": "no"})
+    assert fields(refused) == ["recipient", "recipient_organisation", "information", "power", "rationale",
+                               "deliverer_role", "deliver_by", "offender_not_told_reason", "undertaking"]
+    assert api.post("police", url, json=NOT_DISCLOSE).status_code == 403  # the police do not lead this case
+    assert decisions() == [] and disclosure_phases(case_id) == 0  # nothing half-written
+
+    created = api.post("chair", url, json=API_DISCLOSE)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json()
+    assert (body["decision"], body["status"], body["deliver_by"], body["deliverer"], body["decided_by"]) == (
+        "disclose", "to deliver", "2026-12-04", "police", "chair")
+    assert created.headers["Location"].endswith(url)
+    assert ready_task(case_id, "deliver_disclosure").due_date == date(2026, 12, 4)
+    assert api.post("coordinator", url, json=NOT_DISCLOSE).status_code == 201
+
+    listed = api.get("police", url)
+    assert listed.status_code == 200
+    assert [(d["decision"], d["status"]) for d in listed.get_json()["decisions"]] == [
+        ("not_disclose", "not disclosed"), ("disclose", "to deliver")]
+    logged = db.session.scalars(select(AccessLog.user_id).where(AccessLog.event == "disclosure_decisions_viewed",
+                                                                AccessLog.case_id == case_id)).all()
+    assert logged == [users["police"].id, users["police"].id]
+    assert api.get("housing", url).status_code == 403  # a duty-to-co-operate role does not read decisions

@@ -165,6 +165,15 @@ def decisions_at(minutes: Minutes) -> list[DisclosureDecision]:
                                    .order_by(DisclosureDecision.id)))
 
 
+def approval_errors(minutes: Minutes) -> list[FieldError]:
+    """A Level 2 or 3 MAPP meeting review considers disclosure every time (MAPPA guidance ch.10): its minutes are not
+    approved until a decision, to disclose or not, is recorded for the review."""
+    if minutes.meeting.level not in (2, 3) or decisions_at(minutes):
+        return []
+    return [FieldError("approval", "Record a disclosure decision for this review before approving the minutes: a "
+                                   "Level 2 or 3 MAPP meeting decides at every review whether to disclose, and why")]
+
+
 def _decision_row(user: User, case: MappaCase, data: dict[str, Any], minutes: Minutes | None) -> DisclosureDecision:
     disclose = data["decision"] == "disclose"
     deliverer = db.session.scalars(select(User).where(User.username == data.get("deliverer"),

@@ -103,7 +103,8 @@ def _check_approval(user: User, task: HumanTask, answers: dict[str, Any]) -> lis
     minutes = _minutes_of(task, answers)
     if minutes is None or answers.get("approval") != "approve":
         return []
-    return review_errors(minutes, answers.get("next_review_date") or None) + _late_actions(minutes)
+    return (review_errors(minutes, answers.get("next_review_date") or None) + _late_actions(minutes)
+            + disclosures.approval_errors(minutes))
 
 
 def review_outcome(minutes: Minutes, new_review: str | None) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from services import scheduler
 from services.db import db
 from services.models import CaseEvent, HumanTask, ReminderOutbox, User
 from tests.api.conftest import Api, fields
-from tests.factories import make_user, sign_in
+from tests.factories import considered_disclosure, make_user, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey, open_case, screen
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import get_page
@@ -157,6 +157,7 @@ def test_approved_minutes_of_a_mapp_meeting_are_for_visor(app: Flask, api: Api, 
     minutes_page = f"/meetings/{meeting_id}/minutes/{case.id}"
     assert post(client, f"{minutes_page}/submit", {}, form_path=minutes_page).status_code == 302
     assert UPDATE not in j.names("probation")  # not before the chair approves the minutes
+    considered_disclosure(j.case_id)
     j.do("chair", "Approve minutes", {"approval": "approve"})
     task = _update_task(j, "probation")  # probation-led
     assert task["due"] == "2026-11-28"

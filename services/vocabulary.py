@@ -39,6 +39,10 @@ FIELD_NAMES: dict[str, str] = {
     "disclosure_power": "Power used", "offender_told_first": "Offender told first",
     "disclosure_undertaking": "Recipient's undertaking", "deliver_by": "Deliver by",
     "deliverer_role": "Delivered by",
+    # critical public protection cases (bpmn/critical_case.bpmn)
+    "critical_flag_reason": "Why it may be critical", "cppc_national_resources": "Needed beyond the area",
+    "referral_due": "Referral due", "approval_due": "Decision due", "notification_due": "Notification due",
+    "flag_review_due": "Review due",
 }
 # Keys whose numbers are levels or categories, and keys whose values are role keys.
 LEVEL_KEYS = frozenset({"level", "suggested_level", "level_requested", "proposed_level", "rescreen_level"})

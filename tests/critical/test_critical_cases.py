@@ -83,6 +83,10 @@ def test_a_critical_case_is_referred_approved_notified_reviewed_and_deregistered
 
     approval = ready_task(case_id, "approve_cppc_referral")
     assert (approval.role, approval.due_date) == ("manager", date(2026, 12, 10))
+    sign_in(client, "manager")  # the senior manager's task page shows what the referral says
+    shown = summary_rows(get_page(client, f"/tasks/{approval.id}"), "task-context")
+    assert (shown["Why it may be critical"], shown["Risk summary"], shown["Decision due"]) == (
+        REASON, REFERRAL["cppc_risk_summary"], "10 December 2026")
     assert "Approve CPPC referral" not in [t["name"] for t in api.get("coordinator", "/api/v1/tasks").get_json()[
         "tasks"] if t["case_id"] == case_id]
     late(clock, date(2026, 12, 10))  # the senior manager is late: the coordinator chases

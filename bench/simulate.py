@@ -582,19 +582,21 @@ class Year:
             who = self._who(code, role, assignee_id)
             self._complete(who, task_id, bpmn_id, answers, today)
 
-    @staticmethod
-    def _consider_disclosure(case_id: int) -> None:
-        """The meeting decided not to disclose at each review of the case still without a decision (its chair
-        records it, in the transaction that approves the minutes)."""
+    def _consider_disclosure(self, case_id: int) -> None:
+        """The meeting decided not to disclose at each review of the case still without a decision (the coordinator
+        records it, also for a case closed since the meeting, in the transaction that approves the minutes)."""
         from sqlalchemy import select
 
         from services import disclosures
         from services.db import db
-        from services.models import Minutes
+        from services.models import MappaCase, Minutes
 
+        case = db.session.get(MappaCase, case_id)
+        if case is None:
+            return
         for minutes in db.session.scalars(select(Minutes).where(Minutes.case_id == case_id)).all():
             if not disclosures.decisions_at(minutes):
-                disclosures.record_decision(minutes.meeting.chair, case_id, {
+                disclosures.record_decision(self.user(case.area.code, "coordinator"), case_id, {
                     "decision": "not_disclose", "reason_not_disclosed": "Not necessary: the plan manages the risk."},
                     minutes.id)
 

@@ -582,6 +582,24 @@ class Year:
             who = self._who(code, role, assignee_id)
             self._complete(who, task_id, bpmn_id, answers, today)
 
+    def _consider_disclosure(self, case_id: int) -> None:
+        """The meeting decided not to disclose at each review of the case still without a decision (the coordinator
+        records it, also for a case closed since the meeting, in the transaction that approves the minutes)."""
+        from sqlalchemy import select
+
+        from services import disclosures
+        from services.db import db
+        from services.models import MappaCase, Minutes
+
+        case = db.session.get(MappaCase, case_id)
+        if case is None:
+            return
+        for minutes in db.session.scalars(select(Minutes).where(Minutes.case_id == case_id)).all():
+            if not disclosures.decisions_at(minutes):
+                disclosures.record_decision(self.user(case.area.code, "coordinator"), case_id, {
+                    "decision": "not_disclose", "reason_not_disclosed": "Not necessary: the plan manages the risk."},
+                    minutes.id)
+
     def _who(self, code: str, role: str, assignee_id: int | None) -> Any:
         from services.db import db
         from services.models import User
@@ -647,6 +665,7 @@ class Year:
             return {"issues_of_concern": "Seen near the victim's address." if flagged else "Nothing new.",
                     "flag_to_chair": flagged}
         if bpmn_id == "approve_minutes":
+            self._consider_disclosure(case_id)  # a Level 2/3 review's minutes need its disclosure decision
             return {"approval": "approve"}
         if bpmn_id == "distribute_minutes":
             return {"distributed_to": "Police, Probation, Housing"}

@@ -31,6 +31,7 @@ PHASES: dict[str, str] = {
     "disclosure": "mappa_disclosure",
     "rso": "mappa_rso_notification",
     "sfo": "mappa_sfo_review",
+    "critical": "mappa_critical_case",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -47,6 +48,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_disclosure": ("Disclosure", ("disclosure.bpmn",)),
     "mappa_rso_notification": ("Sex offender notification", ("rso_notification.bpmn",)),
     "mappa_sfo_review": ("Serious further offence review", ("sfo_review.bpmn",)),
+    "mappa_critical_case": ("Critical public protection case", ("critical_case.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 
-from services import clock
+from services import clock, disclosures
 from services.auth import hash_password, user_by_username
 from services.cases import create_referral
 from services.catalogue import sync_shipped_models
@@ -171,7 +171,10 @@ def _approved_minutes(admin: User, chair: User, meeting: MappMeeting, case: Mapp
         "actions": [{"description": "Joint home visit", "owner_role": "police", "owner_agency": "Police",
                      "due": (clock.today() + timedelta(days=14)).isoformat()}],
     }, None)
-    meetings.submit_for_approval(admin, meeting.id, case.id)
+    minutes = meetings.submit_for_approval(admin, meeting.id, case.id)
+    disclosures.record_decision(chair, case.id, {  # a Level 2/3 review considers disclosure every time
+        "decision": "not_disclose", "reason_not_disclosed": "Not necessary: the exclusion zone protects her."},
+        minutes.id)
     complete(chair, _task(case, "approve_minutes").id, {"approval": "approve"})
 
 

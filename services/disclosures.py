@@ -165,6 +165,15 @@ def decisions_at(minutes: Minutes) -> list[DisclosureDecision]:
                                    .order_by(DisclosureDecision.id)))
 
 
+def approval_errors(minutes: Minutes) -> list[FieldError]:
+    """A Level 2 or 3 MAPP meeting review considers disclosure every time (MAPPA guidance ch.10): its minutes are not
+    approved until a decision, to disclose or not, is recorded for the review."""
+    if minutes.meeting.level not in (2, 3) or decisions_at(minutes):
+        return []
+    return [FieldError("approval", "Record a disclosure decision for this review before approving the minutes: a "
+                                   "Level 2 or 3 MAPP meeting decides at every review whether to disclose, and why")]
+
+
 def _decision_row(user: User, case: MappaCase, data: dict[str, Any], minutes: Minutes | None) -> DisclosureDecision:
     disclose = data["decision"] == "disclose"
     deliverer = db.session.scalars(select(User).where(User.username == data.get("deliverer"),
@@ -216,5 +225,27 @@ def decisions_of(user: User, case: MappaCase) -> list[DisclosureDecision]:
     """The case's disclosure decisions, newest first, for those who may see them (else none)."""
     if not may_on_case(user, "disclosures:view", case):
         return []
-    return list(db.session.scalars(select(DisclosureDecision).where(DisclosureDecision.case_id == case.id)
+    return _decisions(case.id)
+
+
+def _decisions(case_id: int) -> list[DisclosureDecision]:
+    return list(db.session.scalars(select(DisclosureDecision).where(DisclosureDecision.case_id == case_id)
                                    .order_by(DisclosureDecision.decided_at.desc(), DisclosureDecision.id.desc())))
+
+
+def decisions_for(user: User, case_id: int) -> list[DisclosureDecision]:
+    """The case's disclosure decisions, newest first, read on their own (the API): access-logged, 404 for a case
+    out of reach and 403 for a role that may not read them."""
+    case = load_case_for(user, case_id, "disclosures:view", event="disclosure_decisions_viewed")
+    return _decisions(case.id)
+
+
+def request_schema() -> dict[str, Any]:
+    """The decision as a JSON request (the API): the form's fields and conditions, the person who delivers it named
+    by username, and the minutes of the MAPP meeting review that made it, if one did."""
+    schema = decision_schema([])
+    properties = schema["properties"] | {
+        "deliverer": {"type": "string", "description": "Username of who delivers it; leave out for anyone in the "
+                                                       "agency's role to pick it up"},
+        "minutes_id": {"type": "integer", "description": "The minutes of the MAPP meeting review that made it"}}
+    return {**schema, "properties": properties, "x-order": list(properties)}

@@ -25,6 +25,10 @@ HOOKS: dict[str, str] = {
     "sfo_scr_decision": "the SMB's decision whether to hold a serious case review, with its reasons, on the SFO record",
     "sfo_action_plan": "a serious case review's action plan agreed: each action becomes a task for its owner",
     "sfo_publication": "the SMB's publication decision: the serious case review is closed",
+    "critical_referral": "a CPPC referral prepared: the critical case flag awaits the senior manager's decision",
+    "critical_decision": "the senior manager's decision on a CPPC referral: the case is critical, or not",
+    "critical_notification": "a critical case notified to HMPPS Public Protection Group: who, when and reference",
+    "critical_review": "a critical case flag reviewed: it stays, or the case is de-registered",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

@@ -125,7 +125,7 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
                {"error": _describe(error)})
     _project_tasks(instance, case, ready, routes, actor, completed_task_uuid, now, open_tasks)
     was_open = case.status not in CLOSED_STATUSES
-    tell_visor(case, visor.level_news(_project_case(case, result, actor, instance, now)), actor)
+    tell_visor(case, visor.case_news(_project_case(case, result, actor, instance, now)), actor)
     if was_open and case.status in CLOSED_STATUSES:
         _end_side_phases(case, instance, actor, now)
     handover = result.data_changes.get("start_phase")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, disclosures, forms, rso, rules, sfo, visor
+from services import clock, critical_cases, disclosures, forms, rso, rules, sfo, visor
 from services.access import log_access
 from services.dates import long_date
 from services.db import db
@@ -103,7 +103,8 @@ def _check_approval(user: User, task: HumanTask, answers: dict[str, Any]) -> lis
     minutes = _minutes_of(task, answers)
     if minutes is None or answers.get("approval") != "approve":
         return []
-    return review_errors(minutes, answers.get("next_review_date") or None) + _late_actions(minutes)
+    return (review_errors(minutes, answers.get("next_review_date") or None) + _late_actions(minutes)
+            + disclosures.approval_errors(minutes))
 
 
 def review_outcome(minutes: Minutes, new_review: str | None) -> dict[str, Any] | None:
@@ -281,5 +282,9 @@ _HOOKS: dict[str, Hook] = {
     "sfo_scr_decision": Hook(after=sfo.on_scr_decision),
     "sfo_action_plan": Hook(after=sfo.on_action_plan),
     "sfo_publication": Hook(after=sfo.on_publication),
+    "critical_referral": Hook(after=critical_cases.on_referral),
+    "critical_decision": Hook(after=critical_cases.on_decision),
+    "critical_notification": Hook(after=critical_cases.on_notification),
+    "critical_review": Hook(after=critical_cases.on_review),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

@@ -670,3 +670,27 @@ class AreaAgency(Model):
     mou_notes: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+class CriticalFlag(Model):
+    """A Level 3 case flagged as a possible Critical Public Protection Case (MAPPA guidance ch.19; its current criteria
+    and forms are UNCONFIRMED): the CPPC referral, the senior manager's decision, the national notification to HMPPS
+    Public Protection Group (who, when, reference) and its reviews until de-registered (bpmn/critical_case.bpmn).
+    The case is critical while a flag is approved or notified (services.critical_cases.STATUSES)."""
+
+    __tablename__ = "critical_flag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # services.critical_cases.STATUSES
+    reason: Mapped[str] = mapped_column(Text)  # why the case may be critical
+    flagged_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    flagged_at: Mapped[datetime]
+    process_instance_id: Mapped[int | None] = mapped_column(Integer)  # its mappa_critical_case instance
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    notified_to: Mapped[str | None] = mapped_column(String(200))  # who at HMPPS Public Protection Group
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    notification_reference: Mapped[str | None] = mapped_column(String(200))
+    notified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    ended_at: Mapped[datetime | None]  # declined or de-registered
+    flagged_by: Mapped[User] = relationship(foreign_keys=[flagged_by_id])
+    notified_by: Mapped[User | None] = relationship(foreign_keys=[notified_by_id])

@@ -92,6 +92,10 @@ PERMISSIONS: dict[str, Permission] = {
                              "Notify a serious further offence charge on a MAPPA case"),
     "sfo:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT | {"smb_chair"}, Scope.CASE,
                            "See a case's serious further offences and their serious case reviews"),
+    # MAPPA guidance ch.19 (UNCONFIRMED): the MAPPA coordinator flags a Level 3 case and prepares the CPPC referral;
+    # the Responsible Authority's senior manager (the manager role) decides it in their inbox (tasks:work)
+    "critical:flag": Permission(frozenset({"coordinator"}), Scope.CASE, "Flag a Level 3 case as a possible critical "
+                                "public protection case"),
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),
@@ -156,6 +160,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "disclosures:record": "disclosure_decision_refused",
     "rso:record": "rso_event_refused",
     "sfo:notify": "sfo_notification_refused",
+    "critical:flag": "critical_flag_refused",
 }
 
 

@@ -73,6 +73,12 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
             log_access(user, REFUSAL_EVENTS.get(permission, "case_change_refused"), case.id if case else None,
                        permission)
             raise Forbidden(f"{refusal(permission)}; a manager only of the case's lead agency ({permission})")
+    if case_id is not None and scope is Scope.CASE_LEAD:  # refused before the request body is read
+        case = db.session.get(MappaCase, case_id)
+        if case is None or not may_on_case(user, permission, case):
+            log_access(user, REFUSAL_EVENTS.get(permission, "case_change_refused"), case.id if case else None,
+                       permission)
+            raise Forbidden(f"{refusal(permission)}; agency staff only on a case they lead ({permission})")
     if meeting_id is not None:
         meeting = db.session.get(MappMeeting, meeting_id)
         if meeting is None or not may_see_meeting(user, meeting):

@@ -66,6 +66,14 @@ SETTINGS: dict[str, Setting] = {
                                     180),
     "sfo_chase_working_days": Setting("Overdue serious further offence step chased within", "working days", 2, 1,
                                       30),
+    # Critical Public Protection Cases (MAPPA guidance ch.19): MAPPA.md gives no time limits (UNCONFIRMED), so these
+    # are the area's own
+    "cppc_referral_working_days": Setting("Coordinator prepares a CPPC referral within", "working days", 5, 1, 30),
+    "cppc_approval_working_days": Setting("Senior manager decides a CPPC referral within", "working days", 5, 1, 30),
+    "cppc_notification_working_days": Setting("Approved CPPC notified to HMPPS Public Protection Group within",
+                                              "working days", 2, 1, 30),
+    "cppc_review_weeks": Setting("Critical case flag reviewed every", "weeks", 8, 1, 52),
+    "cppc_chase_working_days": Setting("An overdue CPPC step is dealt with within", "working days", 2, 1, 30),
     "rescreen_working_days": Setting("Transferred case re-screened within", "working days", 10, 1, 60),
     "confirm_exit_working_days": Setting("Exit confirmed within", "working days", 10, 1, 60),
     "indefinite_notification_review_years": Setting("Indefinite notification first reviewed after", "years", 15,

@@ -1,5 +1,6 @@
-"""ViSOR as work, not a field: each MAPP meeting of a case (its minutes approved) and each change of its level, lead
-or release date is something the case's ViSOR user (workflows.lanes.visor_role) must record on ViSOR.
+"""ViSOR as work, not a field: each MAPP meeting of a case (its minutes approved), each change of its level, lead
+or release date, and its exit from MAPPA is something the case's ViSOR user (workflows.lanes.visor_role) must
+record on ViSOR.
 
 A case's unrecorded changes wait on one open "Update ViSOR" task (bpmn/visor_update.bpmn, started through
 services.instances.tell_visor like every other phase): the ViSOR user opens the nominal record once and records
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from services import clock, dates
+from services import clock, dates, vocabulary
 from services.db import db
 from services.errors import FieldError
 from services.models import HumanTask, MappaCase, ProcessInstance, User, VisorChange
@@ -26,6 +27,7 @@ KINDS: dict[str, str] = {
     "lead": "Lead agency or officer",
     "release_date": "Release date",
     "address": "Address",  # a registered sex offender's notified change of address (services.rso)
+    "exit": "Exit from MAPPA",
 }
 PHASE = "visor"
 
@@ -34,20 +36,31 @@ PHASE = "visor"
 class Pending:
     """A change ViSOR has not been told yet, with the due date of the task that carries it."""
 
-    kind: str
+    kind: str  # in words (KINDS)
     summary: str
     happened_at: datetime
     due: date | None
     overdue: bool
+    code: str = ""  # the KINDS key
 
 
-def level_news(changes: dict[str, list[Any]]) -> list[tuple[str, str]]:
-    """A change of level the projection made. The first level a screening sets is not one: creating or linking the
-    ViSOR record (referral.bpmn, identification.bpmn) records the case as it then is."""
+
+
+def case_news(changes: dict[str, list[Any]]) -> list[tuple[str, str]]:
+    """The changes the projection made that ViSOR must be told: a change of level (the first level a screening sets
+    is not one: creating or linking the ViSOR record, referral.bpmn and identification.bpmn, records the case as it
+    then is) and the case's exit from MAPPA (its ViSOR record then shows it is no longer MAPPA managed)."""
+    news = []
     old, new = changes.get("level", (None, None))
-    if old is None or new is None:
-        return []
-    return [("level", f"Level changed from {old} to {new}")]
+    if old is not None and new is not None:
+        news.append(("level", f"Level changed from {old} to {new}"))
+    if changes.get("status", (None, None))[1] == "exited":
+        _old_reason, reason = changes.get("exit_reason", (None, None))
+        _old_date, on = changes.get("exit_date", (None, None))
+        when = f" on {dates.long_date(dates.parse_day(on))}" if dates.parse_day(on) else ""
+        why = f": {vocabulary.label_for('exit_reason', reason)}" if reason else ""
+        news.append(("exit", f"Exited MAPPA{when}{why}"))
+    return news
 
 
 def note(case: MappaCase, instance: ProcessInstance, news: list[tuple[str, str]]) -> list[VisorChange]:
@@ -96,4 +109,4 @@ def pending(case_id: int) -> list[Pending]:
         .where(VisorChange.case_id == case_id, VisorChange.recorded_at.is_(None))
         .order_by(VisorChange.happened_at, VisorChange.id)).all()
     return [Pending(KINDS.get(change.kind, change.kind), change.summary, change.happened_at, due,
-                    bool(due and due < today)) for change, due in rows]
+                    bool(due and due < today), change.kind) for change, due in rows]

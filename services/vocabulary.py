@@ -41,6 +41,10 @@ FIELD_NAMES: dict[str, str] = {
     "deliverer_role": "Delivered by",
     "rso_due_label": "What is due", "notify_by": "Due by", "rso_breach": "Breach",
     "sfo_offence": "Charged with", "sfo_charged_on": "Charged on", "sfo_details": "What happened",
+    # critical public protection cases (bpmn/critical_case.bpmn)
+    "critical_flag_reason": "Why it may be critical", "cppc_national_resources": "Needed beyond the area",
+    "referral_due": "Referral due", "approval_due": "Decision due", "notification_due": "Notification due",
+    "flag_review_due": "Review due",
 }
 # Keys whose numbers are levels or categories, and keys whose values are role keys.
 LEVEL_KEYS = frozenset({"level", "suggested_level", "level_requested", "proposed_level", "rescreen_level"})

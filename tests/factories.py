@@ -7,11 +7,12 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from services import disclosures
 from services.auth import create_token, hash_password
 from services.catalogue import sync_shipped_models
 from services.db import db
 from services.demo import AREAS, USERS
-from services.models import Area, HumanTask, MappaCase, User
+from services.models import Area, HumanTask, MappaCase, Minutes, User
 
 TEST_PASSWORD = "correct horse battery staple"
 _HASH_CACHE: dict[str, str] = {}
@@ -94,3 +95,15 @@ def sign_in(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -
     token = csrf_token(client)
     response = client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+NOT_DISCLOSED = {"decision": "not_disclose", "reason_not_disclosed": "Not necessary: the risk is managed by the plan."}
+
+
+def considered_disclosure(case_id: int) -> None:
+    """Each MAPP meeting review of the case without a disclosure decision decides (its chair records) not to disclose:
+    minutes of a Level 2 or 3 review are not approved without one (services.disclosures.approval_errors)."""
+    for minutes in db.session.scalars(select(Minutes).where(Minutes.case_id == case_id).order_by(Minutes.id)).all():
+        if not disclosures.decisions_at(minutes):
+            disclosures.record_decision(minutes.meeting.chair, case_id, NOT_DISCLOSED, minutes.id)
+    db.session.commit()

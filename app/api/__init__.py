@@ -13,6 +13,7 @@ csrf.exempt(bp)
 from app.api import (  # noqa: E402
     agencies,
     area_tasks,
+    disclosures,
     errors,
     meetings,
     migration,
@@ -28,5 +29,5 @@ from app.api import (  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["agencies", "area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "rso", "sfo",
-           "statistics", "tokens", "trials"]
+__all__ = ["agencies", "area_tasks", "bp", "disclosures", "meetings", "migration", "models", "notifications",
+           "routes", "rso", "sfo", "statistics", "tokens", "trials"]

@@ -23,7 +23,7 @@ from app.api.schemas import (
     document,
 )
 from app.security import api_user
-from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin
+from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin, visor
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
@@ -87,6 +87,8 @@ def case_json(view: cases.CaseView, today: date) -> dict[str, Any]:
         "next_review_due": _iso(case.next_review_due), "exit_reason": case.exit_reason,
         "exit_date": _iso(case.exit_date), "area": case.area.code, "visor_reference": case.visor_reference,
         "open_tasks": [task_json(task, today) for task in view.open_tasks],
+        "visor_pending": [{"kind": p.code, "summary": p.summary, "happened_at": p.happened_at.isoformat(),
+                           "due": _iso(p.due), "overdue": p.overdue} for p in view.visor_pending],
         "links": {"self": url_for("api.get_case", case_id=case.id),
                   "history": url_for("api.get_case_history", case_id=case.id),
                   "tasks": url_for("api.list_tasks", case=case.id)},
@@ -220,7 +222,8 @@ def get_case_history(case_id: int) -> ResponseReturnValue:
 
 def _case_response(case: MappaCase, status: int = 200) -> ResponseReturnValue:
     """The case as it is now; built without a scope check, as after a transfer the caller no longer sees it."""
-    view = cases.CaseView(case, cases.open_tasks(case.id), cases.history(case.id), cases.instances(case.id))
+    view = cases.CaseView(case, cases.open_tasks(case.id), cases.history(case.id), cases.instances(case.id),
+                          visor.pending(case.id))
     return case_json(view, clock.today()), status
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.api.contract import SCHEMAS, Model, error_responses, nullable, ref
 from app.routing import MAX_ID
-from services import annual_export, forms
+from services import annual_export, disclosures, forms
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.case_search import LIMIT, MAX_QUERY
@@ -18,6 +18,7 @@ from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_ST
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.sfo import STATUSES as SFO_STATUSES
+from services.visor import KINDS as VISOR_KINDS
 from services.vocabulary import TASK_STATES
 from workflows.lanes import ACTION_OWNER_ROLES, DTC_AGENCIES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
 
@@ -197,7 +198,7 @@ CASE: dict[str, Any] = {
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
                  "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
                  "notification_indefinite", "notification_review_due", "flags", "next_review_due", "exit_reason",
-                 "exit_date", "area", "visor_reference", "open_tasks", "links"],
+                 "exit_date", "area", "visor_reference", "open_tasks", "visor_pending", "links"],
     "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string"},
         "offender": {"type": "object", "additionalProperties": False,
@@ -228,6 +229,15 @@ CASE: dict[str, Any] = {
         "area": {"type": "string", "description": "MAPPA area code"},
         "visor_reference": _nullable("string"),
         "open_tasks": {"type": "array", "items": _ref("Task"), "description": "Every open task, whoever holds it"},
+        "visor_pending": {"type": "array", "description": "What ViSOR has not been told yet, oldest first",
+                          "items": {"type": "object", "additionalProperties": False,
+                                    "required": ["kind", "summary", "happened_at", "due", "overdue"],
+                                    "properties": {"kind": {"type": "string", "enum": list(VISOR_KINDS)},
+                                                   "summary": {"type": "string"},
+                                                   "happened_at": {"type": "string", "format": "date-time"},
+                                                   "due": _nullable("string", format="date",
+                                                                    description="When the Update ViSOR task is due"),
+                                                   "overdue": {"type": "boolean"}}}},
         "links": {"type": "object", "additionalProperties": False, "required": ["self", "history", "tasks"],
                   "properties": {"self": {"type": "string"}, "history": {"type": "string"},
                                  "tasks": {"type": "string"}}},
@@ -900,3 +910,28 @@ SFO = Model("SeriousFurtherOffence", {
         "scr_decision": _nullable("string"), "publication": _nullable("string"),
         "process_instance_id": {"type": "integer"},
         "steps": {"type": "array", "items": _ref("Task"), "description": "The review's steps so far, with due dates"}}})
+# -- disclosure decisions (issue 14 item 1): from the one vocabulary in services.disclosures -------------------------
+DISCLOSURE_REQUEST = Model("DisclosureDecisionRequest", disclosures.request_schema())
+_DISCLOSURE_TEXT = ("recipient", "recipient_organisation", "information", "offender_not_told_reason", "undertaking",
+                    "deliverer", "decided_by", "delivered_by")
+_DISCLOSURE_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"}, "case_id": {"type": "integer"}, "minutes_id": {"type": ["integer", "null"]},
+    "decision": {"type": "string", "enum": list(disclosures.DECISIONS)},
+    "rationale": {"type": "string", "description": "Why it is (or is not) necessary and proportionate"},
+    "power": {"type": ["string", "null"], "enum": [*disclosures.POWERS, None]},
+    "deliverer_role": {"type": ["string", "null"], "enum": [*disclosures.DELIVERER_ROLES, None]},
+    "deliver_by": _nullable("string", format="date"),
+    "offender_told_first": {"type": ["boolean", "null"]},
+    "status": {"type": "string", "enum": list(disclosures.STATUSES)},
+    "decided_at": DATE_TIME,
+    "delivered_on": _nullable("string", format="date"),
+    "delivery_method": _nullable("string"),
+    "undertaking_given": {"type": ["boolean", "null"]},
+} | {key: _nullable("string") for key in _DISCLOSURE_TEXT}
+DISCLOSURE = Model("DisclosureDecision", {"type": "object", "additionalProperties": False,
+                                          "required": list(_DISCLOSURE_PROPERTIES),
+                                          "properties": _DISCLOSURE_PROPERTIES})
+DISCLOSURE_LIST = Model("DisclosureDecisionList", {
+    "type": "object", "additionalProperties": False, "required": ["case_id", "decisions"],
+    "properties": {"case_id": {"type": "integer"}, "decisions": {"type": "array", "items": DISCLOSURE.ref,
+                                                                 "description": "Newest first"}}})

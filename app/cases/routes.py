@@ -16,7 +16,7 @@ from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
 from app.templating import london_date
-from services import case_search, clock, disclosures, forms, lifecycle, rso, settings_admin, sfo
+from services import case_search, clock, critical_cases, disclosures, forms, lifecycle, rso, settings_admin, sfo
 from services import cases as case_service
 from services.access import case_access_log, load_case, load_case_for
 from services.errors import Conflict, FieldError, ValidationFailed
@@ -61,7 +61,7 @@ def case_page(case_id: int) -> ResponseReturnValue:
                            may_see_disclosures=may_on_case(user, "disclosures:view", view.case),
                            may_record_disclosure=may_on_case(user, "disclosures:record", view.case),
                            decisions=disclosures.DECISIONS, powers=disclosures.POWERS,
-                           disclosure_statuses=disclosures.STATUSES,
+                           disclosure_statuses=disclosures.STATUSES, critical=_critical(view.case),
                            may_see_sfo=may_on_case(user, "sfo:view", view.case),
                            **_rso_section(user, view.case))
 
@@ -72,6 +72,14 @@ def _rso_section(user: User, case: MappaCase) -> dict[str, Any]:
     return {"rso": rso.view(case) if shown else None, "may_record_rso": shown and may_on_case(user, "rso:record", case),
             "rso_kinds": rso.KINDS, "rso_changes": rso.CHANGES, "rso_disposals": rso.DISPOSALS,
             "rso_period": rso.period_text}
+
+
+def _critical(case: MappaCase) -> dict[str, Any]:
+    """The case's critical public protection case flags and their history (read with the case, already logged)."""
+    flags = critical_cases.flags_of(case.id)
+    return {"flags": flags, "history": critical_cases.history(case.id) if flags else [],
+            "is_critical": any(f.status in critical_cases.CRITICAL_STATUSES for f in flags),
+            "statuses": critical_cases.STATUSES}
 
 
 @bp.get("/cases/<int:case_id>/access-log")
@@ -97,6 +105,8 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
         links.append(("Record an agreed action", "cases.agreed_action"))
     if may_on_case(user, "sfo:notify", case):
         links.append(("Notify a serious further offence", "cases.sfo_notify"))
+    if may_on_case(user, "critical:flag", case) and critical_cases.refusal(case) is None:
+        links.append(("Flag as a critical public protection case", "cases.critical_flag"))
     return [{"text": text, "href": url_for(endpoint, case_id=case.id)} for text, endpoint in links]
 
 
@@ -347,3 +357,18 @@ def sfo_record(case_id: int) -> ResponseReturnValue:
                            reviews=reviews, statuses=sfo.STATUSES, offences=sfo.offences(), today=clock.today(),
                            due_status=due_status, may_notify=may_on_case(user, "sfo:notify", case),
                            may_see_case=has_permission(user, "cases:view"))
+@bp.route("/cases/<int:case_id>/critical", methods=["GET", "POST"])
+@requires("critical:flag")
+def critical_flag(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id, "critical:flag")
+    page = ActionForm("Flag as a critical public protection case", forms.load_form(critical_cases.FLAG_FORM),
+                      "Flag and start the CPPC referral",
+                      "Only a Level 3 case can be a critical public protection case. Flagging it gives you the task "
+                      "of preparing the CPPC referral; the senior manager then approves or declines it, and an "
+                      "approved case is notified to HMPPS Public Protection Group.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        critical_cases.flag_case(signed_in_user(), case_id, data)
+        return f"{case.reference} flagged: prepare the CPPC referral", _back(case_id)
+
+    return _action_page(case, page, apply, {})

@@ -11,12 +11,13 @@ from tests.api.conftest import Api, error_message, fields, referral
 from tests.factories import create_case, ready_task
 
 
-def in_review_period(users: dict[str, User], **overrides: Any) -> int:
-    """A case accepted at Level 2 (first meeting due 15 December 2026) whose review period waits for its timer."""
+def in_review_period(users: dict[str, User], outcome: str = "accepted_level_2", **overrides: Any) -> int:
+    """A case accepted at Level 2 (or ``outcome``; first meeting due 15 December 2026) whose review period waits for
+    its timer."""
     case = create_case(users["probation"], category=2, **overrides)
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
-        "screening_outcome": "accepted_level_2", "screening_rationale": "Needs multi-agency management.",
+        "screening_outcome": outcome, "screening_rationale": "Needs multi-agency management.",
         "first_review_due": "2026-12-15"})
     complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS12345"})
     db.session.commit()

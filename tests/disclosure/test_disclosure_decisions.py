@@ -28,7 +28,7 @@ from services.scheduler import sweep
 from tests.api.conftest import Api, fields
 from tests.api.test_api_lifecycle_actions import in_review_period
 from tests.factories import make_user, ready_task, seeded, sign_in
-from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
+from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 from tests.pages import check_page, get_page
 from tests.web.test_case_actions_ui import flashed, post, summary_links, summary_rows
 
@@ -263,3 +263,79 @@ def test_validation_errors_name_their_fields_and_write_nothing(app: Flask, clien
                                                  "someone who does, or leave it blank"}
     assert decisions() == [] and disclosure_phases(case_id) == 0
 
+
+
+API_DISCLOSE: dict[str, Any] = {
+    **{k: v for k, v in DISCLOSE.items() if not k.startswith("deliver_by-")}, "deliver_by": "2026-12-04"}
+
+
+def test_the_api_records_a_decision_201_reads_them_logged_and_names_bad_fields_422(
+        app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    case_id = in_review_period(users)
+    api = Api(client, users)
+    url = f"/api/v1/cases/{case_id}/disclosures"
+    assert api.get("police", url).get_json() == {"case_id": case_id, "decisions": []}
+
+    refused = api.post("chair", url, json={"decision": "disclose", "power": "hearsay", "offender_told_first": "no"})
+    assert refused.status_code == 422
+    assert "power" in fields(refused)  # not a power of the vocabulary (services.disclosures.POWERS)
+    refused = api.post("chair", url, json={"decision": "disclose", "offender_told_first": "no"})
+    assert fields(refused) == ["recipient", "recipient_organisation", "information", "power", "rationale",
+                               "deliverer_role", "deliver_by", "offender_not_told_reason", "undertaking"]
+    assert api.post("police", url, json=NOT_DISCLOSE).status_code == 403  # the police do not lead this case
+    assert decisions() == [] and disclosure_phases(case_id) == 0  # nothing half-written
+
+    created = api.post("chair", url, json=API_DISCLOSE)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json()
+    assert (body["decision"], body["status"], body["deliver_by"], body["deliverer"], body["decided_by"]) == (
+        "disclose", "to deliver", "2026-12-04", "police", "chair")
+    assert created.headers["Location"].endswith(url)
+    assert ready_task(case_id, "deliver_disclosure").due_date == date(2026, 12, 4)
+    assert api.post("coordinator", url, json=NOT_DISCLOSE).status_code == 201
+
+    listed = api.get("police", url)
+    assert listed.status_code == 200
+    assert [(d["decision"], d["status"]) for d in listed.get_json()["decisions"]] == [
+        ("not_disclose", "not disclosed"), ("disclose", "to deliver")]
+    logged = db.session.scalars(select(AccessLog.user_id).where(AccessLog.event == "disclosure_decisions_viewed",
+                                                                AccessLog.case_id == case_id)).all()
+    assert logged == [users["police"].id, users["police"].id]
+    assert api.get("housing", url).status_code == 403  # a duty-to-co-operate role does not read decisions
+
+
+def test_minutes_of_a_level_2_review_are_not_approved_until_disclosure_is_decided(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    users = seeded()
+    case = level2_case(users, "Adam Ashby", "2026-12-14")
+    [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair",
+                                  venue="Northshire HQ")
+    meetings.build_agenda(users["administrator"], meeting.id)
+    clock.set(MEETING_AT)
+    meetings.open_meeting(users["chair"], meeting.id)
+    minutes = meetings.minutes_for(users["administrator"], meeting.id, case.id)
+    meetings.save_minutes(users["administrator"], meeting.id, case.id, minutes_text("level_2", "2027-03-01"),
+                          meetings.etag(minutes))
+    meetings.submit_for_approval(users["administrator"], meeting.id, case.id)
+    db.session.commit()
+    approve = ready_task(case.id, "approve_minutes")
+
+    api = Api(client, users)
+    refused = api.post("chair", f"/api/v1/tasks/{approve.id}/complete", json={"data": {"approval": "approve"}})
+    assert refused.status_code == 422
+    [error] = refused.get_json()["error"]["errors"]
+    assert error["field"] == "data.approval"
+    assert error["message"].startswith("Record a disclosure decision for this review before approving the minutes")
+    sign_in(client, "chair")
+    page = check_page(post(client, f"/tasks/{approve.id}", {"approval": "approve"}))
+    assert list(summary_links(page)) == ["#field-approval"]
+    assert ready_task(case.id, "approve_minutes").state == "ready"  # nothing half-written
+    assert db.session.get(Minutes, minutes.id).status == "awaiting approval"  # type: ignore[union-attr]
+
+    # the chair records the review's decision from the minutes page's link, then approves
+    flashed(client, post(client, f"/cases/{case.id}/disclosures/new?minutes={minutes.id}", NOT_DISCLOSE))
+    assert [row.minutes_id for row in decisions()] == [minutes.id]
+    done = api.post("chair", f"/api/v1/tasks/{approve.id}/complete", json={"data": {"approval": "approve"}})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert db.session.get(Minutes, minutes.id).status == "approved"  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from services import meetings
 from services.db import db
 from services.tasks import complete
-from tests.factories import csrf_token, ready_task, seeded, sign_in
+from tests.factories import considered_disclosure, csrf_token, ready_task, seeded, sign_in
 from tests.managers.world import CHECK, VISOR, build
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 from tests.pages import check_page, get_page
@@ -122,6 +122,7 @@ def test_meetings_whose_minutes_are_late(app: Flask, client: FlaskClient, clock)
     for case in cases:
         meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
         meetings.submit_for_approval(admin, meeting.id, case.id)
+        considered_disclosure(case.id)
         complete(users["chair"], ready_task(case.id, "approve_minutes").id, {"approval": "approve"})
     db.session.commit()
     clock.set(datetime(2026, 12, 29, 12, tzinfo=UTC))  # distribution was due on 24 December

@@ -15,6 +15,7 @@ from services.clock import Clock
 from services.db import db
 from services.models import HumanTask
 from tests.api.conftest import Api
+from tests.factories import considered_disclosure
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.meetings.test_meeting_lifecycle_http import _build, _complete, _post, _schedule, _task, _write_minutes
 from workflows import ModelError
@@ -44,6 +45,7 @@ def test_models_republished_with_renamed_task_ids_still_trigger_their_hooks(app:
     _post(api, "chair", f"/api/v1/meetings/{meeting_id}/open")
     _write_minutes(api, meeting_id, case.id, "level_3", "2027-01-20")
     _complete(api, "administrator", _task(api, "administrator", case.id, "Write minutes"), {"minutes_ready": "yes"})
+    considered_disclosure(case.id)
     _complete(api, "chair", _task(api, "chair", case.id, "Approve minutes"), {"approval": "approve"})
 
     view: dict[str, Any] = api.get("coordinator", f"/api/v1/cases/{case.id}").get_json()

@@ -15,7 +15,7 @@ from services.errors import PreconditionFailed, ValidationFailed
 from services.models import HumanTask, MappaCase, User
 from services.scheduler import sweep
 from services.tasks import complete
-from tests.factories import create_case, ready_task, seeded
+from tests.factories import considered_disclosure, create_case, ready_task, seeded
 
 MEETING_AT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 
@@ -92,6 +92,7 @@ def test_whole_meeting_cycle(app: Flask, world: dict) -> None:
     for case in cases:
         approve = ready_task(case.id, "approve_minutes")
         assert approve.role == "chair"
+        considered_disclosure(case.id)
         complete(chair, approve.id, {"approval": "approve"})
         db.session.commit()
     db.session.expire_all()
@@ -117,6 +118,7 @@ def test_distribution_not_done_in_time_is_overdue(app: Flask, world: dict) -> No
     meetings.build_agenda(admin, meeting.id)
     meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
     meetings.submit_for_approval(admin, meeting.id, case.id)
+    considered_disclosure(case.id)
     complete(users["chair"], ready_task(case.id, "approve_minutes").id, {"approval": "approve"})
     db.session.commit()
     def distribution() -> HumanTask:

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.conftest import Api
-from tests.factories import csrf_token, sign_in
+from tests.factories import considered_disclosure, csrf_token, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 
 DECISIONS = {"Adam Ashby": ("level_3", "2027-01-20"), "Brian Brook": ("level_2", "2027-03-01"),
@@ -70,6 +70,7 @@ def test_meeting_cycle_over_http(app: Flask, api: Api, client: FlaskClient) -> N
         assert submitted.status_code == 302
 
     for case in cases.values():
+        considered_disclosure(case.id)
         _complete(api, "chair", _task(api, "chair", case.id, "Approve minutes"), {"approval": "approve"})
         _complete(api, "administrator", _task(api, "administrator", case.id, "Distribute minutes"),
                   {"distributed_to": "Police, Probation, Housing"})

@@ -16,7 +16,7 @@ from services.db import db
 from services.models import CaseEvent, HumanTask, MappaCase, Minutes
 from services.scheduler import sweep
 from tests.api.conftest import Api, error_message, fields
-from tests.factories import sign_in
+from tests.factories import considered_disclosure, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import get_page
 
@@ -87,6 +87,7 @@ def _write_minutes(
 
 def _submit(api: Api, meeting_id: int, case_id: int) -> None:
     _complete(api, "administrator", _task(api, "administrator", case_id, "Write minutes"), {"minutes_ready": "yes"})
+    considered_disclosure(case_id)
 
 
 def _case(api: Api, case_id: int) -> dict[str, Any]:

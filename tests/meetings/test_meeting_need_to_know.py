@@ -19,7 +19,7 @@ from sqlalchemy import select
 from services.db import db
 from services.models import AccessLog, MappaCase, Minutes, User
 from tests.api.conftest import Api
-from tests.factories import csrf_token, make_user, sign_in
+from tests.factories import considered_disclosure, csrf_token, make_user, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import check_page, get_page
 
@@ -183,6 +183,7 @@ def _minutes_awaiting_approval(api: Api, client: FlaskClient) -> MappaCase:
     page = f"/meetings/{meeting_id}/minutes/{case.id}"
     assert client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)}).status_code == 302
     client.post("/sign-out", data={"csrf_token": csrf_token(client, page)})
+    considered_disclosure(case.id)
     return case
 
 

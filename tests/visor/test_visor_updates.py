@@ -18,7 +18,7 @@ from services import scheduler
 from services.db import db
 from services.models import CaseEvent, HumanTask, ReminderOutbox, User
 from tests.api.conftest import Api, fields
-from tests.factories import make_user, sign_in
+from tests.factories import considered_disclosure, make_user, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey, open_case, screen
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import get_page
@@ -157,6 +157,7 @@ def test_approved_minutes_of_a_mapp_meeting_are_for_visor(app: Flask, api: Api, 
     minutes_page = f"/meetings/{meeting_id}/minutes/{case.id}"
     assert post(client, f"{minutes_page}/submit", {}, form_path=minutes_page).status_code == 302
     assert UPDATE not in j.names("probation")  # not before the chair approves the minutes
+    considered_disclosure(j.case_id)
     j.do("chair", "Approve minutes", {"approval": "approve"})
     task = _update_task(j, "probation")  # probation-led
     assert task["due"] == "2026-11-28"
@@ -210,3 +211,24 @@ def test_other_areas_and_duty_to_cooperate_agencies_can_neither_see_nor_complete
     assert db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == j.case_id,
                                                            CaseEvent.kind == "visor_updated")).all() == []
     assert _update_task(j, "police")["id"] == task_id  # still open for the police
+
+
+def test_an_exit_from_mappa_is_for_visor_and_the_api_case_view_lists_what_visor_has_not_been_told(
+        app: Flask, api: Api, client: FlaskClient) -> None:
+    j = _level_2(app, api)
+    assert j.case("police")["visor_pending"] == []
+    j.post("police", "early-review", {"reason": "arrest", "detail": "Licence ended early on appeal."})
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "No longer MAPPA eligible."})
+    assert UPDATE not in j.names("police")  # nothing changed on the case yet: the coordinator confirms the exit
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-11-25"})
+    case = j.case("police")
+    assert case["status"] == "exited"
+    assert case["visor_pending"] == [{
+        "kind": "exit", "summary": "Exited MAPPA on 25 November 2026: MAPP meeting decided management no longer needed",
+        "happened_at": "2026-11-25T10:00:00+00:00", "due": "2026-11-28", "overdue": False}]
+    sign_in(client, "police")
+    assert _not_told(client, j.case_id) == [["Exit from MAPPA", case["visor_pending"][0]["summary"],
+                                             "25 November 2026 at 10:00am", "28 November 2026"]]
+    j.do("police", UPDATE, RECORDED)  # the closed case's ViSOR task is still done (it is not a side phase ended)
+    assert j.case("police")["visor_pending"] == []

@@ -17,7 +17,17 @@ from services.models import AccessLog, Attendance, CaseEvent, HumanTask, Minutes
 from services.scheduler import sweep
 from tests.api.conftest import Api, fields
 from tests.api.test_api_lifecycle_actions import in_review_period
-from tests.factories import api_token_for, auth_header, create_case, make_area, make_user, ready_task, seeded, sign_in
+from tests.factories import (
+    api_token_for,
+    auth_header,
+    considered_disclosure,
+    create_case,
+    make_area,
+    make_user,
+    ready_task,
+    seeded,
+    sign_in,
+)
 from tests.meetings.test_meeting_cycle import MEETING_AT
 from tests.pages import get_page
 from tests.web.test_case_actions_ui import flashed, post, summary_rows
@@ -261,6 +271,7 @@ def test_minutes_actions_can_be_owned_by_a_duty_to_cooperate_agency(app: Flask, 
     assert minutes.sections["actions"][0]["owner_agency"] == "Children's social care"
 
     sign_in(client, "chair")
+    considered_disclosure(case_ids[0])
     approve = ready_task(case_ids[0], "approve_minutes")
     assert post(client, f"/tasks/{approve.id}", {"approval": "approve"}).status_code == 302
     sign_in(client, "childrens_services")

@@ -12,7 +12,7 @@ from services import meetings
 from services.db import db
 from services.models import Disclosure
 from services.tasks import complete
-from tests.factories import csrf_token, ready_task, seeded, sign_in
+from tests.factories import considered_disclosure, csrf_token, ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 from tests.pages import get_page
 
@@ -25,6 +25,7 @@ def _meeting_with_approved_minutes() -> tuple[int, int, dict]:
     meetings.save_minutes(users["administrator"], meeting.id, case.id, minutes_text("level_2", "2027-02-01", [
         {"description": "Joint home visit", "owner_role": "police", "due": "2026-12-20"}]), None)
     meetings.submit_for_approval(users["administrator"], meeting.id, case.id)
+    considered_disclosure(case.id)
     complete(users["chair"], ready_task(case.id, "approve_minutes").id, {"approval": "approve"})
     db.session.commit()
     return meeting.id, case.id, users

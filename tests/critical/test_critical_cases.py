@@ -1,0 +1,183 @@
+"""Critical Public Protection Cases (issue 14 item 3, MAPPA.md §12; the CPPC criteria are UNCONFIRMED) over HTTP with
+the injected clock: a Level 3 case flagged by the coordinator runs bpmn/critical_case.bpmn on the real engine (the
+CPPC referral, the senior manager's decision, the national notification to HMPPS Public Protection Group, the
+flag's reviews until de-registered), each step's missed deadline escalated; only a Level 3 case can be flagged."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from services.db import db
+from services.models import AccessLog, CriticalFlag, HumanTask, ProcessInstance, User
+from services.scheduler import sweep
+from tests.api.conftest import Api
+from tests.api.test_api_lifecycle_actions import in_review_period
+from tests.factories import ready_task, seeded, sign_in
+from tests.pages import check_page, get_page
+from tests.web.test_case_actions_ui import action_links, flashed, post, summary_links, summary_rows
+
+REASON = "He has made threats to kill a public figure and there is national media interest."
+REFERRAL = {"cppc_risk_summary": "Imminent risk of serious harm to a named MP.",
+            "cppc_national_resources": "A specialist approved premises place outside the area."}
+
+
+def level3_case(users: dict[str, User]) -> int:
+    """A case accepted at Level 3 (first meeting due 15 December 2026) waiting in its review period."""
+    return in_review_period(users, "accepted_level_3")
+
+
+def work(api: Api, username: str, task: HumanTask, data: dict[str, Any]) -> None:
+    response = api.post(username, f"/api/v1/tasks/{task.id}/complete", json={"data": data})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def flag(case_id: int) -> CriticalFlag:
+    db.session.expire_all()
+    return db.session.scalars(select(CriticalFlag).where(CriticalFlag.case_id == case_id)
+                              .order_by(CriticalFlag.id.desc())).first()  # type: ignore[return-value]
+
+
+def case_page(client: FlaskClient, case_id: int, username: str = "coordinator") -> Any:
+    sign_in(client, username)
+    return get_page(client, f"/cases/{case_id}")
+
+
+def history(page: Any) -> list[str]:
+    return [" ".join(li.text_content().split()) for li in page.get_element_by_id("critical-history").xpath("./li")]
+
+
+def late(clock: Any, day: date) -> None:
+    """The day after ``day`` at noon, and the timers that fell due."""
+    clock.set(datetime.combine(day + timedelta(days=1), time(12), UTC))
+    sweep()
+
+
+def test_a_critical_case_is_referred_approved_notified_reviewed_and_deregistered_with_every_deadline_escalated(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    users = seeded()
+    api = Api(client, users)
+    case_id = level3_case(users)
+    sign_in(client, "coordinator")
+    assert "Flag as a critical public protection case" in action_links(get_page(client, f"/cases/{case_id}"))
+    assert flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON})).endswith(
+        "flagged: prepare the CPPC referral")
+    referral = ready_task(case_id, "prepare_cppc_referral")
+    assert (referral.role, referral.due_date) == ("coordinator", date(2026, 12, 2))  # 5 working days
+    page = case_page(client, case_id)
+    assert page.get_element_by_id("critical-badge", None) is None  # not critical until the senior manager approves
+    assert summary_rows(page, "critical-flag")["Status"] == "CPPC referral being prepared"
+    assert "Flag as a critical public protection case" not in action_links(page)  # one flag at a time
+
+    late(clock, date(2026, 12, 2))  # the referral was not prepared in time: the manager is told
+    escalation = ready_task(case_id, "escalate_cppc_step")
+    assert (escalation.role, escalation.due_date) == ("manager", date(2026, 12, 7))
+    assert ready_task(case_id, "prepare_cppc_referral").overdue is True
+    work(api, "manager", escalation, {"escalation_note": "Asked the coordinator to finish it today."})
+    work(api, "coordinator", referral, REFERRAL)
+    assert flag(case_id).status == "awaiting decision"
+
+    approval = ready_task(case_id, "approve_cppc_referral")
+    assert (approval.role, approval.due_date) == ("manager", date(2026, 12, 10))
+    sign_in(client, "manager")  # the senior manager's task page shows what the referral says
+    shown = summary_rows(get_page(client, f"/tasks/{approval.id}"), "task-context")
+    assert (shown["Why it may be critical"], shown["Risk summary"], shown["Decision due"]) == (
+        REASON, REFERRAL["cppc_risk_summary"], "10 December 2026")
+    assert "Approve CPPC referral" not in [t["name"] for t in api.get("coordinator", "/api/v1/tasks").get_json()[
+        "tasks"] if t["case_id"] == case_id]
+    late(clock, date(2026, 12, 10))  # the senior manager is late: the coordinator chases
+    chase = ready_task(case_id, "chase_cppc_approval")
+    assert chase.role == "coordinator"
+    work(api, "coordinator", chase, {"chase_note": "Reminded the senior manager by phone."})
+    work(api, "manager", approval, {"cppc_decision": "approve", "cppc_decision_note": "Meets the CPPC criteria."})
+    row = flag(case_id)
+    assert (row.status, row.decided_by_id) == ("critical", users["manager"].id)
+    page = case_page(client, case_id, "police")  # every agency on the case sees the flag
+    assert page.get_element_by_id("critical-badge").text_content().strip() == "Critical public protection case"
+
+    notify = ready_task(case_id, "notify_ppg")
+    assert (notify.role, notify.due_date) == ("coordinator", date(2026, 12, 15))  # 2 working days
+    late(clock, date(2026, 12, 15))
+    work(api, "manager", ready_task(case_id, "escalate_cppc_step"), {"escalation_note": "Chased the unit."})
+    work(api, "coordinator", notify, {"ppg_contact": "Sam Patel, PPG duty officer", "notified_on": "2026-12-16",
+                                      "notification_reference": "PPG/2026/0412"})
+    row = flag(case_id)
+    assert (row.status, row.notified_on, row.notification_reference, row.notified_by_id) == (
+        "notified", date(2026, 12, 16), "PPG/2026/0412", users["coordinator"].id)
+    logged = db.session.scalars(select(AccessLog.detail).where(AccessLog.event == "critical_case_notified")).one()
+    assert logged == ("Notified to Sam Patel, PPG duty officer of HMPPS Public Protection Group on 16 December 2026, "
+                      "reference PPG/2026/0412")
+
+    review = ready_task(case_id, "review_critical_flag")
+    assert review.due_date == date(2027, 2, 10)  # 8 weeks after the notification
+    late(clock, date(2027, 2, 10))
+    work(api, "manager", ready_task(case_id, "escalate_cppc_step"), {"escalation_note": "Review booked."})
+    work(api, "coordinator", review, {"flag_review_decision": "keep", "flag_review_note": "Threats continue."})
+    again = ready_task(case_id, "review_critical_flag")
+    assert again.due_date == date(2027, 4, 8)  # the next review, 8 weeks on
+    assert flag(case_id).status == "notified"
+    work(api, "coordinator", again, {"flag_review_decision": "deregister",
+                                     "flag_review_note": "Placed in specialist accommodation; risk now managed."})
+    assert flag(case_id).status == "de-registered"
+    instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case_id,
+                                                                ProcessInstance.phase == "critical")).one()
+    assert instance.status == "completed"
+
+    page = case_page(client, case_id)
+    assert page.get_element_by_id("critical-badge", None) is None
+    shown = summary_rows(page, "critical-flag")
+    assert shown["Status"] == "De-registered"
+    assert shown["National notification"] == ("16 December 2026 to Sam Patel, PPG duty officer (HMPPS Public "
+                                              "Protection Group), reference PPG/2026/0412")
+    assert [line.split(": ", 1)[1] for line in history(page)] == [
+        f"Flagged as a possible critical public protection case: {REASON}",
+        f"CPPC referral prepared: {REFERRAL['cppc_risk_summary']}",
+        "CPPC referral approved: the case is a critical public protection case. Meets the CPPC criteria.",
+        "Notified to Sam Patel, PPG duty officer of HMPPS Public Protection Group on 16 December 2026, reference "
+        "PPG/2026/0412",
+        "Critical case flag reviewed: still critical. Threats continue.",
+        "Critical case flag reviewed: de-registered. Placed in specialist accommodation; risk now managed."]
+
+
+def test_only_a_level_3_case_is_flagged_and_a_declined_referral_ends_the_flag(
+        app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    api = Api(client, users)
+    level2 = in_review_period(users)
+    sign_in(client, "coordinator")
+    assert "Flag as a critical public protection case" not in action_links(get_page(client, f"/cases/{level2}"))
+    refused = post(client, f"/cases/{level2}/critical", {"critical_flag_reason": REASON})
+    assert refused.status_code == 409
+    summary = check_page(refused).xpath("string(//div[@class='govuk-error-summary'])")
+    assert "Only a Level 3 case can be a critical public protection case: this case is at Level 2" in summary
+    assert flag(level2) is None
+
+    case_id = level3_case(users)
+    assert summary_links(check_page(post(client, f"/cases/{case_id}/critical", {}))) == {
+        "#field-critical_flag_reason": "Enter why the case may be a critical public protection case"}
+    assert flag(case_id) is None  # nothing half-written
+    sign_in(client, "police")  # only the coordinator flags
+    get_page(client, f"/cases/{case_id}/critical", status=403)
+    assert db.session.scalars(select(AccessLog.event).where(AccessLog.event.like("%refused"))).first()
+
+    sign_in(client, "coordinator")
+    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
+    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+    refused_api = api.post("manager", f"/api/v1/tasks/{ready_task(case_id, 'approve_cppc_referral').id}/complete",
+                           json={"data": {"cppc_decision": "decline"}})
+    assert refused_api.status_code == 422
+    work(api, "manager", ready_task(case_id, "approve_cppc_referral"),
+         {"cppc_decision": "decline", "cppc_decision_note": "National resources are not needed."})
+    row = flag(case_id)
+    assert (row.status, row.ended_at is not None) == ("declined", True)
+    assert db.session.scalars(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state == "ready",
+                                                      HumanTask.bpmn_id == "notify_ppg")).first() is None
+    page = case_page(client, case_id)
+    assert page.get_element_by_id("critical-badge", None) is None
+    assert summary_rows(page, "critical-flag")["Status"] == "CPPC referral declined"
+    assert history(page)[-1].endswith("CPPC referral declined. National resources are not needed.")
+    assert "Flag as a critical public protection case" in action_links(page)  # it may be flagged again later

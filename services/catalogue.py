@@ -43,6 +43,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_research": ("Agenda research", ("research.bpmn",)),
     "mappa_visor_update": ("ViSOR update", ("visor_update.bpmn",)),
     "mappa_disclosure": ("Disclosure", ("disclosure.bpmn",)),
+    "csods_application": ("Child Sex Offender Disclosure Scheme application", ("csods_application.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

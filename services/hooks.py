@@ -18,6 +18,8 @@ HOOKS: dict[str, str] = {
     "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
     "visor_update": "the case's meetings and changes recorded on ViSOR: they leave what ViSOR has not been told",
     "disclosure_delivery": "a decided disclosure delivered: recorded on the decision and in the case's s.62 log",
+    "csods_decision": "a CSODS panel's decision whether to disclose: recorded on the application",
+    "csods_disclosure": "a CSODS disclosure delivered: kept on the application; a MAPPA case's s.62 log has it",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

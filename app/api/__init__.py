@@ -12,6 +12,7 @@ csrf.exempt(bp)
 # The views attach themselves to ``bp``; importing the modules is what registers them.
 from app.api import (  # noqa: E402
     area_tasks,
+    csods,
     errors,
     meetings,
     migration,
@@ -25,5 +26,5 @@ from app.api import (  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "statistics", "tokens",
-           "trials"]
+__all__ = ["area_tasks", "bp", "csods", "meetings", "migration", "models", "notifications", "routes", "statistics",
+           "tokens", "trials"]

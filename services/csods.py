@@ -336,7 +336,7 @@ def fire_due(now: datetime) -> tuple[int, list[str]]:
     for application_id in due:
         try:
             application = db.session.scalars(select(CsodsApplication).where(CsodsApplication.id == application_id)
-                                             .with_for_update()).one()
+                                             .with_for_update(of=CsodsApplication)).one()
             if application.process_status != "running" or (application.next_timer_at or now) >= now:
                 db.session.rollback()
                 continue

@@ -13,9 +13,10 @@ from flask.typing import ResponseReturnValue
 
 from app.api import bp
 from app.api.contract import Model, nullable, operation
-from app.api.schemas import LOCATION
+from app.api.schemas import LOCATION, MODELS
 from app.security import api_user
 from services import clock, csods, dates
+from services.errors import FieldError, ValidationFailed
 from services.models import CsodsApplication
 
 _FORM = csods.application_schema()
@@ -85,3 +86,18 @@ def create_csods_application(body: dict[str, Any]) -> ResponseReturnValue:
            errors=(404,))
 def get_csods_application(application_id: int) -> ResponseReturnValue:
     return application_json(csods.view(api_user(), application_id))
+
+
+@operation(bp, "POST", "/csods/applications/<int:application_id>/stage", summary="Complete a CSODS application's "
+           "open stage with its form's data", tag="csods", permission="csods:work", body=MODELS["CompleteRequest"],
+           description="The open stage's form (as the application's page shows it) checks the data, then the "
+                       "application moves on to its next stage. 409 when no stage is open.",
+           responses={200: (APPLICATION, "The application afterwards", {})}, errors=(404, 409, 422))
+def complete_csods_stage(application_id: int, body: dict[str, Any]) -> ResponseReturnValue:
+    user = api_user()
+    try:
+        csods.complete_stage(user, application_id, body["data"])
+    except ValidationFailed as failed:
+        raise ValidationFailed([FieldError(f"data.{e.field}" if e.field else "data", e.message)
+                                for e in failed.errors]) from None
+    return application_json(csods.view(user, application_id))

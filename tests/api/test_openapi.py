@@ -196,6 +196,13 @@ def _check_csods(contract: Contract, api: Api) -> None:
     one = "/csods/applications/{application_id}"
     contract.check(api.get("coordinator", f"/api/v1/csods/applications/{made['id']}"), one, "get")
     contract.check(api.get("south_coordinator", f"/api/v1/csods/applications/{made['id']}"), one, "get")
+    stage = f"{one}/stage"
+    contract.check(api.post("police", f"/api/v1/csods/applications/{made['id']}/stage", json={"data": {}}), stage,
+                   "post")
+    triage = {"identity_checked": "yes", "immediate_risk": "yes", "immediate_risk_reason": "Alone with her tonight.",
+              "triage_note": "Called 999."}
+    contract.check(api.post("police", f"/api/v1/csods/applications/{made['id']}/stage", json={"data": triage}),
+                   stage, "post")
 
 
 def _check_tokens(contract: Contract, api: Api) -> None:

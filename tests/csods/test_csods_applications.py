@@ -306,3 +306,18 @@ def test_only_the_areas_police_work_applications_and_the_mappa_unit_follows_them
     [row] = [[" ".join(td.text_content().split()) for td in tr.xpath("./td")] for tr in get_page(
         client, "/csods/applications").get_element_by_id("csods-applications").xpath(".//tbody/tr")]
     assert row[1:] == ["25 November 2026", "Mr Sid Subject", "In progress", "1 February 2027"]
+
+
+def test_the_api_works_the_open_stage_with_field_paths_for_bad_data(app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    api = Api(client, users)
+    made = api.post("police", "/api/v1/csods/applications", json=APPLICATION).get_json()
+    url = f"/api/v1/csods/applications/{made['id']}/stage"
+    refused = api.post("police", url, json={"data": {"identity_checked": "yes", "immediate_risk": "yes"}})
+    assert refused.status_code == 422
+    assert fields(refused) == ["data.immediate_risk_reason", "data.triage_note"]
+    assert api.post("coordinator", url, json={"data": INITIAL_CONTACT}).status_code == 403
+    done = api.post("police", url, json={"data": INITIAL_CONTACT})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert [(s["name"], s["state"], s["due"]) for s in done.get_json()["stages"]] == [
+        ("Initial contact and triage", "completed", "2026-11-26"), ("Face-to-face meeting", "ready", "2026-12-09")]

@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from app.area_tasks.routes import bp as area_tasks
     from app.auth.routes import bp as auth
     from app.cases.routes import bp as cases
+    from app.csods.routes import bp as csods
     from app.errors import register_error_handlers
     from app.health import bp as health
     from app.inbox.routes import bp as inbox
@@ -93,6 +94,6 @@ def register_blueprints(app: Flask) -> None:
     from app.studio.routes import bp as studio
 
     for blueprint in (auth, inbox, cases, meetings, statistics, area_tasks, studio, account, admin, settings,
-                      notifications, api, health):
+                      notifications, api, health, csods):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

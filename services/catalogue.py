@@ -49,6 +49,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_rso_notification": ("Sex offender notification", ("rso_notification.bpmn",)),
     "mappa_sfo_review": ("Serious further offence review", ("sfo_review.bpmn",)),
     "mappa_critical_case": ("Critical public protection case", ("critical_case.bpmn",)),
+    "csods_application": ("Child Sex Offender Disclosure Scheme application", ("csods_application.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

@@ -12,7 +12,7 @@ its reason and starts nothing.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -213,7 +213,18 @@ def on_delivered(user: User, task: HumanTask, data: dict[str, Any]) -> None:
     log_access(user, "disclosure", row.case_id, s62_detail(row))
 
 
-def s62_detail(row: DisclosureDecision) -> str:
+class Delivered(Protocol):
+    """A delivered disclosure: a case's decision, or a Child Sex Offender Disclosure Scheme application's."""
+
+    recipient: str | None
+    recipient_organisation: str | None
+    information: str | None
+    power: str | None
+    delivered_on: date | None
+    delivery_method: str | None
+
+
+def s62_detail(row: Delivered) -> str:
     """What the s.62 log keeps of a disclosure: who received it, when and how, under which power, and what."""
     method = forms.load_form(DELIVERY_FORM)["properties"]["delivery_method"]["x-labels"].get(row.delivery_method, "")
     return (f"to {row.recipient} ({row.recipient_organisation}) on {dates.long_date(row.delivered_on)}, "

@@ -29,6 +29,8 @@ HOOKS: dict[str, str] = {
     "critical_decision": "the senior manager's decision on a CPPC referral: the case is critical, or not",
     "critical_notification": "a critical case notified to HMPPS Public Protection Group: who, when and reference",
     "critical_review": "a critical case flag reviewed: it stays, or the case is de-registered",
+    "csods_decision": "a CSODS panel's decision whether to disclose: recorded on the application",
+    "csods_disclosure": "a CSODS disclosure delivered: kept on the application; a MAPPA case's s.62 log has it",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

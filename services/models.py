@@ -694,3 +694,74 @@ class CriticalFlag(Model):
     ended_at: Mapped[datetime | None]  # declined or de-registered
     flagged_by: Mapped[User] = relationship(foreign_keys=[flagged_by_id])
     notified_by: Mapped[User | None] = relationship(foreign_keys=[notified_by_id])
+class CsodsApplication(Model):
+    """A Child Sex Offender Disclosure Scheme application (MAPPA.md §18), made by a member of the public through a
+    police officer: not a MAPPA case (the subject may be one: ``mappa_case_id``). It runs
+    bpmn/csods_application.bpmn on the engine; its stages are ``CsodsStage`` rows. The panel's decision is kept
+    with the same fields and vocabulary as a case's disclosure decision (services.disclosures)."""
+
+    __tablename__ = "csods_application"
+    __table_args__ = (Index("ix_csods_application_running_timer", "process_status", "next_timer_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # services.csods.STATUSES
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)  # the whole application's target (csods_overall_working_days)
+    received_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    subject_name: Mapped[str] = mapped_column(String(200))
+    child_name: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)  # the application form as given (forms/csods_application)
+    mappa_case_id: Mapped[int | None] = mapped_column(ForeignKey("mappa_case.id"), index=True)
+    # the process: one engine instance, kept on the application (an application has no case to hang it on)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"))
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    process_status: Mapped[str] = mapped_column(String(20))  # running, completed, error
+    next_timer_at: Mapped[datetime | None]
+    # the panel's decision (services.disclosures.DECISIONS, POWERS, OFFENDER_TOLD)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    recipient_organisation: Mapped[str | None] = mapped_column(String(200))
+    information: Mapped[str | None] = mapped_column(Text)
+    power: Mapped[str | None] = mapped_column(String(40))
+    deliver_by: Mapped[date | None] = mapped_column(Date)
+    offender_told_first: Mapped[bool | None] = mapped_column(Boolean)
+    offender_not_told_reason: Mapped[str | None] = mapped_column(Text)
+    undertaking: Mapped[str | None] = mapped_column(Text)
+    panel: Mapped[str | None] = mapped_column(String(200))  # who decided (the panel's agencies, or the MAPP meeting)
+    decided_at: Mapped[datetime | None]
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    delivery_method: Mapped[str | None] = mapped_column(String(40))
+    undertaking_given: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    area: Mapped[Area] = relationship(lazy="joined")
+    received_by: Mapped[User] = relationship(foreign_keys=[received_by_id])
+    mappa_case: Mapped[MappaCase | None] = relationship()
+    model: Mapped[ProcessModel] = relationship()
+
+
+class CsodsStage(Model):
+    """One stage of a CSODS application: a user task of its process, with its due date, who did it and when, and
+    whether it was escalated for being late."""
+
+    __tablename__ = "csods_stage"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("csods_application.id"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(80))
+    hook: Mapped[str | None] = mapped_column(String(40))
+    form_key: Mapped[str | None] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))  # ready, completed, cancelled
+    due_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    escalated_at: Mapped[datetime | None]
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

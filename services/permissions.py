@@ -96,6 +96,15 @@ PERMISSIONS: dict[str, Permission] = {
     # the Responsible Authority's senior manager (the manager role) decides it in their inbox (tasks:work)
     "critical:flag": Permission(frozenset({"coordinator"}), Scope.CASE, "Flag a Level 3 case as a possible critical "
                                 "public protection case"),
+    # Child Sex Offender Disclosure Scheme applications (MAPPA.md §18) are the police's: a member of the public
+    # applies through a police officer, who runs every stage; the MAPPA unit follows them (the panel may be a MAPP
+    # meeting). An application is not a case: the area is the relationship.
+    "csods:view": Permission(frozenset({"police", "coordinator", "manager"}), Scope.AREA,
+                             "See the area's Child Sex Offender Disclosure Scheme applications"),
+    "csods:apply": Permission(frozenset({"police"}), Scope.NONE,
+                              "Record a Child Sex Offender Disclosure Scheme application"),
+    "csods:work": Permission(frozenset({"police"}), Scope.AREA,
+                             "Complete the stages of a Child Sex Offender Disclosure Scheme application"),
     "actions:agree": Permission(MINUTE_TAKERS, Scope.CASE, "Record an action agreed for a case between meetings"),
     "cases:refer": Permission(REFERRERS, Scope.NONE,
                               "Identify an offender and make a referral"),

@@ -11,6 +11,7 @@ app.security's guards call ``check`` with the object ids in the URL. Each id kin
 - ``token_id``: the user's own token, or for coordinators and managers (``accounts:manage``) any token of
   someone in their area, else 404;
 - ``user_id``: a user of the same area, else 404;
+- ``application_id``: a Child Sex Offender Disclosure Scheme application of the user's area, else 404;
 - ``instance_id``: a process instance of a case in the user's area, else 404;
 - ``trial_id``: a trial run the user started, else 404; a ``task_id`` beside it names a task of that trial (the
   trial service finds it), not an inbox task;
@@ -36,6 +37,7 @@ from services.meeting_access import may_see as may_see_meeting
 from services.models import (
     AgendaItem,
     ApiToken,
+    CsodsApplication,
     HumanTask,
     MappaCase,
     MappMeeting,
@@ -111,6 +113,11 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
         other = db.session.get(User, params["user_id"])
         if other is None or other.area_id != user.area_id:
             raise _refuse(user, "user", params["user_id"])
+    if "application_id" in params:  # a Child Sex Offender Disclosure Scheme application: the user's area
+        area = db.session.scalar(select(CsodsApplication.area_id).where(
+            CsodsApplication.id == params["application_id"]))
+        if area != user.area_id:
+            raise _refuse(user, "csods_application", params["application_id"])
     if "instance_id" in params:
         area = db.session.scalar(select(MappaCase.area_id).join(ProcessInstance, ProcessInstance.case_id ==
                                  MappaCase.id).where(ProcessInstance.id == params["instance_id"]))

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, false, literal_column, select, true, update
 from sqlalchemy.exc import OperationalError
 
-from services import clock, idempotency, incidents, reminders
+from services import clock, csods, idempotency, incidents, reminders
 from services.db import db
 from services.errors import Conflict
 from services.instances import ENGINE, load, lock, record, save
@@ -170,6 +170,13 @@ def _fire_one(instance_id: int, now: datetime, report: SweepReport) -> None:
     save(instance, case, wf, result, None)
 
 
+def _fire_csods_timers(now: datetime, report: SweepReport) -> None:
+    """Child Sex Offender Disclosure Scheme applications keep their instance on the application (services.csods)."""
+    fired, errors = csods.fire_due(now)
+    report.timers_fired += fired
+    report.errors.extend(errors)
+
+
 def _mark_overdue(now: datetime, report: SweepReport) -> None:
     today = now.astimezone(clock.LONDON).date()
     rows = list(
@@ -215,4 +222,4 @@ def _purge_recordings(now: datetime, report: SweepReport) -> None:
 
 # The sweep's steps, in order.
 STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (
-    _fire_timers, _mark_overdue, _remind, _purge_recordings, _forget_idempotency_keys)
+    _fire_timers, _fire_csods_timers, _mark_overdue, _remind, _purge_recordings, _forget_idempotency_keys)

@@ -74,6 +74,18 @@ SETTINGS: dict[str, Setting] = {
                                               "working days", 2, 1, 30),
     "cppc_review_weeks": Setting("Critical case flag reviewed every", "weeks", 8, 1, 52),
     "cppc_chase_working_days": Setting("An overdue CPPC step is dealt with within", "working days", 2, 1, 30),
+    # Child Sex Offender Disclosure Scheme (MAPPA.md §18): 45 days end to end (one force's guidance, taken as working
+    # days); the sub-stage targets are UNCONFIRMED, each counted from the day the application was made
+    "csods_overall_working_days": Setting("CSODS application decided and disclosed (or letter sent) within",
+                                          "working days", 45, 1, 120),
+    "csods_initial_contact_working_days": Setting("CSODS initial contact and triage within", "working days", 1, 0,
+                                                  20),
+    "csods_child_protection_working_days": Setting("CSODS immediate risk referred to child protection within",
+                                                   "working days", 0, 0, 5),
+    "csods_face_to_face_working_days": Setting("CSODS face-to-face meeting within", "working days", 10, 1, 60),
+    "csods_risk_assessment_working_days": Setting("CSODS risk assessment and checks within", "working days", 25, 1,
+                                                  90),
+    "csods_decision_working_days": Setting("CSODS panel decision within", "working days", 35, 1, 120),
     "rescreen_working_days": Setting("Transferred case re-screened within", "working days", 10, 1, 60),
     "confirm_exit_working_days": Setting("Exit confirmed within", "working days", 10, 1, 60),
     "indefinite_notification_review_years": Setting("Indefinite notification first reviewed after", "years", 15,

@@ -13,6 +13,7 @@ csrf.exempt(bp)
 from app.api import (  # noqa: E402
     agencies,
     area_tasks,
+    csods,
     disclosures,
     errors,
     meetings,
@@ -29,5 +30,5 @@ from app.api import (  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["agencies", "area_tasks", "bp", "disclosures", "meetings", "migration", "models", "notifications",
+__all__ = ["agencies", "area_tasks", "bp", "csods", "disclosures", "meetings", "migration", "models", "notifications",
            "routes", "rso", "sfo", "statistics", "tokens", "trials"]

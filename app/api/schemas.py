@@ -846,7 +846,8 @@ def document(paths: dict[str, Any]) -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "cases"}, {"name": "tasks"}, {"name": "settings"}, {"name": "meetings"}, {"name": "tokens"},
-                 {"name": "notifications"}, {"name": "models"}, {"name": "statistics"}, {"name": "meta"}],
+                 {"name": "notifications"}, {"name": "models"}, {"name": "statistics"}, {"name": "meta"},
+                 {"name": "csods"}],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

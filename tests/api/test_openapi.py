@@ -191,6 +191,27 @@ def _check_meetings(contract: Contract, api: Api) -> None:
     contract.check(api.post("chair", f"{base}/close"), f"{doc_base}/close", "post")
 
 
+def _check_csods(contract: Contract, api: Api) -> None:
+    """A Child Sex Offender Disclosure Scheme application: recorded, refused, read, and another area's not found."""
+    from tests.csods.factories import APPLICATION
+
+    made = contract.check(api.post("police", "/api/v1/csods/applications", json=APPLICATION), "/csods/applications",
+                          "post")
+    contract.check(api.post("police", "/api/v1/csods/applications", json={}), "/csods/applications", "post")
+    contract.check(api.post("probation", "/api/v1/csods/applications", json=APPLICATION), "/csods/applications",
+                   "post")
+    one = "/csods/applications/{application_id}"
+    contract.check(api.get("coordinator", f"/api/v1/csods/applications/{made['id']}"), one, "get")
+    contract.check(api.get("south_coordinator", f"/api/v1/csods/applications/{made['id']}"), one, "get")
+    stage = f"{one}/stage"
+    contract.check(api.post("police", f"/api/v1/csods/applications/{made['id']}/stage", json={"data": {}}), stage,
+                   "post")
+    triage = {"identity_checked": "yes", "immediate_risk": "yes", "immediate_risk_reason": "Alone with her tonight.",
+              "triage_note": "Called 999."}
+    contract.check(api.post("police", f"/api/v1/csods/applications/{made['id']}/stage", json={"data": triage}),
+                   stage, "post")
+
+
 def _check_tokens(contract: Contract, api: Api) -> None:
     """List and revoke tokens (own, and a coordinator's area); then a client address with too many bad tokens."""
     [mine] = contract.check(api.get("probation", "/api/v1/tokens"), "/tokens", "get")["tokens"]
@@ -318,6 +339,7 @@ def test_real_responses_match_the_document(client: FlaskClient, api: Api, doc: d
         contract.check(api.get(who, f"/api/v1/area-tasks{query}"), "/area-tasks", "get")
     _check_case_actions(contract, api, case["id"])
     _check_meetings(contract, api)
+    _check_csods(contract, api)
     _check_tokens(contract, api)
     _check_studio(contract, api)
     _check_models(contract, api)

@@ -31,6 +31,7 @@ from services.db import db
 from services.models import AccessLog, Attendance, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import PERMISSIONS, SUPERVISORS, Scope
 from services.studio import drafts, trials
+from tests.csods.factories import application as csods_application
 from tests.factories import auth_header, csrf_token, make_area, make_user, seeded, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.sfo.world import review_reaches_smb
@@ -139,6 +140,8 @@ def build_world(role: str) -> World:
                                data={"category": 2, "rosh": "high", "senior_resources_needed": False})
     [trial_task] = trials.ready_tasks(trial)
     db.session.commit()
+    # Child Sex Offender Disclosure Scheme applications: the area is the relationship (Scope.AREA)
+    north_csods, south_csods = csods_application(users["police"]), csods_application(south_users["police"])
 
     def three(key: str, r: int | None, u: int | None, o: int) -> list[Target]:
         return [t for t in (Target({key: r}, "related") if r else None, Target({key: u}, "unrelated") if u else None,
@@ -173,6 +176,8 @@ def build_world(role: str) -> World:
         # a duty-to-co-operate agency as the persona's area set it up (Scope.AREA: one's own area's, by its key)
         frozenset({"agency"}): [Target({"agency": "housing"}, "related")],
         frozenset({"trial_id", "task_id"}): [Target({"trial_id": trial.id, "task_id": trial_task["id"]}, "related")],
+        frozenset({"application_id"}): [Target({"application_id": north_csods.id}, "related"),
+                                        Target({"application_id": south_csods.id}, "other_area")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
     return World(persona, targets, names, visible, token)

@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from services import clock, outbox
 from services.db import db
@@ -82,22 +82,30 @@ class _People:
                 or ("manager" in u.roles and u.agency.casefold() in agencies)]
 
 
-def _unreminded(rule: str, area_id: int, due_before: date) -> list[HumanTask]:
-    told = exists().where(ReminderOutbox.task_id == HumanTask.id, ReminderOutbox.rule == rule)
-    return list(db.session.scalars(
-        select(HumanTask).options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))
-        .where(HumanTask.state == "ready", HumanTask.area_id == area_id, HumanTask.due_date < due_before, ~told)
-        .order_by(HumanTask.due_date, HumanTask.id).limit(BATCH)))
+def unreminded_query(mark: InstrumentedAttribute[datetime | None], area_id: int,
+                     due_before: date) -> Select[HumanTask]:
+    """The area's ready tasks due before ``due_before`` whose reminder under a rule is not recorded yet (``mark``,
+    the task's column saying when it was): a range of that rule's partial index, whatever the table's statistics."""
+    return (select(HumanTask).options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))
+            .where(HumanTask.state == "ready", mark.is_(None), HumanTask.area_id == area_id,
+                   HumanTask.due_date < due_before)
+            .order_by(HumanTask.due_date, HumanTask.id).limit(BATCH))
+
+
+def _unreminded(mark: InstrumentedAttribute[datetime | None], area_id: int, due_before: date) -> list[HumanTask]:
+    return list(db.session.scalars(unreminded_query(mark, area_id, due_before)))
 
 
 def _record_overdue(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
-    for task in _unreminded("overdue", area_id, today):
+    for task in _unreminded(HumanTask.overdue_reminded_at, area_id, today):
         holders = people.holders(task) or people.coordinators(area_id)  # nobody of its role: the coordinators
         whose = "You hold it." if task.assignee else f"Nobody has claimed it: it waits for a {role_name(task.role)}."
         reminder = _about(task, "overdue", f"Overdue: {task.name} ({task.case.reference})",
                           f"The step '{task.name}' on case {task.case.reference} was due on {_day(task.due_date)} "
                           f"and is overdue. {whose}")
         report.recorded["overdue"] += sum(outbox.record(reminder, person, now) for person in holders)
+        if holders:  # nobody to tell: it is read again by the next sweep, for whoever joins the area
+            task.overdue_reminded_at = now
     db.session.commit()
 
 
@@ -111,13 +119,15 @@ def escalation_cutoff(today: date, working_days: int) -> date:
 
 def _record_escalations(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
     days = area_settings(area_id)["escalation_working_days"]
-    for task in _unreminded("escalation", area_id, escalation_cutoff(today, days) + timedelta(days=1)):
+    for task in _unreminded(HumanTask.escalated_at, area_id, escalation_cutoff(today, days) + timedelta(days=1)):
         held = f"held by {task.assignee.display_name}" if task.assignee else f"unclaimed ({role_name(task.role)})"
         reminder = _about(task, "escalation", f"Escalation: {task.name} ({task.case.reference}) is overdue",
                           f"The step '{task.name}' on case {task.case.reference}, {held}, was due on "
                           f"{_day(task.due_date)} and is still not done more than {days} working days later.")
         recipients = people.escalate_to(task)
         report.recorded["escalation"] += sum(outbox.record(reminder, person, now) for person in recipients)
+        if recipients:
+            task.escalated_at = now
     db.session.commit()
 
 

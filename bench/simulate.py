@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import BENCH_NOW, OUT, db_size, log, make_app, max_rss_mib, remove_db, replace_section
-from bench.generate import AREA_SHARE, NATIONAL_AREAS
+from bench.generate import AREA_SHARE, NATIONAL_AREAS, CaseRows
 
 # --- the nation (MAPPA.md) ----------------------------------------------------------------------------------------
 # MAPPA.md §16: 91,040 MAPPA offenders on 31 March 2023, 68,357 of them registered sex offenders (category 1);
@@ -243,12 +243,6 @@ DAY = r"(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d])"
 CLONE_BASE = 0x5100_0000_0000  # clones' SpiffWorkflow task ids end in 5100000xxxxx
 
 
-def _rows(con: sqlite3.Connection, sql: str, *args: Any) -> list[dict[str, Any]]:
-    cur = con.execute(sql, args)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 class Text:
     """A text split around what a clone rewrites: SpiffWorkflow task ids, the case id and dates."""
 
@@ -297,20 +291,12 @@ class Clone:
 
 
 @dataclass
-class Template:
-    case: dict[str, Any]
-    instances: list[dict[str, Any]]
-    tasks: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+class Template(CaseRows):
     texts: dict[tuple[str, int, str], Text] = field(default_factory=dict)
 
 
 def _load(con: sqlite3.Connection, case_id: int) -> Template:
-    t = Template(_rows(con, "SELECT * FROM mappa_case WHERE id = ?", case_id),  # type: ignore[arg-type]
-                 _rows(con, "SELECT * FROM process_instance WHERE case_id = ?", case_id),
-                 _rows(con, "SELECT * FROM human_task WHERE case_id = ?", case_id),
-                 _rows(con, "SELECT * FROM case_event WHERE case_id = ?", case_id))
-    t.case = t.case[0]  # type: ignore[index]
+    t = Template.read(con, case_id)
     for table, rows in (("mappa_case", [t.case]), ("process_instance", t.instances), ("human_task", t.tasks),
                         ("case_event", t.events)):
         for row in rows:

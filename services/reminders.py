@@ -29,6 +29,7 @@ from services.tasks import DUE_SOON_DAYS
 from workflows.calendar import ENGLAND_AND_WALES
 from workflows.lanes import role_name
 
+RULES = ("overdue", "escalation", "digest")  # the rules, as ReminderOutbox.rule and Notification.rule name them
 DIGEST_FROM = time(7, 0)
 BATCH = 500
 

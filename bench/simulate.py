@@ -259,8 +259,8 @@ CLONE_BASE = 0x5100_0000_0000  # clones' SpiffWorkflow task ids end in 5100000xx
 class Text:
     """A text split around what a clone rewrites: SpiffWorkflow task ids, the case id and dates."""
 
-    def __init__(self, text: str, case_id: int) -> None:
-        pattern = re.compile(rf'({UUID})|("case_id":\s?{case_id})(?=[,}}])|{DAY}')
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        """``pattern``: the template's (``_rewritten``)."""
         self.parts: list[Any] = []
         pos = 0
         for m in pattern.finditer(text):
@@ -303,21 +303,28 @@ class Clone:
         return value + timedelta(days=self.plan if value > self.made else -self.age)
 
 
+def _rewritten(case_id: int) -> re.Pattern[str]:
+    """What a clone of the case rewrites in its texts: SpiffWorkflow task ids, the case id and dates."""
+    return re.compile(rf'({UUID})|("case_id":\s?{case_id})(?=[,}}])|{DAY}')
+
+
 @dataclass
 class Template(CaseRows):
-    texts: dict[tuple[str, int, str], Text] = field(default_factory=dict)
+    # the texts a clone rewrites, by (table, row id): each column's name and its split text
+    texts: dict[tuple[str, int], list[tuple[str, Text]]] = field(default_factory=dict)
 
 
 def _load(con: sqlite3.Connection, case_id: int) -> Template:
     t = Template.read(con, case_id)
+    pattern = _rewritten(case_id)
     for table, rows in (("mappa_case", [t.case]), ("process_instance", t.instances), ("human_task", t.tasks),
                         ("case_event", t.events)):
         for row in rows:
             for key, value in row.items():
                 if isinstance(value, str) and key not in ("reference", "offender_name", "crn"):
-                    text = Text(value, case_id)
+                    text = Text(value, pattern)
                     if not text.plain:
-                        t.texts[(table, row["id"], key)] = text
+                        t.texts.setdefault((table, row["id"]), []).append((key, text))
     return t
 
 
@@ -338,10 +345,8 @@ class Cloner:
 
     def _row(self, t: Template, table: str, row: dict[str, Any], clone: Clone, **changes: Any) -> tuple[Any, ...]:
         out = dict(row)
-        for key in out:
-            text = t.texts.get((table, row["id"], key))
-            if text is not None:
-                out[key] = text.render(clone)
+        for key, text in t.texts.get((table, row["id"]), ()):
+            out[key] = text.render(clone)
         out.update(changes)
         return tuple(out[k] for k in self.columns[table])
 
@@ -379,8 +384,10 @@ class Cloner:
     def replan(self, t: Template, made: date, plan: int) -> None:
         """Move a template's own plan in place (its ids and history stay)."""
         clone = Clone(t.case["id"], None, made, plan, 0)
-        for (table, row_id, key), text in t.texts.items():
-            self.con.execute(f"UPDATE {table} SET {key} = ? WHERE id = ?", (text.render(clone), row_id))  # noqa: S608
+        for (table, row_id), texts in t.texts.items():
+            for key, text in texts:
+                self.con.execute(f"UPDATE {table} SET {key} = ? WHERE id = ?",  # noqa: S608
+                                 (text.render(clone), row_id))
 
     def flush(self) -> None:
         for table in TABLES:
@@ -421,6 +428,9 @@ def _clone_all(db_path: Path, codes: list[str], driven: set[str], counts: dict[s
         con.execute(f"PRAGMA {pragma}")
     con.execute("BEGIN")
     cloner = Cloner(con, rng)
+    # every template read while the indexes stand (without them each read scans the growing tables)
+    templates_read = {code: {shape: _load(con, case_id) for shape, case_id in templates[code].items()}
+                      for code in codes}
     indexes = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
                           "tbl_name IN ('mappa_case', 'process_instance', 'human_task', 'case_event')").fetchall()
     for name, _sql in indexes:
@@ -428,7 +438,7 @@ def _clone_all(db_path: Path, codes: list[str], driven: set[str], counts: dict[s
     made = SIM_START.date()
     mix: Counter[str] = Counter()
     for code in codes:
-        loaded = {shape: _load(con, case_id) for shape, case_id in templates[code].items()}
+        loaded = templates_read[code]
         want = counts[code] - len(loaded)
         for shape in _shape_mix(max(0, want), rng):
             if shape not in loaded:  # an area not driven: no exit falls due there within the year

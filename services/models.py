@@ -266,11 +266,11 @@ class HumanTask(Model):
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         Index("ix_human_task_area_created", "area_id", "created_at",  # the trends: overdue at each month's end
               sqlite_where=text("due_date IS NOT NULL"), postgresql_where=text("due_date IS NOT NULL")),
-        # the reminders' rules (services.reminders): ready tasks not yet reminded, by area and due date (0021)
-        Index("ix_human_task_unreminded_overdue", "area_id", "due_date", "id",
+        # the reminders' rules (services.reminders): ready tasks not yet reminded, in due date order (0021)
+        Index("ix_human_task_unreminded_overdue", "due_date", "id",
               sqlite_where=text("state = 'ready' AND overdue_reminded_at IS NULL"),
               postgresql_where=text("state = 'ready' AND overdue_reminded_at IS NULL")),
-        Index("ix_human_task_unescalated", "area_id", "due_date", "id",
+        Index("ix_human_task_unescalated", "due_date", "id",
               sqlite_where=text("state = 'ready' AND escalated_at IS NULL"),
               postgresql_where=text("state = 'ready' AND escalated_at IS NULL")),
     )

@@ -2,8 +2,8 @@
 
 services.reminders found the tasks still to remind by a NOT EXISTS against reminder_outbox, whose plan depended on
 the tables' statistics (30 s a sweep at 100,000 cases on PostgreSQL never analysed). Now the task is marked when its
-reminder is recorded, and the tasks still to remind are a range of a partial index (area, due date, id) over the
-ready tasks not marked, whatever the statistics. Tasks already reminded are marked from reminder_outbox.
+reminder is recorded, and the tasks still to remind, the country's at once, are a range of a partial index (due
+date, id) over the ready tasks not marked, whatever the statistics. Tasks already reminded are marked from reminder_outbox.
 
 Revision ID: 0021
 Revises: 0020
@@ -31,9 +31,9 @@ def upgrade():
             f"UPDATE human_task SET {column} = (SELECT min(r.created_at) FROM reminder_outbox r "  # noqa: S608
             f"WHERE r.task_id = human_task.id AND r.rule = :rule) "
             f"WHERE id IN (SELECT task_id FROM reminder_outbox WHERE rule = :rule)").bindparams(rule=rule))
-    op.create_index("ix_human_task_unreminded_overdue", "human_task", ["area_id", "due_date", "id"],
+    op.create_index("ix_human_task_unreminded_overdue", "human_task", ["due_date", "id"],
                     sqlite_where=UNREMINDED, postgresql_where=UNREMINDED)
-    op.create_index("ix_human_task_unescalated", "human_task", ["area_id", "due_date", "id"],
+    op.create_index("ix_human_task_unescalated", "human_task", ["due_date", "id"],
                     sqlite_where=UNESCALATED, postgresql_where=UNESCALATED)
 
 

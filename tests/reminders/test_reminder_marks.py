@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
 from app import create_app
-from services import scheduler
+from services import reminders, scheduler, settings_admin
 from services.db import db
 from services.models import HumanTask, ReminderOutbox, User
 from tests.conftest import PG_URL, TEST_NOW, _config
@@ -71,3 +71,24 @@ def test_upgrading_marks_the_tasks_already_reminded(tmp_path: Path) -> None:
         assert _told("overdue") == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_every_area_is_reminded_a_batch_at_a_time_each_by_its_own_setting(app: Flask, users: dict[str, User],
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The country's unreminded tasks are read in (due date, id) batches: more tasks than a batch are all told in
+    one sweep, and each area escalates after its own number of working days."""
+    monkeypatch.setattr(reminders, "BATCH", 2)
+    settings_admin.update_settings(users["south_coordinator"], {"escalation_working_days": "10"})
+    db.session.commit()
+    north = [create_case(users["probation"]).id for _ in range(3)]
+    south = create_case(users["south_coordinator"]).id
+    scheduler.sweep(DAY_AFTER)
+    assert all(_task(case_id).overdue_reminded_at == DAY_AFTER for case_id in [*north, south])
+    assert _told("overdue") == 4
+    escalated = DAY_AFTER + timedelta(days=7)  # 5 working days late: past northshire's 3, not southmoor's 10
+    scheduler.sweep(escalated)
+    assert all(_task(case_id).escalated_at == escalated for case_id in north)
+    assert _task(south).escalated_at is None
+    later = DAY_AFTER + timedelta(days=14)
+    scheduler.sweep(later)
+    assert _task(south).escalated_at == later and _told("overdue") == 4

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run prod test lint fmt assets db demo bench bench-throughput simulate clean lock
+.PHONY: help setup run prod test lint fmt assets db demo bench bench-throughput simulate simulate-postgresql clean lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ bench: setup ## Run the benchmarks and print the results table
 
 simulate: setup ## National simulation: 42 areas, 91,000 cases, a year through the services (bench/RESULTS.md)
 	$(BIN)/python -m bench.simulate
+
+simulate-postgresql: setup ## The national simulation's year driven on PostgreSQL (the machine's own server)
+	$(BIN)/python -m bench.simulate --database-url postgresql://postgres@127.0.0.1:5432/bench_simulate
 
 clean: ## Remove the venv, node_modules and built assets
 	rm -rf $(VENV) node_modules app/static/dist

@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bench.common import BENCH_NOW, OUT, db_size, make_app, max_rss_mib, remove_db
 
@@ -239,11 +239,23 @@ def _rows(con: sqlite3.Connection, sql: str, *args: Any) -> list[dict[str, Any]]
 
 
 @dataclass
-class Template:
+class CaseRows:
+    """One case's rows as dicts: the case, its process instances, inbox tasks and history, each in id order."""
+
     case: dict[str, Any]
     instances: list[dict[str, Any]]
     tasks: list[dict[str, Any]]
     events: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, con: sqlite3.Connection, case_id: int) -> Self:
+        return cls(_rows(con, "SELECT * FROM mappa_case WHERE id = ?", case_id)[0],
+                   *(_rows(con, f"SELECT * FROM {table} WHERE case_id = ? ORDER BY id", case_id)  # noqa: S608
+                     for table in ("process_instance", "human_task", "case_event")))
+
+
+@dataclass
+class Template(CaseRows):
     # state JSON split around the ids to rewrite: even items literal text, odd items an old id
     state_parts: dict[int, list[str]] = field(default_factory=dict)
 
@@ -283,12 +295,8 @@ def _split_state(state: str, case_id: int) -> list[str]:
 def _load_templates(con: sqlite3.Connection, case_ids: list[int]) -> list[Template]:
     out = []
     for case_id in case_ids:
-        case = _rows(con, "SELECT * FROM mappa_case WHERE id = ?", case_id)[0]
-        instances = _rows(con, "SELECT * FROM process_instance WHERE case_id = ? ORDER BY id", case_id)
-        tasks = _rows(con, "SELECT * FROM human_task WHERE case_id = ? ORDER BY id", case_id)
-        events = _rows(con, "SELECT * FROM case_event WHERE case_id = ? ORDER BY id", case_id)
-        template = Template(case, instances, tasks, events)
-        for inst in instances:
+        template = Template.read(con, case_id)
+        for inst in template.instances:
             template.state_parts[inst["id"]] = _split_state(inst["state"], case_id)
         out.append(template)
     return out

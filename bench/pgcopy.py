@@ -51,10 +51,15 @@ def _boolean_columns(con: psycopg.Connection[Any], table: str) -> set[str]:
 
 def copy_to_postgres(sqlite_path: Path, cases: int) -> dict[str, Any]:
     """(Re)create ``bench_<cases>`` from the SQLite file; returns what was copied and how long it took."""
+    return copy_into(sqlite_path, url_for_size(cases))
+
+
+def copy_into(sqlite_path: Path, url: str) -> dict[str, Any]:
+    """(Re)create the database of ``url`` on the machine's server from the SQLite file; returns what was copied and
+    how long it took."""
     from services.db import db
 
     started = time.perf_counter()
-    url = url_for_size(cases)
     _recreate(url.rsplit("/", 1)[1])
     _schema(url)
     schema_s = time.perf_counter() - started

@@ -45,8 +45,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH_NOW, OUT, db_size, log, make_app, max_rss_mib, remove_db, replace_section
-from bench.generate import AREA_SHARE, NATIONAL_AREAS
+from bench.common import (
+    BENCH_NOW,
+    OUT,
+    Target,
+    backend,
+    database_url,
+    db_size,
+    log,
+    make_app,
+    max_rss_mib,
+    remove_db,
+    replace_section,
+)
+from bench.generate import AREA_SHARE, NATIONAL_AREAS, CaseRows
 
 # --- the nation (MAPPA.md) ----------------------------------------------------------------------------------------
 # MAPPA.md §16: 91,040 MAPPA offenders on 31 March 2023, 68,357 of them registered sex offenders (category 1);
@@ -110,16 +122,17 @@ def _area_cases(codes: list[str], cases: int, rng: random.Random) -> dict[str, i
 
 # --- step 1: schema, areas, staff, templates through the services ------------------------------------------------
 
-def _app(db_path: Path) -> Any:
-    """The app on the simulation's file, written as a WAL database usually is (synchronous=NORMAL: a commit waits
-    for the log, not for a checkpoint's fsync)."""
+def _app(target: Target) -> Any:
+    """The app on the simulation's database; a SQLite file is written as a WAL database usually is
+    (synchronous=NORMAL: a commit waits for the log, not for a checkpoint's fsync)."""
     from sqlalchemy import event
 
     from services.db import db
 
-    app = make_app(db_path, SIM_START)
-    with app.app_context():
-        event.listen(db.engine, "connect", lambda con, _rec: con.execute("PRAGMA synchronous=NORMAL"))
+    app = make_app(target, SIM_START)
+    if backend(target) == "sqlite":
+        with app.app_context():
+            event.listen(db.engine, "connect", lambda con, _rec: con.execute("PRAGMA synchronous=NORMAL"))
     return app
 
 
@@ -243,17 +256,11 @@ DAY = r"(?<![\d-])(\d{4}-\d{2}-\d{2})(?![\d])"
 CLONE_BASE = 0x5100_0000_0000  # clones' SpiffWorkflow task ids end in 5100000xxxxx
 
 
-def _rows(con: sqlite3.Connection, sql: str, *args: Any) -> list[dict[str, Any]]:
-    cur = con.execute(sql, args)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 class Text:
     """A text split around what a clone rewrites: SpiffWorkflow task ids, the case id and dates."""
 
-    def __init__(self, text: str, case_id: int) -> None:
-        pattern = re.compile(rf'({UUID})|("case_id":\s?{case_id})(?=[,}}])|{DAY}')
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        """``pattern``: the template's (``_rewritten``)."""
         self.parts: list[Any] = []
         pos = 0
         for m in pattern.finditer(text):
@@ -296,29 +303,28 @@ class Clone:
         return value + timedelta(days=self.plan if value > self.made else -self.age)
 
 
+def _rewritten(case_id: int) -> re.Pattern[str]:
+    """What a clone of the case rewrites in its texts: SpiffWorkflow task ids, the case id and dates."""
+    return re.compile(rf'({UUID})|("case_id":\s?{case_id})(?=[,}}])|{DAY}')
+
+
 @dataclass
-class Template:
-    case: dict[str, Any]
-    instances: list[dict[str, Any]]
-    tasks: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    texts: dict[tuple[str, int, str], Text] = field(default_factory=dict)
+class Template(CaseRows):
+    # the texts a clone rewrites, by (table, row id): each column's name and its split text
+    texts: dict[tuple[str, int], list[tuple[str, Text]]] = field(default_factory=dict)
 
 
 def _load(con: sqlite3.Connection, case_id: int) -> Template:
-    t = Template(_rows(con, "SELECT * FROM mappa_case WHERE id = ?", case_id),  # type: ignore[arg-type]
-                 _rows(con, "SELECT * FROM process_instance WHERE case_id = ?", case_id),
-                 _rows(con, "SELECT * FROM human_task WHERE case_id = ?", case_id),
-                 _rows(con, "SELECT * FROM case_event WHERE case_id = ?", case_id))
-    t.case = t.case[0]  # type: ignore[index]
+    t = Template.read(con, case_id)
+    pattern = _rewritten(case_id)
     for table, rows in (("mappa_case", [t.case]), ("process_instance", t.instances), ("human_task", t.tasks),
                         ("case_event", t.events)):
         for row in rows:
             for key, value in row.items():
                 if isinstance(value, str) and key not in ("reference", "offender_name", "crn"):
-                    text = Text(value, case_id)
+                    text = Text(value, pattern)
                     if not text.plain:
-                        t.texts[(table, row["id"], key)] = text
+                        t.texts.setdefault((table, row["id"]), []).append((key, text))
     return t
 
 
@@ -339,10 +345,8 @@ class Cloner:
 
     def _row(self, t: Template, table: str, row: dict[str, Any], clone: Clone, **changes: Any) -> tuple[Any, ...]:
         out = dict(row)
-        for key in out:
-            text = t.texts.get((table, row["id"], key))
-            if text is not None:
-                out[key] = text.render(clone)
+        for key, text in t.texts.get((table, row["id"]), ()):
+            out[key] = text.render(clone)
         out.update(changes)
         return tuple(out[k] for k in self.columns[table])
 
@@ -380,8 +384,10 @@ class Cloner:
     def replan(self, t: Template, made: date, plan: int) -> None:
         """Move a template's own plan in place (its ids and history stay)."""
         clone = Clone(t.case["id"], None, made, plan, 0)
-        for (table, row_id, key), text in t.texts.items():
-            self.con.execute(f"UPDATE {table} SET {key} = ? WHERE id = ?", (text.render(clone), row_id))  # noqa: S608
+        for (table, row_id), texts in t.texts.items():
+            for key, text in texts:
+                self.con.execute(f"UPDATE {table} SET {key} = ? WHERE id = ?",  # noqa: S608
+                                 (text.render(clone), row_id))
 
     def flush(self) -> None:
         for table in TABLES:
@@ -422,6 +428,9 @@ def _clone_all(db_path: Path, codes: list[str], driven: set[str], counts: dict[s
         con.execute(f"PRAGMA {pragma}")
     con.execute("BEGIN")
     cloner = Cloner(con, rng)
+    # every template read while the indexes stand (without them each read scans the growing tables)
+    templates_read = {code: {shape: _load(con, case_id) for shape, case_id in templates[code].items()}
+                      for code in codes}
     indexes = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
                           "tbl_name IN ('mappa_case', 'process_instance', 'human_task', 'case_event')").fetchall()
     for name, _sql in indexes:
@@ -429,7 +438,7 @@ def _clone_all(db_path: Path, codes: list[str], driven: set[str], counts: dict[s
     made = SIM_START.date()
     mix: Counter[str] = Counter()
     for code in codes:
-        loaded = {shape: _load(con, case_id) for shape, case_id in templates[code].items()}
+        loaded = templates_read[code]
         want = counts[code] - len(loaded)
         for shape in _shape_mix(max(0, want), rng):
             if shape not in loaded:  # an area not driven: no exit falls due there within the year
@@ -774,12 +783,38 @@ LAST = ["Ashby", "Brook", "Carter", "Dunn", "Ellis", "Foster", "Green", "Hale", 
 
 # --- driver ------------------------------------------------------------------------------------------------------
 
-def _count(con: sqlite3.Connection, sql: str) -> int:
-    return int(con.execute(sql).fetchone()[0])
+class _Reader:
+    """Plain SQL against the simulation's database, SQLite or PostgreSQL (named parameters: ``:name``)."""
+
+    def __init__(self, target: Target) -> None:
+        from sqlalchemy import create_engine
+
+        self.target = target
+        self.engine = create_engine(database_url(target))
+
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as con:
+            return [tuple(row) for row in con.execute(text(sql), params)]
+
+    def count(self, sql: str, **params: Any) -> int:
+        return int(self.rows(sql, **params)[0][0])
+
+    def size(self) -> int:
+        if backend(self.target) == "sqlite":
+            return db_size(Path(self.target))
+        return self.count("SELECT pg_database_size(current_database())")
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: tuple[str, ...] = ("southmoor",),
-             db_path: Path | None = None, seed: int = 2026, verbose: bool = True) -> dict[str, Any]:
+             db_path: Path | None = None, seed: int = 2026, verbose: bool = True,
+             database_url: str | None = None) -> dict[str, Any]:
+    """Build and clone into the SQLite file ``db_path``; with ``database_url`` (PostgreSQL on the machine's own
+    server) the file is then copied into that database (bench/pgcopy.py) and the year is driven there."""
     def say(message: str) -> None:
         if verbose:
             log(f"simulate: {message}")
@@ -799,16 +834,23 @@ def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: tupl
     clone_info = _clone_all(db_path, codes, set(driven_codes), counts, templates, days, rng)
     clone_s = time.perf_counter() - started
     say(f"{clone_info['clones']} clones in {clone_s:.1f}s")
+    target: Target = db_path
+    copy_s = 0.0
+    if database_url:
+        from bench.pgcopy import copy_into
 
-    con = sqlite3.connect(db_path)
-    before = dict(con.execute("SELECT kind, COUNT(*) FROM case_event GROUP BY kind").fetchall())
-    last_event = _count(con, "SELECT MAX(id) FROM case_event")
-    overdue_before = _count(con, "SELECT COUNT(*) FROM human_task WHERE overdue")
-    con.close()
+        copy_s = copy_into(db_path, database_url)["copy_seconds"]
+        target = database_url
+        say(f"copied into {database_url.rsplit('@', 1)[-1]} in {copy_s:.1f}s")
+
+    reader = _Reader(target)
+    before = dict(reader.rows("SELECT kind, COUNT(*) FROM case_event GROUP BY kind"))
+    last_event = reader.count("SELECT MAX(id) FROM case_event")
+    overdue_before = reader.count("SELECT COUNT(*) FROM human_task WHERE overdue")
 
     from services.db import db
 
-    app = _app(db_path)
+    app = _app(target)
     year_started = time.perf_counter()
     with app.app_context():
         sim = Year(driven_codes, counts, rng)
@@ -825,26 +867,25 @@ def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: tupl
     year_s = time.perf_counter() - year_started
     tally = sim.tally
 
-    con = sqlite3.connect(db_path)
-    after = dict(con.execute("SELECT kind, COUNT(*) FROM case_event GROUP BY kind").fetchall())
+    after = dict(reader.rows("SELECT kind, COUNT(*) FROM case_event GROUP BY kind"))
     written = {k: after.get(k, 0) - before.get(k, 0) for k in after}
     # every task completion of the year as the history recorded it ("Completed 'Level 1 review'"), whoever did it
-    completed_events = {row[0][len("Completed '"):-1]: row[1] for row in con.execute(
-        "SELECT summary, COUNT(*) FROM case_event WHERE kind = 'task_completed' AND id > ? GROUP BY summary",
-        (last_event,))}
-    marks = ", ".join("?" * len(driven_codes))
-    still_ready = dict(con.execute(
+    completed_events = {row[0][len("Completed '"):-1]: row[1] for row in reader.rows(
+        "SELECT summary, COUNT(*) FROM case_event WHERE kind = 'task_completed' AND id > :last GROUP BY summary",
+        last=last_event)}
+    codes_in = ", ".join(f":code{n}" for n in range(len(driven_codes)))
+    still_ready = dict(reader.rows(
         "SELECT t.name, COUNT(*) FROM human_task t JOIN area a ON a.id = t.area_id WHERE t.state = 'ready' "  # noqa: S608
-        f"AND a.code IN ({marks}) GROUP BY t.name", driven_codes).fetchall())
+        f"AND a.code IN ({codes_in}) GROUP BY t.name", **{f"code{n}": c for n, c in enumerate(driven_codes)}))
     result = {
         "areas": len(codes), "driven_areas": driven_codes, "days": days, "seed": seed,
         "cases_requested": cases,
-        "cases": _count(con, "SELECT COUNT(*) FROM mappa_case"),
+        "database": backend(target), "cases": reader.count("SELECT COUNT(*) FROM mappa_case"),
         "cases_in_driven_areas_at_start": sum(counts[c] for c in driven_codes),
         "template_cases": template_count, **clone_info,
-        "categories_end": {str(k): v for k, v in con.execute(
-            "SELECT category, COUNT(*) FROM mappa_case GROUP BY category").fetchall()},
-        "statuses_end": dict(con.execute("SELECT status, COUNT(*) FROM mappa_case GROUP BY status").fetchall()),
+        "categories_end": {str(k): v for k, v in reader.rows(
+            "SELECT category, COUNT(*) FROM mappa_case GROUP BY category")},
+        "statuses_end": dict(reader.rows("SELECT status, COUNT(*) FROM mappa_case GROUP BY status")),
         "steps_run": sum(completed_events.values()),
         "steps_by_task": dict(Counter(completed_events).most_common()),
         "steps_by_simulated_staff": sum(tally.steps.values()),
@@ -863,14 +904,15 @@ def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: tupl
         "work_seconds": round(tally.work_seconds, 1), "meeting_seconds": round(tally.meeting_seconds, 1),
         "errors": len(tally.errors), "first_errors": tally.errors[:20],
         "conflicts": dict(tally.conflicts.most_common()),
-        "build_seconds": round(build_s, 1), "clone_seconds": round(clone_s, 1), "year_seconds": round(year_s, 1),
-        "wall_seconds": round(build_s + clone_s + year_s, 1),
-        "db": str(db_path), "db_bytes": db_size(db_path), "peak_rss_mib": round(max_rss_mib(), 1),
-        "case_events": _count(con, "SELECT COUNT(*) FROM case_event"),
-        "human_tasks": _count(con, "SELECT COUNT(*) FROM human_task"),
-        "process_instances": _count(con, "SELECT COUNT(*) FROM process_instance"),
+        "build_seconds": round(build_s, 1), "clone_seconds": round(clone_s, 1), "copy_seconds": round(copy_s, 1),
+        "year_seconds": round(year_s, 1), "wall_seconds": round(build_s + clone_s + copy_s + year_s, 1),
+        "db": str(db_path) if not database_url else database_url.rsplit("@", 1)[-1], "db_bytes": reader.size(),
+        "peak_rss_mib": round(max_rss_mib(), 1),
+        "case_events": reader.count("SELECT COUNT(*) FROM case_event"),
+        "human_tasks": reader.count("SELECT COUNT(*) FROM human_task"),
+        "process_instances": reader.count("SELECT COUNT(*) FROM process_instance"),
     }
-    con.close()
+    reader.close()
     say(f"year of {days} days in {year_s:.0f}s: {result['steps_run']} steps, {result['timers_fired']} timers, "
         f"{result['overdue_marked']} overdue, {result['errors']} errors")
     return result
@@ -879,11 +921,15 @@ def simulate(areas: int = 42, cases: int = 91_000, days: int = 365, driven: tupl
 def markdown(r: dict[str, Any]) -> str:
     steps = "\n".join(f"| {name} | {n:,} |" for name, n in r["steps_by_task"].items())
     per_step = r["work_seconds"] * 1000 / max(1, r["steps_run"])
-    return f"""## National simulation (`make simulate`)
+    on_pg = r.get("database") == "postgresql"
+    title = " on PostgreSQL (`make simulate-postgresql`)" if on_pg else " (`make simulate`)"
+    copied = f", copying into PostgreSQL {r['copy_seconds']:.0f} s" if on_pg else ""
+    store = "PostgreSQL database" if on_pg else "SQLite file"
+    return f"""## National simulation{title}
 
 {r['cases']:,} cases in {r['areas']} MAPPA areas, then {r['days']} days from {SIM_START.date()} driven by the
 injected clock. Wall time **{r['wall_seconds'] / 60:.1f} min** (set-up through the services {r['build_seconds']:.0f} s,
-bulk cloning {r['clone_seconds']:.0f} s, the year {r['year_seconds']:.0f} s), SQLite file
+bulk cloning {r['clone_seconds']:.0f} s{copied}, the year {r['year_seconds']:.0f} s), {store}
 **{r['db_bytes'] / 2**20:.0f} MiB**, peak memory **{r['peak_rss_mib']:.0f} MiB**, {r['errors']} errors.
 
 **What is bulk-created.** Per area, one case per shape (category x level, and Level 1 cases whose notification or
@@ -930,6 +976,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--driven", default="southmoor",
                         help="comma-separated areas whose year is driven (default southmoor: 3 %% of the cases)")
     parser.add_argument("--db", type=Path, default=None, help="SQLite file to (re)create (bench/out/simulate.db)")
+    parser.add_argument("--database-url", default=None,
+                        help="drive the year on this PostgreSQL database (recreated: built in the SQLite file, "
+                             "then copied in), e.g. postgresql://postgres@127.0.0.1:5432/bench_simulate")
     parser.add_argument("--out", type=Path, default=OUT / "simulate.json", help="raw numbers (JSON)")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     parser.add_argument("--seed", type=int, default=2026)
@@ -940,11 +989,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error("need 1 <= --areas <= 42, --cases >= 30 per area and --days >= 1")
     if not driven or set(driven) - set(_areas(args.areas)):
         parser.error(f"--driven must name some of the areas: {', '.join(_areas(args.areas))}")
-    result = simulate(args.areas, args.cases, args.days, driven, args.db, args.seed, not args.quiet)
+    result = simulate(args.areas, args.cases, args.days, driven, args.db, args.seed, not args.quiet,
+                      args.database_url)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     if not args.no_results:
-        replace_section("simulate", markdown(result))
+        replace_section("simulate-postgresql" if args.database_url else "simulate", markdown(result))
     print(json.dumps({k: v for k, v in result.items() if k != "steps_by_task"}, default=str), file=sys.stderr)
     return result
 

@@ -547,6 +547,12 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def shared_machine(started_at: dict[str, Any]) -> bool:
+    """Whether other work was using the machine: the 1-minute load average *before* the run above its CPU count (at
+    the end the load average is mostly the run's own clients, gunicorn and PostgreSQL, and says nothing of others)."""
+    return bool(started_at["load_average"][0] > (started_at["cpus"] or 1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("BENCH_THROUGHPUT_URL", DEFAULT_URL))
@@ -615,9 +621,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}; load average "
         f"{'/'.join(map(str, m['load_average']))} at the start, {'/'.join(map(str, report['load_average_end']))} "
         "at the end (1/5/15 min). The load clients run on the same cores as gunicorn and PostgreSQL."
-        + (" **The machine was shared with other work during this run (load average above its CPU count): these"
-           " figures are low and noisy; re-run `make bench-throughput` on a quiet machine.**"
-           if max(m["load_average"][0], report["load_average_end"][0]) > (m["cpus"] or 1) else ""),
+        + (" **The machine was shared with other work when this run started (load average above its CPU count):"
+           " these figures are low and noisy; re-run `make bench-throughput` on a quiet machine.**"
+           if shared_machine(m) else ""),
         "",
         "| workers x threads | connections | completions/s | p50 ms | p95 ms | p99 ms | errors | exactly once |"
         " cold start s | RSS (PSS) per worker MiB | CPU s gunicorn / PostgreSQL / clients |"

@@ -105,8 +105,11 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     return row, token
 
 
+TOKEN_STATUSES = ("active", "expired", "revoked")  # what token_status answers
+
+
 def token_status(row: ApiToken) -> str:
-    """revoked, expired or active"""
+    """revoked, expired or active (TOKEN_STATUSES)"""
     if row.revoked_at is not None:
         return "revoked"
     return "expired" if clock.now() >= row.expires_at else "active"

@@ -266,6 +266,13 @@ class HumanTask(Model):
               sqlite_where=text("state = 'ready'"), postgresql_where=text("state = 'ready'")),
         Index("ix_human_task_area_created", "area_id", "created_at",  # the trends: overdue at each month's end
               sqlite_where=text("due_date IS NOT NULL"), postgresql_where=text("due_date IS NOT NULL")),
+        # the reminders' rules (services.reminders): ready tasks not yet reminded, in due date order (0021)
+        Index("ix_human_task_unreminded_overdue", "due_date", "id",
+              sqlite_where=text("state = 'ready' AND overdue_reminded_at IS NULL"),
+              postgresql_where=text("state = 'ready' AND overdue_reminded_at IS NULL")),
+        Index("ix_human_task_unescalated", "due_date", "id",
+              sqlite_where=text("state = 'ready' AND escalated_at IS NULL"),
+              postgresql_where=text("state = 'ready' AND escalated_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -288,6 +295,8 @@ class HumanTask(Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     done_on: Mapped[date | None] = mapped_column(Date)  # when the work counts as done, if not the completion day
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # workflow data the step's page shows
+    overdue_reminded_at: Mapped[datetime | None]  # when the overdue reminder was recorded (services.reminders)
+    escalated_at: Mapped[datetime | None]  # when the escalation was recorded
     case: Mapped[MappaCase] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

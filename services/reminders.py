@@ -14,21 +14,23 @@ Emails and notifications name the case reference and the step only, never the of
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from services import clock, outbox
 from services.db import db
-from services.models import Area, HumanTask, ReminderOutbox, User
+from services.models import HumanTask, ReminderOutbox, User
 from services.outbox import Reminder
-from services.settings import area_settings
+from services.settings import SETTINGS, area_settings
 from services.tasks import DUE_SOON_DAYS
 from workflows.calendar import ENGLAND_AND_WALES
 from workflows.lanes import role_name
 
+RULES = ("overdue", "escalation", "digest")  # the rules, as ReminderOutbox.rule and Notification.rule name them
 DIGEST_FROM = time(7, 0)
 BATCH = 500
 
@@ -41,13 +43,13 @@ class RemindReport:
 
 
 def remind(now: datetime) -> RemindReport:
-    """Record every reminder now due that is not recorded yet (one commit per rule), then send what waits."""
+    """Record every reminder now due that is not recorded yet (one commit per batch of tasks, and for the digests),
+    then send what waits."""
     report = RemindReport()
     today = now.astimezone(clock.LONDON).date()
     people = _People()
-    for area_id in db.session.scalars(select(Area.id).order_by(Area.id)):
-        _record_overdue(area_id, today, now, people, report)
-        _record_escalations(area_id, today, now, people, report)
+    _record_overdue(today, now, people, report)
+    _record_escalations(today, now, people, report)
     if now.astimezone(clock.LONDON).time() >= DIGEST_FROM:
         _record_digests(today, now, people, report)
     delivery = outbox.deliver(now)
@@ -82,23 +84,48 @@ class _People:
                 or ("manager" in u.roles and u.agency.casefold() in agencies)]
 
 
-def _unreminded(rule: str, area_id: int, due_before: date) -> list[HumanTask]:
-    told = exists().where(ReminderOutbox.task_id == HumanTask.id, ReminderOutbox.rule == rule)
-    return list(db.session.scalars(
-        select(HumanTask).options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))
-        .where(HumanTask.state == "ready", HumanTask.area_id == area_id, HumanTask.due_date < due_before, ~told)
-        .order_by(HumanTask.due_date, HumanTask.id).limit(BATCH)))
+def unreminded_query(mark: InstrumentedAttribute[datetime | None], due_before: date,
+                     after: tuple[date, int] | None = None) -> Select[HumanTask]:
+    """The country's ready tasks due before ``due_before`` whose reminder under a rule is not recorded yet (``mark``,
+    the task's column saying when it was), in (due date, id) order from just past ``after``: a range of that rule's
+    partial index, whatever the table's statistics and however many tasks wait."""
+    query = (select(HumanTask).options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))
+             .where(HumanTask.state == "ready", mark.is_(None), HumanTask.due_date < due_before))
+    if after is not None:
+        query = query.where(tuple_(HumanTask.due_date, HumanTask.id) > tuple_(*after))
+    return query.order_by(HumanTask.due_date, HumanTask.id).limit(BATCH)
 
 
-def _record_overdue(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
-    for task in _unreminded("overdue", area_id, today):
-        holders = people.holders(task) or people.coordinators(area_id)  # nobody of its role: the coordinators
-        whose = "You hold it." if task.assignee else f"Nobody has claimed it: it waits for a {role_name(task.role)}."
-        reminder = _about(task, "overdue", f"Overdue: {task.name} ({task.case.reference})",
-                          f"The step '{task.name}' on case {task.case.reference} was due on {_day(task.due_date)} "
-                          f"and is overdue. {whose}")
-        report.recorded["overdue"] += sum(outbox.record(reminder, person, now) for person in holders)
-    db.session.commit()
+def _unreminded(mark: InstrumentedAttribute[datetime | None], due_before: date) -> Iterator[list[HumanTask]]:
+    """Every such task, a batch at a time (the caller commits each); a task nobody could be told about stays
+    unmarked and is passed over by the next batch, read again by the next sweep."""
+    after: tuple[date, int] | None = None
+    while True:
+        batch = list(db.session.scalars(unreminded_query(mark, due_before, after)))
+        if not batch:
+            return
+        last = batch[-1]
+        assert last.due_date is not None
+        after = (last.due_date, last.id)
+        yield batch
+        if len(batch) < BATCH:
+            return
+
+
+def _record_overdue(today: date, now: datetime, people: _People, report: RemindReport) -> None:
+    for batch in _unreminded(HumanTask.overdue_reminded_at, today):
+        for task in batch:
+            # nobody of its role: the coordinators
+            holders = people.holders(task) or people.coordinators(task.area_id)
+            whose = ("You hold it." if task.assignee
+                     else f"Nobody has claimed it: it waits for a {role_name(task.role)}.")
+            reminder = _about(task, "overdue", f"Overdue: {task.name} ({task.case.reference})",
+                              f"The step '{task.name}' on case {task.case.reference} was due on "
+                              f"{_day(task.due_date)} and is overdue. {whose}")
+            report.recorded["overdue"] += sum(outbox.record(reminder, person, now) for person in holders)
+            if holders:  # nobody to tell: it is read again by the next sweep, for whoever joins the area
+                task.overdue_reminded_at = now
+        db.session.commit()
 
 
 def escalation_cutoff(today: date, working_days: int) -> date:
@@ -109,16 +136,30 @@ def escalation_cutoff(today: date, working_days: int) -> date:
     return due
 
 
-def _record_escalations(area_id: int, today: date, now: datetime, people: _People, report: RemindReport) -> None:
-    days = area_settings(area_id)["escalation_working_days"]
-    for task in _unreminded("escalation", area_id, escalation_cutoff(today, days) + timedelta(days=1)):
-        held = f"held by {task.assignee.display_name}" if task.assignee else f"unclaimed ({role_name(task.role)})"
-        reminder = _about(task, "escalation", f"Escalation: {task.name} ({task.case.reference}) is overdue",
-                          f"The step '{task.name}' on case {task.case.reference}, {held}, was due on "
-                          f"{_day(task.due_date)} and is still not done more than {days} working days later.")
-        recipients = people.escalate_to(task)
-        report.recorded["escalation"] += sum(outbox.record(reminder, person, now) for person in recipients)
-    db.session.commit()
+def _record_escalations(today: date, now: datetime, people: _People, report: RemindReport) -> None:
+    # the tasks some area may escalate today (its setting at the least), then each against its own area's setting
+    least = SETTINGS["escalation_working_days"].minimum
+    days: dict[int, int] = {}
+    for batch in _unreminded(HumanTask.escalated_at, escalation_cutoff(today, least) + timedelta(days=1)):
+        for task in batch:
+            if task.area_id not in days:
+                days[task.area_id] = area_settings(task.area_id)["escalation_working_days"]
+            assert task.due_date is not None
+            if task.due_date > escalation_cutoff(today, days[task.area_id]):
+                continue  # not yet, under its area's setting
+            _escalate(task, days[task.area_id], now, people, report)
+        db.session.commit()
+
+
+def _escalate(task: HumanTask, days: int, now: datetime, people: _People, report: RemindReport) -> None:
+    held = f"held by {task.assignee.display_name}" if task.assignee else f"unclaimed ({role_name(task.role)})"
+    reminder = _about(task, "escalation", f"Escalation: {task.name} ({task.case.reference}) is overdue",
+                      f"The step '{task.name}' on case {task.case.reference}, {held}, was due on "
+                      f"{_day(task.due_date)} and is still not done more than {days} working days later.")
+    recipients = people.escalate_to(task)
+    report.recorded["escalation"] += sum(outbox.record(reminder, person, now) for person in recipients)
+    if recipients:
+        task.escalated_at = now
 
 
 def _record_digests(today: date, now: datetime, people: _People, report: RemindReport) -> None:

@@ -10,6 +10,7 @@ from app.routing import MAX_ID
 from services import annual_export, disclosures, forms
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
+from services.auth import TOKEN_STATUSES
 from services.case_search import LIMIT, MAX_QUERY
 from services.cases import CATEGORY_CODES, STATUSES
 from services.levels import CATEGORIES, LEVELS
@@ -17,7 +18,12 @@ from services.lifecycle import EARLY_REVIEW_REASONS
 from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
+from services.reminders import RULES as REMINDER_RULES
 from services.sfo import STATUSES as SFO_STATUSES
+from services.studio.compare import CHANGE_KINDS
+from services.studio.drafts import DRAFT_STATUSES, VERSION_STATUSES
+from services.studio.findings import SEVERITIES
+from services.studio.trials import TRIAL_STATUSES
 from services.visor import KINDS as VISOR_KINDS
 from services.vocabulary import TASK_STATES
 from workflows.lanes import ACTION_OWNER_ROLES, DTC_AGENCIES, LEAD_AGENCIES, LEAD_ROLES, ROLE_BY_KEY, ROLE_NAMES
@@ -423,7 +429,7 @@ TOKEN = {
         "id": {"type": "integer"}, "name": {"type": "string"},
         "prefix": {"type": "string", "description": "The token's first characters (the rest is never stored)"},
         "owner": {"type": "string", "description": "Username of the person the token acts as"},
-        "status": {"type": "string", "enum": ["active", "expired", "revoked"]},
+        "status": {"type": "string", "enum": list(TOKEN_STATUSES)},
         "created_at": DATE_TIME, "expires_at": DATE_TIME,
         "last_used_at": _nullable("string", format="date-time"), "revoked_at": _nullable("string", format="date-time"),
     },
@@ -434,7 +440,7 @@ NOTIFICATION = {
     "required": ["id", "rule", "title", "body", "task_id", "case_id", "created_at", "read_at"],
     "properties": {
         "id": {"type": "integer"},
-        "rule": {"type": "string", "enum": ["overdue", "escalation", "digest"],
+        "rule": {"type": "string", "enum": list(REMINDER_RULES),
                  "description": "overdue: a step you hold (or your role's, unclaimed) is late; escalation: a step "
                                 "is late beyond the area's escalation working days (line managers, coordinators); "
                                 "digest: your steps late or due soon, once a day"},
@@ -446,7 +452,7 @@ NOTIFICATION = {
 
 # --- studio: comparisons and migrations --------------------------------------------------------------------------
 
-CHANGE_KIND = {"type": "string", "enum": ["added", "removed", "changed"]}
+CHANGE_KIND = {"type": "string", "enum": list(CHANGE_KINDS)}
 ELEMENT_CHANGE = {
     "type": "object", "additionalProperties": False, "required": ["id", "type", "name", "change", "details"],
     "properties": {
@@ -642,7 +648,7 @@ FINDING = {
     "type": "object", "additionalProperties": False, "required": ["file", "element_id", "severity", "message", "kind"],
     "properties": {
         "file": {"type": "string"}, "element_id": _nullable("string", description="The BPMN/DMN element's id"),
-        "severity": {"type": "string", "enum": ["error", "warning"], "description": "Errors stop publishing"},
+        "severity": {"type": "string", "enum": list(SEVERITIES), "description": "Errors stop publishing"},
         "message": {"type": "string"},
         "kind": {"type": "string", "description": "xml, parse, lane, form, due, gateway, timer, flow, script, hook, "
                                                   "data (xml, parse and script errors also refuse an import)"},
@@ -655,7 +661,7 @@ DRAFT_PROPERTIES: dict[str, Any] = {
     "id": {"type": "integer"}, "key": {"type": "string", "description": "The process id"},
     "name": {"type": "string"}, "base_version": _nullable("integer"),
     "version": {"type": "integer", "description": "Saves so far"}, "etag": {"type": "string"},
-    "status": {"type": "string", "enum": ["draft", "published", "discarded"]},
+    "status": {"type": "string", "enum": list(DRAFT_STATUSES)},
     "published_version": _nullable("integer"), "created_by": {"type": "string"}, "updated_by": {"type": "string"},
     "created_at": DATE_TIME, "updated_at": DATE_TIME,
 }
@@ -666,7 +672,7 @@ DRAFT = {"type": "object", "additionalProperties": False, "required": [*DRAFT_PR
 VERSION_PROPERTIES: dict[str, Any] = {
     "version": {"type": "integer"}, "name": {"type": "string"}, "published_at": DATE_TIME,
     "published_by": {"type": "string"}, "retired_at": _nullable("string", format="date-time"),
-    "retired_by": _nullable("string"), "status": {"type": "string", "enum": ["published", "retired"]},
+    "retired_by": _nullable("string"), "status": {"type": "string", "enum": list(VERSION_STATUSES)},
     "running_instances": {"type": "integer", "description": "Instances running on this version"},
 }
 MODEL_SCHEMAS: dict[str, Any] = {
@@ -718,7 +724,7 @@ TRIAL_SCHEMAS: dict[str, Any] = {
         "started_at"], "properties": {
         "trial": {"type": "integer", "description": "The trial's id"}, "key": {"type": "string"},
         "draft": _nullable("integer"), "version": _nullable("integer"),
-        "status": {"type": "string", "enum": ["running", "completed", "error"]},
+        "status": {"type": "string", "enum": list(TRIAL_STATUSES)},
         "error": _nullable("string", description="Why the trial stopped (a failing or runaway script, ...)"),
         "path": {"type": "array", "items": {"type": "string"},
                  "description": "BPMN ids completed, in order (gateways included: the branch taken shows)"},

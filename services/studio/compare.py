@@ -22,6 +22,7 @@ from workflows.registry import ModelError, parse_model
 
 FORMS_DIR = BPMN_DIR.parent / "forms"
 FORM_PREFIX = "forms/"
+CHANGE_KINDS = ("added", "removed", "changed")  # what a Change says of its element
 LONG = 60  # longer values (scripts, documentation) are said to have changed, not quoted
 
 

@@ -19,6 +19,8 @@ from services.models import ModelDraft, ProcessInstance, ProcessModel, User
 from services.studio.checks import errors_of
 from workflows.registry import ModelError
 
+DRAFT_STATUSES = ("draft", "published", "discarded")  # ModelDraft.status
+VERSION_STATUSES = ("published", "retired")  # a published version, until it is retired (ProcessModel.retired_at)
 STALE = "Someone saved this draft since you opened it: nothing was saved; reload it and make your change again"
 
 

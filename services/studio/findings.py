@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+Severity = Literal["error", "warning"]  # an error stops publishing; a warning does not
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
 class Finding:
     file: str
     element_id: str | None
-    severity: Literal["error", "warning"]
+    severity: Severity
     message: str
     kind: str = "model"  # xml, parse, lane, form, gateway, timer, due, flow, script, hook, data
 

@@ -26,6 +26,7 @@ from workflows import ParsedModel, StepResult
 from workflows.engine import EngineError, TaskNotReady, UserTaskInfo
 from workflows.registry import ModelError, checksum_of
 
+TRIAL_STATUSES = ("running", "completed", "error")  # ModelTrial.status: running until it ends or a script fails
 JUST_PAST = timedelta(seconds=1)
 
 

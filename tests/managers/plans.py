@@ -1,10 +1,23 @@
-"""Reading PostgreSQL's plan of a SQLAlchemy query: which plan nodes read which table, through which index."""
+"""Reading PostgreSQL's plan of a SQLAlchemy query: which plan nodes read which table, through which index; filling a
+table with copies of real rows first."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from services.db import db
+
+
+def fill(table: str, statement: str, params: dict[str, Any], *, analyse: bool = True) -> None:
+    """Run ``statement`` (an INSERT of copies of real rows into ``table``) and commit; then, unless told not to,
+    analyse the table, so the planner weighs its indexes against a real table."""
+    db.session.execute(text(statement), params)
+    db.session.commit()
+    if analyse:
+        db.session.execute(text(f"ANALYZE {table}"))
+        db.session.commit()
 
 
 def table_scans(query: Any, table: str) -> set[tuple[str, str | None]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from services import clock as clock_module
 from services.area_tasks import PAGE_SIZE, AreaTaskFilter, queries
@@ -17,7 +16,7 @@ from services.db import db
 from services.overdue import task_groups_query
 from tests.conftest import PG_URL
 from tests.factories import make_area
-from tests.managers.plans import table_scans
+from tests.managers.plans import fill, table_scans
 from tests.managers.world import CHECK, build
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="query plans are checked on PostgreSQL (MAPPA_TEST_DATABASE_URL)")
@@ -26,16 +25,13 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="query plans are checked on P
 def _fill(task_id: int) -> None:
     areas = [make_area(f"plan{n}").id for n in range(20)]
     db.session.commit()
-    db.session.execute(text(
-        "INSERT INTO human_task (task_uuid, instance_id, case_id, area_id, bpmn_id, hook, name, lane, role, form_key, "
-        "state, assignee_id, due_date, overdue, created_at, context) "
-        "SELECT md5(n::text || 'plan'), instance_id, case_id, (:areas)[1 + n % 20], bpmn_id, hook, name, lane, role, "
-        "form_key, CASE WHEN n % 10 = 0 THEN 'ready' ELSE 'completed' END, NULL, due_date - (n % 400), false, "
-        "created_at, context FROM human_task, generate_series(1, 40000) AS n WHERE human_task.id = :task"),
-        {"areas": areas, "task": task_id})
-    db.session.commit()
-    db.session.execute(text("ANALYZE human_task"))
-    db.session.commit()
+    fill("human_task",
+         "INSERT INTO human_task (task_uuid, instance_id, case_id, area_id, bpmn_id, hook, name, lane, role, form_key, "
+         "state, assignee_id, due_date, overdue, created_at, context) "
+         "SELECT md5(n::text || 'plan'), instance_id, case_id, (:areas)[1 + n % 20], bpmn_id, hook, name, lane, role, "
+         "form_key, CASE WHEN n % 10 = 0 THEN 'ready' ELSE 'completed' END, NULL, due_date - (n % 400), false, "
+         "created_at, context FROM human_task, generate_series(1, 40000) AS n WHERE human_task.id = :task",
+         {"areas": areas, "task": task_id})
 
 
 def _human_task_scans(query: Any) -> set[tuple[str, str | None]]:

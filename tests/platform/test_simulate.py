@@ -8,8 +8,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from bench.common import replace_section, sections
 from bench.simulate import main, markdown
+from tests.conftest import PG_URL
 
 MEETING_STEPS = {"Write minutes", "MAPP meeting review"}  # completed by services.meetings, not by a task form
 
@@ -59,3 +63,31 @@ def test_tiny_simulation_drives_real_work(tmp_path: Path) -> None:
     replace_section("simulate", markdown(result), results)
     assert "National simulation" in sections(results.read_text())["simulate"]
 
+
+
+@pytest.mark.skipif(not PG_URL, reason="the year on PostgreSQL needs the machine's server (MAPPA_TEST_DATABASE_URL)")
+def test_tiny_simulation_on_postgresql(tmp_path: Path) -> None:
+    """Built in SQLite, copied into PostgreSQL (bench/pgcopy.py), the year driven there through the same services."""
+    assert PG_URL
+    url = f"{PG_URL}_simulate"
+    try:
+        result = main(["--areas", "2", "--cases", "60", "--days", "30", "--driven", "southmoor",
+                       "--db", str(tmp_path / "simulate.db"), "--database-url", url,
+                       "--out", str(tmp_path / "simulate.json"), "--no-results", "--quiet"])
+        assert result["database"] == "postgresql" and result["errors"] == 0, result["first_errors"]
+        with psycopg.connect(url) as con:
+            def count(kind: str) -> int:
+                row = con.execute("SELECT COUNT(*) FROM case_event WHERE kind = %s", (kind,)).fetchone()
+                assert row is not None
+                return int(row[0])
+
+            cases = con.execute("SELECT COUNT(*) FROM mappa_case").fetchone()
+            assert cases is not None and cases[0] == result["cases"]
+            assert count("task_completed") == 3 * (result["cases"] - result["referrals_created"]) + result["steps_run"]
+            assert result["steps_run"] == result["task_completed_events_written"] > 0
+            assert result["timers_fired"] == count("timer_fired") > 0
+            assert result["overdue_marked"] == count("task_overdue")
+        assert result["db_bytes"] > 0 and "National simulation on PostgreSQL" in markdown(result)
+    finally:
+        with psycopg.connect(f"{PG_URL.rsplit('/', 1)[0]}/postgres", autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')

@@ -62,3 +62,9 @@ def test_a_completion_answered_twice_would_be_caught() -> None:
     assert throughput.judge({"complete": 1, "refer": 0},
                             {"completion_events": 1, "completed_tasks_in_events": 1, "completed_tasks": 1,
                              "cases": 0}) is True
+
+
+def test_the_shared_machine_warning_reads_the_load_before_the_run() -> None:
+    """The run's own clients, gunicorn and PostgreSQL load the machine: only the load before it tells of others."""
+    assert throughput.shared_machine({"cpus": 2, "load_average": [0.4, 0.3, 0.2]}) is False
+    assert throughput.shared_machine({"cpus": 2, "load_average": [3.1, 2.0, 1.0]}) is True

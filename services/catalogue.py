@@ -29,6 +29,7 @@ PHASES: dict[str, str] = {
     "research": "mappa_research",
     "visor": "mappa_visor_update",
     "disclosure": "mappa_disclosure",
+    "smb_audit": "mappa_smb_audit",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -43,6 +44,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_research": ("Agenda research", ("research.bpmn",)),
     "mappa_visor_update": ("ViSOR update", ("visor_update.bpmn",)),
     "mappa_disclosure": ("Disclosure", ("disclosure.bpmn",)),
+    "mappa_smb_audit": ("SMB annual audit", ("smb_audit.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

@@ -18,6 +18,7 @@ HOOKS: dict[str, str] = {
     "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
     "visor_update": "the case's meetings and changes recorded on ViSOR: they leave what ViSOR has not been told",
     "disclosure_delivery": "a decided disclosure delivered: recorded on the decision and in the case's s.62 log",
+    "smb_audit": "a sampled case or meeting scored against the national audit tool: its scores join the SMB summary",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, disclosures, forms, rules, visor
+from services import clock, disclosures, forms, rules, smb, visor
 from services.access import log_access
 from services.dates import long_date
 from services.db import db
@@ -275,5 +275,6 @@ _HOOKS: dict[str, Hook] = {
     "visor_update": Hook(check=lambda _user, task, answers: visor.recorded_on_errors(task, answers),
                          after=_on_visor_updated),
     "disclosure_delivery": Hook(after=disclosures.on_delivered),
+    "smb_audit": Hook(after=smb.on_audited),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

@@ -39,6 +39,7 @@ FIELD_NAMES: dict[str, str] = {
     "disclosure_power": "Power used", "offender_told_first": "Offender told first",
     "disclosure_undertaking": "Recipient's undertaking", "deliver_by": "Deliver by",
     "deliverer_role": "Delivered by",
+    "audit_year": "Audit of the year", "audit_due": "Audit due by", "audit_meeting": "Meeting audited",
 }
 # Keys whose numbers are levels or categories, and keys whose values are role keys.
 LEVEL_KEYS = frozenset({"level", "suggested_level", "level_requested", "proposed_level", "rescreen_level"})

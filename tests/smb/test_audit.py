@@ -20,6 +20,7 @@ from services.scheduler import sweep
 from tests.factories import ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
+from tests.smb.test_lay_adviser import lay_adviser
 from tests.web.test_case_actions_ui import flashed, post, summary_links
 
 CASE_SCORES = {"referral_timely": "met", "referral_complete": "partly", "first_meeting_timely": "met",
@@ -114,6 +115,14 @@ def test_the_sample_is_drawn_scored_chased_when_late_and_summarised(
     rows = {" ".join(tr[0].text_content().split()): [td.text_content() for td in tr[1:]]
             for tr in table.xpath(".//tbody/tr")}
     assert rows["Were all sections of the referral completed?"] == ["1", "1", "0"]
+
+    lay_adviser(users)  # the SMB reads the summary in its pack: figures, no case, meeting or comment
+    sign_in(client, "lay")
+    pack = get_page(client, "/smb?year_ending=2027-03-31")
+    table = pack.get_element_by_id("audit-summary-meeting")
+    assert "Meeting audit (MAPPA L): 1 of 1 audited" in " ".join(table.text_content().split())
+    text = pack.text_content()
+    assert not [n for n in ("Adam Ashby", "Brian Brook", "Carl Carter", "Actions had no dates") if n in text]
 
 
 def test_nothing_to_sample_says_so(app: Flask, client: FlaskClient) -> None:

@@ -20,7 +20,6 @@ from services.scheduler import sweep
 from tests.factories import ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
-from tests.smb.test_lay_adviser import lay_adviser
 from tests.web.test_case_actions_ui import flashed, post, summary_links
 
 CASE_SCORES = {"referral_timely": "met", "referral_complete": "partly", "first_meeting_timely": "met",
@@ -116,8 +115,7 @@ def test_the_sample_is_drawn_scored_chased_when_late_and_summarised(
             for tr in table.xpath(".//tbody/tr")}
     assert rows["Were all sections of the referral completed?"] == ["1", "1", "0"]
 
-    lay_adviser(users)  # the SMB reads the summary in its pack: figures, no case, meeting or comment
-    sign_in(client, "lay")
+    sign_in(client, "lay_adviser")  # the SMB reads the summary in its pack: figures, no case, meeting or comment
     pack = get_page(client, "/smb?year_ending=2027-03-31")
     table = pack.get_element_by_id("audit-summary-meeting")
     assert "Meeting audit (MAPPA L): 1 of 1 audited" in " ".join(table.text_content().split())

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from services import meetings
 from services.db import db
-from services.models import AccessLog, HumanTask, User
+from services.models import AccessLog, HumanTask
 from tests.api.conftest import Api
-from tests.factories import make_user, seeded, sign_in
+from tests.factories import seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import get_page
 from tests.web.test_case_actions_ui import post
@@ -23,14 +23,6 @@ from tests.web.test_case_actions_ui import post
 CASE_DATA_ARGS = ("case_id", "meeting_id", "task_id", "instance_id", "recording_id")
 CASE_DATA_PREFIXES = ("/cases", "/meetings", "/tasks", "/api/v1/cases", "/api/v1/meetings", "/api/v1/tasks",
                       "/api/v1/instances", "/statistics", "/area-tasks", "/work")
-
-
-def lay_adviser(users: dict[str, User]) -> User:
-    user = make_user("lay", {"lay_adviser"}, users["coordinator"].area, agency="Strategic Management Board",
-                     display_name="Lee Lay")
-    users["lay"] = user
-    db.session.commit()
-    return user
 
 
 def case_data_urls(app: Flask, values: dict[str, int]) -> list[str]:
@@ -54,11 +46,10 @@ def test_a_lay_adviser_sees_no_case_meeting_person_or_task(app: Flask, client: F
     meetings.build_agenda(users["administrator"], meeting.id)
     task = db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "ready")).first()
     assert task is not None
-    lay_adviser(users)
     values = {"case_id": case.id, "meeting_id": meeting.id, "task_id": task.id, "instance_id": task.instance_id}
     names = ("Adam Ashby", case.reference)
 
-    sign_in(client, "lay")
+    sign_in(client, "lay_adviser")
     assert client.get("/").headers["Location"] == "/smb"  # lands on the SMB pack
     pages = case_data_urls(app, values)
     assert len([u for u in pages if not u.startswith("/api/")]) > 20
@@ -73,10 +64,10 @@ def test_a_lay_adviser_sees_no_case_meeting_person_or_task(app: Flask, client: F
     api_urls = [u for u in pages if u.startswith("/api/")]
     assert len(api_urls) > 10
     for url in api_urls:
-        response = api.get("lay", url)
+        response = api.get("lay_adviser", url)
         assert response.status_code == 403, f"{url}: {response.status_code}"
         assert not [n for n in names if n in response.get_data(as_text=True)], url
-    refusals = db.session.scalars(select(AccessLog.event).where(AccessLog.user_id == users["lay"].id,
+    refusals = db.session.scalars(select(AccessLog.event).where(AccessLog.user_id == users["lay_adviser"].id,
                                                                 AccessLog.event.like("%refused"))).all()
     assert len(refusals) >= len(pages)
     assert client.post(f"/tasks/{task.id}/claim", data={}).status_code in (400, 403)  # no CSRF token either way
@@ -84,7 +75,7 @@ def test_a_lay_adviser_sees_no_case_meeting_person_or_task(app: Flask, client: F
 
     # what they do see: the pack, as a page and a PDF, and the plan to read
     clock.set(datetime(2026, 12, 11, 10, tzinfo=UTC))
-    sign_in(client, "lay")  # the session idled out while the clock moved
+    sign_in(client, "lay_adviser")  # the session idled out while the clock moved
     page = get_page(client, "/smb?year_ending=2027-03-31")
     text = page.text_content()
     assert page.get_element_by_id("no-audit") is not None

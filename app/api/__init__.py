@@ -18,6 +18,7 @@ from app.api import (  # noqa: E402
     models,
     notifications,
     routes,
+    smb,
     statistics,
     tokens,
     trials,
@@ -25,5 +26,5 @@ from app.api import (  # noqa: E402
 
 errors.register_error_handlers(bp)
 
-__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "statistics", "tokens",
-           "trials"]
+__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "smb", "statistics",
+           "tokens", "trials"]

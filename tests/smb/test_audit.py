@@ -17,6 +17,7 @@ from services import meetings, smb
 from services.db import db
 from services.models import AreaSetting, HumanTask, MappaCase, SmbAudit, SmbAuditItem, User
 from services.scheduler import sweep
+from tests.api.conftest import Api
 from tests.factories import ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
@@ -121,6 +122,11 @@ def test_the_sample_is_drawn_scored_chased_when_late_and_summarised(
     assert "Meeting audit (MAPPA L): 1 of 1 audited" in " ".join(table.text_content().split())
     text = pack.text_content()
     assert not [n for n in ("Adam Ashby", "Brian Brook", "Carl Carter", "Actions had no dates") if n in text]
+    answer = Api(client, users).get("lay_adviser", "/api/v1/smb/pack?year_ending=2027-03-31").get_json()
+    [case_tool] = [t for t in answer["audit"] if t["kind"] == "case"]
+    assert (case_tool["sampled"], case_tool["audited"]) == (2, 2)
+    assert next(q["counts"] for q in case_tool["questions"] if q["key"] == "agency_reports") == {
+        "Met": 1, "Partly met": 0, "Not met": 1}
 
 
 def test_nothing_to_sample_says_so(app: Flask, client: FlaskClient) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from services import meetings
 from services.db import db
 from services.models import AccessLog, HumanTask
-from tests.api.conftest import Api
+from tests.api.conftest import Api, fields
 from tests.factories import seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import get_page
@@ -83,6 +83,13 @@ def test_a_lay_adviser_sees_no_case_meeting_person_or_task(app: Flask, client: F
     assert not [n for n in (*names, "Northshire HQ", users["chair"].display_name) if n in text]
     pdf = client.get("/smb/pack.pdf?year_ending=2027-03-31")
     assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf")
+    answer = api.get("lay_adviser", "/api/v1/smb/pack?year_ending=2027-03-31")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert (body["audit"], body["plan"], body["marking"]) == (None, [], "OFFICIAL-SENSITIVE")
+    assert "timeliness" in [t["key"] for t in body["tables"]]
+    assert not [n for n in names if n in answer.get_data(as_text=True)]
+    assert fields(api.get("lay_adviser", "/api/v1/smb/pack?year_ending=2027-04-01")) == ["year_ending"]
     plan = get_page(client, "/smb/plan")
     assert plan.xpath("//form[@action='/smb/plan']") == []  # reading, not adding
     assert post(client, "/smb/plan", {"title": "x"}, form_path="/smb").status_code == 403

@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from app.meetings.routes import bp as meetings
     from app.notifications.routes import bp as notifications
     from app.settings.routes import bp as settings
+    from app.smb.routes import bp as smb
     from app.statistics import annual_routes as _annual  # noqa: F401 - registers the annual and trends views
     from app.statistics.routes import bp as statistics
     from app.studio import changes as _changes  # noqa: F401 - registers the compare and migrate views
@@ -94,6 +95,6 @@ def register_blueprints(app: Flask) -> None:
     from app.studio.routes import bp as studio
 
     for blueprint in (auth, inbox, cases, meetings, statistics, area_tasks, studio, account, admin, settings,
-                      notifications, api, health, csods):
+                      notifications, api, health, csods, smb):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

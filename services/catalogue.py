@@ -32,6 +32,7 @@ PHASES: dict[str, str] = {
     "rso": "mappa_rso_notification",
     "sfo": "mappa_sfo_review",
     "critical": "mappa_critical_case",
+    "smb_audit": "mappa_smb_audit",
 }
 # process id -> (name, files of the model version)
 SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -50,6 +51,7 @@ SHIPPED: dict[str, tuple[str, tuple[str, ...]]] = {
     "mappa_sfo_review": ("Serious further offence review", ("sfo_review.bpmn",)),
     "mappa_critical_case": ("Critical public protection case", ("critical_case.bpmn",)),
     "csods_application": ("Child Sex Offender Disclosure Scheme application", ("csods_application.bpmn",)),
+    "mappa_smb_audit": ("SMB annual audit", ("smb_audit.bpmn",)),
 }
 
 REGISTRY = ModelRegistry()

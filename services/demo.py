@@ -39,6 +39,8 @@ USERS = [
     ("yot", "Yusuf Oti", agency_of("youth_offending_team"), {"youth_offending_team", "referrer"}, "northshire"),
     ("victim_liaison", "Vicky Lyons", agency_of("victim_liaison"), {"victim_liaison"}, "northshire"),
     ("south_coordinator", "Sam South", "MAPPA Unit", {"coordinator"}, "southmoor"),
+    # the Strategic Management Board's lay adviser: aggregated figures only (the SMB pack), never a case
+    ("lay_adviser", "Laila Adviser", agency_of("lay_adviser"), {"lay_adviser"}, "northshire"),
 ]
 FIRST = ["Adam", "Brian", "Carl", "Dean", "Errol", "Frank", "Gary", "Harry", "Ian", "Jack", "Kevin", "Liam", "Mark",
          "Neil", "Owen", "Paul", "Ross", "Steve", "Tom", "Wayne"]

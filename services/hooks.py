@@ -31,6 +31,7 @@ HOOKS: dict[str, str] = {
     "critical_review": "a critical case flag reviewed: it stays, or the case is de-registered",
     "csods_decision": "a CSODS panel's decision whether to disclose: recorded on the application",
     "csods_disclosure": "a CSODS disclosure delivered: kept on the application; a MAPPA case's s.62 log has it",
+    "smb_audit": "a sampled case or meeting scored against the national audit tool: its scores join the SMB summary",
 }
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version

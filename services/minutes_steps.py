@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, critical_cases, disclosures, forms, rso, rules, sfo, visor
+from services import clock, critical_cases, disclosures, forms, rso, rules, sfo, smb, visor
 from services.access import log_access
 from services.dates import long_date
 from services.db import db
@@ -286,5 +286,6 @@ _HOOKS: dict[str, Hook] = {
     "critical_decision": Hook(after=critical_cases.on_decision),
     "critical_notification": Hook(after=critical_cases.on_notification),
     "critical_review": Hook(after=critical_cases.on_review),
+    "smb_audit": Hook(after=smb.on_audited),
 }
 assert set(_HOOKS) <= set(HOOKS), "every hook the services react to is a declared hook name"

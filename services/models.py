@@ -774,3 +774,49 @@ class CsodsStage(Model):
     escalated_at: Mapped[datetime | None]
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+class SmbAudit(Model):
+    """The SMB's annual audit sample of one area: the rule and the recorded seed redraw it exactly."""
+
+    __tablename__ = "smb_audit"
+    __table_args__ = (UniqueConstraint("area_id", "year_ending", name="uq_smb_audit_area_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    year_ending: Mapped[date] = mapped_column(Date)
+    seed: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(200))  # the sample rule in words, with the settings it used
+    due_on: Mapped[date] = mapped_column(Date)
+    drawn_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    drawn_at: Mapped[datetime]
+    items: Mapped[list[SmbAuditItem]] = relationship(back_populates="audit", order_by="SmbAuditItem.id")
+
+
+class SmbAuditItem(Model):
+    """One sampled case (MAPPA K) or meeting (MAPPA L), its audit task's instance, and the scores given."""
+
+    __tablename__ = "smb_audit_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("smb_audit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # case, meeting
+    case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"))  # a meeting's: the case its instance runs on
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("mapp_meeting.id"))
+    process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    status: Mapped[str] = mapped_column(String(20))  # to audit, audited
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    audited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    audited_at: Mapped[datetime | None]
+    audit: Mapped[SmbAudit] = relationship(back_populates="items")
+
+
+class SmbPlanAction(Model):
+    """An action of the SMB's business plan: what, who owns it (a role), by when, and how far it has got."""
+
+    __tablename__ = "smb_plan_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    title: Mapped[str] = mapped_column(String(400))
+    owner_role: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # not started, in progress, done
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from services.errors import Forbidden
 from services.models import MappaCase, User
-from workflows.lanes import AREA_WIDE_ROLES, LEAD_ROLES, ROLE_BY_KEY, role_name
+from workflows.lanes import AREA_WIDE_ROLES, LEAD_ROLES, ROLE_BY_KEY, SMB_ROLES, role_name
 
 __all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "REFUSAL_EVENTS",
            "Permission", "Scope", "has_permission", "may_on_case", "refusal", "require"]
@@ -50,8 +50,11 @@ class Permission:
     purpose: str
 
 
-CASE_WORK = frozenset(ROLE_BY_KEY)  # every agency role, duty-to-co-operate agencies included (workflows.lanes)
-EVERYONE = CASE_WORK | {"process_owner"}
+# every agency role, duty-to-co-operate agencies included (workflows.lanes); not lay advisers, who have no role in
+# individual case decisions (CJA 2003 s.326). The SMB chair works only the serious case review steps of the cases
+# whose review reaches them (services.access: a task of theirs on the case).
+CASE_WORK = frozenset(ROLE_BY_KEY) - {"lay_adviser"}
+EVERYONE = CASE_WORK | {"process_owner"} | SMB_ROLES
 ORGANISERS = frozenset({"coordinator", "administrator"})  # the MAPPA unit arranges meetings
 MINUTE_TAKERS = ORGANISERS | {"chair"}
 RESPONSIBLE_AUTHORITY_AND_UNIT = AREA_WIDE_ROLES
@@ -150,6 +153,13 @@ PERMISSIONS: dict[str, Permission] = {
                               "See process models, their versions, drafts, checks and comparisons"),
     "studio:edit": Permission(frozenset({"process_owner"}), Scope.NONE,
                               "Import, edit, check, publish and migrate process models and forms"),
+    # SMB governance (MAPPA.md section 14): aggregated figures only; the audit sample names cases, so only the MAPPA
+    # unit's coordinator and managers, who draw it and audit it, see it
+    "smb:view": Permission(frozenset({"coordinator", "manager", "chair"}) | SMB_ROLES, Scope.NONE,
+                           "See the SMB pack: aggregated statistics, audit summaries and the business plan"),
+    "smb:plan": Permission(frozenset({"coordinator", "manager", "smb_chair"}), Scope.AREA,
+                           "Add to the SMB business plan and record its actions' progress"),
+    "smb:audit": Permission(SUPERVISORS, Scope.AREA, "Draw the annual audit sample of cases and meetings and see it"),
 }
 
 

@@ -119,6 +119,10 @@ SETTINGS: dict[str, Setting] = {
                                        "working days", 3, 1, 30),
     "sign_in_lockout_minutes": Setting("A locked account opens again after", "minutes", 30, 1, 1440),
     "api_token_days": Setting("New API tokens expire after", "days", 90, 1, 365),
+    # SMB annual audit (MAPPA.md section 14: no national figure): the sample drawn, and the time to score it
+    "smb_audit_cases_per_level": Setting("Cases sampled for the annual audit, per level (2 and 3)", "cases", 3, 0, 50),
+    "smb_audit_meetings": Setting("Meetings sampled for the annual audit", "meetings", 2, 0, 50),
+    "smb_audit_days": Setting("Sampled cases and meetings audited within", "days", 28, 1, 120),
     # 0: not set (the annual statistics then give no rate of registered sexual offenders per 100,000)
     "area_population": Setting("Area population, for registered sexual offenders per 100,000", "people", 0, 0,
                                20_000_000),

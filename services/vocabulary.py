@@ -45,6 +45,7 @@ FIELD_NAMES: dict[str, str] = {
     "critical_flag_reason": "Why it may be critical", "cppc_national_resources": "Needed beyond the area",
     "referral_due": "Referral due", "approval_due": "Decision due", "notification_due": "Notification due",
     "flag_review_due": "Review due",
+    "audit_year": "Audit of the year", "audit_due": "Audit due by", "audit_meeting": "Meeting audited",
 }
 # Keys whose numbers are levels or categories, and keys whose values are role keys.
 LEVEL_KEYS = frozenset({"level", "suggested_level", "level_requested", "proposed_level", "rescreen_level"})

@@ -51,6 +51,7 @@ ROLES: tuple[Role, ...] = (
     Role("chair", "MAPP Meeting Chair", "MAPPA Unit", area_wide=True),
     Role("manager", "Manager", "MAPPA Unit", area_wide=True, owns_actions=False),
     Role("referrer", "Referrer", "Referring agency", owns_actions=False, personal=True),
+    Role("lay_adviser", "Lay Adviser", "Strategic Management Board", owns_actions=False),
     Role("smb_chair", "SMB Chair", "Strategic Management Board", owns_actions=False),
 )
 ROLE_BY_KEY: dict[str, Role] = {r.key: r for r in ROLES}
@@ -61,6 +62,11 @@ ACTION_OWNER_ROLES: tuple[str, ...] = tuple(r.key for r in ROLES if r.owns_actio
 AREA_WIDE_ROLES = frozenset(r.key for r in ROLES if r.area_wide)
 DUTY_TO_COOPERATE_ROLES = frozenset(r.key for r in ROLES if r.duty_to_cooperate)
 PERSONAL_ROLES = frozenset(r.key for r in ROLES if r.personal)
+# The Strategic Management Board's members govern MAPPA from aggregated figures (statistics, audit summaries, the
+# business plan): lay advisers have no role in individual case decisions (CJA 2003 s.326, MAPPA.md section 1), so
+# lay advisers hold no case work (services.permissions.CASE_WORK leaves them out) and the SMB chair only the serious
+# case review steps of a case whose review reaches them.
+SMB_ROLES = frozenset(r.key for r in ROLES if r.agency == "Strategic Management Board")
 # The agencies that can lead a case, each with the role its lead officer must hold (named by the role's agency).
 LEAD_ROLES: dict[str, str] = {ROLE_BY_KEY[key].agency: key
                               for key in ("offender_manager", "police", "prison", "youth_offending_team", "health")}

@@ -23,6 +23,7 @@ from app.api import (  # noqa: E402
     routes,
     rso,
     sfo,
+    smb,
     statistics,
     tokens,
     trials,
@@ -32,3 +33,5 @@ errors.register_error_handlers(bp)
 
 __all__ = ["agencies", "area_tasks", "bp", "csods", "disclosures", "meetings", "migration", "models", "notifications",
            "routes", "rso", "sfo", "statistics", "tokens", "trials"]
+__all__ = ["area_tasks", "bp", "meetings", "migration", "models", "notifications", "routes", "smb", "statistics",
+           "tokens", "trials"]

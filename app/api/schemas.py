@@ -7,7 +7,7 @@ from typing import Any
 
 from app.api.contract import SCHEMAS, Model, error_responses, nullable, ref
 from app.routing import MAX_ID
-from services import annual_export, disclosures, forms
+from services import annual_export, disclosures, forms, smb, smb_plan
 from services import tasks as task_service
 from services.area_tasks import BANDS, SORTS
 from services.auth import TOKEN_STATUSES
@@ -641,6 +641,34 @@ ANNUAL_ANSWER = ({"content": {
 
 
 
+
+# --- SMB pack (services.smb_pack): aggregated figures only, for the SMB and its lay advisers ----------------------
+SMB_PACK_QUERY = Model("SmbPackQuery", {"type": "object", "additionalProperties": False, "properties": {
+    "year_ending": {**DATE, "description": "A 31 March (default: the last one passed)"}}})
+SMB_AUDIT_TOOL = {"type": "object", "additionalProperties": False,
+                  "required": ["kind", "title", "sampled", "audited", "questions"],
+                  "properties": {"kind": {"type": "string", "enum": list(smb.AUDIT_FORMS)}, "title": {"type": "string"},
+                                 "sampled": {"type": "integer"}, "audited": {"type": "integer"},
+                                 "questions": {"type": "array", "items": {
+                                     "type": "object", "additionalProperties": False,
+                                     "required": ["key", "title", "counts"],
+                                     "properties": {"key": {"type": "string"}, "title": {"type": "string"},
+                                                    "counts": {"type": "object", "description": "Answer -> how many",
+                                                               "additionalProperties": {"type": "integer"}}}}}}}
+SMB_PLAN_ACTION = {"type": "object", "additionalProperties": False,
+                   "required": ["title", "owner_role", "due_on", "status", "overdue"],
+                   "properties": {"title": {"type": "string"},
+                                  "owner_role": {"type": "string", "enum": list(smb_plan.PLAN_OWNERS)},
+                                  "due_on": DATE, "status": {"type": "string", "enum": list(smb_plan.PLAN_STATUSES)},
+                                  "overdue": {"type": "boolean"}}}
+SMB_PACK = Model("SmbPack", _request(
+    "The SMB pack of the caller's area: the annual statistics, the audit summary (null: no sample drawn for the "
+    "year) and the business plan. Names no offender, meeting or officer.",
+    ["area", "year_ending", "marking", "tables", "audit", "plan"],
+    {"area": {"type": "string"}, "year_ending": DATE, "marking": {"type": "string", "const": "OFFICIAL-SENSITIVE"},
+     "tables": {"type": "array", "items": ANNUAL_TABLE},
+     "audit": {"type": ["array", "null"], "items": SMB_AUDIT_TOOL},
+     "plan": {"type": "array", "items": SMB_PLAN_ACTION}}))
 
 # --- process models (the studio) ----------------------------------------------------------------------------------
 

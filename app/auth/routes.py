@@ -30,7 +30,7 @@ REFUSED = {
 # Where a user lands: the first screen their roles allow.
 LANDING = (("tasks:work", "inbox.my_tasks"), ("cases:view", "cases.case_list"),
            ("studio:edit", "studio.library"), ("incidents:view", "admin.incident_list"),
-           ("account:tokens", "account.tokens"))
+           ("smb:view", "smb.pack_page"), ("account:tokens", "account.tokens"))
 
 
 def landing_page(user: User) -> str:

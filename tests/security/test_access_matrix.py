@@ -16,7 +16,7 @@ import io
 import re
 import wave
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -25,10 +25,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
-from services import meetings, recordings
+from services import meetings, recordings, smb_plan
 from services.auth import create_token
 from services.db import db
-from services.models import AccessLog, Attendance, HumanTask, MappaCase, ProcessInstance, User
+from services.models import AccessLog, Attendance, HumanTask, MappaCase, ProcessInstance, SmbAudit, User
 from services.permissions import PERMISSIONS, SUPERVISORS, Scope
 from services.studio import drafts, trials
 from tests.csods.factories import application as csods_application
@@ -122,6 +122,8 @@ def build_world(role: str) -> World:
 
     area_wide = role in AREA_WIDE_ROLES
     visible = {related.id, unrelated.id} if area_wide else ({related.id} if role != "process_owner" else set())
+    if role == "lay_adviser":  # lay advisers see aggregated figures only: no case, not even a related one
+        visible = set()
 
     tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.state == "ready").order_by(HumanTask.id)))
     mine = [t for t in tasks if t.area_id == north.id and (t.role == role or t.assignee_id == persona.id)
@@ -139,6 +141,13 @@ def build_world(role: str) -> World:
     trial = trials.start_trial(persona if role == "process_owner" else users["owner"], "mappa_referral", version=1,
                                data={"category": 2, "rosh": "high", "senior_resources_needed": False})
     [trial_task] = trials.ready_tasks(trial)
+    smb_audits = [SmbAudit(area_id=u.area_id, year_ending=date(2026, 3, 31), seed=7, rule="matrix", drawn_by_id=u.id,
+                           due_on=date(2026, 12, 23), drawn_at=datetime(2026, 11, 25, tzinfo=UTC))
+                  for u in (users["coordinator"], users["south_coordinator"])]
+    db.session.add_all(smb_audits)
+    plan_actions = [smb_plan.add(u, {"title": "Audit attendance", "owner_role": "police", "due_on": "2027-01-31",
+                                     "status": "not started"})
+                    for u in (users["coordinator"], south_users["coordinator"])]
     db.session.commit()
     # Child Sex Offender Disclosure Scheme applications: the area is the relationship (Scope.AREA)
     north_csods, south_csods = csods_application(users["police"]), csods_application(south_users["police"])
@@ -178,6 +187,11 @@ def build_world(role: str) -> World:
         frozenset({"trial_id", "task_id"}): [Target({"trial_id": trial.id, "task_id": trial_task["id"]}, "related")],
         frozenset({"application_id"}): [Target({"application_id": north_csods.id}, "related"),
                                         Target({"application_id": south_csods.id}, "other_area")],
+        # SMB objects are an area's, not case data (Scope.AREA): the audit sample, a business plan action
+        frozenset({"audit_id"}): [Target({"audit_id": smb_audits[0].id}, "related"),
+                                  Target({"audit_id": smb_audits[1].id}, "other_area")],
+        frozenset({"plan_action_id"}): [Target({"plan_action_id": plan_actions[0].id}, "related"),
+                                        Target({"plan_action_id": plan_actions[1].id}, "other_area")],
     }
     names = {c.id: [c.offender_name, c.reference] for c in (related, unrelated, other)}
     return World(persona, targets, names, visible, token)

@@ -49,12 +49,13 @@ def _boolean_columns(con: psycopg.Connection[Any], table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def copy_to_postgres(sqlite_path: Path, cases: int) -> dict[str, Any]:
-    """(Re)create ``bench_<cases>`` from the SQLite file; returns what was copied and how long it took."""
+def copy_to_postgres(sqlite_path: Path, cases: int, url: str | None = None) -> dict[str, Any]:
+    """(Re)create ``bench_<cases>`` (or the database of ``url``) from the SQLite file; returns what was copied and
+    how long it took."""
     from services.db import db
 
     started = time.perf_counter()
-    url = url_for_size(cases)
+    url = url or url_for_size(cases)
     _recreate(url.rsplit("/", 1)[1])
     _schema(url)
     schema_s = time.perf_counter() - started

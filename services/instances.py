@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import CursorResult, bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -298,8 +298,16 @@ def _project_case(case: MappaCase, result: StepResult, actor: User | None, insta
 def _write_case(case: MappaCase, keys: list[str]) -> None:
     """The case row's projected facts (already set on the loaded case as committed values) written by one Core
     UPDATE now: no second UPDATE from the ORM at its next flush."""
-    values = {key: getattr(case, key) for key in keys}
-    db.session.connection().execute(update(MappaCase).where(MappaCase.id == case.id).values(values))
+    statement = _CASE_UPDATES.get(tuple(keys))
+    if statement is None:  # one statement per set of facts, built once: it keeps its cache key
+        statement = _CASE_UPDATES.setdefault(tuple(keys), update(MappaCase).where(
+            MappaCase.id == bindparam("case_id")).values(
+            {key: bindparam(f"new_{key}", type_=MappaCase.__table__.c[key].type) for key in keys}))
+    db.session.connection().execute(statement, {"case_id": case.id} | {f"new_{key}": getattr(case, key)
+                                                                         for key in keys})
+
+
+_CASE_UPDATES: dict[tuple[str, ...], Update] = {}
 
 
 def _plain(value: Any) -> Any:

@@ -77,11 +77,12 @@ def log_access(user: User | None, event: str, case_id: int | None, detail: str |
     aside, so that it is logged even when the refused request's transaction is rolled back (keep_refusals)."""
     row = {"at": clock.now(), "user_id": user.id if user else None, "event": event, "case_id": case_id,
            "detail": detail[:400] if detail else None}
-    db.session.add(AccessLog(**row))
+    db.session.connection().execute(_LOG, row)  # Core: written at once, no ORM object or unit-of-work flush
     if event.endswith("_refused"):
         db.session.info.setdefault(_REFUSALS, []).append(row)
 
 
+_LOG = insert(AccessLog)
 _REFUSALS = "access_refusals"
 
 

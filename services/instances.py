@@ -6,12 +6,14 @@ facts and its history. When a phase ends, the next phase starts as a new instanc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy import CursorResult, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,7 +93,14 @@ def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: S
          actor: User | None, completed_task_uuid: str | None = None,
          open_tasks: list[HumanTask] | None = None) -> None:
     """Write the instance's state (versioned UPDATE) and rewrite its projections. ``open_tasks``: its ready
-    human_task rows when the caller already holds them (lock_open_tasks), else they are read here."""
+    human_task rows when the caller already holds them (lock_open_tasks), else they are read here. The history it
+    records is written in one INSERT (history_batch)."""
+    with history_batch():
+        _save(instance, case, wf, result, actor, completed_task_uuid, open_tasks)
+
+
+def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: StepResult,
+          actor: User | None, completed_task_uuid: str | None, open_tasks: list[HumanTask] | None) -> None:
     now = clock.now()
     try:
         state = ENGINE.dump(wf)
@@ -161,9 +170,9 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, infos: list[UserT
     for uuid, task in existing.items():
         if uuid in ready:
             continue
-        task.state = "completed" if uuid == completed_task_uuid else "cancelled"
-        task.completed_at = now
-        task.completed_by_id = actor.id if actor and uuid == completed_task_uuid else None
+        done = uuid == completed_task_uuid
+        _finish_task(task, "completed" if done else "cancelled", now, actor if done else None)
+    added: list[dict[str, Any]] = []
     for uuid, info in ready.items():
         if uuid in existing:
             continue
@@ -178,13 +187,30 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, infos: list[UserT
             due = None
             record(case, "incident_raised", f"Due date of '{info.step.name}' could not be worked out", None, instance,
                    {"error": str(err)})
-        db.session.add(HumanTask(
+        added.append(dict(
             task_uuid=uuid, instance_id=instance.id, case_id=case.id, area_id=case.area_id, bpmn_id=info.step.bpmn_id,
             name=info.step.name, lane=info.step.lane, role=role, form_key=info.step.form_key,
             state="ready", assignee_id=assignee_id, assigned_at=now if assignee_id else None, due_date=due,
             overdue=bool(due and due < clock.today()), created_at=now, context=ENGINE.context(info) or None,
-            hook=info.step.hook,
+            hook=info.step.hook, completed_at=None, completed_by_id=None, done_on=None,
         ))
+    if added:  # Core, one INSERT for them all: no ORM objects to flush (the inbox and next_tasks read them back)
+        db.session.connection().execute(_ADD_TASKS, added)
+
+
+_ADD_TASKS = insert(HumanTask)
+_FINISH_TASK = (update(HumanTask).where(HumanTask.id == bindparam("task_id"))
+                .values(state=bindparam("new_state"), completed_at=bindparam("new_completed_at"),
+                        completed_by_id=bindparam("new_completed_by_id")))
+
+
+def _finish_task(task: HumanTask, state: str, now: datetime, by: User | None) -> None:
+    """A task leaves the inbox (one Core UPDATE); the loaded row is told what was written, as if flushed."""
+    values = {"state": state, "completed_at": now, "completed_by_id": by.id if by else None}
+    db.session.connection().execute(_FINISH_TASK, {"task_id": task.id} | {f"new_{k}": v for k, v in values.items()})
+    for key, value in values.items():
+        set_committed_value(task, key, value)
+    set_committed_value(task, "completed_by", by)
 
 
 def _routes(infos: list[UserTaskInfo]) -> dict[str, tuple[str, str | None] | EngineError]:
@@ -256,16 +282,32 @@ def _project_case(case: MappaCase, result: StepResult, actor: User | None, insta
             continue
         if getattr(case, key) != value:
             changes[key] = [_plain(getattr(case, key)), _plain(value)]
-            setattr(case, key, value)
+            set_committed_value(case, key, value)  # written below by _write_case, not by the ORM's flush
     if ({"level", "category"} & changes.keys() and case.status not in CLOSED_STATUSES
             and not levels.allows(case.category, case.level)):
         raise ValidationFailed([FieldError("level", f"{levels.CATEGORY_3_MESSAGE}: {instance.model.name} tried to "
                                                     f"set Level {case.level} for a Category {case.category} case")])
     if changes:
-        case.updated_at = now
+        set_committed_value(case, "updated_at", now)
+        _write_case(case, [*changes, "updated_at"])
         summary = ", ".join(f"{k.replace('_', ' ')} {v[1]}" for k, v in changes.items())
         record(case, "case_updated", f"Case updated: {summary}", actor, instance, {"changes": changes})
     return changes
+
+
+def _write_case(case: MappaCase, keys: list[str]) -> None:
+    """The case row's projected facts (already set on the loaded case as committed values) written by one Core
+    UPDATE now: no second UPDATE from the ORM at its next flush."""
+    statement = _CASE_UPDATES.get(tuple(keys))
+    if statement is None:  # one statement per set of facts, built once: it keeps its cache key
+        statement = _CASE_UPDATES.setdefault(tuple(keys), update(MappaCase).where(
+            MappaCase.id == bindparam("case_id")).values(
+            {key: bindparam(f"new_{key}", type_=MappaCase.__table__.c[key].type) for key in keys}))
+    db.session.connection().execute(statement, {"case_id": case.id} | {f"new_{key}": getattr(case, key)
+                                                                         for key in keys})
+
+
+_CASE_UPDATES: dict[tuple[str, ...], Update] = {}
 
 
 def _plain(value: Any) -> Any:
@@ -415,8 +457,35 @@ def tell_visor(case: MappaCase, news: list[tuple[str, str]], actor: User | None)
 
 
 def record(case: MappaCase, kind: str, summary: str, actor: User | None, instance: ProcessInstance | None,
-           detail: dict[str, Any]) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, at=clock.now(), actor_id=actor.id if actor else None, kind=kind,
-                      summary=summary[:400], detail=detail, instance_id=instance.id if instance else None)
-    db.session.add(event)
-    return event
+           detail: dict[str, Any]) -> None:
+    """One case-history row, in the request's transaction, as a Core INSERT (no ORM object, no unit-of-work flush):
+    written at once, or inside ``history_batch`` with the batch's other rows when it ends."""
+    row = {"case_id": case.id, "at": clock.now(), "actor_id": actor.id if actor else None, "kind": kind,
+           "summary": summary[:400], "detail": detail, "instance_id": instance.id if instance else None}
+    batch = db.session.info.get(_BATCH)
+    if batch is not None:
+        batch.append(row)
+    else:
+        db.session.connection().execute(_RECORD, row)
+
+
+_RECORD = insert(CaseEvent)
+_BATCH = "mappa.history_batch"
+
+
+@contextmanager
+def history_batch() -> Iterator[None]:
+    """The history rows recorded inside the block are written together when it ends (one executemany INSERT, in
+    the order recorded); nested blocks join the outermost. Nothing inside may read them back before then. If the
+    block raises, its rows are dropped with the transaction the caller then rolls back."""
+    if db.session.info.get(_BATCH) is not None:
+        yield
+        return
+    rows: list[dict[str, Any]] = []
+    db.session.info[_BATCH] = rows
+    try:
+        yield
+    finally:
+        db.session.info.pop(_BATCH, None)
+    if rows:
+        db.session.connection().execute(_RECORD, rows)

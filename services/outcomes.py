@@ -13,7 +13,7 @@ from services.access import load_case_for
 from services.case_history_at import case_facts_at
 from services.errors import FieldError, ValidationFailed
 from services.instances import record
-from services.models import CaseEvent, MappaCase, User
+from services.models import MappaCase, User
 from services.performance import end_of
 
 OUTCOMES: dict[str, str] = {
@@ -30,7 +30,7 @@ CUSTODY_REASONS: dict[str, str] = {
 
 
 def record_outcome(user: User, case_id: int, kind: str, on: date | None, reason: str | None,
-                   note: str) -> CaseEvent:
+                   note: str) -> None:
     """Record one outcome on a case the user may act on; the case's level that day is kept with it."""
     case = load_case_for(user, case_id, "cases:record_outcome", event="case_outcome_recorded")
     errors = []
@@ -45,10 +45,10 @@ def record_outcome(user: User, case_id: int, kind: str, on: date | None, reason:
     if errors:
         raise ValidationFailed(errors)
     assert on is not None
-    return note_outcome(case, user, kind, on, note, reason)
+    note_outcome(case, user, kind, on, note, reason)
 
 
-def note_outcome(case: MappaCase, user: User, kind: str, on: date, note: str, reason: str | None = None) -> CaseEvent:
+def note_outcome(case: MappaCase, user: User, kind: str, on: date, note: str, reason: str | None = None) -> None:
     """The outcome in the case history, with the category and level the case had that day (already checked: the
     serious further offence process records its charge and its serious case review this way, services.sfo)."""
     then = case_facts_at(case, end_of(on))
@@ -56,4 +56,4 @@ def note_outcome(case: MappaCase, user: User, kind: str, on: date, note: str, re
     if kind == "returned_to_custody":
         detail["reason"] = reason
     label = OUTCOMES[kind] + (f" ({CUSTODY_REASONS[reason].lower()})" if reason in CUSTODY_REASONS else "")
-    return record(case, kind, f"{label} on {on.isoformat()}", user, None, detail)
+    record(case, kind, f"{label} on {on.isoformat()}", user, None, detail)

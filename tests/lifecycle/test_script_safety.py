@@ -36,7 +36,7 @@ def _screen(case: MappaCase, users: dict) -> None:
     complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
         "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
     db.session.commit()
-    if db.session.get(MappaCase, case.id).status != "referred":  # the evil model stops before the ViSOR step
+    if db.session.get(MappaCase, case.id).status != "screening":  # the evil model stops before the ViSOR step
         complete(users["police"], ready_task(case.id, "visor_record").id, {"visor_reference": "VS1"})
         db.session.commit()
 
@@ -56,7 +56,8 @@ def test_escaping_script_fails_safely(app: Flask, client: FlaskClient, escape: s
     assert instance.status == "error"
     assert instance.error and "Record screening outcome" in instance.error
     assert "root:" not in instance.error  # nothing from /etc/passwd leaked into the record
-    assert db.session.get(MappaCase, evil_case.id).status == "referred"  # no half-written outcome
+    # no half-written outcome: the case is as the referral check left it (screening), not as the failed step set it
+    assert db.session.get(MappaCase, evil_case.id).status == "screening"
     kinds = [e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == evil_case.id))]
     assert "incident_raised" in kinds
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from services import clock, dates, forms
 from services.access import log_access
 from services.annual import parse_year_ending, year_start
-from services.db import db
+from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import phase_data, start_phase
 from services.models import AgendaItem, HumanTask, MappaCase, MappMeeting, SmbAudit, SmbAuditItem, User
@@ -103,12 +103,16 @@ def _year(raw: str | None) -> date:
     return parse_year_ending(raw.strip())
 
 
+def _already_drawn(year_ending: date) -> Conflict:
+    return Conflict(f"The audit sample for the year ending {dates.long_date(year_ending)} is already drawn")
+
+
 def draw(user: User, year_raw: str | None, seed_raw: str | None = None) -> SmbAudit:
     """Draw the year's sample (once a year per area), record its seed and rule, and start an audit of each item."""
     year_ending, seed = _year(year_raw), _seed(seed_raw)
     if db.session.scalar(select(SmbAudit.id).where(SmbAudit.area_id == user.area_id,
                                                    SmbAudit.year_ending == year_ending)) is not None:
-        raise Conflict(f"The audit sample for the year ending {dates.long_date(year_ending)} is already drawn")
+        raise _already_drawn(year_ending)
     settings = area_settings(user.area_id)
     per_level, meeting_count = settings["smb_audit_cases_per_level"], settings["smb_audit_meetings"]
     rng = random.Random(seed)  # noqa: S311 - reproducible from the recorded seed by design, not a secret
@@ -118,12 +122,15 @@ def draw(user: User, year_raw: str | None, seed_raw: str | None = None) -> SmbAu
     if not cases and not meeting_ids:
         raise ValidationFailed([FieldError("year_ending", "No Level 2 or 3 case was discussed at a MAPP meeting "
                                                           "held in that year: there is nothing to audit")])
-    now = clock.now()
-    audit = SmbAudit(area_id=user.area_id, year_ending=year_ending, seed=seed, due_on=clock.today() + timedelta(
-        days=settings["smb_audit_days"]), drawn_by_id=user.id, drawn_at=now,
-        rule=f"{per_level} cases per level (2 and 3) and {meeting_count} meetings, at random")
-    db.session.add(audit)
-    db.session.flush()
+    # one sample per area and year, whoever draws at the same moment: the unique key decides, the others are told
+    audit_id = db.session.scalar(insert_unless_present(SmbAudit, {
+        "area_id": user.area_id, "year_ending": year_ending, "seed": seed, "drawn_by_id": user.id,
+        "due_on": clock.today() + timedelta(days=settings["smb_audit_days"]), "drawn_at": clock.now(),
+        "rule": f"{per_level} cases per level (2 and 3) and {meeting_count} meetings, at random",
+    }).returning(SmbAudit.id))
+    if audit_id is None:
+        raise _already_drawn(year_ending)
+    audit = db.session.get_one(SmbAudit, audit_id)
     for case_id in cases:
         _start(user, audit, "case", db.session.get_one(MappaCase, case_id), None)
     for meeting_id in meeting_ids:

@@ -11,16 +11,17 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services import meetings, smb
 from services.db import db
 from services.models import AreaSetting, HumanTask, MappaCase, SmbAudit, SmbAuditItem, User
 from services.scheduler import sweep
 from tests.api.conftest import Api
-from tests.factories import ready_task, seeded, sign_in
+from tests.factories import csrf_token, ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
+from tests.platform.racing import RACERS, colleagues, race
 from tests.web.test_case_actions_ui import flashed, post, summary_links
 
 CASE_SCORES = {"referral_timely": "met", "referral_complete": "partly", "first_meeting_timely": "met",
@@ -137,3 +138,31 @@ def test_nothing_to_sample_says_so(app: Flask, client: FlaskClient) -> None:
         "No Level 2 or 3 case was discussed at a MAPP meeting held in that year: there is nothing to audit"]
     sign_in(client, "chair")
     get_page(client, "/smb/audits", status=403)  # the sample names cases: coordinator and managers only
+
+
+def test_coordinators_drawing_the_same_year_at_once_draw_it_once(app: Flask, clock: Any) -> None:
+    """Real parallel requests (tests.platform.racing; the race shows on PostgreSQL): one draw wins, the others are
+    told it is already drawn (409 with the field's message, never a 500), and one sample of audits is started."""
+    users = seeded()
+    held_meeting(users)
+    clock.set(AFTER_MEETING)
+    clients = []
+    for name in colleagues(users, "coordinator", RACERS):
+        racer = app.test_client()
+        sign_in(racer, name)
+        clients.append(racer)
+    forms = [{"csrf_token": csrf_token(racer, "/smb/audits"), "year_ending": "2027-03-31", "seed": "12345"}
+             for racer in clients]
+
+    results = race([lambda racer=racer, form=form: racer.post("/smb/audits", data=form)
+                    for racer, form in zip(clients, forms, strict=True)])
+
+    assert sorted(r.status_code for r in results) == [302] + [409] * (RACERS - 1), [r.status_code for r in results]
+    for lost in (r for r in results if r.status_code == 409):
+        assert summary_links(check_page(lost)) == {
+            "#field-year_ending": "The audit sample for the year ending 31 March 2027 is already drawn"}
+    db.session.expire_all()
+    [audit] = db.session.scalars(select(SmbAudit)).all()
+    assert db.session.scalar(select(func.count()).select_from(SmbAuditItem)) == len(audit.items) == 3
+    assert db.session.scalar(select(func.count()).select_from(HumanTask)
+                             .where(HumanTask.bpmn_id.in_(("audit_case", "audit_meeting")))) == 3

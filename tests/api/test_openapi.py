@@ -143,6 +143,14 @@ def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
     charge = {"offence": "murder", "charged_on": "2026-11-20", "details": "Charged with murder."}
     contract.check(api.post("coordinator", f"{base}/sfo", json=charge), f"{doc_base}/sfo", "post")
     contract.check(api.post("coordinator", f"{base}/sfo", json={}), f"{doc_base}/sfo", "post")
+    not_disclosed = {"decision": "not_disclose", "reason_not_disclosed": "Managed by his licence conditions."}
+    for who, body in (("coordinator", not_disclosed), ("coordinator", {"decision": "disclose"}),
+                      ("housing", not_disclosed)):  # 201, 422, 403
+        contract.check(api.post(who, f"{base}/disclosures", json=body), f"{doc_base}/disclosures", "post")
+    contract.check(api.get("coordinator", f"{base}/disclosures"), f"{doc_base}/disclosures", "get")
+    contract.check(api.get("police", "/api/v1/area/agencies"), "/area/agencies", "get")
+    for query in ("2027-03-31", "2027-04-01"):  # 200, 422 (a year ends on 31 March)
+        contract.check(api.get("lay_adviser", f"/api/v1/smb/pack?year_ending={query}"), "/smb/pack", "get")
     moved = {"to_area": "southmoor", "reason": "Moved"}
     contract.check(api.post("coordinator", f"{base}/transfer", json=moved), f"{doc_base}/transfer", "post")
     contract.check(api.get("probation", "/api/v1/settings"), "/settings", "get")

@@ -120,7 +120,8 @@ def test_community_level1_case_two_reviews_then_exit_at_end_of_notification(app:
     j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "notification_ended",
                                                     "exit_date": "2027-09-30"})
     case = j.case()
-    assert (case["status"], case["exit_date"], case["open_tasks"]) == ("exited", "2027-09-30", [])
+    assert (case["status"], case["exit_date"]) == ("exited", "2027-09-30")
+    assert [t["name"] for t in case["open_tasks"]] == ["Update ViSOR"]  # the only work left: tell ViSOR of the exit
 
 
 def test_referral_returned_then_level3_step_down_early_review_exit_by_meeting(app: Flask, api: Api) -> None:
@@ -278,7 +279,8 @@ def test_exit_ends_open_actions_and_custody_planning(app: Flask, api: Api) -> No
     j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
                                                     "exit_date": "2026-12-04"})
     assert j.case()["status"] == "exited"
-    assert j.names("police") == [] and j.case()["open_tasks"] == []
+    assert j.names("police") == []
+    assert [t["name"] for t in j.case()["open_tasks"]] == ["Update ViSOR"]  # the exit is for ViSOR (issue 14 item 4)
     assert "Timers fired: 0" in j.tick("2027-03-02T10:00:00+00:00")  # custody timers cancelled too
     kinds = [e["kind"] for e in api.get("coordinator", f"/api/v1/cases/{j.case_id}/history").get_json()["events"]]
     assert kinds.count("phase_cancelled") == 2

@@ -33,7 +33,7 @@ from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import ENGINE
 from services.models import CsodsApplication, CsodsStage, MappaCase, User
 from services.outbox import Reminder
-from services.permissions import require
+from services.permissions import has_permission, require
 from services.settings import area_settings
 from workflows import StepResult
 from workflows.calendar import ENGLAND_AND_WALES
@@ -146,6 +146,21 @@ def applications(user: User) -> list[CsodsApplication]:
     rows = list(db.session.scalars(select(CsodsApplication).where(CsodsApplication.area_id == user.area_id)
                                    .order_by(CsodsApplication.received_on.desc(), CsodsApplication.id.desc())))
     log_access(user, "csods_applications_listed", None, f"{len(rows)} applications")
+    return rows
+
+
+def stages_to_work(user: User) -> list[tuple[CsodsStage, CsodsApplication]]:
+    """The open stages of the area's applications for the user's roles, soonest due first: beside their tasks in
+    My tasks (an application is not a case, so its stages are not ``human_task`` rows)."""
+    if not has_permission(user, "csods:work"):
+        return []
+    rows = [(stage, application) for stage, application in db.session.execute(
+        select(CsodsStage, CsodsApplication).join(CsodsApplication, CsodsStage.application_id == CsodsApplication.id)
+        .where(CsodsApplication.area_id == user.area_id, CsodsStage.state == "ready",
+               CsodsStage.role.in_(sorted(user.roles)))
+        .order_by(CsodsStage.due_date, CsodsStage.id))]
+    if rows:
+        log_access(user, "csods_stages_listed", None, f"{len(rows)} open stages")
     return rows
 
 

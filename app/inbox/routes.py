@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
 from app.security import requires, signed_in_user
-from services import clock, task_context
+from services import clock, csods, task_context
 from services import tasks as task_service
 from services.errors import Conflict, ValidationFailed
 from services.models import User
@@ -46,7 +46,8 @@ def my_tasks() -> ResponseReturnValue:
                            filters=filters, options=_options(user), user=user,
                            chosen_case=_chosen_case(filters, result), pagination=_pagination(filters, result),
                            due_status=lambda t: task_service.due_status(t, today), meeting_of=task_service.meeting_of,
-                           may_claim=lambda t: t.assignee_id is None and task_service.may_work(user, t))
+                           may_claim=lambda t: t.assignee_id is None and task_service.may_work(user, t),
+                           csods_stages=csods.stages_to_work(user), today=today)
 
 
 def _options(user: User) -> dict[str, list[tuple[str, str]]]:

@@ -321,3 +321,30 @@ def test_the_api_works_the_open_stage_with_field_paths_for_bad_data(app: Flask, 
     assert done.status_code == 200, done.get_data(as_text=True)
     assert [(s["name"], s["state"], s["due"]) for s in done.get_json()["stages"]] == [
         ("Initial contact and triage", "completed", "2026-11-26"), ("Face-to-face meeting", "ready", "2026-12-09")]
+
+
+def test_open_stages_wait_in_my_tasks_for_the_areas_police_and_show_when_overdue(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    """An application's open stage is the police's work: My tasks lists it beside their case tasks, with its due
+    date, marked overdue once the date has passed; the coordinators (who follow applications), here and in another
+    area, do not get it as work."""
+    users = seeded()
+    row = application(users["police"])
+    stage = db.session.scalars(select(CsodsStage).where(CsodsStage.application_id == row.id)).one()
+    sign_in(client, "police")
+    listed = get_page(client, "/tasks").get_element_by_id(f"csods-stage-{stage.id}")
+    cells = [" ".join(td.text_content().split()) for td in listed.xpath("./td")]
+    assert cells == [stage.name, row.reference, "26 November 2026"] and stage.due_date == working_days(1)
+    assert listed.xpath(".//a/@href") == [f"/csods/applications/{row.id}#open-stage"]
+
+    clock.set(datetime(2026, 11, 27, 10, tzinfo=UTC))
+    sign_in(client, "police")  # (the session ended while nobody used it)
+    listed = get_page(client, "/tasks").get_element_by_id(f"csods-stage-{stage.id}")
+    assert " ".join(listed.xpath("./td")[2].text_content().split()) == "26 November 2026 Overdue"
+    assert db.session.scalar(select(func.count()).select_from(AccessLog)
+                             .where(AccessLog.event == "csods_stages_listed")) == 2
+
+    for other in ("coordinator", "south_coordinator"):
+        theirs = app.test_client()
+        sign_in(theirs, other)
+        assert get_page(theirs, "/tasks").xpath("//*[@id='csods-stages']") == []

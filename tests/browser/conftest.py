@@ -40,10 +40,26 @@ def _chromium_path() -> str | None:
     return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 
+def _closed_before_sending(app: Flask) -> Any:
+    """The app's response read whole and closed before werkzeug's development server sends it. That server skips
+    ``close()`` when the browser drops the connection while it drains the request (a ConnectionResetError inside its
+    ``finally``), leaving a static file open; the ResourceWarning then fails whichever test is running."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the test's own app (same database, frozen clock); each request gets its own app context."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sending(app), threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
     )

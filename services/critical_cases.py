@@ -14,6 +14,7 @@ the area's interval until it is de-registered. Each step has a deadline; a misse
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -35,12 +36,13 @@ STATUSES: dict[str, str] = {
     "notified": "Critical public protection case (notified nationally)",
     "declined": "CPPC referral declined",
     "de-registered": "De-registered",
+    "ended": "Ended: the case left MAPPA",
 }
 OPEN_STATUSES = ("referral", "awaiting decision", "critical", "notified")
 CRITICAL_STATUSES = ("critical", "notified")
 # the case history rows that make up a flag's history on the case page
 HISTORY_EVENTS = ("critical_flagged", "critical_referral_prepared", "critical_referral_decided",
-                  "critical_case_notified", "critical_flag_reviewed")
+                  "critical_case_notified", "critical_flag_reviewed", "critical_flag_ended")
 
 
 def open_flag(case_id: int) -> CriticalFlag | None:
@@ -138,6 +140,18 @@ def on_review(user: User, task: HumanTask, data: dict[str, Any]) -> None:
     outcome = "still critical" if keep else "de-registered"
     _history(user, task, "critical_flag_reviewed", f"Critical case flag reviewed: {outcome}. "
              f"{data.get('flag_review_note')}", {"critical_flag": row.id, "decision": data.get("flag_review_decision")})
+
+
+def end_with_case(case: MappaCase, actor: User | None, now: datetime) -> None:
+    """A case that leaves MAPPA is no longer a critical public protection case: its open flag ends with it (its
+    running phase is cancelled by the caller, with the case's other side phases)."""
+    row = open_flag(case.id)
+    if row is None:
+        return
+    row.status, row.ended_at = "ended", now
+    record(case, "critical_flag_ended", f"Critical case flag ended: the case is {case.status}", actor,
+           db.session.get(ProcessInstance, row.process_instance_id) if row.process_instance_id else None,
+           {"critical_flag": row.id})
 
 
 def flags_of(case_id: int) -> list[CriticalFlag]:

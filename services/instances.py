@@ -361,11 +361,16 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
 
 CLOSED_STATUSES = frozenset({"exited", "not eligible"})
 # Phases that stop when the case closes; minutes of a meeting already held are still approved and distributed.
-SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research")  # a decided disclosure is still delivered
+# a decided disclosure is still delivered; a critical case flag ends with the case (services/critical_cases.py)
+SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research", "critical")
 
 
 def _end_side_phases(case: MappaCase, closing: ProcessInstance, actor: User | None, now: datetime) -> None:
-    """A closed case leaves nothing running for it: custody planning, agreed actions and agenda research stop."""
+    """A closed case leaves nothing running for it: custody planning, agreed actions, agenda research and a critical
+    case flag stop."""
+    from services import critical_cases  # critical_cases builds on this module
+
+    critical_cases.end_with_case(case, actor, now)
     for other in db.session.scalars(select(ProcessInstance).where(
             ProcessInstance.case_id == case.id, ProcessInstance.id != closing.id,
             ProcessInstance.status.in_(("running", "error")), ProcessInstance.phase.in_(SIDE_PHASES_ENDED_ON_CLOSE))):

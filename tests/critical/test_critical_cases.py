@@ -18,6 +18,7 @@ from services.scheduler import sweep
 from tests.api.conftest import Api
 from tests.api.test_api_lifecycle_actions import in_review_period
 from tests.factories import ready_task, seeded, sign_in
+from tests.lifecycle.test_lifecycle_api import Journey
 from tests.pages import check_page, get_page
 from tests.web.test_case_actions_ui import action_links, flashed, post, summary_links, summary_rows
 
@@ -181,3 +182,36 @@ def test_only_a_level_3_case_is_flagged_and_a_declined_referral_ends_the_flag(
     assert summary_rows(page, "critical-flag")["Status"] == "CPPC referral declined"
     assert history(page)[-1].endswith("CPPC referral declined. National resources are not needed.")
     assert "Flag as a critical public protection case" in action_links(page)  # it may be flagged again later
+
+
+def test_a_flag_ends_when_the_case_leaves_mappa(app: Flask, client: FlaskClient) -> None:
+    """A critical case that exits MAPPA is no longer critical: its flag ends, its reviews stop and nobody is left a
+    CPPC task on a closed case."""
+    users = seeded()
+    api = Api(client, users)
+    case_id = level3_case(users)
+    sign_in(client, "coordinator")
+    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
+    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+    work(api, "manager", ready_task(case_id, "approve_cppc_referral"),
+         {"cppc_decision": "approve", "cppc_decision_note": "Meets the CPPC criteria."})
+    assert flag(case_id).status == "critical"
+
+    j = Journey(app, api, case_id)
+    j.post("police", "early-review", {"reason": "arrest", "detail": "Deported; no longer in the jurisdiction."})
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Left the jurisdiction."})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-11-25"})
+    assert j.case()["status"] == "exited"
+    row = flag(case_id)
+    assert (row.status, row.ended_at is not None) == ("ended", True)
+    instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case_id,
+                                                                ProcessInstance.phase == "critical")).one()
+    assert instance.status == "cancelled"
+    assert db.session.scalars(select(HumanTask.bpmn_id).where(
+        HumanTask.case_id == case_id, HumanTask.state == "ready", HumanTask.bpmn_id.in_(
+            ("notify_ppg", "review_critical_flag", "escalate_cppc_step")))).all() == []
+    page = case_page(client, case_id)
+    assert page.get_element_by_id("critical-badge", None) is None
+    assert summary_rows(page, "critical-flag")["Status"] == "Ended: the case left MAPPA"
+    assert history(page)[-1].endswith("Critical case flag ended: the case is exited")

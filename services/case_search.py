@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from services import clock
+from services import clock, critical_cases
 from services.access import case_scope, log_access, log_case_list
 from services.cases import STATUSES, list_cases
 from services.db import db
 from services.errors import FieldError, ValidationFailed
 from services.lifecycle import CLOSED
-from services.models import MappaCase, User
+from services.models import CriticalFlag, MappaCase, User
 from services.overdue import no_meeting_condition
 
 MAX_QUERY = 100  # characters: a name or an identifier, never a paragraph
@@ -34,6 +34,7 @@ class CaseFilter:
     text: str = ""  # the search, trimmed with inner spaces collapsed; "" lists every case
     status: str | None = None
     no_meeting: bool = False  # Level 2 and 3 cases with no meeting booked (the overdue dashboard's count)
+    critical: bool = False  # only critical public protection cases (services.critical_cases)
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,16 @@ class CaseListing:
     wanted: CaseFilter
     cases: list[MappaCase]
     total: int  # all the cases the filter matches; more than len(cases) when the list is cut at LIMIT
+    critical_ids: frozenset[int] = frozenset()  # those listed that are critical public protection cases
 
 
-def case_filter(q: str | None, status: str | None = None, no_meeting: bool = False) -> CaseFilter:
+def case_filter(q: str | None, status: str | None = None, no_meeting: bool = False,
+                critical: bool = False) -> CaseFilter:
     """Checks the search (ValidationFailed at field ``q`` when too long); an unknown status is not a filter."""
     text = " ".join((q or "").split())
     if len(text) > MAX_QUERY:
         raise ValidationFailed([FieldError("q", f"Search must be {MAX_QUERY} characters or fewer")])
-    return CaseFilter(text, status if status in STATUSES else None, no_meeting)
+    return CaseFilter(text, status if status in STATUSES else None, no_meeting, critical)
 
 
 def find_cases(user: User, wanted: CaseFilter) -> CaseListing:
@@ -59,19 +62,24 @@ def find_cases(user: User, wanted: CaseFilter) -> CaseListing:
         query = query.where(MappaCase.status == wanted.status)
     if wanted.no_meeting:
         query = query.where(no_meeting_condition(user, clock.today()))
+    if wanted.critical:
+        query = query.where(MappaCase.id.in_(critical_cases.critical_case_ids()))
     if wanted.text:
         query = query.where(search_condition(wanted.text))
     cases = list_cases(query, LIMIT)
     total = len(cases) if len(cases) < LIMIT else int(db.session.scalar(
         select(func.count()).select_from(query.order_by(None).subquery())) or 0)
-    detail = f"status={wanted.status or 'any'}" + (" no meeting booked" if wanted.no_meeting else "")
+    detail = (f"status={wanted.status or 'any'}" + (" no meeting booked" if wanted.no_meeting else "")
+              + (" critical only" if wanted.critical else ""))
     if wanted.text:
         log_case_list(user, "cases_searched", [c.id for c in cases], f"{detail}; search matched {total}")
         if not cases:
             log_access(user, "cases_searched", None, f"{detail}; search matched 0")
     else:
         log_case_list(user, "case_list_viewed", [c.id for c in cases], detail)
-    return CaseListing(wanted, cases, total)
+    critical_ids = frozenset(db.session.scalars(critical_cases.critical_case_ids().where(
+        CriticalFlag.case_id.in_([c.id for c in cases])))) if cases else frozenset()
+    return CaseListing(wanted, cases, total, critical_ids)
 
 
 def search_condition(text: str) -> ColumnElement[bool]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from services import clock, dates, forms
 from services.access import load_case_for, log_access
@@ -165,6 +165,11 @@ def history(case_id: int) -> list[CaseEvent]:
     return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                            CaseEvent.kind.in_(HISTORY_EVENTS))
                                    .order_by(CaseEvent.at, CaseEvent.id)))
+
+
+def critical_case_ids() -> Select[int]:
+    """The ids of the cases that are critical public protection cases now (a subquery for the case list)."""
+    return select(CriticalFlag.case_id).where(CriticalFlag.status.in_(CRITICAL_STATUSES))
 
 
 def is_critical(case_id: int) -> bool:

@@ -41,6 +41,8 @@ USERS = [
     ("south_coordinator", "Sam South", "MAPPA Unit", {"coordinator"}, "southmoor"),
     # the Strategic Management Board's lay adviser: aggregated figures only (the SMB pack), never a case
     ("lay_adviser", "Laila Adviser", agency_of("lay_adviser"), {"lay_adviser"}, "northshire"),
+    # the Board's chair: its business plan and audits, and the serious case reviews it decides (services.sfo)
+    ("smb_chair", "Sunita Board", agency_of("smb_chair"), {"smb_chair"}, "northshire"),
 ]
 FIRST = ["Adam", "Brian", "Carl", "Dean", "Errol", "Frank", "Gary", "Harry", "Ian", "Jack", "Kevin", "Liam", "Mark",
          "Neil", "Owen", "Paul", "Ross", "Steve", "Tom", "Wayne"]

@@ -1,4 +1,5 @@
-"""JSON API for Child Sex Offender Disclosure Scheme applications (services.csods): record one, read one.
+"""JSON API for Child Sex Offender Disclosure Scheme applications (services.csods): record one, read one, list the
+caller's open stages and complete one.
 
 The request body is the application form (forms/csods_application.json) as it is: the same fields, vocabulary and
 messages as the page."""
@@ -51,6 +52,21 @@ APPLICATION = Model("CsodsApplication", {
 })
 
 
+OPEN_STAGES = Model("CsodsOpenStages", {
+    "type": "object", "required": ["stages"],
+    "properties": {"stages": {
+        "type": "array", "description": "The open stages of the area's applications for the caller's roles, soonest "
+                                        "due first (an application is not a case: these are not in /tasks)",
+        "items": {"type": "object", "required": ["application_id", "reference", "name", "due", "overdue", "escalated",
+                                                 "links"],
+                  "properties": {"application_id": {"type": "integer"}, "reference": {"type": "string"},
+                                 "name": {"type": "string"}, "due": nullable("string", format="date"),
+                                 "overdue": {"type": "boolean"}, "escalated": {"type": "boolean"},
+                                 "links": {"type": "object", "required": ["application", "complete"], "properties": {
+                                     "application": {"type": "string"}, "complete": {"type": "string"}}}}}}},
+})
+
+
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -86,6 +102,22 @@ def create_csods_application(body: dict[str, Any]) -> ResponseReturnValue:
            errors=(404,))
 def get_csods_application(application_id: int) -> ResponseReturnValue:
     return application_json(csods.view(api_user(), application_id))
+
+
+@operation(bp, "GET", "/csods/stages", summary="The caller's open CSODS stages to work", tag="csods",
+           permission="csods:work", responses={200: (OPEN_STAGES, "The open stages, soonest due first", {})},
+           description="What My tasks lists under CSODS applications: each open stage with its application, due "
+                       "date, whether it is overdue or escalated, and where to complete it. The listing is "
+                       "access-logged.")
+def list_csods_stages() -> ResponseReturnValue:
+    today = clock.today()
+    return {"stages": [{
+        "application_id": application.id, "reference": application.reference, "name": stage.name,
+        "due": _iso(stage.due_date), "overdue": csods.is_late(stage, today),
+        "escalated": stage.escalated_at is not None,
+        "links": {"application": url_for("api.get_csods_application", application_id=application.id),
+                  "complete": url_for("api.complete_csods_stage", application_id=application.id)},
+    } for stage, application in csods.stages_to_work(api_user())]}
 
 
 @operation(bp, "POST", "/csods/applications/<int:application_id>/stage", summary="Complete a CSODS application's "

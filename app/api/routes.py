@@ -183,10 +183,11 @@ def _data_path(field: str) -> str:
                        "access-logged with its number of matches.",
            responses={200: _answer(MODELS["CaseList"], "The matching cases")}, errors=(422,))
 def list_cases(query: dict[str, Any]) -> ResponseReturnValue:
-    wanted = case_search.case_filter(query.get("q"), query.get("status"))
+    wanted = case_search.case_filter(query.get("q"), query.get("status"), critical=bool(query.get("critical")))
     listing = case_search.find_cases(api_user(), wanted)
     today = clock.today()
-    return {"cases": [case_summary_json(case, today) for case in listing.cases], "total": listing.total}
+    return {"cases": [case_summary_json(case, today) | {"critical": case.id in listing.critical_ids}
+                      for case in listing.cases], "total": listing.total}
 
 
 @operation(bp, "POST", "/cases", summary="Refer or identify a case", tag="cases", permission="cases:refer",

@@ -265,8 +265,10 @@ CASE_LIST = {
     "type": "object", "additionalProperties": False, "required": ["cases", "total"],
     "properties": {
         "cases": {"type": "array", "maxItems": LIMIT, "items": {
-            "type": "object", "additionalProperties": False, "required": list(CASE_SUMMARY_PROPERTIES),
-            "properties": CASE_SUMMARY_PROPERTIES}, "description": f"Next review first; at most {LIMIT}"},
+            "type": "object", "additionalProperties": False, "required": [*CASE_SUMMARY_PROPERTIES, "critical"],
+            "properties": CASE_SUMMARY_PROPERTIES | {"critical": {
+                "type": "boolean", "description": "A critical public protection case (flag approved, not ended)"}}},
+            "description": f"Next review first; at most {LIMIT}"},
         "total": {"type": "integer", "minimum": 0, "description": "All the cases that match, even beyond the list"},
     },
 }
@@ -852,7 +854,9 @@ CASE_QUERY = Model("CaseQuery", {"type": "object", "properties": {
           "description": "Search: every word part of the offender's name, or part of the case reference, or the whole "
                          "NDelius CRN, ViSOR reference or PNC ID (19/12345A finds 2019/0012345A). Case and spaces are "
                          f"ignored; empty lists every case. Longer than {MAX_QUERY} characters: 422 at q"},
-    "status": {"type": "string", "enum": list(STATUSES), "description": "Only cases with this status"}}})
+    "status": {"type": "string", "enum": list(STATUSES), "description": "Only cases with this status"},
+    "critical": {"type": "boolean", "default": False,
+                 "description": "true: only critical public protection cases (flag approved, not ended)"}}})
 TASK_QUERY = Model("InboxQuery", {"type": "object", "properties": {
     "case": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "Only this case's tasks (its id)"},
     "step": {"type": "string", "description": "Only tasks with this name"},

@@ -36,14 +36,16 @@ def case_list() -> ResponseReturnValue:
     q = request.args.get("q", "")
     status = request.args.get("status") or None
     no_meeting = request.args.get("no_meeting") == "true"  # the overdue dashboard's "no meeting booked" count
+    critical = request.args.get("critical") == "true"
     listing: case_search.CaseListing | None = None
     errors: list[FieldError] = []
     try:
-        listing = case_search.find_cases(signed_in_user(), case_search.case_filter(q, status, no_meeting))
+        listing = case_search.find_cases(signed_in_user(), case_search.case_filter(q, status, no_meeting, critical))
     except ValidationFailed as failed:
         errors = failed.errors
     return render_template("cases/list.html", page_title="Cases", active_nav="cases", listing=listing, q=q.strip(),
-                           status=status, statuses=case_service.STATUSES, no_meeting=no_meeting, errors=errors,
+                           status=status, statuses=case_service.STATUSES, no_meeting=no_meeting, critical=critical,
+                           errors=errors,
                            today=clock.today(), review_overdue=case_search.review_overdue, closed=lifecycle.CLOSED)
 
 

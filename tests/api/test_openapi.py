@@ -211,6 +211,8 @@ def _check_csods(contract: Contract, api: Api) -> None:
     one = "/csods/applications/{application_id}"
     contract.check(api.get("coordinator", f"/api/v1/csods/applications/{made['id']}"), one, "get")
     contract.check(api.get("south_coordinator", f"/api/v1/csods/applications/{made['id']}"), one, "get")
+    contract.check(api.get("police", "/api/v1/csods/stages"), "/csods/stages", "get")
+    contract.check(api.get("coordinator", "/api/v1/csods/stages"), "/csods/stages", "get")
     stage = f"{one}/stage"
     contract.check(api.post("police", f"/api/v1/csods/applications/{made['id']}/stage", json={"data": {}}), stage,
                    "post")

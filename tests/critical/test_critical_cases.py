@@ -196,6 +196,9 @@ def test_a_flag_ends_when_the_case_leaves_mappa(app: Flask, client: FlaskClient)
     work(api, "manager", ready_task(case_id, "approve_cppc_referral"),
          {"cppc_decision": "approve", "cppc_decision_note": "Meets the CPPC criteria."})
     assert flag(case_id).status == "critical"
+    other = in_review_period(users)  # a Level 2 case: never critical
+    assert critical_listed(client, api) == ([case_id], {case_id: True, other: False})
+    assert api.get("coordinator", "/api/v1/cases?critical=yes").status_code == 422
 
     j = Journey(app, api, case_id)
     j.post("police", "early-review", {"reason": "arrest", "detail": "Deported; no longer in the jurisdiction."})
@@ -215,3 +218,18 @@ def test_a_flag_ends_when_the_case_leaves_mappa(app: Flask, client: FlaskClient)
     assert page.get_element_by_id("critical-badge", None) is None
     assert summary_rows(page, "critical-flag")["Status"] == "Ended: the case left MAPPA"
     assert history(page)[-1].endswith("Critical case flag ended: the case is exited")
+    assert critical_listed(client, api) == ([], {case_id: False, other: False})
+
+
+def critical_listed(client: FlaskClient, api: Api) -> tuple[list[int], dict[int, bool]]:
+    """The cases the case list shows with "Critical public protection cases only" ticked (the page and the API agree),
+    and each case's ``critical`` in the API's whole list."""
+    sign_in(client, "coordinator")
+    page = get_page(client, "/cases?critical=true")
+    assert page.get_element_by_id("filter-critical").get("checked") is not None
+    rows = page.xpath("//table[@id='case-list']/tbody/tr")
+    assert all(row.xpath("string(.//strong[contains(@class,'app-critical')])") == "Critical" for row in rows)
+    listed = api.get("coordinator", "/api/v1/cases?critical=true").get_json()["cases"]
+    assert [row.xpath("string(./td[1])").strip() for row in rows] == [c["reference"] for c in listed]
+    every = api.get("coordinator", "/api/v1/cases").get_json()["cases"]
+    return [c["id"] for c in listed], {c["id"]: c["critical"] for c in every}

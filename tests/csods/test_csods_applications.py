@@ -343,6 +343,17 @@ def test_open_stages_wait_in_my_tasks_for_the_areas_police_and_show_when_overdue
     assert " ".join(listed.xpath("./td")[2].text_content().split()) == "26 November 2026 Overdue"
     assert db.session.scalar(select(func.count()).select_from(AccessLog)
                              .where(AccessLog.event == "csods_stages_listed")) == 2
+    api = Api(client, users)  # the API lists the same work, and its link completes it
+    [listed_api] = api.get("police", "/api/v1/csods/stages").get_json()["stages"]
+    assert listed_api == {"application_id": row.id, "reference": row.reference, "name": stage.name,
+                          "due": "2026-11-26", "overdue": True, "escalated": False, "links": {
+                              "application": f"/api/v1/csods/applications/{row.id}",
+                              "complete": f"/api/v1/csods/applications/{row.id}/stage"}}
+    assert api.post("police", listed_api["links"]["complete"], json={"data": INITIAL_CONTACT}).status_code == 200
+    assert [s["name"] for s in api.get("police", "/api/v1/csods/stages").get_json()["stages"]] == [
+        "Face-to-face meeting"]
+    for other in ("coordinator", "probation"):  # they follow applications or have none: not their work
+        assert api.get(other, "/api/v1/csods/stages").status_code == 403
 
     for other in ("coordinator", "south_coordinator"):
         theirs = app.test_client()

@@ -40,7 +40,7 @@ def test_q_finds_cases_by_name_or_identifier_in_the_list_shape(api: Api) -> None
                      "visor_reference": "VS12345"},
         "category": 1, "category_code": "M1", "level": None, "status": "referred", "lead_agency": "Probation",
         "next_review_due": None, "review_overdue": False, "exit_date": None, "area": "northshire",
-        "links": {"self": f"/api/v1/cases/{smith['id']}"},
+        "links": {"self": f"/api/v1/cases/{smith['id']}"}, "critical": False,
     }
 
 

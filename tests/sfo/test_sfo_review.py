@@ -54,11 +54,8 @@ PUBLISH = {"publication_decision": "publish", "publication_reasons": "The execut
 
 
 def smb_chair(users: dict[str, User]) -> User:
-    chair = make_user("smb_chair", {"smb_chair"}, users["coordinator"].area, agency="Strategic Management Board",
-                      display_name="Sue Board")
-    db.session.commit()
-    users["smb_chair"] = chair
-    return chair
+    """The demo area's SMB chair (services.demo)."""
+    return users["smb_chair"]
 
 
 def complete(api: Api, username: str, task: HumanTask, data: dict[str, Any]) -> dict[str, Any]:

@@ -113,6 +113,25 @@ def change_release_date(user: User, case_id: int, release_date: date, reason: st
     return case
 
 
+def change_address(user: User, case_id: int, address: str, moved_on: date, reason: str) -> MappaCase:
+    """The offender lives somewhere new from ``moved_on``: the case keeps it, the history says why, and the case's
+    ViSOR user is given it to record (a registered sex offender's own notification is services.rso's)."""
+    case = _open_case(user, case_id, "address_change_requested", f"moved on {moved_on}",
+                      permission="cases:change_address")
+    address = " ".join(address.split())
+    _required({"reason": reason}, "reason")
+    if not address:
+        raise ValidationFailed([FieldError("address", "Enter the new address")])
+    if case.address == address and case.address_since == moved_on:
+        raise ValidationFailed([FieldError("address", "This is already the case's address")])
+    old = case.address
+    case.address, case.address_since, case.updated_at = address, moved_on, clock.now()
+    record(case, "case_updated", f"Address changed on {long_date(moved_on)}: {reason}", user, None,
+           {"changes": {"address": [old, address], "address_since": [None, moved_on.isoformat()]}, "reason": reason})
+    tell_visor(case, [("address", f"Moved on {long_date(moved_on)} to {address}")], user)
+    return case
+
+
 def _refresh_due_dates(instance: ProcessInstance) -> None:
     """Open steps whose due date follows the data get it worked out again (completed work keeps its dates)."""
     from services.catalogue import parsed

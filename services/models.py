@@ -204,6 +204,8 @@ class MappaCase(Model):
     referrer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     custody: Mapped[bool] = mapped_column(Boolean, default=False)
     release_date: Mapped[date | None] = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(Text)  # where the offender lives now (services.lifecycle)
+    address_since: Mapped[date | None] = mapped_column(Date)
     sentence_date: Mapped[date | None] = mapped_column(Date)
     licence_end: Mapped[date | None] = mapped_column(Date)
     notification_end: Mapped[date | None] = mapped_column(Date)

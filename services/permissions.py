@@ -117,6 +117,8 @@ PERMISSIONS: dict[str, Permission] = {
     # the custody date is the Responsible Authority's fact (prison, probation, police) or the coordinator's
     "cases:change_release_date": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
                                             "Record a new release date"),
+    "cases:change_address": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
+                                       "Record a change of address"),
     "cases:record_outcome": Permission(RESPONSIBLE_AUTHORITY | {"coordinator"}, Scope.CASE,
                                        "Record a return to custody, a breach, a serious further offence or a "
                                        "serious case review"),
@@ -175,6 +177,7 @@ REFUSAL_EVENTS: dict[str, str] = {
     "cases:transfer": "case_transfer_refused",
     "cases:change_lead": "case_lead_change_refused",
     "cases:change_release_date": "case_release_date_change_refused",
+    "cases:change_address": "case_address_change_refused",
     "cases:record_outcome": "case_outcome_refused",
     "disclosures:record": "disclosure_decision_refused",
     "rso:record": "rso_event_refused",

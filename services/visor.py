@@ -26,7 +26,7 @@ KINDS: dict[str, str] = {
     "level": "Level",
     "lead": "Lead agency or officer",
     "release_date": "Release date",
-    "address": "Address",  # a registered sex offender's notified change of address (services.rso)
+    "address": "Address",  # a change of address (services.lifecycle), or one an RSO notified (services.rso)
     "exit": "Exit from MAPPA",
 }
 PHASE = "visor"

@@ -78,6 +78,7 @@ def case_json(view: cases.CaseView, today: date) -> dict[str, Any]:
         "category": case.category, "category_code": cases.CATEGORY_CODES[case.category], "level": case.level,
         "status": case.status, "lead_agency": case.lead_agency, "lead_officer": _username(case.lead_officer),
         "custody": case.custody, "release_date": _iso(case.release_date),
+        "address": case.address, "address_since": _iso(case.address_since),
         "sentence_date": _iso(case.sentence_date), "licence_end": _iso(case.licence_end),
         "notification_end": _iso(case.notification_end),
         "notification_indefinite": case.notification_indefinite,
@@ -247,6 +248,17 @@ def change_release_date(case_id: int, body: dict[str, Any]) -> ResponseReturnVal
     if release_date is None:
         raise invalid("release_date", "Enter the new earliest release date")
     return _case_response(lifecycle.change_release_date(api_user(), case_id, release_date, _text(body, "reason")))
+
+
+@_case_action("address", "Record a change of address", "cases:change_address", "AddressRequest")
+def change_address(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
+    moved_on = _day(body, "moved_on")
+    if moved_on is None:
+        raise invalid("moved_on", "Enter the date the offender moved there")
+    if moved_on > clock.today():
+        raise invalid("moved_on", "Date the offender moved there must be today or in the past")
+    return _case_response(lifecycle.change_address(api_user(), case_id, _text(body, "address"), moved_on,
+                                                   _text(body, "reason")))
 
 
 @_case_action("transfer", "Transfer to another MAPPA area", "cases:transfer", "TransferRequest")

@@ -124,6 +124,12 @@ RELEASE_DATE_IN = _request(
     "Custody cases only; the Responsible Authority (offender manager, police, prison) or the MAPPA coordinator. "
     "Steps not yet done are re-planned from the new date; finished work is kept.",
     ["release_date", "reason"], {"release_date": DATE, "reason": REASON})
+ADDRESS_IN = _request(
+    "The offender lives somewhere new: the Responsible Authority (offender manager, police, prison) or the MAPPA "
+    "coordinator records it (else 403); the case's ViSOR user gets an 'Update ViSOR' task with it.",
+    ["address", "moved_on", "reason"],
+    {"address": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "The new address, with postcode"},
+     "moved_on": {**DATE, "description": "The day the offender moved there (today or before)"}, "reason": REASON})
 TRANSFER_IN = _request(
     "Moves the case to another MAPPA area, which re-screens its level; the sending area no longer sees the case "
     "afterwards. Only the MAPPA coordinator, or a manager of the case's lead agency, may (else 403).",
@@ -202,7 +208,8 @@ def _task(**more: Any) -> dict[str, Any]:
 CASE: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "reference", "offender", "category", "category_code", "level", "status", "lead_agency",
-                 "lead_officer", "custody", "release_date", "sentence_date", "licence_end", "notification_end",
+                 "lead_officer", "custody", "release_date", "address", "address_since", "sentence_date", "licence_end",
+                 "notification_end",
                  "notification_indefinite", "notification_review_due", "flags", "next_review_due", "exit_reason",
                  "exit_date", "area", "visor_reference", "open_tasks", "visor_pending", "links"],
     "properties": {
@@ -219,6 +226,8 @@ CASE: dict[str, Any] = {
         "lead_officer": _nullable("string", description="Username"),
         "custody": {"type": "boolean"},
         "release_date": _nullable("string", format="date"),
+        "address": _nullable("string", description="Where the offender lives now, once a change is recorded"),
+        "address_since": _nullable("string", format="date"),
         "sentence_date": _nullable("string", format="date"),
         "licence_end": _nullable("string", format="date"),
         "notification_end": _nullable("string", format="date"),
@@ -535,6 +544,7 @@ _NAMED: dict[str, Any] = {
     "ReferralRequest": REFERRAL_IN,
     "EarlyReviewRequest": EARLY_REVIEW_IN,
     "ReleaseDateRequest": RELEASE_DATE_IN,
+    "AddressRequest": ADDRESS_IN,
     "TransferRequest": TRANSFER_IN,
     "LeadRequest": LEAD_IN,
     "ActionRequest": ACTION_IN,
@@ -827,7 +837,8 @@ AREA_TASK_QUERY = Model("AreaTaskQuery", {"type": "object", "properties": {
 
 
 # Request bodies whose members sent as null count as not given.
-_NULL_IS_ABSENT = {"ReferralRequest", "EarlyReviewRequest", "ReleaseDateRequest", "TransferRequest", "LeadRequest",
+_NULL_IS_ABSENT = {"ReferralRequest", "EarlyReviewRequest", "ReleaseDateRequest", "AddressRequest", "TransferRequest",
+                   "LeadRequest",
                    "ActionRequest", "OutcomeRequest", "ReassignRequest", "MeetingRequest"}
 MODELS: dict[str, Model] = {name: Model(name, schema, null_is_absent=name in _NULL_IS_ABSENT) for name, schema in (
     _NAMED | MODEL_SCHEMAS | TRIAL_SCHEMAS | AREA_TASK_SCHEMAS).items()}

@@ -1,4 +1,4 @@
-"""The small forms on a case (early review, release date, transfer, lead, agreed action) as JSON Schemas.
+"""The small forms on a case (early review, release date, address, transfer, lead, agreed action) as JSON Schemas.
 
 They go through the same machinery as task forms (services.forms parses and checks the page's answers;
 components/schema_form.html renders them); the lifecycle services then check the rules that need the case.
@@ -45,6 +45,20 @@ def release_date() -> dict[str, Any]:
                          "description": "For example, 27 3 2027",
                          "x-required-message": "Enter the new earliest release date"},
         "reason": REASON,
+    })
+
+
+def address() -> dict[str, Any]:
+    return _schema(["address", "moved_on", "reason"], {
+        "address": {"type": "string", "title": "New address", "minLength": 1, "maxLength": 1000,
+                    "x-widget": "textarea",
+                    "description": "Include the postcode. For approved premises, give its name.",
+                    "x-required-message": "Enter the new address"},
+        "moved_on": {"type": "string", "format": "date", "title": "Date the offender moved there",
+                     "description": "For example, 27 11 2026", "x-date": "past",
+                     "x-required-message": "Enter the date the offender moved there"},
+        "reason": {**REASON, "title": "Why did the offender move?",
+                   "x-required-message": "Enter why the offender moved"},
     })
 
 

@@ -99,6 +99,8 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
     links = [("Request an early review", "cases.early_review")]
     if case.custody and may_on_case(user, "cases:change_release_date", case):
         links.append(("Change release date", "cases.release_date"))
+    if case.status not in lifecycle.CLOSED and may_on_case(user, "cases:change_address", case):
+        links.append(("Record a change of address", "cases.address"))
     if may_on_case(user, "cases:transfer", case):
         links.append(("Transfer to another MAPPA area", "cases.transfer"))
     if may_on_case(user, "cases:change_lead", case):
@@ -240,6 +242,22 @@ def release_date(case_id: int) -> ResponseReturnValue:
 
     return _action_page(case, page, apply, {"release_date": case.release_date.isoformat() if case.release_date
                                             else None})
+
+
+@bp.route("/cases/<int:case_id>/address", methods=["GET", "POST"])
+@requires("cases:change_address")
+def address(case_id: int) -> ResponseReturnValue:
+    case = _case(case_id, "cases:change_address")
+    page = ActionForm("Record a change of address", case_forms.address(), "Record change of address",
+                      "The case's ViSOR user is given the new address to record. For a registered sex offender's own "
+                      "notification of a new address, use the sex offender notification instead.")
+
+    def apply(data: dict[str, Any]) -> Outcome:
+        moved_on = date.fromisoformat(data["moved_on"])
+        lifecycle.change_address(signed_in_user(), case_id, data["address"], moved_on, data["reason"])
+        return f"Change of address recorded for {case.reference}: ViSOR is to be told", _back(case_id)
+
+    return _action_page(case, page, apply, {})
 
 
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])

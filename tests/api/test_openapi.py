@@ -127,6 +127,10 @@ def _check_case_actions(contract: Contract, api: Api, case_id: int) -> None:
     contract.check(api.post("coordinator", f"{base}/early-review", json=review), f"{doc_base}/early-review", "post")
     dated = {"release_date": "2027-05-01", "reason": "Parole board"}
     contract.check(api.post("coordinator", f"{base}/release-date", json=dated), f"{doc_base}/release-date", "post")
+    moved = {"address": "4 Elm Road, Northtown NT1 4AB", "moved_on": "2026-11-24", "reason": "Left the hostel"}
+    contract.check(api.post("coordinator", f"{base}/address", json=moved), f"{doc_base}/address", "post")
+    contract.check(api.post("coordinator", f"{base}/address", json={**moved, "moved_on": "2027-01-01"}),
+                   f"{doc_base}/address", "post")
     lead = {"lead_agency": "Police", "lead_officer": "police", "reason": "Registration"}
     contract.check(api.post("coordinator", f"{base}/lead", json=lead), f"{doc_base}/lead", "post")
     action = {"description": "Home visit", "owner_role": "police", "due": "2026-12-10"}

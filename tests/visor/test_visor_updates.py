@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from services import scheduler
 from services.db import db
-from services.models import CaseEvent, HumanTask, ReminderOutbox, User
+from services.models import AccessLog, CaseEvent, HumanTask, ReminderOutbox, User
 from tests.api.conftest import Api, fields
 from tests.factories import considered_disclosure, make_user, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey, open_case, screen
@@ -232,3 +232,58 @@ def test_an_exit_from_mappa_is_for_visor_and_the_api_case_view_lists_what_visor_
                                              "25 November 2026 at 10:00am", "28 November 2026"]]
     j.do("police", UPDATE, RECORDED)  # the closed case's ViSOR task is still done (it is not a side phase ended)
     assert j.case("police")["visor_pending"] == []
+
+
+def test_a_change_of_address_is_recorded_on_the_case_and_given_to_its_visor_user(
+        app: Flask, api: Api, client: FlaskClient) -> None:
+    j = _level_2(app, api)
+    j.post("coordinator", "actions", {"description": "Check the hostel place", "owner_role": "housing",
+                                      "due": "2026-12-10"}, status=201)  # housing works on the case, but is no RA
+    sign_in(client, "police")
+    form = f"/cases/{j.case_id}/address"
+    refused = post(client, form, {"address": "", "moved_on-day": "30", "moved_on-month": "11",
+                                  "moved_on-year": "2026", "reason": ""})
+    assert summary_links(lxml.html.fromstring(refused.get_data(as_text=True))) == {
+        "#field-address": "Enter the new address",
+        "#field-moved_on": "Date the offender moved there must be today or in the past",
+        "#field-reason": "Enter why the offender moved"}
+    assert UPDATE not in j.names("police")  # nothing written
+    moved = {"address": "Elm House Approved Premises, 4 Elm Road, Northtown NT1 4AB", "moved_on-day": "24",
+             "moved_on-month": "11", "moved_on-year": "2026", "reason": "Released to approved premises."}
+    assert flashed(client, post(client, form, moved)).endswith("ViSOR is to be told")
+    page = get_page(client, f"/cases/{j.case_id}")
+    summary = {" ".join(row.xpath("string(./dt)").split()): " ".join(row.xpath("string(./dd)").split())
+               for row in page.xpath("//dl[@id='case-summary']/div")}
+    assert summary["Address"] == f"{moved['address']} (since 24 November 2026)"
+    assert _not_told(client, j.case_id) == [
+        ["Address", f"Moved on 24 November 2026 to {moved['address']}", "25 November 2026 at 10:00am",
+         "28 November 2026"]]
+    assert _update_task(j, "police")["due"] == "2026-11-28"
+    again = post(client, form, moved)  # the same address again is not a change
+    assert summary_links(lxml.html.fromstring(again.get_data(as_text=True))) == {
+        "#field-address": "This is already the case's address"}
+    history = [e["summary"] for e in j.api.get("coordinator", f"/api/v1/cases/{j.case_id}/history")
+               .get_json()["events"]]
+    assert "Address changed on 24 November 2026: Released to approved premises." in history
+
+    case = j.case("police")  # the API case view has it too, and records one the same way
+    assert (case["address"], case["address_since"]) == (moved["address"], "2026-11-24")
+    assert fields(j.api.post("probation", f"/api/v1/cases/{j.case_id}/address", json={
+        "address": "Flat 2, 9 Oak Street", "moved_on": "2026-11-26", "reason": "Evicted"})) == ["moved_on"]
+    j.post("probation", "address", {"address": "Flat 2, 9 Oak Street", "moved_on": "2026-11-25", "reason": "Evicted"})
+    assert [row[1] for row in _not_told(client, j.case_id)] == [
+        f"Moved on 24 November 2026 to {moved['address']}", "Moved on 25 November 2026 to Flat 2, 9 Oak Street"]
+
+    sign_in(client, "housing")  # on the case, but not the Responsible Authority: no form, refused and logged
+    assert "Record a change of address" not in " ".join(get_page(client, f"/cases/{j.case_id}").text_content().split())
+    get_page(client, form, 403)
+    assert post(client, form, moved | {"address": "Somewhere else"}, f"/cases/{j.case_id}").status_code == 403
+    sign_in(client, "south_coordinator")
+    get_page(client, form, 404)
+    assert [s for s in db.session.scalars(select(CaseEvent.summary).where(CaseEvent.case_id == j.case_id))
+            if s.startswith("Address changed")] == [
+        "Address changed on 24 November 2026: Released to approved premises.",
+        "Address changed on 25 November 2026: Evicted"]
+    refusals = db.session.scalars(select(AccessLog.detail).where(AccessLog.event.like("%refused"),
+                                                                 AccessLog.user_id == api.users["housing"].id)).all()
+    assert refusals == [f"cases:change_address: {verb} /cases/{j.case_id}/address" for verb in ("GET", "POST")]

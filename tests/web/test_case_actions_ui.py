@@ -47,9 +47,9 @@ def test_every_form_page_renders_and_the_case_page_links_them(app: Flask, client
                                licence_end="2030-06-01", children_flag=True)
     sign_in(client, "coordinator")
     page = get_page(client, f"/cases/{case_id}")
-    assert action_links(page) == ["Request an early review", "Change release date", "Transfer to another MAPPA area",
-                                  "Change lead agency or officer", "Record an agreed action",
-                                  "Notify a serious further offence"]
+    assert action_links(page) == ["Request an early review", "Change release date", "Record a change of address",
+                                  "Transfer to another MAPPA area", "Change lead agency or officer",
+                                  "Record an agreed action", "Notify a serious further offence"]
     summary = summary_rows(page, "case-summary")
     assert summary["Sentence date"] == "1 October 2026"
     assert summary["Licence or hospital order end"] == "1 June 2030"
@@ -58,7 +58,7 @@ def test_every_form_page_renders_and_the_case_page_links_them(app: Flask, client
         "No", "Yes", "No")
     for path, heading in [("early-review", "Request an early review"), ("release-date", "Change release date"),
                           ("transfer", "Transfer to another MAPPA area"), ("lead", "Change lead agency or officer"),
-                          ("actions/new", "Record an agreed action"),
+                          ("actions/new", "Record an agreed action"), ("address", "Record a change of address"),
                           ("sfo/new", "Notify a serious further offence")]:
         form = get_page(client, f"/cases/{case_id}/{path}")
         assert form.xpath("string(//h1)") == heading
@@ -76,6 +76,7 @@ def test_who_sees_which_actions(app: Flask, client: FlaskClient) -> None:
     case_id = create_case(users["probation"]).id
     sign_in(client, "probation")
     assert action_links(get_page(client, f"/cases/{case_id}")) == ["Request an early review",
+                                                                   "Record a change of address",
                                                                    "Notify a serious further offence"]
     get_page(client, f"/cases/{case_id}/actions/new", 403)
     get_page(client, f"/cases/{case_id}/transfer", 403)  # the coordinator's or the lead agency manager's decision

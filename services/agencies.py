@@ -9,22 +9,24 @@ as not working with it:
 - cannot have its roles given to anyone in the area (``set_roles`` refuses, naming the agency);
 - is not invited to the area's meetings (services.meetings.invitees), so it comes to see none of its cases.
 
-The coordinator and the manager set agencies up and give people their roles (``agencies:manage``).
+The coordinator and the manager set agencies up and give people their roles (``agencies:manage``). When a
+memorandum's review date comes, the sweep tells the area's MAPPA coordinators once (``remind_memorandum_reviews``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from services import clock
+from services import clock, dates, outbox
 from services.access import log_access
 from services.db import db
 from services.errors import FieldError, NotFound, ValidationFailed
-from services.models import AreaAgency, User
+from services.models import AreaAgency, ReminderOutbox, User
+from services.outbox import Reminder
 from services.permissions import CASE_WORK, require
 from workflows.lanes import (
     DTC_AGENCIES,
@@ -41,6 +43,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # what a user's roles may be set to on the roles page: the agency roles (the process owner is national, not given
 # here, and kept as it is)
 GRANTABLE_ROLES = CASE_WORK
+# a memorandum whose review date came within this many days is still told (a scheduler that was down catches up)
+MOU_REMINDER_DAYS = 7
+MOU_RULE = "overdue"  # the reminders' vocabulary (services.reminders.RULES): the review is due
 
 
 @dataclass(frozen=True)
@@ -254,3 +259,34 @@ def set_roles(user: User, user_id: int, roles: list[str]) -> User:
     log_access(user, "user_roles_changed", None,
                f"user {other.id}: {', '.join(sorted(before)) or 'none'} -> {', '.join(sorted(other.roles))}")
     return other
+
+
+def remind_memorandum_reviews(now: datetime) -> int:
+    """Each memorandum of understanding whose review date has come is told once to its area's MAPPA coordinators
+    (in the app, and by email when they have an address); one reviewed and given a new date is told again when that
+    date comes. Only the memorandums falling due in the last ``MOU_REMINDER_DAYS`` are read, and those already told
+    are skipped by one query, so a sweep a minute costs next to nothing. Returns how many people were told."""
+    today = dates.to_london(now).date()
+    rows = list(db.session.scalars(select(AreaAgency).where(
+        AreaAgency.enabled.is_(True), AreaAgency.mou_review_on <= today,
+        AreaAgency.mou_review_on > today - timedelta(days=MOU_REMINDER_DAYS)).order_by(AreaAgency.id)))
+    keys = {row.id: f"mou:{row.id}:{row.mou_review_on}" for row in rows}
+    if not keys:
+        return 0
+    told_already = set(db.session.scalars(select(ReminderOutbox.key).where(
+        ReminderOutbox.rule == MOU_RULE, ReminderOutbox.key.in_(sorted(keys.values())))))
+    told = 0
+    for row in rows:
+        if keys[row.id] in told_already or row.mou_review_on is None:
+            continue
+        name = DTC_AGENCY_BY_KEY[row.agency].name
+        reminder = Reminder(
+            rule=MOU_RULE, key=keys[row.id], subject=f"Memorandum of understanding with {name} is due for review",
+            body=f"The area's memorandum of understanding with {name} ({row.mou_reference or 'no reference'}) is to "
+                 f"be reviewed by {dates.long_date(row.mou_review_on)}. Record the review and its next date on the "
+                 "Agencies page.")
+        for person in db.session.scalars(select(User).where(User.area_id == row.area_id, User.active.is_(True))
+                                         .order_by(User.id)):
+            if "coordinator" in person.roles:
+                told += outbox.record(reminder, person, now)
+    return told

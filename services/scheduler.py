@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, false, literal_column, select, true, update
 from sqlalchemy.exc import OperationalError
 
-from services import clock, csods, idempotency, incidents, reminders
+from services import agencies, clock, csods, idempotency, incidents, reminders
 from services.db import db
 from services.errors import Conflict
 from services.instances import ENGINE, load, lock, record, save
@@ -202,10 +202,16 @@ def _mark_overdue(now: datetime, report: SweepReport) -> None:
     db.session.commit()
 
 
+def _remind_memorandum_reviews(now: datetime, report: SweepReport) -> None:
+    """Memorandums of understanding due for review are told to their areas' coordinators (sent by ``_remind``)."""
+    report.reminders_recorded += agencies.remind_memorandum_reviews(now)
+    db.session.commit()
+
+
 def _remind(now: datetime, report: SweepReport) -> None:
     """Reminders and escalations: recorded in the outbox first, then sent; an unsent one waits for the next sweep."""
     done = reminders.remind(now)
-    report.reminders_recorded = sum(done.recorded.values())
+    report.reminders_recorded += sum(done.recorded.values())
     report.reminders_sent = done.sent
     report.errors.extend(done.errors)
 
@@ -222,4 +228,5 @@ def _purge_recordings(now: datetime, report: SweepReport) -> None:
 
 # The sweep's steps, in order.
 STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (
-    _fire_timers, _fire_csods_timers, _mark_overdue, _remind, _purge_recordings, _forget_idempotency_keys)
+    _fire_timers, _fire_csods_timers, _mark_overdue, _remind_memorandum_reviews, _remind, _purge_recordings,
+    _forget_idempotency_keys)

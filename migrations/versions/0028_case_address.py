@@ -16,12 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("mappa_case") as batch:
-        batch.add_column(sa.Column("address", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("address_since", sa.Date(), nullable=True))
+    op.add_column("mappa_case", sa.Column("address", sa.Text(), nullable=True))
+    op.add_column("mappa_case", sa.Column("address_since", sa.Date(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("mappa_case") as batch:
-        batch.drop_column("address_since")
-        batch.drop_column("address")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy: the copy drops a table other rows refer to
+    op.drop_column("mappa_case", "address_since")
+    op.drop_column("mappa_case", "address")

@@ -301,3 +301,31 @@ def test_minutes_cannot_give_an_action_to_an_agency_not_working_with_the_area(
     assert response.status_code != 302
     assert "Adult social care does not work with this area: select another owner" in response.get_data(as_text=True)
     assert db.session.scalars(select(HumanTask).where(HumanTask.bpmn_id == "approve_minutes")).all() == []
+
+
+def test_a_memorandum_due_for_review_is_told_once_to_the_areas_coordinators(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    users = seeded()
+    sign_in(client, "coordinator")
+    flashed(client, post(client, "/admin/agencies/nhs_trust", NHS_TRUST_MOU))  # to be reviewed by 1 April 2027
+    flashed(client, post(client, "/admin/agencies/border_force", NHS_TRUST_MOU | {
+        "enabled": "no", "mou_reference": "MOU/BF/2026"}))  # not working with the area: nobody is told
+
+    def told(username: str) -> list[str]:
+        token = api_token_for(users[username])
+        return [n["title"] for n in client.get("/api/v1/notifications", headers=auth_header(token)).get_json()[
+            "notifications"]]
+
+    sweep(datetime(2027, 3, 31, 12, tzinfo=UTC))  # the day before: nothing yet
+    assert told("coordinator") == []
+    sweep(datetime(2027, 4, 1, 8, tzinfo=UTC))
+    sweep(datetime(2027, 4, 1, 8, 1, tzinfo=UTC))  # every sweep that day: still once
+    sweep(datetime(2027, 4, 5, 8, tzinfo=UTC))
+    assert told("coordinator") == ["Memorandum of understanding with NHS Trust is due for review"]
+    assert told("manager") == told("south_coordinator") == told("housing") == []
+
+    clock.set(datetime(2027, 4, 6, 9, tzinfo=UTC))  # reviewed: a new date, told again when it comes
+    sign_in(client, "coordinator")
+    flashed(client, post(client, "/admin/agencies/nhs_trust", NHS_TRUST_MOU | {"mou_review_on-year": "2028"}))
+    sweep(datetime(2028, 4, 1, 8, tzinfo=UTC))
+    assert told("coordinator") == ["Memorandum of understanding with NHS Trust is due for review"] * 2

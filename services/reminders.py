@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from services import clock, outbox
 from services.db import db
-from services.models import HumanTask, ReminderOutbox, User
+from services.models import AreaSetting, HumanTask, ReminderOutbox, User
 from services.outbox import Reminder
-from services.settings import SETTINGS, area_settings
+from services.settings import SETTINGS
 from services.tasks import DUE_SOON_DAYS
 from workflows.calendar import ENGLAND_AND_WALES
 from workflows.lanes import role_name
@@ -85,7 +85,8 @@ class _People:
 
 
 def unreminded_query(mark: InstrumentedAttribute[datetime | None], due_before: date,
-                     after: tuple[date, int] | None = None) -> Select[HumanTask]:
+                     after: tuple[date, int] | None = None,
+                     only: ColumnElement[bool] | None = None) -> Select[HumanTask]:
     """The country's ready tasks due before ``due_before`` whose reminder under a rule is not recorded yet (``mark``,
     the task's column saying when it was), in (due date, id) order from just past ``after``: a range of that rule's
     partial index, whatever the table's statistics and however many tasks wait."""
@@ -93,15 +94,18 @@ def unreminded_query(mark: InstrumentedAttribute[datetime | None], due_before: d
              .where(HumanTask.state == "ready", mark.is_(None), HumanTask.due_date < due_before))
     if after is not None:
         query = query.where(tuple_(HumanTask.due_date, HumanTask.id) > tuple_(*after))
+    if only is not None:
+        query = query.where(only)
     return query.order_by(HumanTask.due_date, HumanTask.id).limit(BATCH)
 
 
-def _unreminded(mark: InstrumentedAttribute[datetime | None], due_before: date) -> Iterator[list[HumanTask]]:
+def _unreminded(mark: InstrumentedAttribute[datetime | None], due_before: date,
+                only: ColumnElement[bool] | None = None) -> Iterator[list[HumanTask]]:
     """Every such task, a batch at a time (the caller commits each); a task nobody could be told about stays
     unmarked and is passed over by the next batch, read again by the next sweep."""
     after: tuple[date, int] | None = None
     while True:
-        batch = list(db.session.scalars(unreminded_query(mark, due_before, after)))
+        batch = list(db.session.scalars(unreminded_query(mark, due_before, after, only)))
         if not batch:
             return
         last = batch[-1]
@@ -136,18 +140,36 @@ def escalation_cutoff(today: date, working_days: int) -> date:
     return due
 
 
+def escalation_days() -> tuple[int, dict[int, int]]:
+    """The escalation setting (working days) every area keeps by default, and the areas that changed it: one query,
+    however many areas."""
+    default = SETTINGS["escalation_working_days"].default
+    changed = {area_id: int(value) for area_id, value in db.session.execute(
+        select(AreaSetting.area_id, AreaSetting.value).where(AreaSetting.key == "escalation_working_days"))}
+    return default, {area_id: days for area_id, days in changed.items() if days != default}
+
+
 def _record_escalations(today: date, now: datetime, people: _People, report: RemindReport) -> None:
-    # the tasks some area may escalate today (its setting at the least), then each against its own area's setting
-    least = SETTINGS["escalation_working_days"].minimum
-    days: dict[int, int] = {}
-    for batch in _unreminded(HumanTask.escalated_at, escalation_cutoff(today, least) + timedelta(days=1)):
+    # Only the tasks escalated today under their own area's setting are read: a task still within its area's days
+    # is not read sweep after sweep while it waits (at national size that was thousands of rows a minute).
+    default, changed = escalation_days()
+    groups: dict[int, list[int]] = defaultdict(list)
+    for area_id, days in changed.items():
+        groups[days].append(area_id)
+    cutoffs = {days: escalation_cutoff(today, days) + timedelta(days=1) for days in {default, *groups}}
+    due_before = max(cutoffs.values())
+    only: ColumnElement[bool] | None = None
+    if changed:
+        only = or_(and_(HumanTask.area_id.not_in(sorted(changed)), HumanTask.due_date < cutoffs[default]),
+                   *(and_(HumanTask.area_id.in_(sorted(areas)), HumanTask.due_date < cutoffs[days])
+                     for days, areas in groups.items()))
+    for batch in _unreminded(HumanTask.escalated_at, due_before, only):
         for task in batch:
-            if task.area_id not in days:
-                days[task.area_id] = area_settings(task.area_id)["escalation_working_days"]
+            days = changed.get(task.area_id, default)
             assert task.due_date is not None
-            if task.due_date > escalation_cutoff(today, days[task.area_id]):
-                continue  # not yet, under its area's setting
-            _escalate(task, days[task.area_id], now, people, report)
+            if task.due_date > escalation_cutoff(today, days):
+                continue  # not yet, under its area's setting (the query has left these out already)
+            _escalate(task, days, now, people, report)
         db.session.commit()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app import create_app
 from services import reminders, scheduler, settings_admin
@@ -92,3 +92,32 @@ def test_every_area_is_reminded_a_batch_at_a_time_each_by_its_own_setting(app: F
     later = DAY_AFTER + timedelta(days=14)
     scheduler.sweep(later)
     assert _task(south).escalated_at == later and _told("overdue") == 4
+
+
+def test_a_task_still_within_its_areas_escalation_days_is_not_read_sweep_after_sweep(
+        app: Flask, users: dict[str, User]) -> None:
+    """The escalation pass reads the tasks its areas escalate today, each area by its own setting: a task overdue but
+    still within its area's days is left in the index, not loaded and passed over at every sweep (at national size
+    that was thousands of rows a minute). An area that lowered its setting is still escalated on time."""
+    settings_admin.update_settings(users["south_coordinator"], {"escalation_working_days": "1"})
+    db.session.commit()
+    north, south = create_case(users["probation"]).id, create_case(users["south_coordinator"]).id
+    reminders.remind(DAY_AFTER)  # both told they are overdue (due Wednesday 2 December)
+    loaded: list[int] = []
+
+    def count(target: HumanTask, _context: object) -> None:
+        loaded.append(target.case_id)
+
+    event.listen(HumanTask, "load", count)
+    try:
+        friday = DAY_AFTER + timedelta(days=1)  # 2 working days late: past southmoor's 1, not northshire's 3
+        reminders.remind(friday)
+        assert _task(south).escalated_at == friday and _task(north).escalated_at is None
+        loaded.clear()
+        reminders.remind(friday + timedelta(minutes=1))
+        assert loaded == []  # northshire's task waits unread; southmoor's is escalated already
+    finally:
+        event.remove(HumanTask, "load", count)
+    tuesday = DAY_AFTER + timedelta(days=5)
+    reminders.remind(tuesday)
+    assert _task(north).escalated_at == tuesday

@@ -275,18 +275,20 @@ def remind_memorandum_reviews(now: datetime) -> int:
         return 0
     told_already = set(db.session.scalars(select(ReminderOutbox.key).where(
         ReminderOutbox.rule == MOU_RULE, ReminderOutbox.key.in_(sorted(keys.values())))))
+    coordinators: dict[int, list[User]] = {}  # per area, read once
     told = 0
     for row in rows:
-        if keys[row.id] in told_already or row.mou_review_on is None:
+        if keys[row.id] in told_already:
             continue
+        assert row.mou_review_on is not None  # the query's range
+        if row.area_id not in coordinators:
+            coordinators[row.area_id] = [u for u in db.session.scalars(select(User).where(
+                User.area_id == row.area_id, User.active.is_(True)).order_by(User.id)) if "coordinator" in u.roles]
         name = DTC_AGENCY_BY_KEY[row.agency].name
         reminder = Reminder(
             rule=MOU_RULE, key=keys[row.id], subject=f"Memorandum of understanding with {name} is due for review",
             body=f"The area's memorandum of understanding with {name} ({row.mou_reference or 'no reference'}) is to "
                  f"be reviewed by {dates.long_date(row.mou_review_on)}. Record the review and its next date on the "
                  "Agencies page.")
-        for person in db.session.scalars(select(User).where(User.area_id == row.area_id, User.active.is_(True))
-                                         .order_by(User.id)):
-            if "coordinator" in person.roles:
-                told += outbox.record(reminder, person, now)
+        told += sum(outbox.record(reminder, person, now) for person in coordinators[row.area_id])
     return told

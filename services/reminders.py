@@ -23,9 +23,9 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from services import clock, outbox
 from services.db import db
-from services.models import AreaSetting, HumanTask, ReminderOutbox, User
+from services.models import HumanTask, ReminderOutbox, User
 from services.outbox import Reminder
-from services.settings import SETTINGS
+from services.settings import DEFAULTS, changed_in_areas
 from services.tasks import DUE_SOON_DAYS
 from workflows.calendar import ENGLAND_AND_WALES
 from workflows.lanes import role_name
@@ -140,19 +140,10 @@ def escalation_cutoff(today: date, working_days: int) -> date:
     return due
 
 
-def escalation_days() -> tuple[int, dict[int, int]]:
-    """The escalation setting (working days) every area keeps by default, and the areas that changed it: one query,
-    however many areas."""
-    default = SETTINGS["escalation_working_days"].default
-    changed = {area_id: int(value) for area_id, value in db.session.execute(
-        select(AreaSetting.area_id, AreaSetting.value).where(AreaSetting.key == "escalation_working_days"))}
-    return default, {area_id: days for area_id, days in changed.items() if days != default}
-
-
 def _record_escalations(today: date, now: datetime, people: _People, report: RemindReport) -> None:
     # Only the tasks escalated today under their own area's setting are read: a task still within its area's days
     # is not read sweep after sweep while it waits (at national size that was thousands of rows a minute).
-    default, changed = escalation_days()
+    default, changed = DEFAULTS["escalation_working_days"], changed_in_areas("escalation_working_days")
     groups: dict[int, list[int]] = defaultdict(list)
     for area_id, days in changed.items():
         groups[days].append(area_id)

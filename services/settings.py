@@ -148,6 +148,15 @@ SIGN_IN_ADDRESS_THROTTLE = Throttle(failures=50, window=timedelta(minutes=15))
 API_TOKEN_ADDRESS_THROTTLE = Throttle(failures=100, window=timedelta(minutes=15))
 
 
+def changed_in_areas(key: str) -> dict[int, int]:
+    """The areas that set ``key`` to something other than its default, and the value each set: one query, however
+    many areas (area_settings reads one area's whole set)."""
+    default = DEFAULTS[key]
+    values = {area_id: int(value) for area_id, value in db.session.execute(
+        select(AreaSetting.area_id, AreaSetting.value).where(AreaSetting.key == key))}
+    return {area_id: value for area_id, value in values.items() if value != default}
+
+
 def area_settings(area_id: int) -> dict[str, int]:
     values = dict(DEFAULTS)
     for row in db.session.scalars(select(AreaSetting).where(AreaSetting.area_id == area_id)):

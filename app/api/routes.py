@@ -22,6 +22,7 @@ from app.api.schemas import (
     TASK_QUERY,
     document,
 )
+from app.cases import forms as case_forms
 from app.security import api_user
 from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin, visor
 from services import tasks as task_service
@@ -255,8 +256,9 @@ def change_address(case_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     moved_on = _day(body, "moved_on")
     if moved_on is None:
         raise invalid("moved_on", "Enter the date the offender moved there")
-    if moved_on > clock.today():
-        raise invalid("moved_on", "Date the offender moved there must be today or in the past")
+    errors = forms.date_errors(case_forms.address(), body)  # the page form's rule: today or in the past
+    if errors:
+        raise ValidationFailed(errors)
     return _case_response(lifecycle.change_address(api_user(), case_id, _text(body, "address"), moved_on,
                                                    _text(body, "reason")))
 

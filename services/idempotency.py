@@ -18,8 +18,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 
 from services import clock
-from services.db import db
-from services.errors import FieldError, ValidationFailed
+from services.db import db, insert_or_replace_where
+from services.errors import Conflict, FieldError, ValidationFailed
 from services.models import IdempotentRequest, User
 
 HEADER = "Idempotency-Key"
@@ -58,13 +58,17 @@ def earlier_answer(user: User, key: str, print_: str) -> Answer | None:
 
 
 def remember(user: User, key: str, print_: str, answer: Answer) -> None:
-    """Stored with the change (flushed now, so a concurrent twin fails here rather than at commit)."""
-    db.session.execute(delete(IdempotentRequest).where(
-        IdempotentRequest.user_id == user.id, IdempotentRequest.key == key,
-        IdempotentRequest.created_at < clock.now() - KEPT))
-    db.session.add(IdempotentRequest(user_id=user.id, key=key, fingerprint=print_, status=answer.status,
-                                     body=answer.body, location=answer.location, created_at=clock.now()))
-    db.session.flush()
+    """Stored with the change, by one statement: the key's row is added, or replaces one whose use expired. A live
+    row means a twin with this key committed while this request ran (PostgreSQL makes this statement wait for it):
+    Conflict, and the caller answers with the twin's outcome after rolling this request back."""
+    now = clock.now()
+    values = {"user_id": user.id, "key": key, "fingerprint": print_, "status": answer.status, "body": answer.body,
+              "location": answer.location, "created_at": now}
+    stored = db.session.scalar(insert_or_replace_where(
+        IdempotentRequest, values, ["user_id", "key"], IdempotentRequest.created_at < now - KEPT
+    ).returning(IdempotentRequest.id))
+    if stored is None:
+        raise Conflict(f"Another request with this {HEADER} was answered at the same moment")
 
 
 def purge(now: datetime) -> int:

@@ -64,6 +64,23 @@ def test_one_completion_runs_at_most_its_statements(api: Api, statements: list[s
     assert case is not None and case.status != "referred"
 
 
+def test_an_idempotency_key_costs_two_statements_more(api: Api, statements: list[str]) -> None:
+    """The key is looked up before the change and stored with it; nothing else is added (it was three: the look-up,
+    a DELETE of the key's expired use, and the INSERT)."""
+    cases = [create_case(api.users["probation"], offender_name=name) for name in ("Ann Lee", "Bob Ray", "Cy Ode")]
+    tasks = [ready_task(case.id, "check_referral").id for case in cases]
+    _complete(api, tasks[0], {"referral_complete": "yes"})  # the token's first use is noted; caches warm
+    headers = api.headers("coordinator")
+    counts = []
+    for task_id, extra in ((tasks[1], {}), (tasks[2], {"Idempotency-Key": "cost-1"})):
+        before = len(statements)
+        response = api.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers | extra,
+                                   json={"data": {"referral_complete": "yes"}})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        counts.append(len(statements) - before)
+    assert counts[1] - counts[0] <= 2, counts
+
+
 @pytest.mark.parametrize(("overrides", "data"), [
     ({}, {"referral_complete": "yes"}),  # screening follows, for the coordinator
     ({}, {"referral_complete": "no", "missing_information": "Risk assessment"}),  # back to the referrer: none

@@ -4,6 +4,7 @@ and learns the outcome, instead of getting 409 or a second case."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from services.db import db
+from services.idempotency import KEPT
 from services.models import AccessLog, HumanTask, IdempotentRequest, MappaCase
 from tests.api.conftest import Api, fields, referral
 from tests.conftest import PG_URL
@@ -70,6 +72,18 @@ def test_a_failed_request_is_not_remembered(api: Api) -> None:
     assert _post(api, "probation", "/api/v1/cases", referral(), key).status_code == 201
 
 
+def test_a_key_whose_use_expired_starts_afresh(api: Api, clock: Any) -> None:
+    """Kept for a day: after that the same key is a new request (its old row is replaced, not doubled)."""
+    key = {"Idempotency-Key": "referral-daily"}
+    assert _post(api, "probation", "/api/v1/cases", referral(), key).status_code == 201
+    clock.set(clock.now() + KEPT + timedelta(minutes=1))
+    later = _post(api, "probation", "/api/v1/cases", referral(rosh="very_high"), key)
+    assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers, later.get_data(as_text=True)
+    assert _cases() == 2
+    rows = db.session.scalars(select(IdempotentRequest)).all()
+    assert [(row.key, row.body["id"]) for row in rows] == [("referral-daily", later.get_json()["id"])]
+
+
 def _check_referral_task(api: Api) -> dict[str, Any]:
     case = api.post("probation", "/api/v1/cases", json=referral()).get_json()
     tasks = api.get("coordinator", f"/api/v1/tasks?case={case['id']}").get_json()["tasks"]
@@ -88,31 +102,48 @@ def test_a_retried_completion_gets_its_answer_not_409(api: Api) -> None:
     assert without_key.status_code == 409
 
 
+def _at_once(app: Flask, count: int, path: str, headers: dict[str, str], body: Any) -> list[tuple[int, Any]]:
+    """``count`` identical POSTs released together from their own threads; their (status, JSON) answers."""
+    db.session.commit()  # nothing held open by the test itself
+    start = threading.Barrier(count)
+    answers: list[tuple[int, Any]] = []
+
+    def send() -> None:
+        client = app.test_client()
+        start.wait(timeout=30)
+        response = client.post(path, headers=headers, json=body)
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return answers
+
+
 @pytest.mark.skipif(not PG_URL, reason="concurrent requests need PostgreSQL (SQLite runs them one at a time)")
 def test_twin_completions_with_one_key_at_once_complete_once_and_both_learn_the_outcome(
     app: Flask, api: Api
 ) -> None:
     task = _check_referral_task(api)
     headers = api.headers("coordinator") | {"Idempotency-Key": "twins-1"}
-    db.session.commit()
-    start = threading.Barrier(4)
-    answers: list[tuple[int, Any]] = []
-
-    def complete() -> None:
-        client = app.test_client()
-        start.wait(timeout=30)
-        response = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=headers,
-                               json={"data": {"referral_complete": "yes"}})
-        answers.append((response.status_code, response.get_json()))
-
-    threads = [threading.Thread(target=complete) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    answers = _at_once(app, 4, f"/api/v1/tasks/{task['id']}/complete", headers, {"data": {"referral_complete": "yes"}})
     assert [status for status, _ in answers] == [200] * 4, answers
     assert len({str(body) for _, body in answers}) == 1
     db.session.commit()
     assert db.session.scalar(select(func.count(HumanTask.id)).where(
         HumanTask.id == task["id"], HumanTask.state == "completed")) == 1
+    assert db.session.scalar(select(func.count(IdempotentRequest.id))) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="concurrent requests need PostgreSQL (SQLite runs them one at a time)")
+def test_twin_referrals_with_one_key_at_once_make_one_case(app: Flask, api: Api) -> None:
+    """Each runs the referral (none has an answer to find when it starts); those that store the key after the first
+    wait for it, are rolled back and answer with its case."""
+    headers = api.headers("probation") | {"Idempotency-Key": "twin-referral-1"}
+    answers = _at_once(app, 3, "/api/v1/cases", headers, referral())
+    assert [status for status, _ in answers] == [201] * 3, answers
+    assert len({body["id"] for _, body in answers}) == 1
+    assert _cases() == 1
     assert db.session.scalar(select(func.count(IdempotentRequest.id))) == 1

@@ -7,14 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from services import clock, forms, visor
 from services.access import load_case, log_access
 from services.catalogue import parsed
-from services.db import db
+from services.db import db, dialect_insert
 from services.errors import FieldError, NotFound, ValidationFailed
 from services.instances import load, phase_data, record, start_phase
 from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, ReferenceCounter, User
@@ -50,8 +48,7 @@ def _reference(area: Area) -> str:
     prefix = f"{area.code[:2].upper()}-{clock.today().year}-"
     counter = _locked_counter(prefix)
     if counter is None:
-        insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(ReferenceCounter)
-        db.session.execute(insert.values(prefix=prefix, last=_highest_number(prefix))
+        db.session.execute(dialect_insert(ReferenceCounter).values(prefix=prefix, last=_highest_number(prefix))
                            .on_conflict_do_nothing(index_elements=["prefix"]))
         counter = _locked_counter(prefix)
         assert counter is not None

@@ -54,18 +54,22 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def dialect_insert(model: type[Base]) -> Any:
+    """An INSERT in the session's database's dialect, which has ON CONFLICT (PostgreSQL's or SQLite's)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def insert_unless_present(model: type[Base], values: dict[str, Any]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING in the database's dialect: of several people adding the same row at once
     (a unique key), one adds it and the others add nothing, with no error."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).values(**values).on_conflict_do_nothing()
+    return dialect_insert(model).values(**values).on_conflict_do_nothing()
 
 
 def insert_or_replace_where(model: type[Base], values: dict[str, Any], key: list[str], where: Any) -> Any:
     """INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE in the database's dialect: the row is added, or the one
     already holding its key is overwritten where ``where`` holds of it; otherwise nothing changes (rowcount 0).
     A concurrent writer of the same key is waited for and then judged by ``where``, as one statement."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values)
+    statement = dialect_insert(model).values(**values)
     return statement.on_conflict_do_update(index_elements=key, where=where,
                                            set_={name: statement.excluded[name] for name in values})

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Exists, case, exists, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from services import clock
 from services.access import log_access
-from services.db import UtcDateTime, db
+from services.db import UtcDateTime, db, dialect_insert
 from services.errors import Forbidden, NotFound
 from services.models import SignInCounter, User
 from services.permissions import has_permission
@@ -64,8 +63,7 @@ def lockout_period(user: User | None) -> timedelta:
 
 def _upsert(now: datetime, set_: dict[str, Any], where: ColumnElement[bool], key: str) -> int | None:
     """Insert the first failure for ``key``, or apply ``set_`` where ``where`` holds; the new count, or None."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(SignInCounter).values(key=key, failures=1, since=now, locked_at=None)
+    statement = dialect_insert(SignInCounter).values(key=key, failures=1, since=now, locked_at=None)
     statement = statement.on_conflict_do_update(index_elements=[SignInCounter.key], set_=set_, where=where)
     count: int | None = db.session.execute(statement.returning(SignInCounter.failures)).scalar()
     return count

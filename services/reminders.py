@@ -155,12 +155,8 @@ def _record_escalations(today: date, now: datetime, people: _People, report: Rem
                    *(and_(HumanTask.area_id.in_(sorted(areas)), HumanTask.due_date < cutoffs[days])
                      for days, areas in groups.items()))
     for batch in _unreminded(HumanTask.escalated_at, due_before, only):
-        for task in batch:
-            days = changed.get(task.area_id, default)
-            assert task.due_date is not None
-            if task.due_date > escalation_cutoff(today, days):
-                continue  # not yet, under its area's setting (the query has left these out already)
-            _escalate(task, days, now, people, report)
+        for task in batch:  # each is due for escalation under its own area's setting (the query's ``only``)
+            _escalate(task, changed.get(task.area_id, default), now, people, report)
         db.session.commit()
 
 

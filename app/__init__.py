@@ -33,6 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.templating import configure_templates
 
     configure_templates(app)
+    from app.assets import init_assets
+
+    init_assets(app)
     register_routing(app)
     register_blueprints(app)
     extensions.init_transactions(app)

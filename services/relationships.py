@@ -66,8 +66,8 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     loaded: list[object] = []
     scope = PERMISSIONS[permission].scope
     case_id, meeting_id = params.get("case_id"), params.get("meeting_id")
-    in_scope = case_scope(user).with_only_columns(MappaCase.id).where(MappaCase.id == case_id)
-    if case_id is not None and db.session.scalar(in_scope) is None:
+    if case_id is not None and db.session.scalar(
+            case_scope(user).with_only_columns(MappaCase.id).where(MappaCase.id == case_id)) is None:
         raise _refuse(user, "case", case_id)
     if case_id is not None and scope is Scope.LEAD_AGENCY:
         case = db.session.get(MappaCase, case_id)

@@ -257,7 +257,7 @@ def _markers(name: str) -> tuple[str, str]:
 def sections(text: str) -> dict[str, str]:
     """The named sections (markers included) in a RESULTS.md text, in order."""
     found: dict[str, str] = {}
-    for match in re.finditer(r"<!-- section:([a-z_]+) -->.*?<!-- /section:\1 -->", text, flags=re.S):
+    for match in re.finditer(r"<!-- section:([a-z0-9_-]+) -->.*?<!-- /section:\1 -->", text, flags=re.S):
         found[match.group(1)] = match.group(0)
     return found
 
@@ -273,7 +273,21 @@ def replace_section(name: str, body: str, path: Path = RESULTS_MD) -> None:
 
 
 def keep_sections(new_text: str, path: Path = RESULTS_MD) -> str:
-    """``new_text`` with the named sections of the current RESULTS.md appended (a rewrite must not drop them)."""
-    kept = sections(path.read_text()) if path.exists() else {}
-    missing = [block for name, block in kept.items() if name not in sections(new_text)]
-    return new_text.rstrip("\n") + "".join(f"\n\n{block}" for block in missing) + "\n"
+    """``new_text`` with the named sections of the current RESULTS.md that it lacks (a rewrite must not drop them):
+    a section that stood before the old file's first ``## `` heading (a summary at the top) goes before the new
+    text's first one, the others at the end."""
+    old_text = path.read_text() if path.exists() else ""
+    have = sections(new_text)
+    head, tail = [], []
+    first_heading = old_text.find("\n## ")
+    for name, block in sections(old_text).items():
+        if name not in have:
+            at_top = first_heading != -1 and old_text.index(block) < first_heading
+            (head if at_top else tail).append(block)
+    text = new_text.rstrip("\n")
+    split = text.find("\n## ")
+    if head and split != -1:
+        text = text[:split].rstrip("\n") + "".join(f"\n\n{block}" for block in head) + "\n" + text[split:]
+    else:
+        tail = head + tail
+    return text + "".join(f"\n\n{block}" for block in tail) + "\n"

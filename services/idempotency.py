@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, bindparam, delete, select
 
 from services import clock
 from services.db import db, insert_or_replace_where
@@ -45,10 +45,14 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(b"\0".join((method.encode(), path.encode(), body))).hexdigest()
 
 
+# Built once: a statement keeps its cache key, which SQLAlchemy otherwise works out anew for every request.
+_EARLIER = select(IdempotentRequest).where(IdempotentRequest.user_id == bindparam("user_id"),
+                                           IdempotentRequest.key == bindparam("key"))
+
+
 def earlier_answer(user: User, key: str, print_: str) -> Answer | None:
     """The stored answer for this user's key, or None; refuses a key reused for a different request."""
-    row = db.session.scalars(select(IdempotentRequest).where(
-        IdempotentRequest.user_id == user.id, IdempotentRequest.key == key)).first()
+    row = db.session.scalars(_EARLIER, {"user_id": user.id, "key": key}).first()
     if row is None or row.created_at < clock.now() - KEPT:
         return None
     if row.fingerprint != print_:
@@ -64,11 +68,24 @@ def remember(user: User, key: str, print_: str, answer: Answer) -> None:
     now = clock.now()
     values = {"user_id": user.id, "key": key, "fingerprint": print_, "status": answer.status, "body": answer.body,
               "location": answer.location, "created_at": now}
-    stored = db.session.scalar(insert_or_replace_where(
-        IdempotentRequest, values, ["user_id", "key"], IdempotentRequest.created_at < now - KEPT
-    ).returning(IdempotentRequest.id))
+    stored = db.session.scalar(_remembering(), values | {"expired_before": now - KEPT})
     if stored is None:
         raise Conflict(f"Another request with this {HEADER} was answered at the same moment")
+
+
+_COLUMNS = ("user_id", "key", "fingerprint", "status", "body", "location", "created_at")
+_REMEMBER: dict[str, Any] = {}  # the statement of remember, built once per dialect (a statement keeps its cache key)
+
+
+def _remembering() -> Any:
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _REMEMBER:
+        table = IdempotentRequest.__table__.c
+        _REMEMBER[dialect] = insert_or_replace_where(
+            IdempotentRequest, {name: bindparam(name, type_=table[name].type) for name in _COLUMNS}, ["user_id", "key"],
+            IdempotentRequest.created_at < bindparam("expired_before", type_=table["created_at"].type),
+        ).returning(IdempotentRequest.id)
+    return _REMEMBER[dialect]
 
 
 def purge(now: datetime) -> int:

@@ -53,9 +53,8 @@ def init_assets(app: Flask) -> None:
 
     @app.after_request
     def _cache_versioned(response: Response) -> Response:
-        if (request.endpoint == "static" and response.status_code == 200 and request.view_args
-                and request.args.get("v") is not None
-                and request.args["v"] == asset_version(folder, str(request.view_args.get("filename", "")))):
+        version = request.args.get("v") if request.endpoint == "static" and response.status_code == 200 else None
+        if version and request.view_args and version == asset_version(folder, str(request.view_args["filename"])):
             response.cache_control.public = True
             response.cache_control.max_age = YEAR
             response.cache_control.immutable = True

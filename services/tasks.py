@@ -202,7 +202,9 @@ def _get(task_id: int) -> HumanTask:
 
 
 def may_see(user: User, task: HumanTask) -> bool:
-    if task.area_id != user.area_id:
+    """A task of the user's area whose case is still the area's: a transferred case's earlier tasks stay the sending
+    area's work (its statistics count them) but are no longer its to open, as the case itself is not."""
+    if task.area_id != user.area_id or task.case.area_id != user.area_id:
         return False
     shared_role = task.role in user.roles and (task.role not in PERSONAL_ROLES or task.assignee_id is None)
     return bool(task.assignee_id == user.id or task.completed_by_id == user.id or shared_role
@@ -212,7 +214,7 @@ def may_see(user: User, task: HumanTask) -> bool:
 def may_work(user: User, task: HumanTask) -> bool:
     """Claiming or completing needs the task's role in its area: being named on the task is not enough (a lane's
     work never goes to someone without its role, even if they were given it before they lost the role)."""
-    return task.area_id == user.area_id and task.role in user.roles
+    return task.area_id == user.area_id and task.case.area_id == user.area_id and task.role in user.roles
 
 
 def _locked(task: HumanTask) -> HumanTask:

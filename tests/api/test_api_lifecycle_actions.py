@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
 from services.db import db
-from services.models import User
+from services.models import HumanTask, User
 from services.tasks import complete
 from tests.api.conftest import Api, error_message, fields, referral
-from tests.factories import create_case, ready_task
+from tests.factories import create_case, ready_task, sign_in
 
 
 def in_review_period(users: dict[str, User], outcome: str = "accepted_level_2", **overrides: Any) -> int:
@@ -113,6 +116,23 @@ def test_transfer_moves_the_case_to_the_receiving_area(api: Api, users: dict[str
     moved = api.get("south_coordinator", f"/api/v1/cases/{case_id}")
     assert moved.status_code == 200 and moved.get_json()["area"] == "southmoor"
     assert task_names(api, "south_coordinator", case_id) == ["Re-screen transferred case"]
+
+
+def test_the_sending_area_no_longer_reads_a_transferred_case_through_its_old_tasks(
+        api: Api, users: dict[str, User], client: FlaskClient) -> None:
+    """The tasks done before the transfer stay the sending area's work (its statistics count them) but show the
+    case's live referral: once the case has moved, nobody in the sending area opens them (found in review: 200)."""
+    case_id = in_review_period(users)
+    old = db.session.scalars(select(HumanTask.id).where(HumanTask.case_id == case_id)).all()
+    assert len(old) >= 3
+    response = api.post("coordinator", f"/api/v1/cases/{case_id}/transfer",
+                        json={"to_area": "southmoor", "reason": "Moved to approved premises"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    for username in ("coordinator", "police", "manager"):
+        for task_id in old:
+            assert api.get(username, f"/api/v1/tasks/{task_id}").status_code == 404, (username, task_id)
+    sign_in(client, "police")
+    assert client.get(f"/tasks/{old[0]}").status_code == 404
 
 
 def test_lead_agency_and_officer_change(api: Api, users: dict[str, User]) -> None:

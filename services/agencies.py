@@ -31,6 +31,7 @@ from services.permissions import CASE_WORK, require
 from workflows.lanes import (
     DTC_AGENCIES,
     DTC_AGENCY_BY_KEY,
+    ROLE_BY_KEY,
     ROLES,
     DutyToCooperateAgency,
     agency_roles,
@@ -43,6 +44,10 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # what a user's roles may be set to on the roles page: the agency roles (the process owner is national, not given
 # here, and kept as it is)
 GRANTABLE_ROLES = CASE_WORK
+# the MAPPA unit's and the Strategic Management Board's roles carry more than agency work (a coordinator sets the
+# area up and sees its incidents): only someone holding one gives it or takes it away
+HOLDER_GIVES = frozenset(key for key in GRANTABLE_ROLES
+                         if ROLE_BY_KEY[key].agency in ("MAPPA Unit", "Strategic Management Board"))
 # a memorandum whose review date came within this many days is still told (a scheduler that was down catches up)
 MOU_REMINDER_DAYS = 7
 MOU_RULE = "overdue"  # the reminders' vocabulary (services.reminders.RULES): the review is due
@@ -214,13 +219,20 @@ class GrantableRole:
     name: str
     agency: str
     available: bool  # not a role of an agency the area has set as not working with it
+    fixed: bool = False  # only a holder of the role may give or take it, and the giver does not hold it
 
 
-def grantable_roles(absent: frozenset[str]) -> list[GrantableRole]:
-    """The agency roles a person may be given, in the vocabulary's order, each marked available or not."""
+def grantable_roles(absent: frozenset[str], giver: User) -> list[GrantableRole]:
+    """The agency roles a person may be given, in the vocabulary's order, each marked available or not, and fixed
+    (neither given nor taken) when only a holder of the role may change it and the giver does not hold it."""
     return [GrantableRole(r.key, r.name, r.agency,
-                          r.agency.casefold() not in absent or dtc_agency_of_role(r.key) is None)
+                          r.agency.casefold() not in absent or dtc_agency_of_role(r.key) is None,
+                          r.key in _fixed_for(giver))
             for r in ROLES if r.key in GRANTABLE_ROLES]
+
+
+def _fixed_for(giver: User) -> frozenset[str]:
+    return HOLDER_GIVES - giver.roles
 
 
 def absent_agency(area_id: int, role: str) -> DutyToCooperateAgency | None:
@@ -252,9 +264,13 @@ def set_roles(user: User, user_id: int, roles: list[str]) -> User:
     if not wanted:
         errors.append(FieldError("roles", "Choose at least one role"))
     errors += role_refusals(user.area_id, wanted & GRANTABLE_ROLES)
+    before = other.roles
+    fixed = _fixed_for(user)
+    errors += [FieldError("roles", f"Only a {role_name(r)} can give someone the {role_name(r)} role")
+               for r in sorted((wanted - before) & fixed)]
     if errors:
         raise ValidationFailed(errors)
-    before = other.roles
+    wanted = (wanted - fixed) | (before & fixed)  # a role the giver may not take is kept (its box cannot be cleared)
     other.roles = wanted | (before - GRANTABLE_ROLES)  # the process owner's role is not given here: kept
     log_access(user, "user_roles_changed", None,
                f"user {other.id}: {', '.join(sorted(before)) or 'none'} -> {', '.join(sorted(other.roles))}")

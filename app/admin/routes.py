@@ -128,7 +128,7 @@ def _render_roles(person: object, chosen: set[str], errors: list[FieldError]) ->
     absent = agencies.not_working_in(user.area_id)
     return render_template("admin/user_roles.html", page_title=f"Roles of {getattr(person, 'display_name', '')}",
                            active_nav="agencies", area=user.area, person=person, chosen=chosen, errors=errors,
-                           roles=agencies.grantable_roles(absent))
+                           roles=agencies.grantable_roles(absent, user))
 
 
 @bp.get("/admin/users/<int:user_id>/roles")

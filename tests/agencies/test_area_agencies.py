@@ -329,3 +329,30 @@ def test_a_memorandum_due_for_review_is_told_once_to_the_areas_coordinators(
     flashed(client, post(client, "/admin/agencies/nhs_trust", NHS_TRUST_MOU | {"mou_review_on-year": "2028"}))
     sweep(datetime(2028, 4, 1, 8, tzinfo=UTC))
     assert told("coordinator") == ["Memorandum of understanding with NHS Trust is due for review"] * 2
+
+
+def test_only_a_holder_of_a_mappa_unit_role_gives_or_takes_it(app: Flask, client: FlaskClient) -> None:
+    """A manager gives people their agency roles, not the coordinator's (more rights than a manager's) nor takes
+    it from the area's coordinator (found in review: both saved). A coordinator may make another coordinator."""
+    users = seeded()
+    housing, coordinator = users["housing"], users["coordinator"]
+    housing_roles, coordinator_roles = set(housing.roles), set(coordinator.roles)
+    assert "coordinator" in coordinator_roles and "coordinator" not in housing_roles
+    sign_in(client, "manager")
+    page = get_page(client, f"/admin/users/{housing.id}/roles")
+    coordinator_box = page.xpath("//input[@name='roles'][@value='coordinator']")[0]
+    assert coordinator_box.get("disabled") is not None
+    response = post(client, f"/admin/users/{housing.id}/roles", {"roles": [*housing_roles, "coordinator"]})
+    assert response.status_code == 422
+    assert summary_links(lxml.html.document_fromstring(response.get_data())) == {
+        "#field-roles": "Only a MAPPA Coordinator can give someone the MAPPA Coordinator role"}
+    # the coordinator's checkbox cannot be unticked by a manager: saving their other roles keeps it
+    assert flashed(client, post(client, f"/admin/users/{coordinator.id}/roles", {"roles": ["police"]})) == (
+        f"Success {coordinator.display_name}'s roles saved")
+    db.session.expire_all()
+    assert db.session.get(User, housing.id).roles == housing_roles
+    assert db.session.get(User, coordinator.id).roles == {"coordinator", "police"}
+    sign_in(client, "coordinator")
+    assert flashed(client, post(client, f"/admin/users/{housing.id}/roles", {"roles": [*housing_roles, "coordinator"]}))
+    db.session.expire_all()
+    assert db.session.get(User, housing.id).roles == housing_roles | {"coordinator"}

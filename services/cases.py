@@ -16,6 +16,7 @@ from services.db import db, dialect_insert
 from services.errors import FieldError, NotFound, ValidationFailed
 from services.instances import load, phase_data, record, start_phase
 from services.models import Area, CaseEvent, HumanTask, MappaCase, ProcessInstance, ReferenceCounter, User
+from services.permissions import SECTIONS, may_on_case, section_of
 from services.rules import months_later
 from services.settings import area_settings
 from workflows.engine import active_bpmn_ids, completed_bpmn_ids
@@ -154,8 +155,35 @@ class CaseView:
 
 
 def view_case(user: User, case_id: int) -> CaseView:
-    case = load_case(user, case_id, event="case_viewed")
-    return CaseView(case, open_tasks(case.id), history(case.id), instances(case.id), visor.pending(case.id))
+    return case_view(user, load_case(user, case_id, event="case_viewed"))
+
+
+def case_view(user: User, case: MappaCase) -> CaseView:
+    """The case as this user may read it: the history lines, open steps and phases of a section they may not open
+    (services.permissions.SECTIONS) left out, but for what they did or hold themselves."""
+    phases = instances(case.id)
+    closed = _closed_sections(user, case)
+    phase_of = {instance.id: instance.phase for instance in phases}
+    return CaseView(case, [t for t in open_tasks(case.id) if not _hidden_task(user, t, phase_of, closed)],
+                    _shown_history(user, history(case.id), phase_of, closed),
+                    [i for i in phases if section_of(None, i.phase) not in closed], visor.pending(case.id))
+
+
+def _closed_sections(user: User, case: MappaCase) -> set[str]:
+    return {section for section, permission in SECTIONS.items() if not may_on_case(user, permission, case)}
+
+
+def _hidden_task(user: User, task: HumanTask, phase_of: dict[int, str], closed: set[str]) -> bool:
+    mine = task.assignee_id == user.id or task.role in user.roles
+    return not mine and section_of(None, phase_of.get(task.instance_id)) in closed
+
+
+def _shown_history(user: User, events: list[CaseEvent], phase_of: dict[int, str],
+                   closed: set[str]) -> list[CaseEvent]:
+    if not closed:
+        return events
+    return [e for e in events if e.actor_id == user.id
+            or section_of(e.kind, phase_of.get(e.instance_id) if e.instance_id else None) not in closed]
 
 
 def open_tasks(case_id: int) -> list[HumanTask]:
@@ -175,8 +203,11 @@ def instances(case_id: int) -> list[ProcessInstance]:
 
 
 def case_history(user: User, case_id: int) -> list[CaseEvent]:
-    load_case(user, case_id, event="case_history_viewed")
-    return history(case_id)
+    """The case's history as this user may read it (case_view says what is left out)."""
+    case = load_case(user, case_id, event="case_history_viewed")
+    closed = _closed_sections(user, case)
+    phase_of = {instance.id: instance.phase for instance in instances(case_id)} if closed else {}
+    return _shown_history(user, history(case_id), phase_of, closed)
 
 
 @dataclass(frozen=True)
@@ -203,11 +234,12 @@ def diagram(user: User, case_id: int, instance_id: int | None = None) -> Diagram
     """The BPMN of one phase (default: the phase with open work) with its current and finished steps, as marks for
     the diagram and as text."""
     case = load_case(user, case_id, event="case_diagram_viewed")
-    query = select(ProcessInstance).where(ProcessInstance.case_id == case.id)
+    closed = sorted(_closed_sections(user, case))  # a phase of a section the user may not open is not drawn
+    query = select(ProcessInstance).where(ProcessInstance.case_id == case.id, ProcessInstance.phase.not_in(closed))
     if instance_id is not None:
         instance = db.session.scalars(query.where(ProcessInstance.id == instance_id)).first()
     else:
-        instance = _phase_with_open_work(case.id) or db.session.scalars(query.order_by(
+        instance = _phase_with_open_work(case.id, closed) or db.session.scalars(query.order_by(
             ProcessInstance.status.not_in(("running", "error")), ProcessInstance.sequence.desc())).first()
     if instance is None:
         raise NotFound("no process for this case")
@@ -218,10 +250,14 @@ def diagram(user: User, case_id: int, instance_id: int | None = None) -> Diagram
                        _completed_steps(instance))
 
 
-def _phase_with_open_work(case_id: int) -> ProcessInstance | None:
-    """The phase of the case's most pressing open task (the first of the case page's open tasks)."""
-    first = next(iter(open_tasks(case_id)), None)
-    return db.session.get(ProcessInstance, first.instance_id) if first is not None else None
+def _phase_with_open_work(case_id: int, closed: list[str]) -> ProcessInstance | None:
+    """The phase of the case's most pressing open task (the first of the case page's open tasks) outside the
+    sections the user may not open."""
+    for task in open_tasks(case_id):
+        instance = db.session.get(ProcessInstance, task.instance_id)
+        if instance is not None and instance.phase not in closed:
+            return instance
+    return None
 
 
 def _current_steps(instance: ProcessInstance, active: list[str]) -> list[StepLine]:

@@ -25,6 +25,7 @@ from services.db import db
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.instances import CLOSED_STATUSES, phase_data, record, start_phase
 from services.models import CaseEvent, CriticalFlag, HumanTask, MappaCase, ProcessInstance, User
+from services.permissions import SECTION_EVENTS
 
 PHASE = "critical"
 CRITICAL_LEVEL = 3  # only a Level 3 case can be a critical public protection case
@@ -41,8 +42,7 @@ STATUSES: dict[str, str] = {
 OPEN_STATUSES = ("referral", "awaiting decision", "critical", "notified")
 CRITICAL_STATUSES = ("critical", "notified")
 # the case history rows that make up a flag's history on the case page
-HISTORY_EVENTS = ("critical_flagged", "critical_referral_prepared", "critical_referral_decided",
-                  "critical_case_notified", "critical_flag_reviewed", "critical_flag_ended")
+HISTORY_EVENTS = tuple(kind for kind, section in SECTION_EVENTS.items() if section == "critical")  # one list
 
 
 def open_flag(case_id: int) -> CriticalFlag | None:

@@ -23,8 +23,8 @@ from services.errors import Forbidden
 from services.models import MappaCase, User
 from workflows.lanes import AREA_WIDE_ROLES, LEAD_ROLES, ROLE_BY_KEY, SMB_ROLES, role_name
 
-__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "REFUSAL_EVENTS",
-           "Permission", "Scope", "has_permission", "may_on_case", "refusal", "require"]
+__all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "REFUSAL_EVENTS", "SECTIONS",
+           "Permission", "Scope", "has_permission", "may_on_case", "refusal", "require", "section_of"]
 
 
 class Scope(StrEnum):
@@ -99,6 +99,8 @@ PERMISSIONS: dict[str, Permission] = {
     # the Responsible Authority's senior manager (the manager role) decides it in their inbox (tasks:work)
     "critical:flag": Permission(frozenset({"coordinator"}), Scope.CASE, "Flag a Level 3 case as a possible critical "
                                 "public protection case"),
+    "critical:view": Permission(RESPONSIBLE_AUTHORITY_AND_UNIT, Scope.CASE, "See a case's critical public protection "
+                                "case flags, their reasons and their history"),
     # Child Sex Offender Disclosure Scheme applications (MAPPA.md §18) are the police's: a member of the public
     # applies through a police officer, who runs every stage; the MAPPA unit follows them (the panel may be a MAPP
     # meeting). An application is not a case: the area is the relationship.
@@ -189,6 +191,26 @@ REFUSAL_EVENTS: dict[str, str] = {
 def manages_lead_agency(user: User, case: MappaCase) -> bool:
     """The user works for the case's lead agency (a manager is their own agency's manager, User.agency)."""
     return bool(case.lead_agency) and user.agency.casefold() == case.lead_agency.casefold()
+
+
+# A case's sections that not everyone who reads the case may open, each with the permission to open it. What they
+# hold is kept out of the case's history (lines of their kinds, or written by their phase), its open steps and its
+# phases for anyone without it (services.cases.case_view), except what that person did or holds themselves.
+SECTIONS: dict[str, str] = {"disclosure": "disclosures:view", "rso": "rso:view", "sfo": "sfo:view",
+                            "critical": "critical:view", "research": "minutes:view"}
+SECTION_EVENTS: dict[str, str] = {
+    "disclosure_decided": "disclosure",
+    "rso_event_recorded": "rso", "notification_breach": "rso",
+    "serious_further_offence": "sfo", "serious_case_review": "sfo", "sfo_notified": "sfo", "sfo_mappa_n_sent": "sfo",
+    "sfo_scr_decided": "sfo", "sfo_review_closed": "sfo",
+    **dict.fromkeys(("critical_flagged", "critical_referral_prepared", "critical_referral_decided",
+                     "critical_case_notified", "critical_flag_reviewed", "critical_flag_ended"), "critical"),
+}
+
+
+def section_of(kind: str | None, phase: str | None) -> str | None:
+    """The restricted section a history line (by its kind or its phase) or a step (by its phase) belongs to."""
+    return SECTION_EVENTS.get(kind or "") or (phase if phase in SECTIONS else None)
 
 
 def may_on_case(user: User, permission: str, case: MappaCase) -> bool:

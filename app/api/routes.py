@@ -24,7 +24,7 @@ from app.api.schemas import (
 )
 from app.cases import forms as case_forms
 from app.security import api_user
-from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin, visor
+from services import case_search, cases, clock, dates, forms, lifecycle, outcomes, settings_admin
 from services import tasks as task_service
 from services.errors import FieldError, ValidationFailed
 from services.models import CaseEvent, HumanTask, MappaCase, User
@@ -225,8 +225,7 @@ def get_case_history(case_id: int) -> ResponseReturnValue:
 
 def _case_response(case: MappaCase, status: int = 200) -> ResponseReturnValue:
     """The case as it is now; built without a scope check, as after a transfer the caller no longer sees it."""
-    view = cases.CaseView(case, cases.open_tasks(case.id), cases.history(case.id), cases.instances(case.id),
-                          visor.pending(case.id))
+    view = cases.case_view(api_user(), case)  # what the caller may read of it (after a transfer: its basics)
     return case_json(view, clock.today()), status
 
 

@@ -63,7 +63,7 @@ def case_page(case_id: int) -> ResponseReturnValue:
                            may_see_disclosures=may_on_case(user, "disclosures:view", view.case),
                            may_record_disclosure=may_on_case(user, "disclosures:record", view.case),
                            decisions=disclosures.DECISIONS, powers=disclosures.POWERS,
-                           disclosure_statuses=disclosures.STATUSES, critical=_critical(view.case),
+                           disclosure_statuses=disclosures.STATUSES, critical=_critical(user, view.case),
                            may_see_sfo=may_on_case(user, "sfo:view", view.case),
                            **_rso_section(user, view.case))
 
@@ -76,9 +76,10 @@ def _rso_section(user: User, case: MappaCase) -> dict[str, Any]:
             "rso_period": rso.period_text}
 
 
-def _critical(case: MappaCase) -> dict[str, Any]:
-    """The case's critical public protection case flags and their history (read with the case, already logged)."""
-    flags = critical_cases.flags_of(case.id)
+def _critical(user: User, case: MappaCase) -> dict[str, Any]:
+    """The case's critical public protection case flags and their history (read with the case, already logged), for
+    those who may see them (critical:view)."""
+    flags = critical_cases.flags_of(case.id) if may_on_case(user, "critical:view", case) else []
     return {"flags": flags, "history": critical_cases.history(case.id) if flags else [],
             "is_critical": any(f.status in critical_cases.CRITICAL_STATUSES for f in flags),
             "statuses": critical_cases.STATUSES}

@@ -244,3 +244,22 @@ def test_the_coordinator_names_another_chair_who_then_approves(app: Flask, api: 
     assert approved.status_code == 200, approved.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(MappaCase, case.id).level == 3
+
+
+def test_health_does_not_read_the_police_research_on_its_own_case(agenda: Agenda, api: Api,
+                                                                 client: FlaskClient) -> None:
+    """Research for a meeting is the Responsible Authority's and the MAPPA unit's (minutes:view), in the case's
+    history and page too (found in review: the notes were in the history of a case health works on)."""
+    case_id = agenda.health_case.id
+    research = _task(api, "police", case_id, "Research agenda item (police)")
+    note = "Drinks at the pub opposite the school"
+    done = api.post("police", f"/api/v1/tasks/{research['id']}/complete",
+                    json={"data": {"issues_of_concern": note, "flag_to_chair": True}})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert note in api.get("police", f"/api/v1/cases/{case_id}/history").get_data(as_text=True)
+    history = api.get("health", f"/api/v1/cases/{case_id}/history")
+    assert history.status_code == 200 and history.get_json()["events"]
+    assert note not in history.get_data(as_text=True)
+    sign_in(client, "health")
+    page = client.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and note not in page.get_data(as_text=True)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from services import clock
-from services.access import log_access
+from services.access import log_access, log_case_list
 from services.area_tasks import BANDS, UNCLAIMED, band_condition, count_where, due_soon_condition
 from services.db import db
 from services.models import AgendaItem, HumanTask, MappaCase, MappMeeting, Minutes, User
@@ -76,6 +76,9 @@ class Dashboard:
 def dashboard(user: User) -> Dashboard:
     today = clock.today()
     log_access(user, "overdue_dashboard_viewed", None, f"area {user.area_id}")
+    review_overdue = _review_overdue(user, today)
+    # the cases it names (reference, level, review date) are read: one row each in their own access logs
+    log_case_list(user, "overdue_dashboard_viewed", [c.case_id for c in review_overdue], "review overdue")
     groups = _task_groups(user, today)
     names = dict(db.session.execute(select(User.id, User.display_name).where(
         User.id.in_([g["assignee"] for g in groups if g["assignee"]]))).all())
@@ -88,7 +91,7 @@ def dashboard(user: User) -> Dashboard:
         by_person=_lines(groups, lambda g: (usernames[g["assignee"]], names[g["assignee"]]) if g["assignee"]
                          else (UNCLAIMED, "Unclaimed")),
         ageing={band: sum(g[band] for g in groups) for band in BANDS},
-        review_overdue=_review_overdue(user, today), no_meeting_booked=int(db.session.scalar(
+        review_overdue=review_overdue, no_meeting_booked=int(db.session.scalar(
             select(func.count()).select_from(MappaCase).where(
                 MappaCase.area_id == user.area_id, no_meeting_condition(user, today))) or 0),
         late_minutes=_late_minutes(user, today),

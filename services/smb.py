@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services import clock, dates, forms
-from services.access import log_access
+from services.access import log_access, log_case_list
 from services.annual import parse_year_ending, year_start
 from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -175,6 +175,8 @@ def audit_for(user: User, audit_id: int) -> SmbAudit:
         log_access(user, "smb_audit_access_refused", None, f"audit {audit_id}")
         raise NotFound("audit not found")
     log_access(user, "smb_audit_viewed", None, f"year ending {audit.year_ending}")
+    log_case_list(user, "smb_audit_viewed", [item.case_id for item in audit.items],
+                  f"year ending {audit.year_ending}")  # each sampled case is named: its own access log says so
     return audit
 
 

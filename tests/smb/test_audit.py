@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from services import meetings, smb
 from services.db import db
-from services.models import AreaSetting, HumanTask, MappaCase, SmbAudit, SmbAuditItem, User
+from services.models import AccessLog, AreaSetting, HumanTask, MappaCase, SmbAudit, SmbAuditItem, User
 from services.scheduler import sweep
 from tests.api.conftest import Api
 from tests.factories import csrf_token, ready_task, seeded, sign_in
@@ -80,6 +80,9 @@ def test_the_sample_is_drawn_scored_chased_when_late_and_summarised(
 
     sample = get_page(client, f"/smb/audits/{audit.id}")
     assert len(sample.get_element_by_id("audit-sample").xpath(".//tbody/tr")) == 3
+    # each case the sample names has the read in its own access log (found in review: only the area's row)
+    read = set(db.session.scalars(select(AccessLog.case_id).where(AccessLog.event == "smb_audit_viewed")))
+    assert read >= {item.case_id for item in audit.items}
     first, second = (ready_task(case_id, "audit_case") for case_id in sampled)
     assert (first.role, first.due_date, first.form_key) == ("coordinator", date(2027, 1, 8), "smb_case_audit")
     meeting_task = ready_task(meeting_item.case_id, "audit_meeting")

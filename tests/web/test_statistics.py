@@ -41,3 +41,28 @@ def test_manager_sees_caseload_and_where_work_waits(app: Flask, client: FlaskCli
 def _rows(page, table_id: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
     return [[cell.text_content().strip() for cell in row.xpath("./td")]
             for row in page.xpath(f"//table[@id='{table_id}']/tbody/tr")]
+
+
+def test_the_cases_the_page_names_have_the_read_in_their_access_logs(app: Flask, client: FlaskClient,
+                                                                     clock) -> None:  # type: ignore[no-untyped-def]
+    """The page names each case whose review is overdue (reference, level, review date): each case's own access log
+    says who read it there (found in review: only the area's row, with no case)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from services.models import AccessLog, MappaCase
+
+    users = seeded()
+    level2 = create_case(users["probation"], category=2)
+    complete(users["coordinator"], ready_task(level2.id, "check_referral").id, {"referral_complete": "yes"})
+    complete(users["coordinator"], ready_task(level2.id, "screening_decision").id, {
+        "screening_outcome": "accepted_level_2", "screening_rationale": "r", "first_review_due": "2026-12-18"})
+    db.session.commit()
+    clock.set(clock.now() + timedelta(days=40))  # past the first review
+    reference = db.session.get(MappaCase, level2.id).reference  # type: ignore[union-attr]
+    sign_in(client, "chair")
+    assert reference in get_page(client, "/statistics").text_content()
+    logged = db.session.scalars(select(AccessLog.event).where(AccessLog.case_id == level2.id,
+                                                              AccessLog.user_id == users["chair"].id)).all()
+    assert "overdue_dashboard_viewed" in logged

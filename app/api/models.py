@@ -22,8 +22,7 @@ from services.studio.checks import check
 from services.studio.imports import import_model
 from services.studio.uploads import refuse_size
 
-NO_IF_MATCH = ("Send the If-Match header with the ETag of the draft you last read (GET this URL first), so that "
-               "nobody's changes are overwritten")
+NO_IF_MATCH = drafts.NO_IF_MATCH
 
 
 def _iso(value: Any) -> str | None:

@@ -72,8 +72,11 @@ def save_files(key: str, draft_id: int) -> ResponseReturnValue:
     if files is None:
         return jsonify({"error": "Send {\"files\": {name: text}}", "errors": [
             {"field": "files", "message": "Send the draft's files, each a name and its text"}]}), 422
+    if_match = request.headers.get("If-Match", "").strip()
+    if not if_match:  # as the API: a save must say which version it read, or it could overwrite a colleague's
+        return jsonify({"error": drafts.NO_IF_MATCH}), 428
     try:
-        draft = drafts.save_draft(signed_in_user(), draft_id, files, request.headers.get("If-Match"), key)
+        draft = drafts.save_draft(signed_in_user(), draft_id, files, if_match, key)
     except PreconditionFailed as stale:
         current: ModelDraft = stale.current  # type: ignore[assignment]
         return jsonify({"error": stale.message, "current": {"etag": drafts.etag(current), "version": current.version,

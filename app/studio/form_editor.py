@@ -66,7 +66,7 @@ def form_editor(key: str, draft_id: int, form_key: str) -> ResponseReturnValue:
     files = {name: text.encode() for name, text in draft.files.items()}
     files[form_file(form_key)] = (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode()
     try:
-        drafts.save_draft(signed_in_user(), draft_id, files, request.form.get("etag") or None, key)
+        drafts.save_draft(signed_in_user(), draft_id, files, request.form.get("etag", ""), key)
     except PreconditionFailed as stale:
         message = FieldError("", f"{stale.message}. Your fields are below: reload the form to see the saved ones.")
         return _page(key, draft, form_key, schema, posted, [message], 409, conflict=True)

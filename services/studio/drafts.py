@@ -24,6 +24,9 @@ VERSION_STATUSES = ("published", "retired")  # a published version, until it is 
 STALE = "Someone saved this draft since you opened it: nothing was saved; reload it and make your change again"
 
 
+NO_IF_MATCH = ("Send the If-Match header with the ETag of the draft you last read (GET this URL first), so that "
+               "nobody's changes are overwritten")
+
 def etag(draft: ModelDraft) -> str:
     return f'"d{draft.id}v{draft.version}"'
 
@@ -87,12 +90,13 @@ def _open(draft_id: int, process_id: str | None) -> ModelDraft:
     return draft
 
 
-def save_draft(user: User, draft_id: int, files: dict[str, bytes], if_match: str | None,
+def save_draft(user: User, draft_id: int, files: dict[str, bytes], if_match: str,
                process_id: str | None = None) -> ModelDraft:
-    """One conditional UPDATE: of two saves against the same ETag exactly one wins, the other gets 412."""
+    """One conditional UPDATE: of two saves against the same ETag exactly one wins, the other gets 412. A save that
+    names no ETag is refused as stale: it cannot say it has seen the draft's latest files."""
     draft = _open(draft_id, process_id)
     seen = draft.version
-    if if_match is not None and if_match.strip() != etag(draft):
+    if if_match.strip() != etag(draft):
         raise PreconditionFailed(STALE, draft)
     saved = db.session.execute(
         update(ModelDraft).where(ModelDraft.id == draft.id, ModelDraft.version == seen)

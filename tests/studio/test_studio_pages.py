@@ -102,6 +102,11 @@ def test_a_process_owner_starts_a_draft_saves_it_and_a_stale_save_is_refused(app
     draft = db.session.scalars(select(ModelDraft)).one()
     assert 'name="Record the outcome"' in draft.files["review.bpmn"]
     assert client.put(data["save_url"], json={"files": "nope"}, headers=headers).status_code == 422
+    # a save that names no version it read is refused, as on the API (found in review: it overwrote, 200)
+    blind = client.put(data["save_url"], json={"files": data["files"]}, headers={"X-CSRFToken": data["csrf"]})
+    assert blind.status_code == 428 and "If-Match" in blind.json["error"]
+    db.session.expire_all()
+    assert 'name="Record the outcome"' in db.session.scalars(select(ModelDraft)).one().files["review.bpmn"]
     events = set(db.session.scalars(select(AccessLog.event)))
     assert {"draft_created", "draft_saved"} <= events
 

@@ -33,6 +33,8 @@ HOOKS: dict[str, str] = {
     "csods_disclosure": "a CSODS disclosure delivered: kept on the application; a MAPPA case's s.62 log has it",
     "smb_audit": "a sampled case or meeting scored against the national audit tool: its scores join the SMB summary",
 }
+# hooks whose step's form the services supply (a step declaring one needs no formKey of its own)
+FORM_HOOKS: frozenset[str] = frozenset({"csods_decision"})  # the disclosure decision's form (services.csods)
 
 # Model versions published before steps declared hooks: (process id, BPMN id) -> hook. Used only for a version
 # that declares no hook at all, so instances pinned to those versions keep working.

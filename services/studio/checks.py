@@ -49,9 +49,13 @@ def _xml(name: str, data: bytes) -> tuple[etree._Element | None, Finding | None]
 
 def _form(name: str, data: bytes) -> Finding | None:
     try:
-        Draft202012Validator.check_schema(json.loads(data))
+        schema = json.loads(data)
+        Draft202012Validator.check_schema(schema)
     except (ValueError, SchemaError) as err:
         return error(name, None, f"{name} is not a JSON Schema form: {str(err).splitlines()[0]}", "form")
+    if not isinstance(schema, dict) or schema.get("type") != "object":  # true, [] or a string are schemas too
+        return error(name, None, f'{name} is not a form: give a JSON Schema object with "type": "object" and its '
+                                 'questions under "properties"', "form")
     return None
 
 

@@ -13,7 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from services.forms import FORMS_DIR
-from services.hooks import HOOKS
+from services.hooks import FORM_HOOKS, HOOKS
 from services.studio.expressions import problems, read_names, set_names
 from services.studio.findings import Finding, error, warning
 from services.studio.flowgraph import BPMN, flow_findings, local
@@ -86,7 +86,9 @@ def _user_task(file: str, task: etree._Element, lanes: dict[str, str], ctx: Cont
     props = _properties(task)
     form_key = props.get("formKey")
     fields = ctx.form_fields(form_key) if form_key else None
-    if not form_key:
+    if not form_key and props.get("hook") in FORM_HOOKS:
+        pass  # the services give the step its form
+    elif not form_key:
         yield error(file, task_id, f"{label} names no form (the formKey property)", "form")
     elif fields is None:
         yield error(file, task_id, f"{label} names form '{form_key}', which does not exist", "form")

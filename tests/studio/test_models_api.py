@@ -170,6 +170,17 @@ def test_a_version_downloads_as_an_attachment_and_reads_with_its_checks(api: Api
     assert _events("model_exported") == ["mappa_referral version 1: referral.bpmn"]
 
 
+def test_every_shipped_model_passes_the_checks_so_an_edit_of_it_can_be_published(api: Api) -> None:
+    """Found in review: the CSODS model's panel decision takes its form from its hook (csods_decision), and the
+    checks called it an error, so no edit of that model could ever be published."""
+    from services.catalogue import SHIPPED
+
+    for process_id in SHIPPED:
+        version = api.get("coordinator", f"/api/v1/models/{process_id}/versions/1")
+        assert version.status_code == 200, process_id
+        assert [c["message"] for c in version.get_json()["checks"] if c["severity"] == "error"] == [], process_id
+
+
 def test_timers_name_their_event_when_unquoted_invalid_or_calling_unknown_functions(api: Api) -> None:
     action = (BPMN_DIR / "action.bpmn").read_text()
     timer = "start_of_day(add_days(action_due, 1))"
@@ -183,3 +194,15 @@ def test_timers_name_their_event_when_unquoted_invalid_or_calling_unknown_functi
                                headers=api.headers("owner") | {"If-Match": draft["etag"]}).get_json()
         [found] = [c for c in saved["checks"] if c["severity"] == "error"]
         assert (found["element_id"], says in found["message"]) == ("action_overdue", True), found
+
+
+def test_a_form_that_is_a_schema_but_not_an_object_is_refused_naming_it(api: Api) -> None:
+    """Found in review: forms/<key>.json holding true (a valid JSON Schema) answered 500 on save."""
+    imported = import_xml(api, REFERRAL, key="mappa_referral", filename="referral.bpmn")
+    draft = imported.get_json()["draft"]
+    for text in ("true", "[]", '{"type": "string"}'):
+        saved = _put(api, draft, draft["files"] | {"forms/referral_check.json": text})
+        assert saved.status_code == 200, (text, saved.get_data(as_text=True))
+        draft = draft | {"etag": saved.headers["ETag"]}
+        [refusal] = [c["message"] for c in saved.get_json()["checks"] if c["severity"] == "error"]
+        assert refusal.startswith("forms/referral_check.json is not a "), refusal

@@ -24,6 +24,7 @@ from jsonschema.exceptions import ValidationError
 
 from services import clock, dates, levels
 from services.errors import FieldError, NotFound
+from services.text import Validator, shows
 from workflows.lanes import ACTION_OWNER_ROLES, LEAD_AGENCIES, role_name
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
@@ -182,8 +183,8 @@ def parse_submission(
                 data[name] = int(values[0])
             except ValueError:
                 errors.append(FieldError(name, f"{label(name, prop)} must be a whole number"))
-        else:
-            data[name] = values[0].strip() if kind != "textarea" else values[0]
+        elif shows(values[0]):  # only spaces, line breaks or invisible characters: not answered
+            data[name] = values[0].strip()
     return data, errors
 
 
@@ -237,7 +238,7 @@ def _message(error: ValidationError, schema: Mapping[str, Any]) -> FieldError:
 def validate(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldError]:
     """Errors in field order, one per field. Keys the form does not declare are refused: they would otherwise
     become workflow variables (and could overwrite case facts such as status or level)."""
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = Validator(schema, format_checker=_FORMAT_CHECKER)
     found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     declared = schema.get("properties", {})
     errors = [FieldError(key, "Unexpected field: this form does not ask for it") for key in data if key not in declared]

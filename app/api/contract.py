@@ -31,6 +31,7 @@ from app.routing import MAX_ID, parse_id
 from app.security import api_requires, public
 from services import dates
 from services.errors import FieldError, ValidationFailed
+from services.text import Validator
 from services.vocabulary import field_label
 
 Schema = dict[str, Any]
@@ -69,14 +70,14 @@ class Model:
         Draft202012Validator.check_schema(schema)
         self.name, self.schema = name, schema
         SCHEMAS[name] = schema
-        self._validator: Draft202012Validator | None = None
+        self._validator: Any = None
         self.null_is_absent = null_is_absent  # members sent as null count as not given (dropped before checks)
 
     @property
     def ref(self) -> Schema:
         return ref(self.name)
 
-    def validator(self) -> Draft202012Validator:
+    def validator(self) -> Any:
         """Built on first use (every component is registered by then), then kept."""
         if self._validator is None:
             global _registry
@@ -85,7 +86,7 @@ class Model:
                     {"components": {"schemas": SCHEMAS}}))
             # A schema without references is checked as it is: resolving a root $ref costs on every request.
             root = {"$ref": f"{_URI}{COMPONENTS}{self.name}"} if "$ref" in json.dumps(self.schema) else self.schema
-            self._validator = Draft202012Validator(root, registry=_registry, format_checker=_FORMATS)
+            self._validator = Validator(root, registry=_registry, format_checker=_FORMATS)
         return self._validator
 
     def errors(self, data: Any, prefix: str = "") -> list[FieldError]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -88,6 +89,33 @@ def test_missing_offender_name_is_reported_at_its_api_path(api: Api) -> None:
     assert fields(response) == ["offender.name"]
     assert response.get_json()["error"]["errors"][0]["message"] == "Enter the offender's full name"
     assert _case_count() == 0
+
+
+@pytest.mark.parametrize("name", [" \t ", "\u202e\u200f", "\u200b\u00a0\u3164", "\n"])
+def test_blank_or_invisible_offender_name_is_missing(api: Api, name: str) -> None:
+    response = api.post("probation", "/api/v1/cases", json=referral(offender={"name": name}))
+    assert fields(response) == ["offender.name"]
+    assert response.get_json()["error"]["errors"][0]["message"] == "Enter the offender's full name"
+    assert _case_count() == 0
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"referral_reason": "   "}, "referral_reason", "Enter the relevant information and the reason for referral"),
+    ({"referral_reason": "\r\n\u2028"}, "referral_reason",
+     "Enter the relevant information and the reason for referral"),
+    ({"level_requested": 3, "level3_reason": "  "}, "level3_reason", "Enter what Level 2 cannot deliver"),
+    ({"level_requested": 3, "level3_reason": "\u200d"}, "level3_reason", "Enter what Level 2 cannot deliver"),
+])
+def test_blank_required_referral_text_is_missing(api: Api, overrides: dict[str, object], field: str,
+                                                 message: str) -> None:
+    response = api.post("probation", "/api/v1/cases", json=referral(**overrides))
+    assert fields(response) == [field]
+    assert response.get_json()["error"]["errors"][0]["message"] == message
+    assert _case_count() == 0
+
+
+def test_a_name_with_spaces_around_it_is_kept_without_them(api: Api) -> None:
+    assert _create(api, offender={"name": "  John Smith \t"})["offender"]["name"] == "John Smith"
 
 
 def test_custody_without_release_date_is_422_on_release_date(api: Api) -> None:

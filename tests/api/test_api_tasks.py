@@ -162,6 +162,8 @@ def test_task_for_another_role_is_403(api: Api, case: MappaCase) -> None:
 @pytest.mark.parametrize(("body", "expected"), [
     ({"data": {}}, ["data.referral_complete"]),
     ({"data": {"referral_complete": "no"}}, ["data.missing_information"]),
+    ({"data": {"referral_complete": "no", "missing_information": "   "}}, ["data.missing_information"]),
+    ({"data": {"referral_complete": "no", "missing_information": "\u200b\r\n\u202e"}}, ["data.missing_information"]),
     ({"data": {"referral_complete": "maybe"}}, ["data.referral_complete"]),
     ({"data": {"referral_complete": "yes", "status": "exited", "level": 3}}, ["data.level", "data.status"]),
     ({"data": "yes"}, ["data"]),
@@ -176,6 +178,15 @@ def test_complete_with_invalid_data_lists_the_fields(api: Api, case: MappaCase, 
     task = api.get("coordinator", f"/api/v1/tasks/{task_id}").get_json()
     assert task["state"] == "ready"
     assert api.get("coordinator", f"/api/v1/cases/{case.id}").get_json()["status"] == "referred"
+
+
+def test_blank_required_text_is_missing_with_the_forms_message(api: Api, case: MappaCase) -> None:
+    task_id = _check_task_id(case)
+    response = api.post("coordinator", f"/api/v1/tasks/{task_id}/complete",
+                        json={"data": {"referral_complete": "no", "missing_information": " \t\n"}})
+    assert fields(response) == ["data.missing_information"]
+    assert response.get_json()["error"]["errors"][0]["message"] == "Enter what is missing"
+    assert api.get("coordinator", f"/api/v1/tasks/{task_id}").get_json()["state"] == "ready"
 
 
 def test_complete_advances_the_case_then_a_second_completion_is_409(api: Api, case: MappaCase) -> None:

@@ -168,7 +168,7 @@ def parse_submission(
             try:
                 day, month, year = (int(p) for p in parts)
                 data[name] = date(year, month, day).isoformat()
-            except ValueError:
+            except (ValueError, OverflowError):  # not digits, no such day, or too many digits for a date
                 errors.append(FieldError(name, f"{label(name, prop)} must be a real date"))
             continue
         values = [v for v in form.get(name, []) if v != ""]

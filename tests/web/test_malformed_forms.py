@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from services import meetings
 from services.db import db
+from services.models import HumanTask, MappaCase
 from tests.api.test_api_lifecycle_actions import in_review_period
 from tests.factories import create_case, csrf_token, ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT
@@ -125,3 +127,41 @@ def test_nul_characters_in_query_strings_and_forms_are_a_400(app: Flask, client:
     assert response.status_code == 400 and "NUL character" in check_page(response).text_content()
     api = client.get("/api/v1/tasks?step=%00", headers={"Authorization": "Bearer nope"})
     assert api.status_code == 400 and api.get_json()["error"]["status"] == 400
+
+
+TOO_MANY_DIGITS = "9" * 25
+
+
+def test_date_parts_with_too_many_digits_are_not_a_real_date(app: Flask, client: FlaskClient) -> None:
+    """A year (or month, or day) too long for a date overflowed (OverflowError, a 500) on every task form date."""
+    users = seeded()
+    case = create_case(users["probation"])
+    from services.tasks import complete
+
+    complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
+    db.session.commit()
+    task_id = ready_task(case.id, "screening_decision").id
+    sign_in(client, "coordinator")
+    for parts in (_date("first_review_due", TOO_MANY_DIGITS), _date("first_review_due", "2026", TOO_MANY_DIGITS),
+                  _date("first_review_due", "2026", "12", TOO_MANY_DIGITS)):
+        response = post(client, f"/tasks/{task_id}", {"screening_outcome": "accepted_level_2",
+                                                      "screening_rationale": "Defensible.", **parts})
+        assert summary_links(check_page(response)) == {
+            "#field-first_review_due": "First meeting or review due by must be a real date"}
+    assert ready_task(case.id, "screening_decision").id == task_id
+
+
+def test_referral_and_action_pages_refuse_a_year_with_too_many_digits(app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    case_id = in_review_period(users)
+    sign_in(client, "probation")
+    answers = {"offender_name": "Jane Doe", "category": "1", "lead_agency": "Probation", "custody": "false",
+               "level_requested": "2", "rosh": "high", "referral_reason": "Escalating."}
+    referral = post(client, "/referrals/new", answers | _date("date_of_birth", TOO_MANY_DIGITS))
+    assert summary_links(check_page(referral)) == {"#field-date_of_birth": "Date of birth must be a real date"}
+    assert db.session.scalar(select(func.count(MappaCase.id))) == 1
+    sign_in(client, "coordinator")
+    action = post(client, f"/cases/{case_id}/actions/new", {"description": "Visit", "owner_role": "police",
+                                                             **_date("due", TOO_MANY_DIGITS)})
+    assert summary_links(check_page(action)) == {"#field-due": "Action due date must be a real date"}
+    assert db.session.scalar(select(func.count(HumanTask.id)).where(HumanTask.bpmn_id == "complete_action")) == 0

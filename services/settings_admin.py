@@ -21,17 +21,18 @@ def may_edit(user: User) -> bool:
 
 
 def _parse(key: str, raw: str) -> int | FieldError:
+    """A whole number written in ASCII digits within the setting's range. ``str.isdigit`` alone also takes
+    superscripts and other digits ``int`` refuses, and ``int`` refuses more than 4,300 digits: both were 500s."""
     setting = SETTINGS[key]
-    text = raw.strip()
+    text, what = raw.strip(), f"The number of {setting.unit} for \"{setting.label}\""
     if not text:
-        return FieldError(key, f"Enter the {setting.label[:1].lower()}{setting.label[1:]}")
-    if not text.isdigit():
-        return FieldError(key, f"{setting.label} must be a whole number of {setting.unit}")
-    value = int(text)
-    if not setting.minimum <= value <= setting.maximum:
-        return FieldError(key, f"{setting.label} must be between {setting.minimum} and {setting.maximum} "
-                               f"{setting.unit}")
-    return value
+        return FieldError(key, f"Enter the number of {setting.unit} for \"{setting.label}\"")
+    if not (text.isascii() and text.isdigit()):
+        return FieldError(key, f"{what} must be a whole number")
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(setting.maximum)) or not setting.minimum <= int(digits) <= setting.maximum:
+        return FieldError(key, f"{what} must be between {setting.minimum:,} and {setting.maximum:,}")
+    return int(digits)
 
 
 def validate(values: dict[str, str]) -> dict[str, int]:

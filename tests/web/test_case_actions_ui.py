@@ -206,6 +206,27 @@ def test_screening_step_shows_the_suggested_level(app: Flask, client: FlaskClien
         assert context["Level suggested by the screening rules"].startswith("Level ")
 
 
+def test_settings_refuse_unusual_digits_and_huge_numbers_with_a_message(app: Flask, client: FlaskClient) -> None:
+    """A superscript passed str.isdigit and then int() raised, and 5,000 digits are past int()'s limit: both 500s."""
+    seeded()
+    sign_in(client, "coordinator")
+    invalid = check_page(post(client, "/settings", {"visor_update_days": "\u00b2", "area_population": "9" * 5000,
+                                                    "level2_review_weeks": "", "level3_review_weeks": "\u0661"}))
+    assert summary_links(invalid) == {
+        "#field-level3_review_weeks": 'The number of weeks for "Level 3 review interval (maximum)" must be a whole '
+                                      'number',
+        "#field-level2_review_weeks": 'Enter the number of weeks for "Level 2 review interval (maximum)"',
+        "#field-visor_update_days": 'The number of days for "Record a meeting or change of a case on ViSOR within" '
+                                    'must be a whole number',
+        "#field-area_population": 'The number of people for "Area population, for registered sexual offenders per '
+                                  '100,000" must be between 0 and 20,000,000',
+    }
+    assert get_page(client, "/settings").get_element_by_id("field-visor_update_days").get("value") == "3"
+    saved = post(client, "/settings", {"visor_update_days": " 007 ", "area_population": "000"})
+    assert "Settings saved" in flashed(client, saved)
+    assert get_page(client, "/settings").get_element_by_id("field-visor_update_days").get("value") == "7"
+
+
 def test_settings_changed_by_the_coordinator_only(app: Flask, client: FlaskClient) -> None:
     seeded()
     sign_in(client, "coordinator")
@@ -217,8 +238,10 @@ def test_settings_changed_by_the_coordinator_only(app: Flask, client: FlaskClien
 
     invalid = check_page(post(client, "/settings", {"level2_review_weeks": "0", "level3_review_weeks": "eight"}))
     assert summary_links(invalid) == {
-        "#field-level3_review_weeks": "Level 3 review interval (maximum) must be a whole number of weeks",
-        "#field-level2_review_weeks": "Level 2 review interval (maximum) must be between 1 and 52 weeks",
+        "#field-level3_review_weeks": 'The number of weeks for "Level 3 review interval (maximum)" must be a whole '
+                                      'number',
+        "#field-level2_review_weeks": 'The number of weeks for "Level 2 review interval (maximum)" must be between 1 '
+                                      'and 52',
     }
     assert invalid.get_element_by_id("field-level3_review_weeks").get("value") == "eight"
 

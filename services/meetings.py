@@ -25,6 +25,8 @@ from services.instances import ENGINE, load, lock, phase_data, record, save, sta
 from services.meeting_words import ATTENDANCE, ATTENDANCE_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
 from services.models import (
+    MEETING_LINK_MAX,
+    MEETING_VENUE_MAX,
     AgendaItem,
     Attendance,
     Disclosure,
@@ -63,9 +65,14 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
     chair_user = chair_in_area(user, chair)
     if chair_user is None:
         errors.append(FieldError("chair", CHAIR_MESSAGE))
+    venue, online_link = (venue or "").strip() or None, (online_link or "").strip() or None
     if not venue and not online_link:
         errors.append(FieldError("venue", "Enter a venue or an online meeting link"))
-    if online_link and not _is_https(online_link):
+    if venue and len(venue) > MEETING_VENUE_MAX:
+        errors.append(FieldError("venue", f"Venue must be {MEETING_VENUE_MAX} characters or fewer"))
+    if online_link and len(online_link) > MEETING_LINK_MAX:
+        errors.append(FieldError("online_link", f"Online meeting link must be {MEETING_LINK_MAX} characters or fewer"))
+    elif online_link and not _is_https(online_link):
         errors.append(FieldError("online_link", "Enter the online meeting link as an https:// address"))
     if not 15 <= duration_minutes <= 600:
         errors.append(FieldError("duration_minutes", "A meeting lasts between 15 minutes and 10 hours"))

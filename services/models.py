@@ -373,6 +373,12 @@ class SchedulerHeartbeat(Model):
     sweeps: Mapped[int] = mapped_column(default=0)
 
 
+# The longest venue and online link a meeting keeps: its columns, and what services.meetings.schedule and the API
+# accept (one declaration; the migrations made the columns this size).
+MEETING_VENUE_MAX = 200
+MEETING_LINK_MAX = 400
+
+
 class MappMeeting(Model):
     """A Level 2 or Level 3 MAPP meeting in an area: one slot, several offenders on its agenda."""
 
@@ -382,8 +388,8 @@ class MappMeeting(Model):
     level: Mapped[int] = mapped_column(Integer)
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
-    venue: Mapped[str | None] = mapped_column(String(200))
-    online_link: Mapped[str | None] = mapped_column(String(400))
+    venue: Mapped[str | None] = mapped_column(String(MEETING_VENUE_MAX))
+    online_link: Mapped[str | None] = mapped_column(String(MEETING_LINK_MAX))
     chair_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled, in progress, held, cancelled
     series: Mapped[str | None] = mapped_column(String(40))  # recurring slots share a series key

@@ -17,6 +17,7 @@ from services.levels import CATEGORIES, LEVELS
 from services.lifecycle import EARLY_REVIEW_REASONS
 from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
 from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.models import MEETING_LINK_MAX, MEETING_VENUE_MAX
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.reminders import RULES as REMINDER_RULES
 from services.sfo import STATUSES as SFO_STATUSES
@@ -335,7 +336,8 @@ MEETING_IN = _request(
                                                "before 2200"},
      "chair": {"type": "string", "minLength": 1,
                "description": "Username of a MAPP meeting chair in the caller's area"},
-     "venue": {"type": "string", "maxLength": 200}, "online_link": {"type": "string", "maxLength": 400},
+     "venue": {"type": "string", "maxLength": MEETING_VENUE_MAX},
+     "online_link": {"type": "string", "maxLength": MEETING_LINK_MAX},
      "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 600, "default": 180}})
 
 RESEARCH_FLAG = {"type": "object", "description": "Research by an agency before the meeting: agency, by, at, "

@@ -62,6 +62,29 @@ def test_schedule_a_meeting_through_the_form(app: Flask, client: FlaskClient) ->
     assert "Charles Chair" in upcoming.text_content() and "Level 3" in upcoming.text_content()
 
 
+def test_schedule_page_refuses_a_venue_or_link_longer_than_the_meeting_keeps(app: Flask, client: FlaskClient) -> None:
+    """The columns hold 200 and 400 characters: the page stored longer text (PostgreSQL would have answered 500)."""
+    seeded()
+    sign_in(client, "administrator")
+    token = csrf_token(client, "/meetings/new")
+    form = {"csrf_token": token, "level": "2", "starts_at-day": "10", "starts_at-month": "12",
+            "starts_at-year": "2026", "time": "10:00", "duration_minutes": "120", "chair": "chair"}
+    response = client.post("/meetings/new", data=form | {"venue": "V" * 100_000,
+                                                         "online_link": "https://" + "a" * 5000})
+    assert response.status_code == 422
+    page = check_page(response)
+    assert {a.get("href"): a.text_content().strip()
+            for a in page.xpath("//div[@class='govuk-error-summary']//a")} == {
+        "#field-venue": "Venue must be 200 characters or fewer",
+        "#field-online_link": "Online meeting link must be 400 characters or fewer"}
+    assert page.get_element_by_id("field-chair").xpath("string(.//option[@selected]/@value)") == "chair"
+    assert db.session.query(MappMeeting).count() == 0
+    just_fits = client.post("/meetings/new", data=form | {"venue": "V" * 200,
+                                                          "online_link": "https://" + "a" * 380 + ".example"})
+    assert just_fits.status_code == 302, just_fits.get_data(as_text=True)[:2000]
+    assert db.session.query(MappMeeting).one().venue == "V" * 200
+
+
 def test_only_organisers_schedule(app: Flask, client: FlaskClient) -> None:
     seeded()
     sign_in(client, "police")

@@ -23,7 +23,19 @@ from services.db import db, insert_unless_present
 from services.errors import Conflict, FieldError, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from services.instances import ENGINE, load, lock, phase_data, record, save, start_phase
 from services.meeting_words import ATTENDANCE, ATTENDANCE_STATUSES
-from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.minutes_sections import (
+    ACTION_DESCRIPTION_MAX,
+    ACTION_KEYS,
+    ACTION_OWNERS,
+    ACTIONS_MAX,
+    ALL_SECTIONS,
+    LEVEL_DECISION_KEYS,
+    LEVEL_DECISIONS,
+    OWNER_AGENCY_MAX,
+    RATIONALE_MAX,
+    TEXT_SECTION_MAX,
+    TEXT_SECTIONS,
+)
 from services.models import (
     MEETING_LINK_MAX,
     MEETING_VENUE_MAX,
@@ -40,11 +52,11 @@ from services.models import (
 )
 from services.permissions import require
 from services.settings import area_settings
+from services.text import shows
 from workflows.calendar import ENGLAND_AND_WALES
 from workflows.lanes import DUTY_TO_COOPERATE_ROLES, agency_of
 
 AGENDA_WINDOW_DAYS = 28  # cases due up to four weeks after the meeting are offered for its agenda
-MAX_SECTION_CHARS = 40_000
 
 
 # -- calendar ---------------------------------------------------------------------------------------------------
@@ -480,8 +492,8 @@ def _check_sections(sections: dict[str, Any]) -> dict[str, Any]:
     for key, value in sections.items():
         if key not in ALL_SECTIONS:
             errors.append(FieldError(f"sections.{key}", "Not a section of the minutes"))
-        elif key in TEXT_SECTIONS and not (isinstance(value, str) and len(value) <= MAX_SECTION_CHARS):
-            errors.append(FieldError(f"sections.{key}", f"Give text of at most {MAX_SECTION_CHARS} characters"))
+        elif key in TEXT_SECTIONS and not (isinstance(value, str) and len(value) <= TEXT_SECTION_MAX):
+            errors.append(FieldError(f"sections.{key}", f"Give text of at most {TEXT_SECTION_MAX:,} characters"))
     errors += _check_structured(sections)
     if errors:
         raise ValidationFailed(errors)
@@ -502,6 +514,8 @@ def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
     if decision is not None and not (isinstance(decision, dict) and decision.get("decision") in
                                      (*LEVEL_DECISIONS, None, "")):
         errors.append(FieldError("sections.level_decision", "Choose Level 1, 2 or 3 or exit, with the rationale"))
+    elif isinstance(decision, dict):
+        errors += _level_decision_errors(decision)
     review = sections.get("next_review_date")
     if review not in (None, "") and dates.parse_day(review) is None:
         errors.append(FieldError("sections.next_review_date",
@@ -510,6 +524,8 @@ def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
     if actions is not None:
         if not isinstance(actions, list):
             errors.append(FieldError("sections.actions", "Give the actions as a list"))
+        elif len(actions) > ACTIONS_MAX:
+            errors.append(FieldError("sections.actions", f"Give at most {ACTIONS_MAX} actions"))
         else:
             for n, action in enumerate(actions):
                 errors += action_errors(n, action, complete=False)
@@ -522,9 +538,19 @@ def action_errors(n: int, action: Any, *, complete: bool) -> list[FieldError]:
     where = f"sections.actions.{n}"
     if not isinstance(action, dict):
         return [FieldError(where, "Give each action as an object with description, owner_role and due")]
-    errors = []
-    if not str(action.get("description") or "").strip():
+    errors = _unexpected(where, action, ACTION_KEYS)
+    description = action.get("description")
+    if not isinstance(description, str | None):
+        errors.append(FieldError(f"{where}.description", "Give the action as text"))
+    elif not shows(description or ""):
         errors.append(FieldError(f"{where}.description", "Enter the action"))
+    elif len(description or "") > ACTION_DESCRIPTION_MAX:
+        errors.append(FieldError(f"{where}.description",
+                                 f"The action must be {ACTION_DESCRIPTION_MAX:,} characters or fewer"))
+    agency = action.get("owner_agency")
+    if agency is not None and not (isinstance(agency, str) and len(agency) <= OWNER_AGENCY_MAX):
+        errors.append(FieldError(f"{where}.owner_agency",
+                                 f"Give the owning agency as text of {OWNER_AGENCY_MAX} characters or fewer"))
     owner = action.get("owner_role") or ""
     if owner not in ACTION_OWNERS and (owner or complete):
         errors.append(FieldError(f"{where}.owner_role", "Select who owns the action: "
@@ -532,6 +558,22 @@ def action_errors(n: int, action: Any, *, complete: bool) -> list[FieldError]:
     due = action.get("due") or ""
     if due or complete:
         errors += _due_errors(f"{where}.due", due)
+    return errors
+
+
+def _unexpected(where: str, value: dict[str, Any], keys: tuple[str, ...]) -> list[FieldError]:
+    return [FieldError(f"{where}.{key}", "Unexpected field") for key in value if key not in keys]
+
+
+def _level_decision_errors(decision: dict[str, Any]) -> list[FieldError]:
+    """The rationale as the approval will take it (the meeting review form's limit), and nothing else."""
+    errors = _unexpected("sections.level_decision", decision, LEVEL_DECISION_KEYS)
+    rationale = decision.get("rationale")
+    if not isinstance(rationale, str | None):
+        errors.append(FieldError("sections.level_decision.rationale", "Give the rationale as text"))
+    elif len(rationale or "") > RATIONALE_MAX:
+        errors.append(FieldError("sections.level_decision.rationale",
+                                 f"Rationale must be {RATIONALE_MAX:,} characters or fewer"))
     return errors
 
 

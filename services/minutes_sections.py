@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.forms import load_form
 from workflows.lanes import ACTION_OWNER_ROLES, role_name
 
 # key -> heading. Text sections hold plain text (paragraphs separated by blank lines).
@@ -34,5 +35,15 @@ STRUCTURED_SECTIONS: dict[str, str] = {
 ALL_SECTIONS: dict[str, str] = TEXT_SECTIONS | STRUCTURED_SECTIONS
 LEVEL_DECISIONS = {"level_1": "Level 1 (step down)", "level_2": "Level 2", "level_3": "Level 3",
                    "exit": "Exit from MAPPA"}
+# What minutes may hold, checked whenever they are saved (services.meetings; the API's MinutesSections declares
+# these), so that nothing saved is refused later: the rationale becomes the meeting review's at approval
+# (forms/meeting_review.json), each action an agreed action (the case page's form and the API take the same).
+TEXT_SECTION_MAX = 40_000
+RATIONALE_MAX: int = load_form("meeting_review")["properties"]["review_rationale"]["maxLength"]
+ACTION_DESCRIPTION_MAX = 8000
+OWNER_AGENCY_MAX = 200
+ACTIONS_MAX = 100
+LEVEL_DECISION_KEYS = ("decision", "rationale")
+ACTION_KEYS = ("description", "owner_role", "owner_agency", "due")
 # Who can own an action agreed at a meeting (role -> label); each is an agency role an action task can go to.
 ACTION_OWNERS: dict[str, str] = {key: role_name(key) for key in ACTION_OWNER_ROLES}

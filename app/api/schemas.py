@@ -16,7 +16,17 @@ from services.cases import CATEGORY_CODES, STATUSES
 from services.levels import CATEGORIES, LEVELS
 from services.lifecycle import EARLY_REVIEW_REASONS
 from services.meeting_words import AGENDA_KINDS, ATTENDANCE_STATUSES, MEETING_STATUSES, MINUTES_STATUSES
-from services.minutes_sections import ACTION_OWNERS, ALL_SECTIONS, LEVEL_DECISIONS, TEXT_SECTIONS
+from services.minutes_sections import (
+    ACTION_DESCRIPTION_MAX,
+    ACTION_OWNERS,
+    ACTIONS_MAX,
+    ALL_SECTIONS,
+    LEVEL_DECISIONS,
+    OWNER_AGENCY_MAX,
+    RATIONALE_MAX,
+    TEXT_SECTION_MAX,
+    TEXT_SECTIONS,
+)
 from services.models import MEETING_LINK_MAX, MEETING_VENUE_MAX
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.reminders import RULES as REMINDER_RULES
@@ -145,7 +155,7 @@ LEAD_IN = _request(
 ACTION_IN = _request(
     "An action agreed for the case (MAPPA coordinator, administrator or chair): a task for the owning agency role, "
     "escalated to the chair and coordinator when overdue.", ["description", "owner_role", "due"],
-    {"description": {"type": "string", "minLength": 1, "maxLength": 8000},
+    {"description": {"type": "string", "minLength": 1, "maxLength": ACTION_DESCRIPTION_MAX},
      "owner_role": {"type": "string", "enum": list(ACTION_OWNER_ROLES),
                     "description": "The agency role that owns the action: " + ", ".join(
                         f"{key} ({ROLE_NAMES[key]})" for key in ACTION_OWNER_ROLES)},
@@ -396,19 +406,20 @@ MEETING_DETAIL: dict[str, Any] = {
                    "description": "Agencies invited, by agenda item (the items shown) and for the whole meeting"},
 }
 SECTIONS_DESCRIPTION = ("The MAPPA C sections: " + "; ".join(f"{k} ({v})" for k, v in ALL_SECTIONS.items()))
-SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": 40_000} for key in TEXT_SECTIONS} | {
-    "actions": {"type": "array", "items": {
-        "type": "object", "required": ["description"],
+SECTION_VALUES: dict[str, Any] = {key: {"type": "string", "maxLength": TEXT_SECTION_MAX} for key in TEXT_SECTIONS} | {
+    "actions": {"type": "array", "maxItems": ACTIONS_MAX, "items": {
+        "type": "object", "required": ["description"], "additionalProperties": False,
         "description": "Checked when saved (422 at sections.actions.N.description, .owner_role or .due); the owner "
                        "and due date may be left empty while the minutes are written, but are needed to submit them",
-        "properties": {"description": {"type": "string", "minLength": 1},
+        "properties": {"description": {"type": "string", "minLength": 1, "maxLength": ACTION_DESCRIPTION_MAX},
                        "owner_role": {"type": "string", "description": "One of " + ", ".join(ACTION_OWNERS)},
-                       "owner_agency": {"type": "string"},
+                       "owner_agency": {"type": "string", "maxLength": OWNER_AGENCY_MAX},
                        "due": {"type": ["string", "null"], "description": "YYYY-MM-DD, not in the past"}}}},
-    "level_decision": {"type": ["object", "null"], "properties": {
+    "level_decision": {"type": ["object", "null"], "additionalProperties": False, "properties": {
         "decision": {"enum": [*LEVEL_DECISIONS, "", None], "x-error-path": "parent",
                      "description": "422 at sections.level_decision when not one of these"},
-        "rationale": {"type": ["string", "null"]}}},
+        "rationale": {"type": ["string", "null"], "maxLength": RATIONALE_MAX,
+                      "description": "The meeting review's rationale when the minutes are approved"}}},
     "next_review_date": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
 }
 MINUTES_SECTIONS = {"type": "object", "additionalProperties": False, "required": list(ALL_SECTIONS),

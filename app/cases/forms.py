@@ -11,6 +11,7 @@ from typing import Any
 
 from services import forms
 from services.lifecycle import ACTION_ROLES, EARLY_REVIEW_REASONS
+from services.minutes_sections import ACTION_DESCRIPTION_MAX
 from services.models import Area, User
 from workflows.lanes import role_name
 
@@ -83,7 +84,8 @@ def lead(officers: Iterable[User]) -> dict[str, Any]:
 
 def agreed_action() -> dict[str, Any]:
     return _schema(["description", "owner_role", "due"], {
-        "description": {"type": "string", "title": "What has been agreed?", "minLength": 1, "maxLength": 8000,
+        "description": {"type": "string", "title": "What has been agreed?", "minLength": 1,
+                        "maxLength": ACTION_DESCRIPTION_MAX,
                         "x-widget": "textarea", "x-required-message": "Enter the action"},
         "owner_role": _choice("Which agency owns the action?", {r: role_name(r) for r in ACTION_ROLES},
                               "Select the agency role that owns the action", "select"),

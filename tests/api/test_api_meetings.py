@@ -11,6 +11,7 @@ from services.db import db
 from services.minutes_sections import ALL_SECTIONS
 from services.models import MappaCase, User
 from tests.api.conftest import Api, error_message, fields
+from tests.factories import csrf_token, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 
 START = "2026-12-10T10:00:00+00:00"  # tests run on 2026-11-25
@@ -183,6 +184,50 @@ def test_save_needs_if_match_and_valid_sections(api: Api, built: dict[str, Any])
                                  json={"sections": "text"})) == ["sections"]
     assert "write and submit minutes" in error_message(put(api, "police", url, {"summary": "x"}, etag), 403)
     assert api.get("administrator", url).get_json()["version"] == 0
+
+
+@pytest.mark.parametrize(("sections", "expected"), [
+    ({"level_decision": {"decision": "level_2", "rationale": "R" * 8001}}, ["sections.level_decision.rationale"]),
+    ({"level_decision": {"decision": "level_2", "rationale": "R", "extra": "x"}}, ["sections.level_decision.extra"]),
+    ({"actions": [{"description": "D" * 1_000_000, "owner_role": "police"}]}, ["sections.actions.0.description"]),
+    ({"actions": [{"description": "Visit", "owner_role": "police"}] * 5000}, ["sections.actions"]),
+    ({"actions": [{"description": "Visit", "owner_agency": "A" * 100_000}]}, ["sections.actions.0.owner_agency"]),
+    ({"actions": [{"description": "Visit", "note": "x"}]}, ["sections.actions.0.note"]),
+    ({"actions": [{"description": " \u200b "}]}, ["sections.actions.0.description"]),
+])
+def test_minutes_save_refuses_what_the_approval_would_refuse(api: Api, built: dict[str, Any],
+                                                             sections: dict[str, Any], expected: list[str]) -> None:
+    """The editor kept a 20,000-character rationale that the chair's approval then refused (the meeting review
+    form's 8,000), and actions of any size or number: now a 422 at save, with the path."""
+    url = minutes_url(built, built["agenda"][0]["case_id"])
+    etag = api.get("administrator", url).headers["ETag"]
+    assert fields(put(api, "administrator", url, sections, etag)) == expected
+    assert api.get("administrator", url).get_json()["version"] == 0
+
+
+def test_minutes_save_takes_the_longest_rationale_the_approval_takes(api: Api, built: dict[str, Any]) -> None:
+    url = minutes_url(built, built["agenda"][0]["case_id"])
+    etag = api.get("administrator", url).headers["ETag"]
+    saved = put(api, "administrator", url, {"level_decision": {"decision": "level_2", "rationale": "R" * 8000},
+                                            "actions": [{"description": "D" * 8000, "owner_role": "police"}]}, etag)
+    assert saved.status_code == 200, saved.get_data(as_text=True)[:500]
+
+
+def test_minutes_page_save_refuses_an_over_long_rationale_and_action(app: Any, api: Api, built: dict[str, Any]) -> None:
+    """The page's save-as-you-type (session, not token) goes through the same service check."""
+    case_id = built["agenda"][0]["case_id"]
+    sign_in(api.client, "administrator")
+    path = f"/meetings/{built['id']}/minutes/{case_id}"
+    token = csrf_token(api.client, path)
+    etag = api.get("administrator", minutes_url(built, case_id)).headers["ETag"]
+    response = api.client.put(f"{path}/sections", headers={"X-CSRFToken": token, "If-Match": etag}, json={
+        "sections": {"level_decision": {"decision": "level_2", "rationale": "R" * 20_000},
+                     "actions": [{"description": "D" * 8001, "owner_role": "police", "owner_agency": "Police"}]}})
+    assert response.status_code == 422, response.get_data(as_text=True)[:500]
+    assert response.get_json()["errors"] == [
+        {"field": "sections.level_decision.rationale", "message": "Rationale must be 8,000 characters or fewer"},
+        {"field": "sections.actions.0.description", "message": "The action must be 8,000 characters or fewer"}]
+    assert api.get("administrator", minutes_url(built, case_id)).get_json()["version"] == 0
 
 
 def test_minutes_of_a_case_not_on_the_agenda(api: Api, built: dict[str, Any], users: dict[str, User]) -> None:

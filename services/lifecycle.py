@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock
+from services import clock, forms
 from services.access import load_case, load_case_for, log_access
 from services.agencies import absent_agency
 from services.dates import long_date
@@ -95,6 +95,11 @@ def change_release_date(user: User, case_id: int, release_date: date, reason: st
     _required({"reason": reason}, "reason")
     if not case.custody:
         raise ValidationFailed([FieldError("release_date", "The offender is not in custody")])
+    # the referral form's rule for an earliest release date (x-date: today or later, and not years away)
+    field = {"release_date": forms.load_form("referral")["properties"]["release_date"]}
+    wrong = forms.date_errors({"properties": field}, {"release_date": release_date.isoformat()})
+    if wrong:
+        raise ValidationFailed(wrong)
     old = case.release_date
     case.release_date = release_date
     case.updated_at = clock.now()

@@ -85,6 +85,23 @@ def test_other_areas_get_404_for_every_action(api: Api, users: dict[str, User]) 
 
 # --- release date, transfer, lead --------------------------------------------------------------------------------
 
+def test_release_date_in_the_past_is_422_and_nothing_is_replanned(api: Api, users: dict[str, User]) -> None:
+    """1905-03-01 was taken and the custody tasks re-planned into 1904; the referral form's rule now applies."""
+    case_id = referred(users, custody=True, release_date="2027-06-01")
+    path = f"/api/v1/cases/{case_id}/release-date"
+    for day in ("1905-03-01", "2026-11-24"):  # tests run on 25 November 2026
+        response = api.post("probation", path, json={"release_date": day, "reason": "typo in year"})
+        assert fields(response) == ["release_date"]
+        assert response.get_json()["error"]["errors"][0]["message"] == (
+            "Earliest release date must be today or in the future")
+    case = api.get("probation", f"/api/v1/cases/{case_id}").get_json()
+    assert case["release_date"] == "2027-06-01"
+    events = api.get("probation", f"/api/v1/cases/{case_id}/history").get_json()["events"]
+    assert not [e for e in events if "Release date changed" in (e.get("summary") or "")]
+    today = api.post("probation", path, json={"release_date": "2026-11-25", "reason": "Released early"})
+    assert today.status_code == 200, today.get_data(as_text=True)
+
+
 def test_release_date_moves_and_bad_dates_are_422(api: Api, users: dict[str, User]) -> None:
     case_id = referred(users, custody=True, release_date="2027-06-01")
     path = f"/api/v1/cases/{case_id}/release-date"

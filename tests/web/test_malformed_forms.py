@@ -165,3 +165,16 @@ def test_referral_and_action_pages_refuse_a_year_with_too_many_digits(app: Flask
                                                              **_date("due", TOO_MANY_DIGITS)})
     assert summary_links(check_page(action)) == {"#field-due": "Action due date must be a real date"}
     assert db.session.scalar(select(func.count(HumanTask.id)).where(HumanTask.bpmn_id == "complete_action")) == 0
+
+
+def test_release_date_page_refuses_a_date_in_the_past(app: Flask, client: FlaskClient) -> None:
+    users = seeded()
+    case_id = in_review_period(users, custody=True, release_date="2027-06-01")
+    sign_in(client, "coordinator")
+    response = post(client, f"/cases/{case_id}/release-date", {**_date("release_date", "1905", "3", "1"),
+                                                                "reason": "typo in year"})
+    page = check_page(response)
+    assert summary_links(page) == {"#field-release_date": "Earliest release date must be today or in the future"}
+    assert page.get_element_by_id("field-reason").text_content().strip() == "typo in year"
+    db.session.expire_all()
+    assert db.session.get(MappaCase, case_id).release_date.isoformat() == "2027-06-01"

@@ -160,7 +160,8 @@ def save_draft(key: str, draft_id: int, body: dict[str, Any]) -> ResponseReturnV
 @_studio("POST", "/models/<key>/drafts/<int:draft_id>/publish",
          "Publish a draft as the next version: new instances start on it", "studio:edit", errors=(404, 409, 422),
          description="Refused (422, each error on its element id) while a check fails; 409 when the draft is already "
-                     "published or the same as the latest version.",
+                     "published, the same as the latest version, or started from a version older than the "
+                     "latest (publishing it would undo the versions published since).",
          responses={201: (MODELS["Published"], "The new version")})
 def publish(key: str, draft_id: int) -> ResponseReturnValue:
     row = drafts.publish_draft(api_user(), draft_id, key)

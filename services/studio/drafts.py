@@ -111,7 +111,19 @@ def save_draft(user: User, draft_id: int, files: dict[str, bytes], if_match: str
 
 
 def publish_draft(user: User, draft_id: int, process_id: str | None = None) -> ProcessModel:
+    """The draft becomes the process's next version, unless a version was published after the version it was
+    started from: publishing it would silently undo that version's changes. The process's latest version is taken
+    for writing first, so of two owners publishing drafts of one version at once, the second waits and is refused."""
     draft = _open(draft_id, process_id)
+    # the versions' rows taken for writing, then the latest read afresh (on PostgreSQL a statement that waited for a
+    # lock still sees the rows of its start: the version a concurrent publish added is seen by the next statement)
+    db.session.execute(select(ProcessModel.id).where(ProcessModel.process_id == draft.process_id).with_for_update())
+    latest = db.session.scalar(select(func.max(ProcessModel.version)).where(
+        ProcessModel.process_id == draft.process_id))
+    if draft.status == "draft" and draft.base_version and latest and latest > draft.base_version:
+        raise Conflict(f"Version {latest} of {draft.process_id} was published after this draft was started from "
+                       f"version {draft.base_version}: publishing it would undo version {latest}'s changes. Start "
+                       f"a new draft from version {latest} and make your change there")
     files = draft_files(draft)
     errors = errors_of(files)
     if errors:

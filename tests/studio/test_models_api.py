@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from services.db import db
 from services.forms import FORMS_DIR
-from services.models import AccessLog, ModelDraft, ProcessInstance
-from tests.api.conftest import Api, fields
+from services.models import AccessLog, ModelDraft, ProcessInstance, ProcessModel
+from tests.api.conftest import Api, error_message, fields
 from tests.lifecycle.test_lifecycle_api import open_case
+from tests.platform.racing import RACERS, colleagues, race
 from tests.studio.conftest import BPMN_DIR, REFERRAL, import_xml
 
 BASE = "/api/v1/models/mappa_referral"
@@ -206,3 +207,47 @@ def test_a_form_that_is_a_schema_but_not_an_object_is_refused_naming_it(api: Api
         draft = draft | {"etag": saved.headers["ETag"]}
         [refusal] = [c["message"] for c in saved.get_json()["checks"] if c["severity"] == "error"]
         assert refusal.startswith("forms/referral_check.json is not a "), refusal
+
+
+VISOR = "/api/v1/models/mappa_visor_update"
+
+
+def _annotated_draft(api: Api, username: str, note: str) -> dict[str, Any]:
+    """A draft of the ViSOR update model from its latest version, with an annotation ``note`` added, saved."""
+    draft = api.post(username, f"{VISOR}/drafts").get_json()["draft"]
+    [name] = [n for n in draft["files"] if n.endswith(".bpmn")]
+    xml = draft["files"][name].replace("</bpmn:process>", f'<bpmn:textAnnotation id="{note}"><bpmn:text>{note}'
+                                                          "</bpmn:text></bpmn:textAnnotation></bpmn:process>", 1)
+    saved = api.client.put(f"{VISOR}/drafts/{draft['id']}", json={"files": draft["files"] | {name: xml}},
+                           headers=api.headers(username) | {"If-Match": draft["etag"]})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    return dict(draft)
+
+
+def test_a_draft_of_an_older_version_does_not_undo_a_version_published_since(api: Api) -> None:
+    """Found in review: drafts A and B from version 1, both published: version 3 (B) silently dropped A's change."""
+    first, second = _annotated_draft(api, "owner", "note_A"), _annotated_draft(api, "owner", "note_B")
+    assert api.post("owner", f"{VISOR}/drafts/{first['id']}/publish").status_code == 201
+    refused = api.post("owner", f"{VISOR}/drafts/{second['id']}/publish")
+    assert refused.status_code == 409
+    assert error_message(refused, 409) == (
+        "Version 2 of mappa_visor_update was published after this draft was started from version 1: publishing it "
+        "would undo version 2's changes. Start a new draft from version 2 and make your change there")
+    db.session.expire_all()
+    latest = db.session.scalar(select(func.max(ProcessModel.version)).where(
+        ProcessModel.process_id == "mappa_visor_update"))
+    assert latest == 2
+
+
+def test_owners_publishing_drafts_of_one_version_at_once_publish_one(app: Flask, api: Api) -> None:
+    """Real parallel requests (tests.platform.racing; the race shows on PostgreSQL): one draft becomes the next
+    version, the others are told a version was published since (409), never a 500 or a silent overwrite."""
+    owners = colleagues(api.users, "owner", RACERS)
+    drafts = [_annotated_draft(api, name, f"note_{n}") for n, name in enumerate(owners)]
+    results = race([lambda name=name, draft=draft: api.post(name, f"{VISOR}/drafts/{draft['id']}/publish")
+                    for name, draft in zip(owners, drafts, strict=True)])
+    assert sorted(r.status_code for r in results) == [201] + [409] * (RACERS - 1), [r.status_code for r in results]
+    db.session.expire_all()
+    versions = db.session.scalars(select(ProcessModel.version).where(
+        ProcessModel.process_id == "mappa_visor_update")).all()
+    assert sorted(versions) == [1, 2]

@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_routing(app)
     register_blueprints(app)
     extensions.init_transactions(app)
+    from app.submissions import init_submissions
+
+    init_submissions(app)  # after init_transactions: a form's answer is remembered before the request commits
     from app.cli import register_cli
 
     register_cli(app)

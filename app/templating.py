@@ -26,8 +26,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 def configure_templates(app: Flask) -> None:
     """Find templates in app/templates, blueprint folders (Flask's own dispatch) and govuk_frontend_jinja/."""
     from app.security import can, can_open, can_open_task
+    from app.submissions import new_submission_id
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["new_submission_id"] = new_submission_id
     app.jinja_env.globals["can_open"] = can_open
     app.jinja_env.globals["can_open_task"] = can_open_task
     app.jinja_env.globals["unread_notifications"] = unread_notifications

@@ -118,8 +118,9 @@ def _compile_exec(script: str) -> CodeType:
     return result.code
 
 
-def _is_plain(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool | list | dict | date | datetime | type(None))
+_PLAIN = (str, int, float, bool, list, dict, date, datetime, type(None))  # the values a script leaves in task data
+_CONTAINERS = (list, dict)
+_MISSING = object()
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -144,13 +145,19 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         run = ScriptRun(self.limits)
         scope: dict[str, Any] = {**self.globals, **run.guards(), **(external_context or {}), **context}
         run.run(code, scope, evaluate=False)
+        kept: dict[str, Any] = {}
+        changed: dict[str, Any] = {}  # what the task will store: new or rebound values, containers changed in place
+        for key, value in scope.items():
+            if key.startswith("_") or key in self.globals or not isinstance(value, _PLAIN):
+                continue
+            kept[key] = value
+            if context.get(key, _MISSING) is not value or (run.mutated and isinstance(value, _CONTAINERS)):
+                changed[key] = value
+        run.check_data(changed)
         for key in list(context):
             if key not in scope:
                 del context[key]
-        for key, value in scope.items():
-            if key.startswith("_") or key in self.globals or not _is_plain(value):
-                continue
-            context[key] = value
+        context.update(kept)
         return True
 
     def call_service(self, context: Any, **kwargs: Any) -> Any:

@@ -131,3 +131,20 @@ def test_moving_time_fires_a_trials_timers(api: Api) -> None:
     assert "action_overdue" in moved.get_json()["path"]
     back = api.post("owner", f"/api/v1/trials/{body['trial']}/timers", {"to": "2026-01-01T00:00:00Z"})
     assert fields(back) == ["to"]
+
+
+@pytest.mark.parametrize(("limits", "script", "says"), [
+    (ScriptLimits(max_memory=16 * 2**20), "\n".join(f"a{i} = list(range(10**5))" for i in range(30)),
+     "the script used more than 16 MB (memory limit)"),  # no loop: checked after each statement
+    (ScriptLimits(), "x = dict.fromkeys(range(10**5))",
+     "the script left more than 1,048,576 bytes of data in its task (data limit), the largest value being 'x'"),
+])
+def test_a_straight_line_script_over_its_limits_ends_the_trial_in_error(
+        api: Api, monkeypatch: pytest.MonkeyPatch, limits: ScriptLimits, script: str, says: str) -> None:
+    monkeypatch.setattr(ENGINE.script_engine.environment, "limits", limits)
+    heavy = REFERRAL.replace('<bpmn:script>status = "screening"</bpmn:script>',
+                             f'<bpmn:script>status = "screening"\n{script}</bpmn:script>')
+    trial = api.post("owner", f"{BASE}/drafts/{_draft(api, {'referral.bpmn': heavy})}/trials",
+                     {"data": START}).get_json()
+    trial = _complete(api, trial, "check_referral", {"referral_complete": "yes"})
+    assert (trial["status"], trial["ready"], trial["error"]) == ("error", [], f"{says} in 'Start screening'")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -108,7 +109,7 @@ class Engine:
             task.data.update(data)
             try:
                 task.run()
-            except SpiffWorkflowException as err:
+            except Exception as err:  # noqa: BLE001 - any failure of a step is the instance's incident
                 result.error = _engine_error(err)
                 return result
         result.completed.append(_completed(task))
@@ -120,8 +121,13 @@ class Engine:
     def retry(self, wf: BpmnWorkflow, now: datetime) -> StepResult:
         """Re-run a task left in ERROR (after the model or data has been fixed)."""
         result = StepResult()
-        for task in wf.get_tasks(state=TaskState.ERROR):
-            wf.reset_from_task_id(task.id)
+        with engine_time(now):
+            try:  # resetting re-evaluates the step (a timer's expression): it may fail again
+                for task in wf.get_tasks(state=TaskState.ERROR):
+                    wf.reset_from_task_id(task.id)
+            except Exception as err:  # noqa: BLE001 - any failure of a step is the instance's incident
+                result.error = _engine_error(err)
+                return result
         return self._run(wf, now, result)
 
     def _run(self, wf: BpmnWorkflow, now: datetime, result: StepResult) -> StepResult:
@@ -136,8 +142,8 @@ class Engine:
                     wf.do_engine_steps(did_complete_task=did_complete)
                     if not wf.get_tasks(state=TaskState.READY, manual=False):
                         break
-            except SpiffWorkflowException as err:
-                result.error = _engine_error(err)
+            except Exception as err:  # noqa: BLE001 - any failure of a step (a timer giving no date, ...) is the
+                result.error = _engine_error(err)  # instance's incident, never a crash of the request or sweep
         return result
 
     # -- state ---------------------------------------------------------------------------------------------
@@ -318,7 +324,12 @@ def _completed(task: Task) -> CompletedStep:
     return CompletedStep(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.description or "", _changes(task))
 
 
-def _engine_error(err: SpiffWorkflowException) -> EngineError:
+def _engine_error(err: Exception) -> EngineError:
+    """The incident of a failed step. SpiffWorkflow's own exceptions name their task; any other exception (a timer
+    whose expression gave no date: ``datetime.fromisoformat`` raises a bare ValueError inside the library) names
+    the innermost task its traceback passed through, which is put in ERROR so that a retry runs it again."""
+    if not isinstance(err, SpiffWorkflowException):
+        return _unexpected_error(err)
     task = getattr(err, "task", None)
     name = (task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task is not None else None
     cause = err.__cause__ or err.__context__
@@ -329,8 +340,33 @@ def _engine_error(err: SpiffWorkflowException) -> EngineError:
     return EngineError(message, name, getattr(err, "line_number", None))
 
 
-def _iso_duration(text: str) -> timedelta:
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+def _unexpected_error(err: Exception) -> EngineError:
+    task = _failing_task(err)
+    detail = f"{type(err).__name__}: {err}"
+    if task is None:
+        return EngineError(detail)
+    spec = task.task_spec
+    if not task.has_state(TaskState.FINISHED_MASK):
+        task._set_state(TaskState.ERROR)
+    expression = getattr(getattr(spec, "event_definition", None), "expression", None)
+    if isinstance(expression, str) and isinstance(spec.event_definition, TimerEventDefinition):
+        detail = f"timer expression '{expression}' gave no valid date, duration or cycle: {detail}"
+    return EngineError(detail, spec.bpmn_name or spec.bpmn_id or spec.name)
 
+
+def _failing_task(err: BaseException) -> Task | None:
+    """The innermost task on the traceback of ``err``: the step SpiffWorkflow was working on when it failed."""
+    found = None
+    trace = err.__traceback__
+    while trace is not None:
+        local = trace.tb_frame.f_locals
+        candidate = local.get("my_task", local.get("task"))
+        if isinstance(candidate, Task):
+            found = candidate
+        trace = trace.tb_next
+    return found
+
+
+def _iso_duration(text: str) -> timedelta:
     parsed = TimerEventDefinition.parse_iso_duration(text)
     return TimerEventDefinition.get_timedelta_from_start(parsed)

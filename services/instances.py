@@ -112,7 +112,15 @@ def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: 
     routes = _routes(ready)
     if result.error is None:
         result.error = next((route for route in routes.values() if isinstance(route, EngineError)), None)
-    error = result.error
+    if open_tasks is None:
+        open_tasks = list(db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")))
+    dues, due_error = _due_dates(instance, ready, routes, open_tasks, now)
+    handover = result.data_changes.get("start_phase")
+    phase_error = _unknown_phase(result, str(handover)) if handover and str(handover) not in PHASES else None
+    # a due date or next phase that cannot be worked out is an incident too (the instance is in error, listed for
+    # the process owner), but the step's work stands: its tasks still reach their people
+    error = result.error or due_error or phase_error
     finished = wf.is_completed() and error is None
     status = "error" if error else ("completed" if finished else "running")
     seen = instance.version
@@ -132,13 +140,12 @@ def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: 
     if error:
         record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
                {"error": _describe(error)})
-    _project_tasks(instance, case, ready, routes, actor, completed_task_uuid, now, open_tasks)
+    _project_tasks(instance, case, ready, routes, dues, actor, completed_task_uuid, now, open_tasks)
     was_open = case.status not in CLOSED_STATUSES
     tell_visor(case, visor.case_news(_project_case(case, result, actor, instance, now)), actor)
     if was_open and case.status in CLOSED_STATUSES:
         _end_side_phases(case, instance, actor, now)
-    handover = result.data_changes.get("start_phase")
-    if handover and error is None:
+    if handover and result.error is None and phase_error is None:
         _hand_over(case, instance, str(handover), result.data_changes, actor)
     if finished:
         record(case, "phase_completed", f"{instance.model.name} completed", actor, instance, {})
@@ -159,16 +166,46 @@ def _describe(error: EngineError) -> str:
     return f"{error.message}{where}{line}"
 
 
+def _due_dates(instance: ProcessInstance, infos: list[UserTaskInfo],
+               routes: dict[str, tuple[str, str | None] | EngineError], open_tasks: list[HumanTask],
+               now: datetime) -> tuple[dict[str, date | None], EngineError | None]:
+    """The due date of each new task (by its uuid), and the first rule that failed. An instance saved out of error
+    (retried, or moved to a fixed version) also works out the due dates its open tasks lack, as of the day each
+    opened."""
+    existing = {t.task_uuid: t for t in open_tasks}
+    dues: dict[str, date | None] = {}
+    failed: EngineError | None = None
+    for info in infos:
+        task = existing.get(info.task_id)
+        if task is None and isinstance(routes[info.task_id], EngineError):
+            continue  # nobody gets the task (_project_tasks)
+        if task is not None and (instance.status != "error" or task.due_date is not None
+                                 or not (info.step.due_expression or info.step.due_in)):
+            continue
+        try:
+            dues[info.task_id] = ENGINE.due_date(info, task.created_at if task is not None else now)
+        except EngineError as err:
+            dues[info.task_id] = None
+            failed = failed or err
+    return dues, failed
+
+
+def _unknown_phase(result: StepResult, phase: str) -> EngineError:
+    step = next((s for s in reversed(result.completed) if "start_phase" in s.data), None)
+    return EngineError(f"asked to start an unknown phase '{phase}'", step.name if step else None)
+
+
 def _project_tasks(instance: ProcessInstance, case: MappaCase, infos: list[UserTaskInfo],
-                   routes: dict[str, tuple[str, str | None] | EngineError], actor: User | None,
-                   completed_task_uuid: str | None, now: datetime, open_tasks: list[HumanTask] | None) -> None:
+                   routes: dict[str, tuple[str, str | None] | EngineError], dues: dict[str, date | None],
+                   actor: User | None, completed_task_uuid: str | None, now: datetime,
+                   open_tasks: list[HumanTask]) -> None:
     ready = {info.task_id: info for info in infos}
-    if open_tasks is None:
-        open_tasks = list(db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")))
     existing = {t.task_uuid: t for t in open_tasks}
     for uuid, task in existing.items():
         if uuid in ready:
+            if dues.get(uuid) is not None:  # worked out again, now that the rule is fixed (_due_dates)
+                task.due_date = dues[uuid]
+                task.overdue = bool(task.due_date and task.due_date < clock.today())
             continue
         done = uuid == completed_task_uuid
         _finish_task(task, "completed" if done else "cancelled", now, actor if done else None)
@@ -181,12 +218,7 @@ def _project_tasks(instance: ProcessInstance, case: MappaCase, infos: list[UserT
             continue  # the instance is in error (_routes): nobody gets the task until the model is fixed
         role, assignee_name = route
         assignee_id = _assignee_id(case, instance, info, role, assignee_name)
-        try:
-            due = ENGINE.due_date(info, now)
-        except Exception as err:  # noqa: BLE001 - a bad due expression must not lose the task
-            due = None
-            record(case, "incident_raised", f"Due date of '{info.step.name}' could not be worked out", None, instance,
-                   {"error": str(err)})
+        due = dues.get(uuid)  # None when its rule failed: the instance is in error, the task still goes out
         added.append(dict(
             task_uuid=uuid, instance_id=instance.id, case_id=case.id, area_id=case.area_id, bpmn_id=info.step.bpmn_id,
             name=info.step.name, lane=info.step.lane, role=role, form_key=info.step.form_key,
@@ -399,11 +431,8 @@ def running_phase(case: MappaCase, phases: frozenset[str] = MANAGEMENT_PHASES) -
 def _hand_over(case: MappaCase, source: ProcessInstance, phase: str, carried: dict[str, Any],
                actor: User | None) -> None:
     """A phase starts the next one while it goes on (custody refers for Level 2/3; screening starts the review
-    period while ViSOR work finishes). If another phase already manages the case it is told, not overridden."""
-    if phase not in PHASES:
-        record(case, "incident_raised", f"{source.model.name} asked to start an unknown phase '{phase}'"[:400], None,
-               source, {"error": f"unknown phase {phase!r}"})
-        return
+    period while ViSOR work finishes). If another phase already manages the case it is told, not overridden.
+    ``phase`` is a known phase: _save makes an unknown one the instance's incident instead."""
     current = running_phase(case)
     if phase in MANAGEMENT_PHASES and current is not None and current.id != source.id:
         if current.phase == "review" and _ask_for_review(case, current, source, carried, actor):

@@ -182,6 +182,15 @@ class Engine:
         return [UserTaskInfo(str(t.id), model.steps[t.task_spec.bpmn_id], t.data) for t in tasks]
 
     def due_date(self, info: UserTaskInfo, now: datetime) -> date | None:
+        """The step's due date, opened at ``now``. A rule that fails raises EngineError naming the step."""
+        rule = info.step.due_expression or info.step.due_in
+        try:
+            return self._due_date(info, now)
+        except Exception as err:  # any failure: re-raised as the instance's incident, with the cause
+            raise EngineError(f"due date '{rule}' could not be worked out: {type(err).__name__}: {err}",
+                              info.step.name) from err
+
+    def _due_date(self, info: UserTaskInfo, now: datetime) -> date | None:
         step = info.step
         if step.due_expression:
             with engine_time(now):  # today() in the expression is the day the step opens

@@ -2,7 +2,10 @@
 
 An engine error inside a step is recorded by ``instances.save``. An instance that cannot even be run (its stored
 state does not load, saving it crashed) is put in error here, in a transaction of its own, with the same
-"incident_raised" history event, so the process owner sees it under /admin/incidents and retries it when fixed.
+"incident_raised" history event, so the process owner sees it under /admin/incidents and retries it when fixed:
+a broken model is fixed by publishing a corrected version and moving the instance to it
+(services.studio.migration moves instances in error and leaves their incident open); the retry then runs the failed
+step on that version.
 """
 
 from __future__ import annotations

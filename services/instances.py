@@ -91,16 +91,18 @@ def load(instance: ProcessInstance) -> BpmnWorkflow:
 
 def save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: StepResult,
          actor: User | None, completed_task_uuid: str | None = None,
-         open_tasks: list[HumanTask] | None = None) -> None:
+         open_tasks: list[HumanTask] | None = None, *, still_in_error: bool = False) -> None:
     """Write the instance's state (versioned UPDATE) and rewrite its projections. ``open_tasks``: its ready
     human_task rows when the caller already holds them (lock_open_tasks), else they are read here. The history it
-    records is written in one INSERT (history_batch)."""
+    records is written in one INSERT (history_batch). ``still_in_error``: the instance keeps its open incident
+    (moved to another version while in error, it waits for the process owner's retry)."""
     with history_batch():
-        _save(instance, case, wf, result, actor, completed_task_uuid, open_tasks)
+        _save(instance, case, wf, result, actor, completed_task_uuid, open_tasks, still_in_error)
 
 
 def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: StepResult,
-          actor: User | None, completed_task_uuid: str | None, open_tasks: list[HumanTask] | None) -> None:
+          actor: User | None, completed_task_uuid: str | None, open_tasks: list[HumanTask] | None,
+          still_in_error: bool) -> None:
     now = clock.now()
     try:
         state = ENGINE.dump(wf)
@@ -120,7 +122,8 @@ def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: 
     phase_error = _unknown_phase(result, str(handover)) if handover and str(handover) not in PHASES else None
     # a due date or next phase that cannot be worked out is an incident too (the instance is in error, listed for
     # the process owner), but the step's work stands: its tasks still reach their people
-    error = result.error or due_error or phase_error
+    kept = EngineError(instance.error or "in error") if still_in_error and instance.status == "error" else None
+    error = result.error or due_error or phase_error or kept
     finished = wf.is_completed() and error is None
     status = "error" if error else ("completed" if finished else "running")
     seen = instance.version
@@ -137,7 +140,7 @@ def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: 
         raise Conflict("this case was changed by someone else at the same moment; reload and try again")
     for key, value in values.items():  # already written by the versioned UPDATE: no second UPDATE from the ORM
         set_committed_value(instance, key, value)
-    if error:
+    if error and error is not kept:
         record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
                {"error": _describe(error)})
     _project_tasks(instance, case, ready, routes, dues, actor, completed_task_uuid, now, open_tasks)

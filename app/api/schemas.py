@@ -498,8 +498,9 @@ COMPARISON = {
 }
 VERSION = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 MIGRATION_IN = _request(
-    "Move the running instances of version `from` of a model to version `to` (all of them, or `instance`). With "
-    "dry_run only the plan is returned. A real migration moves every instance or none (409 with the reasons).",
+    "Move the instances running or in error of version `from` of a model to version `to` (all of them, or "
+    "`instance`); one in error keeps its incident until it is retried, on the new version. With dry_run only the "
+    "plan is returned. A real migration moves every instance or none (409 with the reasons).",
     ["model", "from", "to", "dry_run"],
     {"model": {"type": "string", "pattern": "\\S", "description": "The model's key (process id), e.g. mappa_review"},
      "from": VERSION, "to": VERSION, "dry_run": {"type": "boolean"},

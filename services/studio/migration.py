@@ -1,5 +1,9 @@
 """Migrate running instances of one version of a process model to another: preview the plan, then move them.
 
+Instances in error (an incident) move too: that is how a process owner gets one off a broken version. A moved
+instance stays in error, with its incident, until the owner retries it (services.incidents.retry), which then runs
+the failed step on the new version.
+
 Per instance the plan says which waiting task becomes which task of the new version (workflows.migration, on
 SpiffWorkflow's own diff). A real migration is all or nothing: when any instance cannot move, none moves and the
 caller gets the reasons (409). Each instance moved is re-pinned to the new version's row, its inbox rows follow
@@ -22,7 +26,7 @@ from services.errors import Conflict, FieldError, ValidationFailed
 from services.instances import ENGINE, load, lock, record, save
 from services.models import HumanTask, MappaCase, ProcessInstance, ProcessModel, User
 from services.studio.compare import is_model, version_row
-from workflows import EngineError, migration
+from workflows import EngineError, StepResult, migration
 from workflows.migration import MigrationPlan, TaskMove
 
 
@@ -58,20 +62,24 @@ class MigrationRefused(Conflict):
         self.reasons = reasons
 
 
+# instances that may move: those running, and those stopped by an incident on this version
+MOVABLE = ("running", "error")
+
+
 def _instances(old: ProcessModel, instance_id: int | None) -> list[ProcessInstance]:
-    query = select(ProcessInstance.id).where(ProcessInstance.model_id == old.id, ProcessInstance.status == "running")
+    query = select(ProcessInstance.id).where(ProcessInstance.model_id == old.id, ProcessInstance.status.in_(MOVABLE))
     if instance_id is not None:
         query = query.where(ProcessInstance.id == instance_id)
     ids = list(db.session.scalars(query.order_by(ProcessInstance.id)))
     if instance_id is not None and not ids:
-        raise ValidationFailed([FieldError("instance", f"instance {instance_id} is not a running instance of "
-                                                       f"{old.process_id} version {old.version}")])
+        raise ValidationFailed([FieldError("instance", f"instance {instance_id} is not an instance running or in "
+                                                       f"error on {old.process_id} version {old.version}")])
     return [db.session.get_one(ProcessInstance, i) for i in ids]
 
 
 def _plan(instance: ProcessInstance, old: ProcessModel, new: ProcessModel) -> InstancePlan:
-    if instance.model_id != old.id or instance.status != "running":  # moved or finished since it was listed
-        return InstancePlan(instance, [], [f"no longer running on version {old.version}"])
+    if instance.model_id != old.id or instance.status not in MOVABLE:  # moved or finished since it was listed
+        return InstancePlan(instance, [], [f"no longer running or in error on version {old.version}"])
     wf = load(instance)
     found = migration.plan(ENGINE, wf, parsed(new), new.version)
     return InstancePlan(instance, found.moves, found.problems, wf, found)
@@ -92,7 +100,8 @@ def _versions(process_id: str, from_version: int, to_version: int) -> tuple[Proc
 
 def migrate(user: User, process_id: str, from_version: int, to_version: int,
             instance_id: int | None = None) -> list[InstancePlan]:
-    """Move every running instance (or the one given) of ``from_version`` to ``to_version``, or none of them."""
+    """Move every instance running or in error (or the one given) of ``from_version`` to ``to_version``, or none of
+    them."""
     old, new = _versions(process_id, from_version, to_version)
     plans = [_plan(lock(instance.id), old, new) for instance in _instances(old, instance_id)]
     if not all(p.ok for p in plans):
@@ -115,7 +124,10 @@ def _move(user: User, plan: InstancePlan, wf: Any, old: ProcessModel, new: Proce
            + (f": {moved}" if moved else ""), user, instance,
            {"model": new.process_id, "from": old.version, "to": new.version,
             "waiting": [{"task": m.task_id, "from": m.from_id, "to": m.to_id} for m in plan.moves]})
-    save(instance, case, wf, ENGINE.fire_due_timers(wf, clock.now()), user)
+    if instance.status == "error":  # nothing runs until the owner retries it: the incident stays open
+        save(instance, case, wf, StepResult(), user, still_in_error=True)
+    else:
+        save(instance, case, wf, ENGINE.fire_due_timers(wf, clock.now()), user)
     _follow_tasks(instance, wf, new)
     log_access(user, "instances_migrated", case.id,
                f"{new.process_id} v{old.version} -> v{new.version}: instance {instance.id}")

@@ -10,6 +10,8 @@ step on that version.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from services import clock
@@ -17,28 +19,40 @@ from services.access import log_access
 from services.db import db
 from services.errors import Conflict, NotFound
 from services.instances import ENGINE, load, lock, record, save
-from services.models import MappaCase, ProcessInstance, User
+from services.models import Area, MappaCase, ProcessInstance, User
+from services.permissions import in_every_area
 from workflows.engine import EngineError
 
+PERMISSION = "incidents:view"
 
-def case_references(rows: list[ProcessInstance]) -> dict[int, str]:
-    """The case reference of each incident's instance, to name it as a coordinator would ("NO-2026-00012")."""
+
+@dataclass(frozen=True)
+class CaseLabel:
+    reference: str  # as a coordinator would name the case ("NO-2026-00012")
+    area: str  # the MAPPA area's name: a process owner sees every area's incidents
+
+
+def case_labels(rows: list[ProcessInstance]) -> dict[int, CaseLabel]:
+    """The case reference and area of each incident's instance."""
     ids = {row.case_id for row in rows}
     if not ids:
         return {}
-    found = db.session.execute(select(MappaCase.id, MappaCase.reference).where(MappaCase.id.in_(ids)))
-    return {case_id: reference for case_id, reference in found}
+    found = db.session.execute(select(MappaCase.id, MappaCase.reference, Area.name)
+                               .join(Area, Area.id == MappaCase.area_id).where(MappaCase.id.in_(ids)))
+    return {case_id: CaseLabel(reference, area) for case_id, reference, area in found}
+
+
+def _in_reach(user: User, case: MappaCase) -> bool:
+    """The user's own area, or every area for a national role (services.permissions: ``every_area``)."""
+    return case.area_id == user.area_id or in_every_area(user, PERMISSION)
 
 
 def open_incidents(user: User) -> list[ProcessInstance]:
-    rows = list(
-        db.session.scalars(
-            select(ProcessInstance)
-            .join(MappaCase, MappaCase.id == ProcessInstance.case_id)
-            .where(ProcessInstance.status == "error", MappaCase.area_id == user.area_id)
-            .order_by(ProcessInstance.started_at.desc())
-        )
-    )
+    query = (select(ProcessInstance).join(MappaCase, MappaCase.id == ProcessInstance.case_id)
+             .where(ProcessInstance.status == "error").order_by(ProcessInstance.started_at.desc()))
+    if not in_every_area(user, PERMISSION):
+        query = query.where(MappaCase.area_id == user.area_id)
+    rows = list(db.session.scalars(query))
     log_access(user, "incidents_viewed", None, f"{len(rows)} incidents")
     return rows
 
@@ -63,7 +77,7 @@ def raise_incident(instance_id: int, error: str) -> ProcessInstance:
 def retry(user: User, instance_id: int) -> ProcessInstance:
     instance = db.session.get(ProcessInstance, instance_id)
     case = db.session.get(MappaCase, instance.case_id) if instance else None
-    if instance is None or case is None or case.area_id != user.area_id:
+    if instance is None or case is None or not _in_reach(user, case):
         raise NotFound("incident not found")
     if instance.status != "error":
         raise Conflict("This process has no open incident to retry")

@@ -7,8 +7,10 @@ Every route names one permission (app.security's ``requires``/``api_requires``);
 - **relationship**: what the user must be to the object (``scope``): any case in the area for the Responsible
   Authority and the MAPPA unit, only the cases they work on for duty-to-co-operate agencies (services.access);
   the holder of a task; invited to a meeting; the owner of a token;
-- **area**: always the user's own MAPPA area. Objects in another area are answered 404, never 403, so that
-  nobody learns another area's case exists.
+- **area**: the user's own MAPPA area. Objects in another area are answered 404, never 403, so that nobody
+  learns another area's case exists. The one exception is named in the table too: a national role listed in a
+  permission's ``every_area`` holds it in every area (the process owner, who publishes and migrates the models
+  every area runs, sees and retries every area's process incidents).
 
 A role without the permission gets 403; an object outside the relationship or the area gets 404. Both are logged
 as ``*_refused`` security events (app.extensions writes one for every refused request).
@@ -24,7 +26,8 @@ from services.models import MappaCase, User
 from workflows.lanes import AREA_WIDE_ROLES, LEAD_ROLES, ROLE_BY_KEY, SMB_ROLES, role_name
 
 __all__ = ["AREA_WIDE_ROLES", "CASE_WORK", "MINUTE_TAKERS", "ORGANISERS", "PERMISSIONS", "REFUSAL_EVENTS", "SECTIONS",
-           "Permission", "Scope", "has_permission", "may_on_case", "refusal", "require", "section_of"]
+           "Permission", "Scope", "has_permission", "in_every_area", "may_on_case", "refusal", "require",
+           "section_of"]
 
 
 class Scope(StrEnum):
@@ -48,6 +51,7 @@ class Permission:
     roles: frozenset[str]
     scope: Scope
     purpose: str
+    every_area: frozenset[str] = frozenset()  # national roles that hold it in every area, not only their own
 
 
 # every agency role, duty-to-co-operate agencies included (workflows.lanes); not lay advisers, who have no role in
@@ -135,8 +139,10 @@ PERMISSIONS: dict[str, Permission] = {
                                 "and submit minutes, attach recordings, record disclosures"),
     "minutes:share": Permission(frozenset({"chair"}), Scope.CHAIR, "Permit onward sharing of a meeting's minutes "
                                 "(the meeting's own chair)"),
+    # the process owner is national (studio:edit publishes and migrates every area's models): every area's
+    # incidents, each labelled with its area; a coordinator sees their own area's
     "incidents:view": Permission(frozenset({"process_owner", "coordinator"}), Scope.AREA,
-                                 "See process incidents and retry them"),
+                                 "See process incidents and retry them", every_area=frozenset({"process_owner"})),
     "statistics:view": Permission(frozenset({"coordinator", "manager", "chair", "administrator"}), Scope.NONE,
                                   "See the area's statistics"),
     "area_tasks:view": Permission(frozenset({"manager", "coordinator"}), Scope.NONE,
@@ -165,6 +171,11 @@ PERMISSIONS: dict[str, Permission] = {
                            "Add to the SMB business plan and record its actions' progress"),
     "smb:audit": Permission(SUPERVISORS, Scope.AREA, "Draw the annual audit sample of cases and meetings and see it"),
 }
+
+
+def in_every_area(user: User, permission: str) -> bool:
+    """The user holds ``permission`` in every MAPPA area through a national role (``Permission.every_area``)."""
+    return bool(user.roles & PERMISSIONS[permission].every_area)
 
 
 def has_permission(user: User, permission: str) -> bool:

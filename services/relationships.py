@@ -12,7 +12,8 @@ app.security's guards call ``check`` with the object ids in the URL. Each id kin
   someone in their area, else 404;
 - ``user_id``: a user of the same area, else 404;
 - ``application_id``: a Child Sex Offender Disclosure Scheme application of the user's area, else 404;
-- ``instance_id``: a process instance of a case in the user's area, else 404;
+- ``instance_id``: a process instance of a case in the user's area (any area for a national role the permission
+  names in ``every_area``), else 404;
 - ``trial_id``: a trial run the user started, else 404; a ``task_id`` beside it names a task of that trial (the
   trial service finds it), not an inbox task;
 
@@ -46,7 +47,16 @@ from services.models import (
     ProcessInstance,
     User,
 )
-from services.permissions import PERMISSIONS, REFUSAL_EVENTS, SUPERVISORS, Scope, has_permission, may_on_case, refusal
+from services.permissions import (
+    PERMISSIONS,
+    REFUSAL_EVENTS,
+    SUPERVISORS,
+    Scope,
+    has_permission,
+    in_every_area,
+    may_on_case,
+    refusal,
+)
 from services.tasks import may_see, may_work
 
 __all__ = ["check"]
@@ -121,7 +131,7 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     if "instance_id" in params:
         area = db.session.scalar(select(MappaCase.area_id).join(ProcessInstance, ProcessInstance.case_id ==
                                  MappaCase.id).where(ProcessInstance.id == params["instance_id"]))
-        if area != user.area_id:
+        if area is None or (area != user.area_id and not in_every_area(user, permission)):
             raise _refuse(user, "process_instance", params["instance_id"])
     return loaded
 

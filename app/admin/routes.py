@@ -20,7 +20,7 @@ bp = Blueprint("admin", __name__, template_folder="templates")
 def incident_list() -> ResponseReturnValue:
     rows = incidents.open_incidents(signed_in_user())
     return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows,
-                           references=incidents.case_references(rows))
+                           labels=incidents.case_labels(rows))
 
 
 @bp.post("/admin/incidents/<int:instance_id>/retry")

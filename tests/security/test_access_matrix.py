@@ -205,7 +205,7 @@ def expected(role: str, permission: str, target: Target | None, method: str, hol
     if target is None or entry.scope is Scope.NONE:
         return None
     if target.kind == "other_area":
-        return 404
+        return None if role in entry.every_area else 404  # a national role holds it in every area
     if entry.scope is Scope.AREA:
         return None
     area_wide = role in AREA_WIDE_ROLES

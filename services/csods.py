@@ -7,7 +7,9 @@ the local decision-making panel's decision (the MAPP meeting when the subject is
 to the person best placed to protect the child or a non-disclosure letter. The whole application is due within the
 area's ``csods_overall_working_days`` of the day it was made; each stage has its own target (area settings,
 UNCONFIRMED), counted from that day. A stage not done by its target is escalated by the model's timer to the
-area's MAPPA coordinators and the police's managers.
+area's MAPPA coordinators and the police's managers. A process error (a failing script, condition or timer) never
+loses the application: its process is put in error, an incident for the process owner and the area's coordinator
+(services.incidents, /admin/incidents), left alone by the sweep until they retry it (``retry``).
 
 An application is not a MAPPA case: it belongs to its area and the police run it (services.permissions,
 ``csods:*``). Its engine instance is kept on the application row and its stages are ``CsodsStage`` rows (the case
@@ -19,24 +21,27 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from services import clock, dates, disclosures, forms, outbox
 from services.access import log_access
 from services.catalogue import latest_model, parsed
 from services.db import db
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from services.instances import ENGINE
+from services.incidents import describe
+from services.instances import ENGINE, describe_error
 from services.models import CsodsApplication, CsodsStage, MappaCase, User
 from services.outbox import Reminder
-from services.permissions import has_permission, require
+from services.permissions import has_permission, in_every_area, require
 from services.settings import area_settings
 from workflows import StepResult
 from workflows.calendar import ENGLAND_AND_WALES
+from workflows.engine import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -286,12 +291,15 @@ def _apply(user: User, application: CsodsApplication, stage: CsodsStage, data: d
 
 def _save(application: CsodsApplication, wf: Any, result: StepResult, actor: User | None,
           completed: str | None = None) -> None:
-    """Keep the instance's state on the application and project its stages; a fired timer escalates."""
+    """Keep the instance's state on the application and project its stages; a fired timer escalates. A step that
+    failed puts the process in error (``raise_incident``), its state kept with the failed step to retry; work on the
+    stages goes on meanwhile, and the process stays in error until the incident is retried."""
     now = clock.now()
-    if result.error is not None:
-        raise Conflict(f"The application's process failed: {result.error.message}")
     model = parsed(application.model)
-    application.state = ENGINE.dump(wf)
+    try:
+        application.state = ENGINE.dump(wf)
+    except EngineError as err:  # not storable (too deep): the state before the step is kept, the step is the error
+        result.error = result.error or err
     application.version += 1
     application.next_timer_at = ENGINE.next_timer_at(wf)
     application.updated_at = now
@@ -311,9 +319,12 @@ def _save(application: CsodsApplication, wf: Any, result: StepResult, actor: Use
                 due_date=ENGINE.due_date(info, now), created_at=now))
     db.session.flush()
     if any(step.kind.endswith("Boundary Event") for step in result.completed):
-        _escalate(application, now)
+        _escalate(application, now)  # the stage is late, even if a step after the timer failed
+    if result.error is not None:
+        raise_incident(application, describe_error(result.error))
     if wf.is_completed():
-        application.process_status = "completed"
+        if application.process_status != "error":
+            application.process_status = "completed"
         data = wf.data
         application.status = ("referred" if data.get("immediate_risk") == "yes" else
                               "disclosed" if data.get("decision") == "disclose" else "not disclosed")
@@ -341,30 +352,104 @@ def _escalate(application: CsodsApplication, now: datetime) -> None:
             outbox.record(reminder, person, now)
 
 
-def fire_due(now: datetime) -> tuple[int, list[str]]:
-    """The sweep's step: fire the due timers of running applications, each in its own transaction."""
+def raise_incident(application: CsodsApplication, error: str) -> None:
+    """Put the application's process in error with ``error``: an incident, recorded once in the access log (the
+    application's record), listed for the process owner and the area's coordinator (services.incidents); the sweep
+    leaves the application alone until it is retried. The caller commits."""
+    application.process_status, application.error = "error", error
+    log_access(None, "csods_incident_raised", None, f"{application.reference}: {error}")
+
+
+def retry(user: User, application_id: int) -> CsodsApplication:
+    """The process owner's (or the area's coordinator's) retry of an application's incident: the failed step runs
+    again; if it fails again, the process stays in error with what failed this time."""
+    require(user, "incidents:view")
+    application = db.session.get(CsodsApplication, application_id)
+    if application is None or (application.area_id != user.area_id and not in_every_area(user, "incidents:view")):
+        log_access(user, "csods_incident_access_refused", None, f"csods application {application_id}")
+        raise NotFound("incident not found")
+    application = _lock(application_id)
+    if application.process_status != "error":
+        raise Conflict("This process has no open incident to retry")
+    log_access(user, "csods_incident_retried", None, application.reference)
+    try:
+        wf = ENGINE.load(parsed(application.model), application.state)
+    except Exception as err:  # noqa: BLE001 - still unloadable: the incident stays open with the new reason
+        application.version += 1
+        raise_incident(application, describe(err))
+        return application
+    application.process_status, application.error = "running", None
+    _save(application, wf, ENGINE.retry(wf, clock.now()), user)
+    return application
+
+
+def _lock(application_id: int) -> CsodsApplication:
+    return db.session.scalars(select(CsodsApplication).where(CsodsApplication.id == application_id)
+                              .with_for_update(of=CsodsApplication).execution_options(populate_existing=True)).one()
+
+
+@dataclass
+class Fired:
+    """What the sweep's step did: timers fired, incidents raised, and what went wrong (for the sweep's report)."""
+
+    timers: int = 0
+    incidents: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def fire_due(now: datetime) -> Fired:
+    """The sweep's step: fire the due timers of running applications, each in its own transaction. One whose
+    process fails is put in error (an incident) and is not due again until it is retried."""
     due = list(db.session.scalars(select(CsodsApplication.id).where(
         CsodsApplication.process_status == "running", CsodsApplication.next_timer_at < now)
         .order_by(CsodsApplication.next_timer_at).limit(200)))
     db.session.rollback()
-    fired, errors = 0, []
+    fired = Fired()
     for application_id in due:
         try:
-            application = db.session.scalars(select(CsodsApplication).where(CsodsApplication.id == application_id)
-                                             .with_for_update(of=CsodsApplication)).one()
-            if application.process_status != "running" or (application.next_timer_at or now) >= now:
-                db.session.rollback()
-                continue
-            wf = ENGINE.load(parsed(application.model), application.state)
-            result = ENGINE.fire_due_timers(wf, now)
-            _save(application, wf, result, None)
-            db.session.commit()
-            fired += 1
-        except Exception as err:  # one broken application must not stop the sweep
+            _fire_one(application_id, now, fired)
+        except OperationalError as err:  # the database was busy: the next sweep tries again
             db.session.rollback()
-            log.exception("sweep: CSODS application %s failed", application_id)
-            errors.append(f"csods application {application_id}: {type(err).__name__}: {err}")
-    return fired, errors
+            log.warning("sweep: CSODS application %s not fired, the database was busy", application_id, exc_info=err)
+            fired.errors.append(f"csods application {application_id}: {err}")
+        except Exception as err:  # noqa: BLE001 - one broken application must not stop the sweep: it is an incident
+            db.session.rollback()
+            _incident_of_failure(application_id, err, fired)
+    return fired
+
+
+def _fire_one(application_id: int, now: datetime, fired: Fired) -> None:
+    application = _lock(application_id)
+    if application.process_status != "running" or (application.next_timer_at or now) >= now:
+        db.session.rollback()  # another sweep got there first
+        return
+    wf = ENGINE.load(parsed(application.model), application.state)
+    result = ENGINE.fire_due_timers(wf, now)
+    _save(application, wf, result, None)
+    db.session.commit()
+    fired.timers += 1
+    if result.error is not None:
+        fired.incidents += 1
+        fired.errors.append(f"csods application {application_id}: {application.error}")
+
+
+def _incident_of_failure(application_id: int, err: Exception, fired: Fired) -> None:
+    """The application could not even be run (its state does not load, saving it crashed): it is put in error in a
+    transaction of its own, so the process owner sees it and the sweep leaves it alone."""
+    text = describe(err)
+    log.warning("sweep: CSODS application %s failed and is now in error: %s", application_id, text, exc_info=err)
+    fired.errors.append(f"csods application {application_id}: {text}")
+    try:
+        application = _lock(application_id)
+        application.version += 1
+        raise_incident(application, text)
+        db.session.commit()
+        fired.incidents += 1
+    except Exception as again:
+        db.session.rollback()
+        log.exception("sweep: could not record the incident of CSODS application %s", application_id)
+        fired.errors.append(f"csods application {application_id}: incident not recorded: "
+                            f"{type(again).__name__}: {again}")
 
 
 def is_late(stage: CsodsStage, today: date) -> bool:

@@ -5,7 +5,9 @@ state does not load, saving it crashed) is put in error here, in a transaction o
 "incident_raised" history event, so the process owner sees it under /admin/incidents and retries it when fixed:
 a broken model is fixed by publishing a corrected version and moving the instance to it
 (services.studio.migration moves instances in error and leaves their incident open); the retry then runs the failed
-step on that version.
+step on that version. Child Sex Offender Disclosure Scheme applications keep their process on the application row
+(services.csods): those in error are listed with the instances (``csods_incidents``) and retried by
+``services.csods.retry``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from services.access import log_access
 from services.db import db
 from services.errors import Conflict, NotFound
 from services.instances import ENGINE, load, lock, record, save
-from services.models import Area, MappaCase, ProcessInstance, User
+from services.models import Area, CsodsApplication, MappaCase, ProcessInstance, User
 from services.permissions import in_every_area
 from workflows.engine import EngineError
 
@@ -32,9 +34,9 @@ class CaseLabel:
     area: str  # the MAPPA area's name: a process owner sees every area's incidents
 
 
-def case_labels(rows: list[ProcessInstance]) -> dict[int, CaseLabel]:
-    """The case reference and area of each incident's instance."""
-    ids = {row.case_id for row in rows}
+def case_labels(rows: list[ProcessInstance | CsodsApplication]) -> dict[int, CaseLabel]:
+    """The case reference and area of each incident's instance (a CSODS application names itself)."""
+    ids = {row.case_id for row in rows if isinstance(row, ProcessInstance)}
     if not ids:
         return {}
     found = db.session.execute(select(MappaCase.id, MappaCase.reference, Area.name)
@@ -42,19 +44,36 @@ def case_labels(rows: list[ProcessInstance]) -> dict[int, CaseLabel]:
     return {case_id: CaseLabel(reference, area) for case_id, reference, area in found}
 
 
+def application_areas(rows: list[ProcessInstance | CsodsApplication]) -> dict[int, str]:
+    """The area's name of each CSODS application among the incidents (an application is not a case)."""
+    ids = {row.area_id for row in rows if isinstance(row, CsodsApplication)}
+    return dict(db.session.execute(select(Area.id, Area.name).where(Area.id.in_(ids))).tuples().all()) if ids else {}
+
+
 def _in_reach(user: User, case: MappaCase) -> bool:
     """The user's own area, or every area for a national role (services.permissions: ``every_area``)."""
     return case.area_id == user.area_id or in_every_area(user, PERMISSION)
 
 
-def open_incidents(user: User) -> list[ProcessInstance]:
+def open_incidents(user: User) -> list[ProcessInstance | CsodsApplication]:
     query = (select(ProcessInstance).join(MappaCase, MappaCase.id == ProcessInstance.case_id)
              .where(ProcessInstance.status == "error").order_by(ProcessInstance.started_at.desc()))
     if not in_every_area(user, PERMISSION):
         query = query.where(MappaCase.area_id == user.area_id)
-    rows = list(db.session.scalars(query))
+    rows: list[ProcessInstance | CsodsApplication] = list(db.session.scalars(query))
+    rows += csods_incidents(user)
     log_access(user, "incidents_viewed", None, f"{len(rows)} incidents")
     return rows
+
+
+def csods_incidents(user: User) -> list[CsodsApplication]:
+    """The CSODS applications whose process is in error (the user's area's; every area's for a national role), most
+    recently changed first."""
+    query = (select(CsodsApplication).where(CsodsApplication.process_status == "error")
+             .order_by(CsodsApplication.updated_at.desc(), CsodsApplication.id.desc()))
+    if not in_every_area(user, PERMISSION):
+        query = query.where(CsodsApplication.area_id == user.area_id)
+    return list(db.session.scalars(query))
 
 
 def describe(err: BaseException) -> str:

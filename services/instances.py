@@ -129,7 +129,7 @@ def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: 
     seen = instance.version
     values: dict[str, Any] = {
         "state": state, "version": seen + 1, "status": status, "next_timer_at": ENGINE.next_timer_at(wf),
-        "error": _describe(error) if error else None, "ended_at": now if finished else None,
+        "error": describe_error(error) if error else None, "ended_at": now if finished else None,
     }
     # on the session's connection, as a Core statement: no autoflush here, the changes of the step (history,
     # projections) are written together when the session next flushes
@@ -142,7 +142,7 @@ def _save(instance: ProcessInstance, case: MappaCase, wf: BpmnWorkflow, result: 
         set_committed_value(instance, key, value)
     if error and error is not kept:
         record(case, "incident_raised", f"Process error in {error.task_name or instance.model.name}", None, instance,
-               {"error": _describe(error)})
+               {"error": describe_error(error)})
     _project_tasks(instance, case, ready, routes, dues, actor, completed_task_uuid, now, open_tasks)
     was_open = case.status not in CLOSED_STATUSES
     tell_visor(case, visor.case_news(_project_case(case, result, actor, instance, now)), actor)
@@ -163,7 +163,8 @@ _SAVE_STATE = (update(ProcessInstance)
                         for key in _SAVED_COLUMNS}))
 
 
-def _describe(error: EngineError) -> str:
+def describe_error(error: EngineError) -> str:
+    """An engine error for the process owner: its message, the element that failed and the line."""
     where = f" in '{error.task_name}'" if error.task_name else ""
     line = f" line {error.line}" if error.line else ""
     return f"{error.message}{where}{line}"

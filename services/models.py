@@ -737,6 +737,7 @@ class CsodsApplication(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     process_status: Mapped[str] = mapped_column(String(20))  # running, completed, error
     next_timer_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)  # while in error: what failed, and where (an incident)
     # the panel's decision (services.disclosures.DECISIONS, POWERS, OFFENDER_TOLD)
     decision: Mapped[str | None] = mapped_column(String(20))
     rationale: Mapped[str | None] = mapped_column(Text)

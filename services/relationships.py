@@ -11,7 +11,8 @@ app.security's guards call ``check`` with the object ids in the URL. Each id kin
 - ``token_id``: the user's own token, or for coordinators and managers (``accounts:manage``) any token of
   someone in their area, else 404;
 - ``user_id``: a user of the same area, else 404;
-- ``application_id``: a Child Sex Offender Disclosure Scheme application of the user's area, else 404;
+- ``application_id``: a Child Sex Offender Disclosure Scheme application of the user's area (any area for a
+  national role the permission names in ``every_area``), else 404;
 - ``instance_id``: a process instance of a case in the user's area (any area for a national role the permission
   names in ``every_area``), else 404;
 - ``trial_id``: a trial run the user started, else 404; a ``task_id`` beside it names a task of that trial (the
@@ -126,7 +127,7 @@ def check(user: User, permission: str, params: Mapping[str, object], *, writing:
     if "application_id" in params:  # a Child Sex Offender Disclosure Scheme application: the user's area
         area = db.session.scalar(select(CsodsApplication.area_id).where(
             CsodsApplication.id == params["application_id"]))
-        if area != user.area_id:
+        if area is None or (area != user.area_id and not in_every_area(user, permission)):
             raise _refuse(user, "csods_application", params["application_id"])
     if "instance_id" in params:
         area = db.session.scalar(select(MappaCase.area_id).join(ProcessInstance, ProcessInstance.case_id ==

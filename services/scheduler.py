@@ -172,9 +172,10 @@ def _fire_one(instance_id: int, now: datetime, report: SweepReport) -> None:
 
 def _fire_csods_timers(now: datetime, report: SweepReport) -> None:
     """Child Sex Offender Disclosure Scheme applications keep their instance on the application (services.csods)."""
-    fired, errors = csods.fire_due(now)
-    report.timers_fired += fired
-    report.errors.extend(errors)
+    fired = csods.fire_due(now)
+    report.timers_fired += fired.timers
+    report.incidents_raised += fired.incidents
+    report.errors.extend(fired.errors)
 
 
 def _mark_overdue(now: datetime, report: SweepReport) -> None:

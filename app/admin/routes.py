@@ -1,6 +1,7 @@
-"""Process owner's view of incidents (instances stopped by an error in a script, condition or timer), and the
-coordinator's or manager's view of the area's accounts: unlock a locked account, revoke anyone's API token; set up
-the area's duty-to-co-operate agencies with their memoranda, and give people their agency roles."""
+"""Process owner's view of incidents (case instances and CSODS applications' processes stopped by an error in a
+script, condition or timer), and the coordinator's or manager's view of the area's accounts: unlock a locked account,
+revoke anyone's API token; set up the area's duty-to-co-operate agencies with their memoranda, and give people their
+agency roles."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.security import requires, signed_in_user
-from services import agencies, auth, incidents, lockout
+from services import agencies, auth, csods, incidents, lockout
 from services.errors import FieldError, ValidationFailed
 from services.settings import ACCOUNT_LOCKOUT_FAILURES
 
@@ -20,7 +21,7 @@ bp = Blueprint("admin", __name__, template_folder="templates")
 def incident_list() -> ResponseReturnValue:
     rows = incidents.open_incidents(signed_in_user())
     return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows,
-                           labels=incidents.case_labels(rows))
+                           labels=incidents.case_labels(rows), application_areas=incidents.application_areas(rows))
 
 
 @bp.post("/admin/incidents/<int:instance_id>/retry")
@@ -28,6 +29,14 @@ def incident_list() -> ResponseReturnValue:
 def retry(instance_id: int) -> ResponseReturnValue:
     instance = incidents.retry(signed_in_user(), instance_id)
     flash("Retried" if instance.status != "error" else "The step failed again", "success")
+    return redirect(url_for("admin.incident_list"))
+
+
+@bp.post("/admin/incidents/csods/<int:application_id>/retry")
+@requires("incidents:view")
+def retry_csods(application_id: int) -> ResponseReturnValue:
+    application = csods.retry(signed_in_user(), application_id)
+    flash("Retried" if application.process_status != "error" else "The step failed again", "success")
     return redirect(url_for("admin.incident_list"))
 
 

@@ -47,7 +47,7 @@ def case_labels(rows: list[ProcessInstance | CsodsApplication]) -> dict[int, Cas
 def application_areas(rows: list[ProcessInstance | CsodsApplication]) -> dict[int, str]:
     """The area's name of each CSODS application among the incidents (an application is not a case)."""
     ids = {row.area_id for row in rows if isinstance(row, CsodsApplication)}
-    return dict(db.session.execute(select(Area.id, Area.name).where(Area.id.in_(ids))).tuples().all()) if ids else {}
+    return {area_id: name for area_id, name in db.session.execute(select(Area.id, Area.name).where(Area.id.in_(ids)))}
 
 
 def _in_reach(user: User, case: MappaCase) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import contains_eager
 
-from services import clock, forms, levels, rules
+from services import clock, dates, forms, levels, rules
 from services.access import log_access, log_case_list
 from services.db import db
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -234,8 +234,8 @@ def load_task(user: User, task_id: int, *, event: str = "task_viewed") -> HumanT
 def _finished_message(task: HumanTask) -> str:
     if task.state == "completed":
         who = task.completed_by.display_name if task.completed_by else "the system"
-        when = task.completed_at.isoformat() if task.completed_at else ""
-        return f"This task was already completed by {who} at {when}"
+        when = f" on {dates.long_datetime(task.completed_at)}" if task.completed_at else ""
+        return f"This task was already completed by {who}{when}"
     return "This task is no longer open: the process moved on"
 
 

@@ -201,7 +201,9 @@ def test_complete_advances_the_case_then_a_second_completion_is_409(api: Api, ca
     assert all(t["case_id"] == case.id for t in done["next_tasks"])
 
     again = api.post("coordinator", f"/api/v1/tasks/{task_id}/complete", json={"data": {"referral_complete": "yes"}})
-    assert "already completed by Cora Ordinator" in error_message(again, 409)
+    # in the app's words for a time (found in review: 2026-12-07T21:50:44.498907+00:00)
+    assert error_message(again, 409) == (
+        "This task was already completed by Cora Ordinator on 25 November 2026 at 10:00am")
     events = api.get("coordinator", f"/api/v1/cases/{case.id}/history").get_json()["events"]
     completions = [e for e in events if e["kind"] == "task_completed"]
     assert [(e["actor"], e["detail"]["data"]) for e in completions] == [("coordinator", {"referral_complete": "yes"})]

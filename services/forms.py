@@ -3,7 +3,8 @@
 UI hints live beside the JSON Schema keywords: ``x-order`` (field order), ``x-widget`` (text, textarea, date,
 radios, checkboxes, select), ``x-labels`` (enum value -> label) and ``description`` (hint text).
 Messages and checks the schema's own keywords cannot say: ``x-required-message`` (the error when a required answer
-is missing; otherwise built from the title and widget) and ``x-date`` (``"future"``: today or later, at most
+is missing; otherwise built from the title and widget), ``x-after`` (the date fields this one must come after) and
+``x-date`` (``"future"``: today or later, at most
 ``FUTURE_YEARS`` ahead; ``"past"``: today or earlier).
 A field that an ``if``/``then`` (in ``allOf``) requires only when one radio answer has one value is asked only
 then (``reveals``): the page reveals it under that answer, and an answer given while it is hidden is dropped.
@@ -256,16 +257,26 @@ def validate(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[FieldEr
 def date_errors(schema: Mapping[str, Any], data: Mapping[str, Any], today: date | None = None) -> list[FieldError]:
     """Dates on the wrong side of today, or implausibly far ahead, for the fields whose ``x-date`` says so."""
     errors = []
-    for name, prop in fields(schema):
+    props = dict(fields(schema))
+    for name, prop in props.items():
         when = prop.get("x-date")
         day = dates.parse_day(data.get(name)) if when in ("future", "past") else None
-        if day is None:
-            continue
-        today = today or clock.today()
-        message = _date_message(label(name, prop), str(when), day, today)
+        message = _date_message(label(name, prop), str(when), day, today or clock.today()) if day else None
+        message = message or _order_message(name, prop, props, data)
         if message:
             errors.append(FieldError(name, message))
     return errors
+
+
+def _order_message(name: str, prop: Mapping[str, Any], props: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    """``x-after``: the field's date comes after each date field it names, when both are given (a licence ends
+    after the sentence, which comes after the birth)."""
+    day = dates.parse_day(data.get(name)) if prop.get("x-after") else None
+    for other in prop.get("x-after", []) if day else []:
+        earlier = dates.parse_day(data.get(other))
+        if earlier is not None and day is not None and day <= earlier:
+            return f"{label(name, prop)} must be after the {label(other, props.get(other, {})).lower()}"
+    return None
 
 
 def _date_message(label: str, when: str, day: date, today: date) -> str | None:

@@ -199,3 +199,27 @@ def test_a_signed_in_cookie_session_does_not_authenticate_the_api(client: FlaskC
     assert client.get("/tasks").status_code == 200  # the cookie session works for pages...
     error_message(client.post("/api/v1/cases", json=referral()), 401)  # ...but not for the API
     assert _case_count() == 0
+
+
+def test_dates_in_an_impossible_order_are_refused_naming_the_later_field(api: Api) -> None:
+    """A sentence before the birth, a licence ending before the sentence, a notification ending before the birth
+    (found in review: all accepted, on the page and the API)."""
+    from sqlalchemy import func, select
+
+    from services.db import db
+    from services.models import MappaCase
+
+    before = db.session.scalar(select(func.count(MappaCase.id)))
+    for body, field, message in (
+        (referral(sentence_date="1950-01-01"), "sentence_date", "Sentence date must be after the date of birth"),
+        (referral(category=2, sentence_date="2020-01-01", licence_end="2010-01-01"), "licence_end",
+         "Licence or hospital order end date must be after the sentence date"),
+        (referral(notification_end="1970-01-01"), "notification_end",
+         "Notification period end date must be after the date of birth"),
+    ):
+        answer = api.post("probation", "/api/v1/cases", json=body)
+        assert fields(answer) == [field]
+        assert [e["message"] for e in answer.get_json()["error"]["errors"]] == [message]
+    assert db.session.scalar(select(func.count(MappaCase.id))) == before
+    assert api.post("probation", "/api/v1/cases", json=referral(sentence_date="2020-01-01",
+                                                               notification_end="2030-01-01")).status_code == 201

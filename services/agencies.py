@@ -261,11 +261,11 @@ def set_roles(user: User, user_id: int, roles: list[str]) -> User:
     errors = [FieldError("roles", f"{r[:40]} is not an agency role") for r in sorted(wanted - GRANTABLE_ROLES)]
     if other.id == user.id:
         errors.append(FieldError("roles", "You cannot change your own roles: ask another coordinator or manager"))
-    if not wanted:
-        errors.append(FieldError("roles", "Choose at least one role"))
-    errors += role_refusals(user.area_id, wanted & GRANTABLE_ROLES)
     before = other.roles
     fixed = _fixed_for(user)
+    if not wanted and not before & fixed:  # a role kept for them (below) is a role
+        errors.append(FieldError("roles", "Choose at least one role"))
+    errors += role_refusals(user.area_id, wanted & GRANTABLE_ROLES)
     errors += [FieldError("roles", f"Only a {role_name(r)} can give someone the {role_name(r)} role")
                for r in sorted((wanted - before) & fixed)]
     if errors:

@@ -354,6 +354,10 @@ def test_only_a_holder_of_a_mappa_unit_role_gives_or_takes_it(app: Flask, client
     db.session.expire_all()
     assert db.session.get(User, housing.id).roles == housing_roles
     assert db.session.get(User, coordinator.id).roles == {"coordinator", "police"}
+    # no box ticked: the coordinator keeps their role, and only that
+    assert flashed(client, post(client, f"/admin/users/{coordinator.id}/roles", {}))
+    db.session.expire_all()
+    assert db.session.get(User, coordinator.id).roles == {"coordinator"}
     sign_in(client, "coordinator")
     assert flashed(client, post(client, f"/admin/users/{housing.id}/roles", {"roles": [*housing_roles, "coordinator"]}))
     db.session.expire_all()

@@ -13,11 +13,12 @@ touched.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import uuid
-from typing import cast
+from typing import IO, cast
 
-from flask import Flask, Response, flash, redirect, request
+from flask import Flask, Response, flash, g, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -44,8 +45,17 @@ def _key() -> str | None:
         return None
     answers = sorted((name, value) for name, value in request.form.items(multi=True)
                      if name not in ("csrf_token", FIELD))
+    answers += sorted((name, f"{upload.filename}:{_size(upload.stream)}")  # another file chosen: another sending
+                      for name, upload in request.files.items(multi=True))
     said = hashlib.sha256(repr((request.path, answers)).encode()).hexdigest()[:32]
     return f"form:{submission}:{said}"
+
+
+def _size(stream: IO[bytes]) -> int:
+    at = stream.tell()
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(at)
+    return size
 
 
 def _print(key: str) -> str:
@@ -58,7 +68,7 @@ def init_submissions(app: Flask) -> None:
 
     @app.before_request
     def _sent_before() -> ResponseReturnValue | None:
-        key = _key()
+        key = g.submission_key = _key()  # before the view: it may close the uploads it reads
         if key is None:
             return None
         earlier = idempotency.earlier_answer(signed_in_user(), key, _print(key))
@@ -68,7 +78,7 @@ def init_submissions(app: Flask) -> None:
     def _remember(response: Response) -> Response:
         if response.status_code not in (302, 303) or not response.location:
             return response  # nothing was done, or an error answered (its body may not even be readable)
-        key = _key()
+        key = g.get("submission_key")
         if key is None:
             return response
         user = signed_in_user()

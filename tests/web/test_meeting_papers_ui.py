@@ -85,3 +85,27 @@ def test_recordings_may_be_larger_than_other_uploads(app: Flask, client: FlaskCl
     token = csrf_token(client, url)
     refused = client.post("/referrals/new", data={"csrf_token": token, "offender_name": "x" * 150_000})
     assert refused.status_code == 413
+
+
+def test_a_recording_sent_twice_is_kept_once_and_another_file_from_the_same_form_is_kept_too(
+        app: Flask, client: FlaskClient) -> None:
+    """app.submissions: the same upload sent again is acted on once; another file chosen in the same form (back,
+    choose, send) is a new upload, not mistaken for the first."""
+    from sqlalchemy import func
+
+    from services.models import MeetingRecording
+    from tests.web.test_submissions_once import drawn
+
+    meeting_id, _case_id, _ = _meeting_with_approved_minutes()
+    sign_in(client, "administrator")
+    url = f"/meetings/{meeting_id}"
+    form = drawn(client, url)
+
+    def send(content: bytes, name: str) -> int:
+        return client.post(f"{url}/recordings", data=form | {"recording": (io.BytesIO(content), name, "audio/mpeg")},
+                           content_type="multipart/form-data").status_code
+
+    assert [send(b"ID3first", "m.mp3"), send(b"ID3first", "m.mp3"), send(b"ID3second take", "m2.mp3")] == [302] * 3
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(MeetingRecording.id)).where(
+        MeetingRecording.meeting_id == meeting_id)) == 2

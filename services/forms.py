@@ -3,8 +3,8 @@
 UI hints live beside the JSON Schema keywords: ``x-order`` (field order), ``x-widget`` (text, textarea, date,
 radios, checkboxes, select), ``x-labels`` (enum value -> label) and ``description`` (hint text).
 Messages and checks the schema's own keywords cannot say: ``x-required-message`` (the error when a required answer
-is missing; otherwise built from the title and widget), ``x-after`` (the date fields this one must come after) and
-``x-date`` (``"future"``: today or later, at most
+is missing; otherwise built from the title and widget), ``x-after`` (the date fields this one must come after),
+``x-min-age`` (a date of birth at least that many years ago) and ``x-date`` (``"future"``: today or later, at most
 ``FUTURE_YEARS`` ahead; ``"past"``: today or earlier).
 A field that an ``if``/``then`` (in ``allOf``) requires only when one radio answer has one value is asked only
 then (``reveals``): the page reveals it under that answer, and an answer given while it is hidden is dropped.
@@ -262,10 +262,19 @@ def date_errors(schema: Mapping[str, Any], data: Mapping[str, Any], today: date 
         when = prop.get("x-date")
         day = dates.parse_day(data.get(name)) if when in ("future", "past") else None
         message = _date_message(label(name, prop), str(when), day, today or clock.today()) if day else None
-        message = message or _order_message(name, prop, props, data)
+        message = message or _order_message(name, prop, props, data) or _age_message(name, prop, data, today)
         if message:
             errors.append(FieldError(name, message))
     return errors
+
+
+def _age_message(name: str, prop: Mapping[str, Any], data: Mapping[str, Any], today: date | None) -> str | None:
+    """``x-min-age``: a date of birth at least that many years ago (the age of criminal responsibility is 10)."""
+    years = int(prop.get("x-min-age") or 0)
+    born = dates.parse_day(data.get(name)) if years else None
+    if born is None or born <= _years_after(today or clock.today(), -years):
+        return None
+    return f"{label(name, prop)} must be at least {years} years ago"
 
 
 def _order_message(name: str, prop: Mapping[str, Any], props: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:

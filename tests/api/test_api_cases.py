@@ -216,6 +216,8 @@ def test_dates_in_an_impossible_order_are_refused_naming_the_later_field(api: Ap
          "Licence or hospital order end date must be after the sentence date"),
         (referral(notification_end="1970-01-01"), "notification_end",
          "Notification period end date must be after the date of birth"),
+        (referral(offender={"name": "Baby Born", "date_of_birth": "2026-11-25"}), "offender.date_of_birth",
+         "Date of birth must be at least 10 years ago"),
     ):
         answer = api.post("probation", "/api/v1/cases", json=body)
         assert fields(answer) == [field]

@@ -44,7 +44,7 @@ def version_json(row: ProcessModel, running: int) -> dict[str, Any]:
 
 
 def _checked(draft: ModelDraft, status: int = 200) -> ResponseReturnValue:
-    findings = check(drafts.draft_files(draft))
+    findings = check(drafts.draft_files(draft), draft.process_id)
     return ({"draft": draft_json(draft), "checks": [f.as_json() for f in findings]}, status,
             {"ETag": drafts.etag(draft), "Cache-Control": "no-store"})
 
@@ -83,7 +83,7 @@ def list_models() -> ResponseReturnValue:
          responses={200: (MODELS["Version"], "The version")})
 def get_version(key: str, n: int) -> ResponseReturnValue:
     row = drafts.version_row(key, n)
-    findings = check(drafts.version_files(key, n))
+    findings = check(drafts.version_files(key, n), key)
     running = drafts.running_counts().get((key, n), 0)
     return {"key": key, **version_json(row, running), "files": row.files,
             "checks": [f.as_json() for f in findings]}

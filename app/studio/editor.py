@@ -24,7 +24,7 @@ MAX_FILES = 50
 
 
 def findings_of(draft: ModelDraft) -> list[dict[str, Any]]:
-    return [f.as_json() for f in checks.check(drafts.draft_files(draft))]
+    return [f.as_json() for f in checks.check(drafts.draft_files(draft), draft.process_id)]
 
 
 def saved_json(draft: ModelDraft) -> dict[str, Any]:

@@ -60,7 +60,7 @@ def version_page(key: str, n: int) -> ResponseReturnValue:
     shown = request.args.get("file") or main_file(row.files)
     if shown not in row.files:
         abort(404, f"version {n} of {key} has no file {shown}")
-    findings = [f.as_json() for f in checks.check(drafts.version_files(key, n))]
+    findings = [f.as_json() for f in checks.check(drafts.version_files(key, n), key)]
     return render_template("studio/version.html", page_title=f"{row.name}: version {n}", active_nav="studio",
                            row=row, key=key, shown=shown, xml=row.files[shown], findings=findings)
 

@@ -127,17 +127,28 @@ def spiff_parse(trees: dict[str, etree._Element]) -> list[Finding]:
     return []
 
 
-def check(files: dict[str, bytes]) -> list[Finding]:
+def check(files: dict[str, bytes], process_id: str | None = None) -> list[Finding]:
+    """The findings on a model's files; with ``process_id`` (a draft's or version's model), also that one of its
+    processes still has that id: cases find their model by it, and a model without it cannot be published."""
     trees, findings = documents(files)
     if findings:
         return findings
     rules = model_rules(trees, files)
     named = {f.element_id for f in rules if f.severity == "error"}
-    return [f for f in spiff_parse(trees) if f.element_id not in named] + rules  # our message is the clearer
+    return [f for f in spiff_parse(trees) if f.element_id not in named] + rules + _renamed(trees, process_id)
 
 
-def errors_of(files: dict[str, bytes]) -> list[Finding]:
-    return [f for f in check(files) if f.severity == "error"]
+def _renamed(trees: dict[str, etree._Element], process_id: str | None) -> list[Finding]:
+    bpmn = sorted(name for name in trees if name.endswith(".bpmn"))
+    ids = {process.get("id") for name in bpmn for process in trees[name].iterchildren(f"{{{BPMN_NS}}}process")}
+    if process_id is None or not bpmn or process_id in ids:
+        return []
+    return [error(bpmn[0], None, f"No process has the id '{process_id}', which this model is published under: "
+                                 f"give its main process that id again (its cases are found by it)", "process")]
+
+
+def errors_of(files: dict[str, bytes], process_id: str | None = None) -> list[Finding]:
+    return [f for f in check(files, process_id) if f.severity == "error"]
 
 
 def refusals(findings: list[Finding]) -> list[Finding]:

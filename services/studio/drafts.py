@@ -125,7 +125,7 @@ def publish_draft(user: User, draft_id: int, process_id: str | None = None) -> P
                        f"version {draft.base_version}: publishing it would undo version {latest}'s changes. Start "
                        f"a new draft from version {latest} and make your change there")
     files = draft_files(draft)
-    errors = errors_of(files)
+    errors = errors_of(files, draft.process_id)
     if errors:
         raise ValidationFailed([FieldError(f.element_id or f.file, f.message) for f in errors])
     try:

@@ -251,3 +251,18 @@ def test_owners_publishing_drafts_of_one_version_at_once_publish_one(app: Flask,
     versions = db.session.scalars(select(ProcessModel.version).where(
         ProcessModel.process_id == "mappa_visor_update")).all()
     assert sorted(versions) == [1, 2]
+
+
+def test_a_draft_whose_process_was_renamed_says_so_in_its_checks(api: Api) -> None:
+    """Found in review: no check said anything, and only publishing failed (422, 'process ... was not found')."""
+    draft = api.post("owner", "/api/v1/models/mappa_action/drafts").get_json()["draft"]
+    renamed = draft["files"]["action.bpmn"].replace('<bpmn:process id="mappa_action"', '<bpmn:process id="my_action"')
+    assert renamed != draft["files"]["action.bpmn"]
+    saved = api.client.put(f"/api/v1/models/mappa_action/drafts/{draft['id']}",
+                           json={"files": {"action.bpmn": renamed}},
+                           headers=api.headers("owner") | {"If-Match": draft["etag"]})
+    says = ("No process has the id 'mappa_action', which this model is published under: give its main process that "
+            "id again (its cases are found by it)")
+    assert [c["message"] for c in saved.get_json()["checks"] if c["severity"] == "error"] == [says]
+    refused = api.post("owner", f"/api/v1/models/mappa_action/drafts/{draft['id']}/publish")
+    assert refused.status_code == 422 and says in refused.get_data(as_text=True)

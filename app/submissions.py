@@ -79,7 +79,7 @@ def init_submissions(app: Flask) -> None:
         if response.status_code not in (302, 303) or not response.location:
             return response  # nothing was done, or an error answered (its body may not even be readable)
         key = g.get("submission_key")
-        if key is None:
+        if key is None or not current_user.is_authenticated:  # a form that signed its sender out has no one's key
             return response
         user = signed_in_user()
         try:

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from services.catalogue import BPMN_DIR, publish
 from services.db import db
 from services.models import HumanTask, ProcessInstance
-from tests.api.conftest import Api, referral
+from tests.api.conftest import Api
 from tests.factories import sign_in
 from tests.lifecycle.test_lifecycle_api import identify
 from tests.pages import check_page
+from tests.platform.test_routing_incidents import _open_case, _tasks
 
 ACTION = {"description": "Joint home visit", "owner_role": "police", "due": "2027-01-20"}
 TIMER = "start_of_day(add_days(action_due, 1))"
@@ -24,18 +25,6 @@ def _publish_action(old: str, new: str) -> None:
     assert publish("mappa_action", "Agreed action", {"action.bpmn": original.replace(old, new).encode()},
                    actor="owner") is not None
     db.session.commit()
-
-
-def _open_case(api: Api) -> int:
-    response = api.post("probation", "/api/v1/cases", json=referral())
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return int(response.get_json()["id"])
-
-
-def _tasks(api: Api, username: str, case_id: int) -> list[dict]:
-    response = api.get(username, f"/api/v1/tasks?case={case_id}")
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return list(response.get_json()["tasks"])
 
 
 def _action_instance(case_id: int) -> ProcessInstance:

@@ -35,15 +35,21 @@ def test_referral_page_refuses_dates_out_of_range(app: Flask, client: FlaskClien
         assert summary_links(check_page(response))["#field-date_of_birth"] == f"Date of birth must be a date {RANGE}"
 
 
-def test_task_form_refuses_a_date_in_year_9999(app: Flask, client: FlaskClient) -> None:
-    users = seeded()
-    case = create_case(users["probation"])
+def _screening_task(client: FlaskClient) -> tuple[int, int]:
+    """A referral checked, its screening decision open, and the coordinator signed in: the case and the decision's
+    task."""
     from services.tasks import complete
 
+    users = seeded()
+    case = create_case(users["probation"])
     complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
     db.session.commit()
-    task_id = ready_task(case.id, "screening_decision").id
     sign_in(client, "coordinator")
+    return case.id, ready_task(case.id, "screening_decision").id
+
+
+def test_task_form_refuses_a_date_in_year_9999(app: Flask, client: FlaskClient) -> None:
+    _case_id, task_id = _screening_task(client)
     response = post(client, f"/tasks/{task_id}", {"screening_outcome": "accepted_level_2",
                                                   "screening_rationale": "Defensible.",
                                                   **_date("first_review_due", "9999")})
@@ -134,21 +140,14 @@ TOO_MANY_DIGITS = "9" * 25
 
 def test_date_parts_with_too_many_digits_are_not_a_real_date(app: Flask, client: FlaskClient) -> None:
     """A year (or month, or day) too long for a date overflowed (OverflowError, a 500) on every task form date."""
-    users = seeded()
-    case = create_case(users["probation"])
-    from services.tasks import complete
-
-    complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
-    db.session.commit()
-    task_id = ready_task(case.id, "screening_decision").id
-    sign_in(client, "coordinator")
+    case_id, task_id = _screening_task(client)
     for parts in (_date("first_review_due", TOO_MANY_DIGITS), _date("first_review_due", "2026", TOO_MANY_DIGITS),
                   _date("first_review_due", "2026", "12", TOO_MANY_DIGITS)):
         response = post(client, f"/tasks/{task_id}", {"screening_outcome": "accepted_level_2",
                                                       "screening_rationale": "Defensible.", **parts})
         assert summary_links(check_page(response)) == {
             "#field-first_review_due": "First meeting or review due by must be a real date"}
-    assert ready_task(case.id, "screening_decision").id == task_id
+    assert ready_task(case_id, "screening_decision").id == task_id
 
 
 def test_referral_and_action_pages_refuse_a_year_with_too_many_digits(app: Flask, client: FlaskClient) -> None:

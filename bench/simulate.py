@@ -661,6 +661,11 @@ class Year:
             return answers
         if bpmn_id in ("visor_record", "visor_identified"):
             return {"visor_reference": f"VS{rng.randint(10000, 99999)}"}
+        if bpmn_id == "update_visor":  # the case's ViSOR user records the meetings and changes listed on the task
+            case = db.session.get(MappaCase, case_id)
+            reference = (case.visor_reference if case is not None else None) or f"VS{rng.randint(10000, 99999)}"
+            return {"visor_recorded": "Minutes of the MAPP meeting and the level decision recorded.",
+                    "visor_reference": reference, "visor_recorded_on": today.isoformat()}
         if bpmn_id == "level1_review":
             outcome = rng.choices(list(LEVEL1), list(LEVEL1.values()))[0]
             answers = {"review_outcome": outcome, "review_rationale": "Risk management plan reviewed."}

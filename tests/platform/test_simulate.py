@@ -44,7 +44,8 @@ def test_tiny_simulation_drives_real_work(tmp_path: Path) -> None:
     completed = con.execute("SELECT COUNT(*) FROM case_event WHERE kind = 'task_completed'").fetchone()[0]
     assert completed == 3 * at_start + result["steps_run"]
     assert result["steps_run"] == result["task_completed_events_written"]
-    for step in ("Level 1 review", "Research agenda item (police)", "Approve minutes", "Distribute minutes"):
+    for step in ("Level 1 review", "Research agenda item (police)", "Approve minutes", "Distribute minutes",
+                 "Update ViSOR"):
         assert staff.get(step, 0) > 0, step
 
     # timers and overdue work, as the sweeps reported them, against the rows they wrote

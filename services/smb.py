@@ -4,9 +4,10 @@ the SMB business plan.
 The audit sample: the coordinator or a manager draws, for a year ending 31 March, the area settings' number of
 Level 2 and of Level 3 cases discussed at the year's MAPP meetings, and of the meetings themselves, at random with a
 recorded seed (the same seed over the same cases draws the same sample). Each sampled item is an instance of
-bpmn/smb_audit.bpmn on its case (a meeting's on the first case of its agenda): a task for the coordinator scored
-against the national tool (forms/smb_case_audit.json, MAPPA K; forms/smb_meeting_audit.json, MAPPA L), due the date
-the sample sets, chased by the manager when late. The summary counts each question's answers: figures, no names.
+bpmn/smb_audit.bpmn on its case (a meeting's on the first case of its agenda still in the area): a task for the
+coordinator scored against the national tool (forms/smb_case_audit.json, MAPPA K; forms/smb_meeting_audit.json,
+MAPPA L), due the date the sample sets, chased by the manager when late. The summary counts each question's answers:
+figures, no names.
 """
 
 from __future__ import annotations
@@ -82,10 +83,17 @@ def case_candidates(area_id: int, year_ending: date, level: int) -> list[int]:
 
 
 def meeting_candidates(area_id: int, year_ending: date) -> list[int]:
-    """The area's MAPP meetings held in the year that discussed at least one case."""
+    """The area's MAPP meetings held in the year that discussed at least one case the area still manages (the
+    meeting's audit is a task on such a case, so it stays in the area's inbox)."""
     return list(db.session.scalars(
-        select(AgendaItem.meeting_id).where(AgendaItem.meeting_id.in_(_meetings_held(area_id, year_ending)))
+        select(AgendaItem.meeting_id).join(MappaCase, MappaCase.id == AgendaItem.case_id)
+        .where(AgendaItem.meeting_id.in_(_meetings_held(area_id, year_ending)), MappaCase.area_id == area_id)
         .distinct()))
+
+
+def _audited_case(meeting: MappMeeting) -> MappaCase:
+    """The case a meeting's audit runs on: its first agenda item's case that is still the meeting's area's."""
+    return next(item.case for item in meeting.items if item.case.area_id == meeting.area_id)
 
 
 def _seed(raw: str | None) -> int:
@@ -135,7 +143,7 @@ def draw(user: User, year_raw: str | None, seed_raw: str | None = None) -> SmbAu
         _start(user, audit, "case", db.session.get_one(MappaCase, case_id), None)
     for meeting_id in meeting_ids:
         meeting = db.session.get_one(MappMeeting, meeting_id)
-        _start(user, audit, "meeting", meeting.items[0].case, meeting)
+        _start(user, audit, "meeting", _audited_case(meeting), meeting)
     log_access(user, "smb_audit_drawn", None, f"year ending {year_ending}: {len(cases)} cases, "
                                               f"{len(meeting_ids)} meetings, seed {seed}")
     return audit

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
-from services import clock, performance
+from services import clock, dates, performance
 from services.access import log_access
 from services.annual import Cell, Table, percent
 from services.errors import FieldError, ValidationFailed
@@ -48,7 +48,9 @@ def parse_span(start: str | None, end: str | None) -> tuple[date, date]:
             months.append(date.fromisoformat(f"{raw}-01") if raw else default)
         except ValueError:
             errors.append(FieldError(field, "Enter a month like 2026-04"))
-    if not errors and not months[0] <= months[1] <= this_month:
+    if not errors and not dates.in_range(months[0]):
+        errors.append(FieldError("from", f"Enter a first month {dates.RANGE_TEXT}"))
+    elif not errors and not months[0] <= months[1] <= this_month:
         errors.append(FieldError("from", "The first month must not be after the last, nor the last in the future"))
     elif not errors and len(months_between(months[0], months[1])) > MAX_MONTHS:
         errors.append(FieldError("from", f"Choose at most {MAX_MONTHS} months"))

@@ -28,20 +28,26 @@ def pack_page() -> ResponseReturnValue:
     try:
         year_ending = parse_year_ending(raw)
     except ValidationFailed as failed:
-        return render_template("smb/pack.html", page_title="SMB pack", active_nav="smb", pack=None,
-                               errors=failed.errors, year=raw or ""), 422
+        return _bad_year(failed, raw)
     return render_template("smb/pack.html", page_title="SMB pack", active_nav="smb",
                            pack=pack(signed_in_user(), year_ending), errors=[], year=year_ending.isoformat(),
                            owners=smb_plan.PLAN_OWNERS, statuses=smb_plan.PLAN_STATUSES)
 
 
+def _bad_year(failed: ValidationFailed, raw: str | None) -> ResponseReturnValue:
+    """The pack page with the error summary, for the page and its PDF download alike."""
+    return render_template("smb/pack.html", page_title="SMB pack", active_nav="smb", pack=None,
+                           errors=failed.errors, year=raw or ""), 422
+
+
 @bp.get("/smb/pack.pdf")
 @requires("smb:view")
 def pack_download() -> ResponseReturnValue:
+    raw = request.args.get("year_ending")
     try:
-        year_ending = parse_year_ending(request.args.get("year_ending"))
+        year_ending = parse_year_ending(raw)
     except ValidationFailed as failed:
-        return Response("; ".join(e.message for e in failed.errors), status=422, mimetype="text/plain")
+        return _bad_year(failed, raw)
     report = pack(signed_in_user(), year_ending)
     return Response(pack_pdf(report), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="smb-pack-{year_ending}.pdf"'})

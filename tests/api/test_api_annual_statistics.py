@@ -154,3 +154,28 @@ def test_bad_parameters_are_422_and_only_coordinators_and_managers_export(app: F
     assert api.get("probation", "/api/v1/statistics/annual").status_code == 403
     south = api.get("south_coordinator", f"/api/v1/statistics/annual?year_ending={YEAR}").get_json()
     assert {t["key"]: t["rows"] for t in south["tables"]}["category"][-1] == ["Total", 0]
+
+
+def test_a_case_transferred_after_31_march_counts_where_it_was_managed_that_day(app: Flask, api: Api,
+                                                                                users: dict[str, User],
+                                                                                clock: Any) -> None:
+    """A (category 2, Level 2) was Northshire's on 31 March 2026 and moved to Southmoor on 10 April 2026: the year
+    ending 31 March 2026 counts it in Northshire only; the next year in Southmoor only."""
+    _at(clock, "2026-02-02T10:00:00")
+    a = create_case(users["probation"], category=2, offender_name="Alan Able")
+    _screen(users, a, "accepted_level_2", clock)
+    _at(clock, "2026-04-10T10:00:00")
+    moved = api.post("coordinator", f"/api/v1/cases/{a.id}/transfer", json={"to_area": "southmoor",
+                                                                             "reason": "Moved to a hostel there"})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    _at(clock, "2026-11-25T10:00:00")
+
+    def totals(who: str, year: str) -> tuple[Any, Any]:
+        body = api.get(who, f"/api/v1/statistics/annual?year_ending={year}").get_json()
+        tables = {t["key"]: {r[0]: r[1:] for r in t["rows"]} for t in body["tables"]}
+        return tables["category"]["Total"], tables["level"]["Level 2"]
+
+    assert totals("coordinator", YEAR) == ([1], [1])
+    assert totals("south_coordinator", YEAR) == ([0], [0])
+    assert totals("coordinator", "2027-03-31")[0] == [0]
+    assert totals("south_coordinator", "2027-03-31")[0] == [1]

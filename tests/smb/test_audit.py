@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from services import meetings, smb
+from services import lifecycle, meetings, smb
 from services.db import db
-from services.models import AccessLog, AreaSetting, HumanTask, MappaCase, SmbAudit, SmbAuditItem, User
+from services.models import AccessLog, AgendaItem, AreaSetting, HumanTask, MappaCase, SmbAudit, SmbAuditItem, User
 from services.scheduler import sweep
 from tests.api.conftest import Api
 from tests.factories import csrf_token, ready_task, seeded, sign_in
@@ -169,3 +169,26 @@ def test_coordinators_drawing_the_same_year_at_once_draw_it_once(app: Flask, clo
     assert db.session.scalar(select(func.count()).select_from(SmbAuditItem)) == len(audit.items) == 3
     assert db.session.scalar(select(func.count()).select_from(HumanTask)
                              .where(HumanTask.bpmn_id.in_(("audit_case", "audit_meeting")))) == 3
+
+
+def test_a_meeting_is_audited_on_a_case_still_in_the_area_and_no_task_goes_to_another_area(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    """Found in review: the meeting's audit was started on its first agenda item's case, which had since been
+    transferred, so Northshire's audit of its own meeting became a task in Southmoor's inbox."""
+    users = seeded()
+    _cases, meeting_id = held_meeting(users)
+    clock.set(AFTER_MEETING)
+    first = db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
+                               .order_by(AgendaItem.position)).first()
+    assert first is not None
+    lifecycle.transfer(users["coordinator"], first.case_id, "southmoor", "Moved to a hostel there")
+    db.session.commit()
+    sign_in(client, "coordinator")
+    response = post(client, "/smb/audits", {"year_ending": "2027-03-31", "seed": "7"})
+    assert flashed(client, response).startswith("Success Audit sample drawn: 3 to audit")
+    [audit] = db.session.scalars(select(SmbAudit)).all()
+    north = users["coordinator"].area_id
+    assert {db.session.get_one(MappaCase, i.case_id).area_id for i in audit.items} == {north}
+    assert [i.meeting_id for i in audit.items if i.kind == "meeting"] == [meeting_id]
+    tasks = db.session.scalars(select(HumanTask).where(HumanTask.bpmn_id.in_(("audit_case", "audit_meeting")))).all()
+    assert len(tasks) == 3 and {t.area_id for t in tasks} == {north}

@@ -55,3 +55,13 @@ def test_plan_actions_are_added_go_overdue_and_are_done(app: Flask, client: Flas
     sign_in(client, "chair")  # the MAPP meeting chair reads the plan but does not keep it
     assert get_page(client, "/smb/plan").xpath("//form[@action='/smb/plan']") == []
     assert post(client, "/smb/plan", ACTION, form_path="/smb/plan").status_code == 403
+
+
+def test_the_pack_pdf_with_a_bad_year_shows_the_pack_page_with_its_error_summary(app: Flask,
+                                                                                client: FlaskClient) -> None:
+    """Found in review: it answered a bare text/plain 422, not a GOV.UK page with the error summary."""
+    seeded()
+    sign_in(client, "smb_chair")
+    for year in ("nonsense", "2026-02-30", "2031-03-31"):
+        page = get_page(client, f"/smb/pack.pdf?year_ending={year}", status=422)
+        assert page.xpath("//div[contains(@class, 'govuk-error-summary')]//a[@href='#field-year_ending']"), year

@@ -99,3 +99,14 @@ def test_trends_by_month_as_charts_with_tables(app: Flask, client: FlaskClient, 
     assert len(chart.xpath("./rect")) == 4
     bad = get_page(client, "/statistics/trends?from=2026-13", status=422)
     assert bad.xpath("//a[@href='#field-from']")
+
+
+def test_trends_refuse_months_outside_the_years_dates_are_read_in(app: Flask, client: FlaskClient) -> None:
+    """Found in review: the year 1 gave a 200 page of empty months; dates are read from 1900 (services.dates)."""
+    seeded()
+    sign_in(client, "manager")
+    for query in ("from=0001-01&to=0001-03", "from=1899-12&to=1900-02"):
+        bad = get_page(client, f"/statistics/trends?{query}", status=422)
+        assert bad.xpath("//a[@href='#field-from']"), query
+        assert "1900" in bad.xpath("//div[contains(@class, 'govuk-error-summary')]")[0].text_content()
+    get_page(client, "/statistics/trends?from=1900-01&to=1900-03")

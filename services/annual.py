@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 
 from services import clock, performance
 from services.access import log_access
-from services.case_history_at import FactsAt, facts_at
+from services.case_history_at import FactsAt, facts_at, in_area_then, managed_since
 from services.cases import STATUSES
 from services.db import db
 from services.errors import FieldError, ValidationFailed
@@ -148,9 +148,12 @@ def _level23(area_id: int, active: list[FactsAt], first: date, last: date) -> Ta
 
 
 def _outcomes(area_id: int, first: date, last: date) -> Table:
-    """Returns to custody, breaches, SFOs and SCRs that happened in the year, by the level managed at then."""
+    """Returns to custody, breaches, SFOs and SCRs that happened in the year while the area managed the case, by
+    the level managed at then."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind, detail in db.session.execute(outcomes_query(area_id, first)):
+    happened = ((case_id, today, performance.end_of(date.fromisoformat(detail["on"])), (kind, detail))
+                for case_id, today, kind, detail in db.session.execute(outcomes_query(area_id, first)))
+    for kind, detail in in_area_then(area_id, performance.start_of(first), happened):
         on = date.fromisoformat(detail["on"])
         if not first <= on <= last:
             continue
@@ -177,10 +180,13 @@ def level_changes_query(area_id: int, first: date, last: date) -> Select[Any]:
 
 
 def outcomes_query(area_id: int, first: date) -> Select[Any]:
-    """The area's outcomes recorded since the year began (each says the day it happened on)."""
-    return (select(CaseEvent.kind, CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
-            .where(CaseEvent.kind.in_(sorted(OUTCOMES)), MappaCase.area_id == area_id,
-                   CaseEvent.at >= performance.start_of(first)))
+    """The outcomes recorded since the year began of the cases the area managed at some time since (case id, the
+    case's area today, kind, detail); each says the day it happened on, and counts in the area that managed the
+    case that day (services.case_history_at.in_area_then)."""
+    cases = managed_since(area_id, performance.start_of(first)).subquery()
+    return (select(CaseEvent.case_id, cases.c.area_id, CaseEvent.kind, CaseEvent.detail)
+            .join(cases, cases.c.id == CaseEvent.case_id)
+            .where(CaseEvent.kind.in_(sorted(OUTCOMES)), CaseEvent.at >= performance.start_of(first)))
 
 
 def _outcome_label(kind: str, reason: str | None) -> str:

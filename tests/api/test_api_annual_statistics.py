@@ -179,3 +179,48 @@ def test_a_case_transferred_after_31_march_counts_where_it_was_managed_that_day(
     assert totals("south_coordinator", YEAR) == ([0], [0])
     assert totals("coordinator", "2027-03-31")[0] == [0]
     assert totals("south_coordinator", "2027-03-31")[0] == [1]
+
+
+def _transferred_case(api: Api, users: dict[str, User], clock: Any) -> MappaCase:
+    """A (category 2) screened to Level 2 in Northshire on 2 February 2026, moved to Southmoor on 10 April 2026."""
+    _at(clock, "2026-02-02T10:00:00")
+    a = create_case(users["probation"], category=2, offender_name="Alan Able")
+    _screen(users, a, "accepted_level_2", clock)
+    _at(clock, "2026-03-12T10:00:00")
+    recorded = api.post("coordinator", f"/api/v1/cases/{a.id}/outcomes",
+                        json={"kind": "returned_to_custody", "on": "2026-03-10", "reason": "licence_breach"})
+    assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    _at(clock, "2026-04-10T10:00:00")
+    moved = api.post("coordinator", f"/api/v1/cases/{a.id}/transfer", json={"to_area": "southmoor",
+                                                                             "reason": "Moved to a hostel there"})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    return a
+
+
+def _table(api: Api, who: str, year: str, key: str, path: str = "/api/v1/statistics/annual") -> dict[str, Any]:
+    response = api.get(who, f"{path}?year_ending={year}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return next({r[0]: r[1:] for r in t["rows"]} for t in response.get_json()["tables"] if t["key"] == key)
+
+
+def test_an_outcome_counts_in_the_area_that_managed_the_case_the_day_it_happened(app: Flask, api: Api,
+                                                                                   users: dict[str, User],
+                                                                                   clock: Any) -> None:
+    """A returned to custody on 10 March 2026 (Northshire's case then), moved to Southmoor on 10 April 2026;
+    Southmoor records a breach of 5 April (still Northshire's case that day) and one of 1 May (Southmoor's): each
+    counts in the area that managed the case the day it happened, whoever recorded it and wherever the case is now."""
+    a = _transferred_case(api, users, clock)
+    _at(clock, "2026-05-04T10:00:00")
+    for on in ("2026-04-05", "2026-05-01"):
+        recorded = api.post("south_coordinator", f"/api/v1/cases/{a.id}/outcomes",
+                            json={"kind": "notification_breach", "on": on})
+        assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    _at(clock, "2026-11-25T10:00:00")
+    custody, breach = "Returned to custody", "Cautioned or convicted for breach of notification requirements"
+    north, south = _table(api, "coordinator", YEAR, "outcomes"), _table(api, "south_coordinator", YEAR, "outcomes")
+    assert (north[custody], south[custody]) == ([0, 1, 0, 0, 1], [0, 0, 0, 0, 0])
+    assert _table(api, "lay_adviser", YEAR, "outcomes", "/api/v1/smb/pack") == north  # the SMB pack: same figures
+    north, south = (_table(api, who, "2027-03-31", "outcomes") for who in ("coordinator", "south_coordinator"))
+    assert (north[custody][-1], south[custody][-1]) == (0, 0)
+    assert (north[breach][-1], south[breach][-1]) == (1, 1)
+

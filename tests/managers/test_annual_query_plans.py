@@ -76,6 +76,7 @@ def _queries(area_id: int) -> dict[str, Any]:
     return {
         "cases at 31 March": case_history_at.cases_query(area_id, at),
         "changes after 31 March": case_history_at.changes_after_query(area_id, at),
+        "moves since the year began": case_history_at.moves_since_query(performance.start_of(first)),
         "level changes in the year": annual.level_changes_query(area_id, first, YEAR_ENDING),
         "outcomes in the year": annual.outcomes_query(area_id, first),
         "reviews done": performance.steps_done_query(area_id, performance.REVIEW_HOOKS, first),

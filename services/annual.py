@@ -25,7 +25,7 @@ from services.db import db
 from services.errors import FieldError, ValidationFailed
 from services.instances import CLOSED_STATUSES
 from services.levels import CATEGORIES, LEVELS
-from services.models import CaseEvent, MappaCase, User
+from services.models import CaseEvent, User
 from services.outcomes import CUSTODY_REASONS, OUTCOMES
 from services.settings import area_settings
 
@@ -136,10 +136,13 @@ def _rso_rate(active: list[FactsAt], population: int) -> Table:
 
 
 def _level23(area_id: int, active: list[FactsAt], first: date, last: date) -> Table:
-    """Level 2 and 3 offenders at 31 March, and cases that moved to each level during the year."""
+    """Level 2 and 3 offenders at 31 March, and cases that moved to each level during the year while the area
+    managed them."""
     at_end = Counter(f.level for f in active)
     moved = Counter[int]()
-    for (detail,) in db.session.execute(level_changes_query(area_id, first, last)):
+    changes = ((case_id, today, at, detail)
+               for case_id, today, at, detail in db.session.execute(level_changes_query(area_id, first, last)))
+    for detail in in_area_then(area_id, performance.start_of(first), changes):
         change = ((detail or {}).get("changes") or {}).get("level")
         if change and change[1] in (2, 3):
             moved[change[1]] += 1
@@ -173,10 +176,14 @@ def _outcomes(area_id: int, first: date, last: date) -> Table:
 
 
 def level_changes_query(area_id: int, first: date, last: date) -> Select[Any]:
-    """The area's case changes recorded in the year (some of them changes of level)."""
-    return (select(CaseEvent.detail).join(MappaCase, MappaCase.id == CaseEvent.case_id)
-            .where(CaseEvent.kind == "case_updated", MappaCase.area_id == area_id,
-                   CaseEvent.at >= performance.start_of(first), CaseEvent.at <= performance.end_of(last)))
+    """The changes recorded in the year (some of them changes of level) of the cases the area managed at some time
+    in it (case id, the case's area today, instant, detail); each counts in the area that managed the case at its
+    instant (services.case_history_at.in_area_then)."""
+    cases = managed_since(area_id, performance.start_of(first)).subquery()
+    return (select(CaseEvent.case_id, cases.c.area_id, CaseEvent.at, CaseEvent.detail)
+            .join(cases, cases.c.id == CaseEvent.case_id)
+            .where(CaseEvent.kind == "case_updated", CaseEvent.at >= performance.start_of(first),
+                   CaseEvent.at <= performance.end_of(last)))
 
 
 def outcomes_query(area_id: int, first: date) -> Select[Any]:

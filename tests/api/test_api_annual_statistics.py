@@ -224,3 +224,15 @@ def test_an_outcome_counts_in_the_area_that_managed_the_case_the_day_it_happened
     assert (north[custody][-1], south[custody][-1]) == (0, 0)
     assert (north[breach][-1], south[breach][-1]) == (1, 1)
 
+
+
+def test_a_move_to_a_level_counts_in_the_area_that_managed_the_case_then(app: Flask, api: Api,
+                                                                        users: dict[str, User], clock: Any) -> None:
+    """A moved to Level 2 in Northshire on 2 February 2026 and was transferred to Southmoor on 10 April 2026: the
+    year ending 31 March 2026 counts the move to Level 2 ("Moved to this level in the year") in Northshire, not in
+    Southmoor."""
+    _transferred_case(api, users, clock)
+    _at(clock, "2026-11-25T10:00:00")
+    for who, expected in (("coordinator", [1, 1]), ("south_coordinator", [0, 0])):  # at 31 March, moved in the year
+        assert _table(api, who, YEAR, "level23")["Level 2"] == expected, who
+    assert _table(api, "lay_adviser", YEAR, "level23", "/api/v1/smb/pack")["Level 2"] == [1, 1]  # the SMB pack

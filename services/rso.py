@@ -214,6 +214,8 @@ def record_event(user: User, case_id: int, data: dict[str, Any]) -> RsoEvent:
         return _requirement(user, case, rso, data)
     if rso is None:
         raise Conflict("This case has no notification record: record the notification requirement first")
+    if case.status in CLOSED_STATUSES:  # its notification phases ended with it (services.instances)
+        raise Conflict(f"This case is closed ({case.status}): its notification requirements are no longer managed")
     if kind in ("initial", "periodic", "home_visit"):
         return _take(user, case, rso, kind, data)
     row = {"change": _change, "travel": _travel, "breach": _breach}[kind](user, case, rso, data)

@@ -26,6 +26,7 @@ from services.models import (
 from services.scheduler import sweep
 from tests.api.conftest import Api, error_message, fields
 from tests.factories import create_case, make_area, make_user, ready_task, seeded, sign_in
+from tests.lifecycle.test_lifecycle_api import open_case, screen
 from tests.pages import get_page
 from tests.web.test_case_actions_ui import flashed, post, summary_links
 
@@ -250,3 +251,41 @@ def get_page_from(response: Any) -> Any:
     import lxml.html
 
     return lxml.html.fromstring(response.get_data(as_text=True))
+
+
+def test_a_case_that_leaves_mappa_leaves_no_notification_work_and_takes_no_more(
+        app: Flask, client: FlaskClient) -> None:
+    """A registered sex offender who dies (or whose case otherwise closes) is not chased for an annual
+    re-notification or visited at home for ever: the case's notification phases end with it, and no event starts
+    new ones (found in review: the police kept both tasks, escalated every year, after the exit)."""
+    users = seeded()
+    api = Api(client, users)
+    j = open_case(app, api, category=1, notification_end="2036-11-24", level_requested=2)
+    screen(j, "accepted_level_2", first_review_due="2026-12-18")
+    response = api.post("police", URL, json={"case_id": j.case_id, **REQUIREMENT})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    response = api.post("police", URL, json={"case_id": j.case_id, "kind": "initial", "notified_on": "2026-11-25",
+                                             "fixed_abode": "yes", "details": "12 High Street, Northtown."})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert [what for what, _due in due_of(j.case_id)] == ["Annual re-notification",
+                                                          "Home visit (low risk of serious harm)"]
+    j.post("police", "early-review", {"reason": "risk_change", "detail": "He has died."})
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "He has died."})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "deceased",
+                                                    "exit_date": "2026-11-25",
+                                                    "early_exit_reason": "Death certificate seen."})
+    assert j.case()["status"] == "exited"
+    assert due_of(j.case_id) == []
+    db.session.expire_all()
+    assert db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == j.case_id,
+                                                            ProcessInstance.phase == "rso",
+                                                            ProcessInstance.status == "running")).all() == []
+    phases = len(db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == j.case_id)).all())
+    change = {"case_id": j.case_id, "kind": "change", "change": "address", "occurred_on": "2026-11-25",
+              "notified_on": "2026-11-25", "details": "Moved."}
+    breach = {"case_id": j.case_id, "kind": "breach", "occurred_on": "2026-11-25", "details": "Not at home."}
+    for body in (change, breach):
+        assert "closed" in error_message(api.post("police", URL, json=body), 409)
+    db.session.expire_all()
+    assert len(db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == j.case_id)).all()) == phases
+    assert events(j.case_id) == [("requirement", False), ("initial", False)]  # nothing half-written

@@ -17,9 +17,10 @@ from services.models import AccessLog, CriticalFlag, HumanTask, ProcessInstance,
 from services.scheduler import sweep
 from tests.api.conftest import Api
 from tests.api.test_api_lifecycle_actions import in_review_period
-from tests.factories import ready_task, seeded, sign_in
+from tests.factories import csrf_token, ready_task, seeded, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey
 from tests.pages import check_page, get_page
+from tests.platform.racing import RACERS, colleagues, race
 from tests.web.test_case_actions_ui import action_links, flashed, post, summary_links, summary_rows
 
 REASON = "He has made threats to kill a public figure and there is national media interest."
@@ -233,3 +234,28 @@ def critical_listed(client: FlaskClient, api: Api) -> tuple[list[int], dict[int,
     assert [row.xpath("string(./td[1])").strip() for row in rows] == [c["reference"] for c in listed]
     every = api.get("coordinator", "/api/v1/cases").get_json()["cases"]
     return [c["id"] for c in listed], {c["id"]: c["critical"] for c in every}
+
+
+def test_coordinators_flagging_one_case_at_once_make_one_flag(app: Flask, api: Api) -> None:
+    """Coordinators flag the same Level 3 case at the same moment (real parallel requests through the page): one
+    flag and one CPPC referral; the others are told it is already flagged (409) (found in review: each read 'not
+    flagged' and each started a referral)."""
+    case_id = level3_case(api.users)
+    people = colleagues(api.users, "coordinator", RACERS)
+    clients = {}
+    for name in people:
+        page_client = app.test_client()
+        sign_in(page_client, name)
+        clients[name] = (page_client, csrf_token(page_client, f"/cases/{case_id}/critical"))
+    results = race([lambda c=c, t=t: c.post(f"/cases/{case_id}/critical",
+                                            data={"csrf_token": t, "critical_flag_reason": REASON})
+                    for c, t in clients.values()])
+    assert sorted(r.status_code for r in results) == [302] + [409] * (RACERS - 1)
+    for refused in (r for r in results if r.status_code == 409):
+        assert "already flagged" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(db.session.scalars(select(CriticalFlag).where(CriticalFlag.case_id == case_id)).all()) == 1
+    assert len(db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case_id,
+                                                                ProcessInstance.phase == "critical")).all()) == 1
+    assert len(db.session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
+                                                          HumanTask.bpmn_id == "prepare_cppc_referral")).all()) == 1

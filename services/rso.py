@@ -209,6 +209,10 @@ def record_event(user: User, case_id: int, data: dict[str, Any]) -> RsoEvent:
     if errors:
         raise ValidationFailed(errors)
     kind = data["kind"]
+    # two officers at once queue on the case row: the second sees the record and the annual date the first left
+    # (FOR NO KEY UPDATE: the access-log row just written holds a key-share lock on it)
+    db.session.scalars(select(MappaCase).where(MappaCase.id == case.id).with_for_update(of=MappaCase, key_share=True)
+                       .execution_options(populate_existing=True)).one()
     rso = record_of(case.id)
     if kind == "requirement":
         return _requirement(user, case, rso, data)

@@ -28,6 +28,7 @@ from tests.api.conftest import Api, error_message, fields
 from tests.factories import create_case, make_area, make_user, ready_task, seeded, sign_in
 from tests.lifecycle.test_lifecycle_api import open_case, screen
 from tests.pages import get_page
+from tests.platform.racing import RACERS, colleagues, race
 from tests.web.test_case_actions_ui import flashed, post, summary_links
 
 URL = "/api/v1/notifications/rso"
@@ -289,3 +290,28 @@ def test_a_case_that_leaves_mappa_leaves_no_notification_work_and_takes_no_more(
     db.session.expire_all()
     assert len(db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == j.case_id)).all()) == phases
     assert events(j.case_id) == [("requirement", False), ("initial", False)]  # nothing half-written
+
+
+def test_police_recording_at_once_make_one_record_and_one_annual_date(app: Flask, client: FlaskClient) -> None:
+    """Officers record the same requirement, then changes of details, at the same moment (real parallel requests):
+    one notification record (the others 409, never a 500), and one annual re-notification due, from the last change
+    (found in review)."""
+    users = seeded()
+    api = Api(client, users)
+    case_id = create_case(users["probation"], offender_name="Ronald Register").id
+    officers = colleagues(users, "police", RACERS)
+    for name in officers:
+        api.headers(name)  # tokens are made before the race: a racing thread has no app context
+    results = race([lambda n=name: api.post(n, URL, json={"case_id": case_id, **REQUIREMENT}) for name in officers])
+    assert sorted(r.status_code for r in results) == [201] + [409] * (RACERS - 1)
+    initial = api.post("police", URL, json={"case_id": case_id, "kind": "initial", "notified_on": "2026-11-25",
+                                            "fixed_abode": "yes", "details": "12 High Street, Northtown."})
+    assert initial.status_code == 201, initial.get_data(as_text=True)
+    change = {"case_id": case_id, "kind": "change", "change": "name", "occurred_on": "2026-11-25",
+              "notified_on": "2026-11-25", "details": "Now uses the name Ron Smith."}
+    results = race([lambda n=name: api.post(n, URL, json=change) for name in officers])
+    assert [r.status_code for r in results] == [201] * RACERS
+    assert [what for what, _due in due_of(case_id)] == ["Annual re-notification",
+                                                        "Home visit (low risk of serious harm)"]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(RsoRecord)).all()) == 1

@@ -202,6 +202,20 @@ def _start_delivery(user: User, case: MappaCase, row: DisclosureDecision, data: 
     row.process_instance_id = instance.id
 
 
+def delivery_errors(user: User, task: HumanTask, data: dict[str, Any]) -> list[FieldError]:
+    """A disclosure is made on or after the day it was decided (the s.62 log keeps the date it was made)."""
+    delivered = dates.parse_day(data.get("delivered_on"))
+    row = db.session.scalars(select(DisclosureDecision).where(
+        DisclosureDecision.process_instance_id == task.instance_id)).first()
+    if row is None or delivered is None:
+        return []
+    decided = dates.to_london(row.decided_at).date()
+    if delivered >= decided:
+        return []
+    return [FieldError("delivered_on", f"Date the disclosure was made must be on or after {dates.long_date(decided)}, "
+                                       "when it was decided")]
+
+
 def on_delivered(user: User, task: HumanTask, data: dict[str, Any]) -> None:
     """The delivery task completed: the decision is delivered, and the case's s.62 log has the disclosure."""
     row = db.session.get(DisclosureDecision, int(data.get("disclosure_decision_id") or 0))

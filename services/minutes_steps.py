@@ -275,7 +275,7 @@ _HOOKS: dict[str, Hook] = {
     "agenda_research": Hook(after=_on_research),
     "visor_update": Hook(check=lambda _user, task, answers: visor.recorded_on_errors(task, answers),
                          after=_on_visor_updated),
-    "disclosure_delivery": Hook(after=disclosures.on_delivered),
+    "disclosure_delivery": Hook(check=disclosures.delivery_errors, after=disclosures.on_delivered),
     "rso_notification": Hook(after=rso.on_taken),
     "rso_missed": Hook(after=rso.on_missed),
     "sfo_mappa_n": Hook(after=sfo.on_mappa_n),

@@ -339,3 +339,31 @@ def test_minutes_of_a_level_2_review_are_not_approved_until_disclosure_is_decide
     done = api.post("chair", f"/api/v1/tasks/{approve.id}/complete", json={"data": {"approval": "approve"}})
     assert done.status_code == 200, done.get_data(as_text=True)
     assert db.session.get(Minutes, minutes.id).status == "approved"  # type: ignore[union-attr]
+
+
+def test_a_disclosure_is_not_delivered_before_it_was_decided(app: Flask, client: FlaskClient, clock: Any) -> None:
+    """The delivery date is on or after the day of the decision: a disclosure 'made' years before anyone decided it
+    would put a false date in the case's s.62 log (found in review: 1 January 2020 was accepted). 422 naming the
+    field on the API, the error summary on the task page, nothing written."""
+    users = seeded()
+    case_id = in_review_period(users)
+    clock.set(datetime(2026, 11, 27, 10, tzinfo=UTC))
+    record(client, case_id, DISCLOSE)
+    task = ready_task(case_id, "deliver_disclosure")
+    api = Api(client, users)
+    early = {"delivered_on": "2026-11-26", "delivery_method": "in_person", "undertaking_given": "yes"}
+    refused = api.post("police", f"/api/v1/tasks/{task.id}/complete", json={"data": early})
+    assert fields(refused) == ["data.delivered_on"]
+    assert "27 November 2026" in refused.get_json()["error"]["errors"][0]["message"]
+    sign_in(client, "police")
+    response = post(client, f"/tasks/{task.id}", {"delivered_on-day": "1", "delivered_on-month": "1",
+                                                   "delivered_on-year": "2020", "delivery_method": "in_person",
+                                                   "undertaking_given": "yes"})
+    assert response.status_code == 200
+    [message] = summary_links(check_page(response)).values()
+    assert message.startswith("Date the disclosure was made must be on or after 27 November 2026")
+    assert [(d.status, d.delivered_on) for d in decisions()] == [("to deliver", None)]
+    assert db.session.scalars(select(AccessLog).where(AccessLog.event == "disclosure")).all() == []
+    on_the_day = early | {"delivered_on": "2026-11-27"}
+    done = api.post("police", f"/api/v1/tasks/{task.id}/complete", json={"data": on_the_day})
+    assert done.status_code == 200, done.get_data(as_text=True)

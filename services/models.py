@@ -608,7 +608,7 @@ class RsoRecord(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), unique=True)
     trigger: Mapped[str] = mapped_column(String(20))  # conviction, caution, finding, release (services.rso.TRIGGERS)
-    relevant_date: Mapped[date] = mapped_column(Date)  # the conviction, caution, finding or release date
+    relevant_date: Mapped[date] = mapped_column(Date)  # s.82(6): the conviction, caution or finding date
     disposal: Mapped[str] = mapped_column(String(40))  # services.rso.DISPOSALS
     under_18: Mapped[bool] = mapped_column(Boolean)
     discharge_months: Mapped[int | None] = mapped_column(Integer)  # a conditional discharge's length

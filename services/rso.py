@@ -29,7 +29,7 @@ from sqlalchemy import select
 from services import clock, dates, forms
 from services.access import load_case_for, log_access
 from services.db import db
-from services.errors import Conflict, NotFound, ValidationFailed
+from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import CLOSED_STATUSES, cancel_phase, phase_data, record, start_phase, tell_visor
 from services.models import HumanTask, MappaCase, ProcessInstance, RsoEvent, RsoRecord, User
 from services.rules import months_later
@@ -176,6 +176,9 @@ def event_schema() -> dict[str, Any]:
         "rosh": _choice("Risk of serious harm", ROSH, "Select the risk of serious harm"),
         "change": _choice("What changed?", CHANGES, "Select what changed"),
         "occurred_on": _day("Date it happened", "Enter the date it happened"),
+        "convicted_on": {**_day("Date of the conviction, caution or finding", "Enter the date of the conviction, "
+                                "caution or finding"), "description": "The notification period runs from this date "
+                                "(Sexual Offences Act 2003 s.82), not from the release"},
         "notified_on": _day("Date notified", "Enter the date notified"),
         "fixed_abode": _choice("Does the offender have a fixed home address?", YES_NO,
                                "Select whether the offender has a fixed home address"),
@@ -191,7 +194,9 @@ def event_schema() -> dict[str, Any]:
             "properties": properties,
             "allOf": [*(_when(kind, *fields) for kind, fields in EVENT_FIELDS.items()),
                       {"if": {"properties": {"disposal": {"const": "conditional_discharge"}},
-                              "required": ["disposal"]}, "then": {"required": ["discharge_months"]}}]}
+                              "required": ["disposal"]}, "then": {"required": ["discharge_months"]}},
+                      {"if": {"properties": {"trigger": {"const": "release"}}, "required": ["trigger"]},
+                       "then": {"required": ["convicted_on"]}}]}
 
 
 # --- recording ---------------------------------------------------------------------------------------------------
@@ -205,7 +210,7 @@ def record_event(user: User, case_id: int, data: dict[str, Any]) -> RsoEvent:
     case = load_case_for(user, case_id, "rso:record", event="rso_event_viewed")
     schema = event_schema()
     data = forms.drop_hidden(schema, data)
-    errors = forms.validate(schema, data) or forms.date_errors(schema, data)
+    errors = forms.validate(schema, data) or forms.date_errors(schema, data) or _order_errors(data)
     if errors:
         raise ValidationFailed(errors)
     kind = data["kind"]
@@ -227,6 +232,15 @@ def record_event(user: User, case_id: int, data: dict[str, Any]) -> RsoEvent:
     return row
 
 
+def _order_errors(data: dict[str, Any]) -> list[FieldError]:
+    """A release follows the conviction, caution or finding it is a release from (the same day, after remand)."""
+    convicted, released = dates.parse_day(data.get("convicted_on")), dates.parse_day(data.get("occurred_on"))
+    if convicted is None or released is None or convicted <= released:
+        return []
+    return [FieldError("convicted_on", "Date of the conviction, caution or finding must be on or before the date of "
+                                       "the release")]
+
+
 def _requirement(user: User, case: MappaCase, rso: RsoRecord | None, data: dict[str, Any]) -> RsoEvent:
     if case.category != 1:
         raise Conflict("Only a Category 1 case (a registered sex offender) has notification requirements")
@@ -235,7 +249,9 @@ def _requirement(user: User, case: MappaCase, rso: RsoRecord | None, data: dict[
     if case.status in CLOSED_STATUSES:
         raise Conflict(f"This case is closed ({case.status})")
     settings = area_settings(case.area_id)
-    relevant = date.fromisoformat(data["occurred_on"])
+    happened = date.fromisoformat(data["occurred_on"])
+    # s.82(6): the period runs from the conviction, caution or finding, also when the requirement starts at release
+    relevant = date.fromisoformat(data["convicted_on"]) if data["trigger"] == "release" else happened
     under_18 = data["under_18"] == "yes"
     months = period_months(data["disposal"], under_18, data.get("discharge_months"))
     rso = RsoRecord(case_id=case.id, trigger=data["trigger"], relevant_date=relevant, disposal=data["disposal"],
@@ -243,9 +259,10 @@ def _requirement(user: User, case: MappaCase, rso: RsoRecord | None, data: dict[
                     period_end=period_end(relevant, months), rosh=data["rosh"], no_fixed_abode=False,
                     opened_by_id=user.id, opened_at=clock.now())
     db.session.add(rso)
-    due = initial_due(relevant, settings)
-    row = _event(user, case, "requirement", relevant, clock.today(), None,
-                 f"{TRIGGERS[rso.trigger]} on {dates.long_date(relevant)}: {DISPOSALS[rso.disposal].label}; "
+    due = initial_due(happened, settings)  # s.83: 3 days from the relevant date, time in custody disregarded
+    convicted = f" (convicted on {dates.long_date(relevant)})" if relevant != happened else ""
+    row = _event(user, case, "requirement", happened, clock.today(), None,
+                 f"{TRIGGERS[rso.trigger]} on {dates.long_date(happened)}{convicted}: {DISPOSALS[rso.disposal].label}; "
                  f"notification period {period_text(rso)}")
     _note(user, case, row)
     rso.initial_instance_id = _start(user, case, rso, "initial", due)

@@ -315,3 +315,32 @@ def test_police_recording_at_once_make_one_record_and_one_annual_date(app: Flask
                                                         "Home visit (low risk of serious harm)"]
     db.session.expire_all()
     assert len(db.session.scalars(select(RsoRecord)).all()) == 1
+
+
+def test_a_requirement_starting_at_release_runs_its_period_from_the_conviction(app: Flask, client: FlaskClient) -> None:
+    """SOA 2003 s.82: the notification period begins with the relevant date, the conviction (caution or finding),
+    even when the requirement is recorded at release; the initial notification is due 3 days after the release
+    (s.83, time in custody disregarded). Found in review: the period ran from the release date, keeping an offender
+    released after 18 months on the register, and in Category 1, 18 months too long."""
+    users = seeded()
+    api = Api(client, users)
+    case_id = create_case(users["probation"], offender_name="Ronald Register").id
+    release = {**REQUIREMENT, "case_id": case_id, "trigger": "release", "occurred_on": "2026-11-24"}
+    assert fields(api.post("police", URL, json=release)) == ["convicted_on"]
+    [error] = api.post("police", URL, json={**release, "convicted_on": "2026-11-25"}).get_json()["error"]["errors"]
+    assert (error["field"], error["message"]) == ("convicted_on", "Date of the conviction, caution or finding must be "
+                                                                  "on or before the date of the release")
+    response = api.post("police", URL, json={**release, "convicted_on": "2025-05-20"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    db.session.expire_all()
+    record = db.session.scalars(select(RsoRecord)).one()
+    assert (record.relevant_date, record.period_end) == (date(2025, 5, 20), date(2035, 5, 20))  # 10 years
+    assert due_of(case_id) == [("Initial notification", "2026-11-27")]  # 3 days after the release
+    assert "convicted on 20 May 2025" in db.session.scalars(select(RsoEvent)).one().details
+    other = create_case(users["probation"], offender_name="Rex Release").id
+    sign_in(client, "police")  # the page asks for the conviction's date once the trigger is the release
+    response = post(client, f"/cases/{other}/rso/new", {
+        "kind": "requirement", "trigger": "release", "occurred_on-day": "24", "occurred_on-month": "11",
+        "occurred_on-year": "2026", "disposal": "caution", "under_18": "no", "rosh": "low"})
+    assert summary_links(get_page_from(response)) == {
+        "#field-convicted_on": "Enter the date of the conviction, caution or finding"}

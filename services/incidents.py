@@ -7,7 +7,8 @@ a broken model is fixed by publishing a corrected version and moving the instanc
 (services.studio.migration moves instances in error and leaves their incident open); the retry then runs the failed
 step on that version. Child Sex Offender Disclosure Scheme applications keep their process on the application row
 (services.csods): those in error are listed with the instances (``csods_incidents``) and retried by
-``services.csods.retry``.
+``services.csods.retry``. Reminder emails the mail server refused (services.outbox keeps them to try again) are
+listed beside them (``undelivered_reminders``) until they go: a wrong address is seen, not only logged.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from services.access import log_access
 from services.db import db
 from services.errors import Conflict, NotFound
 from services.instances import ENGINE, load, lock, record, save
-from services.models import Area, CsodsApplication, MappaCase, ProcessInstance, User
+from services.models import Area, CsodsApplication, MappaCase, ProcessInstance, ReminderOutbox, User
 from services.permissions import in_every_area
 from workflows.engine import EngineError
 
@@ -74,6 +75,27 @@ def csods_incidents(user: User) -> list[CsodsApplication]:
     if not in_every_area(user, PERMISSION):
         query = query.where(CsodsApplication.area_id == user.area_id)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A reminder email the mail server refused, still waiting to be sent (services.outbox retries it each sweep)."""
+
+    reminder: ReminderOutbox
+    recipient: User
+    area: str
+
+
+def undelivered_reminders(user: User) -> list[Undelivered]:
+    """The reminders whose email the server refused and which are not sent yet, for the recipients of the user's area
+    (every area's for a national role), the most tried first: whom to give a working address."""
+    query = (select(ReminderOutbox, User, Area.name).join(User, User.id == ReminderOutbox.recipient_id)
+             .join(Area, Area.id == User.area_id)
+             .where(ReminderOutbox.status.in_(("pending", "sending")), ReminderOutbox.last_error.is_not(None))
+             .order_by(ReminderOutbox.attempts.desc(), ReminderOutbox.id))
+    if not in_every_area(user, PERMISSION):
+        query = query.where(User.area_id == user.area_id)
+    return [Undelivered(reminder, recipient, area) for reminder, recipient, area in db.session.execute(query)]
 
 
 def describe(err: BaseException) -> str:

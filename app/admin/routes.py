@@ -21,7 +21,8 @@ bp = Blueprint("admin", __name__, template_folder="templates")
 def incident_list() -> ResponseReturnValue:
     rows = incidents.open_incidents(signed_in_user())
     return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows,
-                           labels=incidents.case_labels(rows), application_areas=incidents.application_areas(rows))
+                           labels=incidents.case_labels(rows), application_areas=incidents.application_areas(rows),
+                           undelivered=incidents.undelivered_reminders(signed_in_user()))
 
 
 @bp.post("/admin/incidents/<int:instance_id>/retry")

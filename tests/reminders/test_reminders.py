@@ -16,7 +16,8 @@ from services.db import db
 from services.models import HumanTask, MappaCase, Notification, ReminderOutbox, User
 from services.tasks import claim
 from tests.api.conftest import Api
-from tests.factories import create_case, make_user
+from tests.factories import create_case, make_user, sign_in
+from tests.pages import get_page
 from tests.reminders.conftest import SmtpServer, with_addresses
 
 DUE = date(2026, 12, 2)
@@ -255,3 +256,32 @@ def test_the_days_digests_are_made_once_by_the_first_sweep_of_the_day(app: Flask
     scheduler.sweep(datetime(2026, 12, 3, 7, tzinfo=UTC))
     assert smtp.subjects("second_coordinator@example.test").count(
         "OFFICIAL-SENSITIVE: Your MAPPA steps late or due on 3 December 2026") == 1
+
+
+def test_a_reminder_the_mail_server_refuses_is_an_incident_until_it_goes(app: Flask, users: dict[str, User],
+                                                                         smtp: SmtpServer) -> None:
+    """A refused email is not only a log line: the process owner (every area) and the area's coordinators see it
+    under Process incidents, with whom it is for and the server's answer, until a sweep delivers it; another area's
+    coordinator does not (found in review: it was retried sweep after sweep and shown to nobody)."""
+    people = with_addresses({u.username: u for u in db.session.scalars(select(User))})
+    _case(people)
+    smtp.refused.add("coordinator@example.test")
+    scheduler.sweep(DAY_AFTER)
+
+    def listed(username: str) -> list[list[str]]:
+        client = app.test_client()
+        sign_in(client, username)
+        table = get_page(client, "/admin/incidents").get_element_by_id("undelivered-reminders", None)
+        return [] if table is None else [[" ".join(td.text_content().split()) for td in tr.xpath("./td")]
+                                         for tr in table.xpath(".//tbody/tr")]
+
+    for username in ("owner", "coordinator"):
+        rows = listed(username)
+        assert sorted(row[3] for row in rows) == ["Digest", "Overdue"]
+        for row in rows:
+            assert row[:3] == ["Cora Ordinator", "Northshire", "coordinator@example.test"]
+            assert "550, b'No such mailbox'" in row[-1]
+    assert listed("south_coordinator") == []
+    smtp.refused.clear()
+    scheduler.sweep(DAY_AFTER + timedelta(minutes=1))
+    assert listed("owner") == []

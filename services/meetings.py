@@ -622,7 +622,9 @@ def revisions(minutes: Minutes) -> list[MinutesRevision]:
 def submission_errors(minutes: Minutes) -> list[FieldError]:
     """What the minutes still need before the chair can approve them."""
     sections = minutes.sections or {}
-    missing = [k for k in ("summary", "risk_assessment", "level_decision") if not sections.get(k)]
+    missing = [k for k in ("summary", "risk_assessment") if not shows(str(sections.get(k) or ""))]
+    if not sections.get("level_decision"):
+        missing.append("level_decision")
     decision = (sections.get("level_decision") or {}).get("decision")
     if decision in ("level_1", "level_2", "level_3") and not sections.get("next_review_date"):
         missing.append("next_review_date")

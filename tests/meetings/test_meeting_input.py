@@ -1,0 +1,70 @@
+"""Bad input at MAPP meetings (found in review): text made only of spaces, zero-width characters or direction
+marks is no answer, and text longer than its column is refused, with a GOV.UK error summary on pages and 422 with
+field paths on the API; nothing is half-written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from services.db import db
+from services.models import HumanTask, MappaCase, Minutes
+from tests.api.conftest import Api, fields
+from tests.factories import csrf_token, sign_in
+from tests.meetings.test_meeting_cycle import level2_case, minutes_text
+from tests.pages import check_page
+
+BLANK = " \u200b\u2003\u200f "  # a space, a zero-width space, an em space and a right-to-left mark
+
+
+def _on_agenda(api: Api) -> tuple[int, MappaCase]:
+    case = level2_case(api.users, "Adam Ashby", "2026-12-14")
+    made = api.post("administrator", "/api/v1/meetings", json={
+        "area": "northshire", "level": 2, "starts_at": "2026-12-10T10:00:00+00:00", "chair": "chair",
+        "venue": "Northshire HQ"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    meeting_id = int(made.get_json()["id"])
+    assert api.post("administrator", f"/api/v1/meetings/{meeting_id}/agenda/build").status_code == 200
+    return meeting_id, case
+
+
+def _save(api: Api, meeting_id: int, case_id: int, sections: dict[str, Any]) -> None:
+    url = f"/api/v1/meetings/{meeting_id}/minutes/{case_id}"
+    etag = api.get("administrator", url).headers["ETag"]
+    saved = api.client.put(url, json={"sections": sections}, headers=api.headers("administrator") | {"If-Match": etag})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+
+
+def _approvals(case_id: int) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(HumanTask.id)).where(
+        HumanTask.case_id == case_id, HumanTask.hook == "minutes_approval")) or 0
+
+
+def test_minutes_whose_summary_and_risk_assessment_show_nothing_are_not_submitted(api: Api,
+                                                                                   client: FlaskClient) -> None:
+    """Before: a summary and risk assessment of blank characters counted as written, and the minutes went to the
+    chair (page: 302; API: 200)."""
+    meeting_id, case = _on_agenda(api)
+    _save(api, meeting_id, case.id, minutes_text("level_2", "2027-01-20") | {"summary": BLANK,
+                                                                             "risk_assessment": "\u200b"})
+    sign_in(client, "administrator")
+    page = f"/meetings/{meeting_id}/minutes/{case.id}"
+    refused = client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)})
+    assert refused.status_code == 422
+    summary = check_page(refused).xpath("//div[contains(@class, 'govuk-error-summary')]//a/@href")
+    assert summary == ["#field-summary", "#field-risk_assessment"]
+
+    api.post("chair", f"/api/v1/meetings/{meeting_id}/open")
+    [draft] = [t for t in api.get("administrator", f"/api/v1/tasks?case={case.id}").get_json()["tasks"]
+               if t["name"] == "Write minutes"]
+    refused = api.post("administrator", f"/api/v1/tasks/{draft['id']}/complete",
+                       json={"data": {"minutes_ready": "yes"}})
+    assert fields(refused) == ["data.minutes_ready"]
+    message = refused.get_json()["error"]["errors"][0]["message"]
+    assert message == "In the minutes: Complete 'Summary' before approval"
+    db.session.expire_all()
+    assert db.session.scalars(select(Minutes.status).where(Minutes.case_id == case.id)).one() == "draft"
+    assert _approvals(case.id) == 0

@@ -39,6 +39,8 @@ from services.minutes_sections import (
 from services.models import (
     MEETING_LINK_MAX,
     MEETING_VENUE_MAX,
+    SHARED_BECAUSE_MAX,
+    SHARED_WITH_MAX,
     AgendaItem,
     Attendance,
     Disclosure,
@@ -703,8 +705,7 @@ def record_disclosure(user: User, minutes_id: int, recipient: str, purpose: str)
         raise NotFound("minutes not found")
     if user.id != minutes.meeting.chair_id:
         raise Forbidden("Only the meeting's chair can permit onward sharing of its minutes")
-    errors = [FieldError(k, f"Enter the {k}") for k, v in (("recipient", recipient), ("purpose", purpose))
-              if not v.strip()]
+    errors = _sharing_errors(recipient, purpose)
     if errors:
         raise ValidationFailed(errors)
     row = Disclosure(minutes_id=minutes.id, case_id=minutes.case_id, recipient=recipient.strip(),
@@ -712,6 +713,19 @@ def record_disclosure(user: User, minutes_id: int, recipient: str, purpose: str)
     db.session.add(row)
     log_access(user, "minutes_disclosed", minutes.case_id, f"to {recipient.strip()}: {purpose.strip()}"[:400])
     return row
+
+
+def _sharing_errors(recipient: str, purpose: str) -> list[FieldError]:
+    """Who the minutes go to and why, each shown text that fits its column."""
+    errors = []
+    for field, value, label, most in (("recipient", recipient, "recipient", SHARED_WITH_MAX),
+                                      ("purpose", purpose, "why sharing is necessary and proportionate",
+                                       SHARED_BECAUSE_MAX)):
+        if not shows(value):
+            errors.append(FieldError(field, f"Enter the {label}"))
+        elif len(value.strip()) > most:
+            errors.append(FieldError(field, f"The {label} must be {most} characters or fewer"))
+    return errors
 
 
 # -- papers for an agenda item ------------------------------------------------------------------------------------

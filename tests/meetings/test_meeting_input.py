@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from services.db import db
-from services.models import HumanTask, MappaCase, Minutes
+from services.models import AccessLog, Disclosure, HumanTask, MappaCase, Minutes
 from tests.api.conftest import Api, fields
 from tests.factories import csrf_token, sign_in
 from tests.meetings.test_meeting_cycle import level2_case, minutes_text
@@ -68,3 +68,28 @@ def test_minutes_whose_summary_and_risk_assessment_show_nothing_are_not_submitte
     db.session.expire_all()
     assert db.session.scalars(select(Minutes.status).where(Minutes.case_id == case.id)).one() == "draft"
     assert _approvals(case.id) == 0
+
+
+def test_onward_sharing_refuses_a_blank_recipient_and_an_over_long_purpose(api: Api, client: FlaskClient) -> None:
+    """Before: the chair's form flashed nothing useful and redirected (302), storing a recipient of blank characters;
+    a purpose longer than its column (400) was a 500 on PostgreSQL."""
+    meeting_id, case = _on_agenda(api)
+    _save(api, meeting_id, case.id, {"summary": "Discussed."})
+    sign_in(client, "chair")
+    page = f"/meetings/{meeting_id}/minutes/{case.id}"
+    refused = client.post(f"{page}/disclosures", data={"csrf_token": csrf_token(client, page), "recipient": BLANK,
+                                                      "purpose": "P" * 401})
+    assert refused.status_code == 422
+    document = check_page(refused)
+    assert document.xpath("//div[contains(@class, 'govuk-error-summary')]//a/@href") == [
+        "#field-recipient", "#field-purpose"]
+    assert document.get_element_by_id("field-purpose").text == "P" * 401  # what they typed is kept
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Disclosure.id))) == 0
+    assert db.session.scalar(select(func.count(AccessLog.id)).where(AccessLog.event == "minutes_disclosed")) == 0
+
+    shared = client.post(f"{page}/disclosures", data={"csrf_token": csrf_token(client, page),
+                                                     "recipient": "Head teacher, St Mary's", "purpose": "P" * 400})
+    assert shared.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(Disclosure.recipient)).all() == ["Head teacher, St Mary's"]

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from services.db import db
-from services.models import AccessLog, Disclosure, HumanTask, MappaCase, Minutes
+from services.models import AccessLog, Disclosure, HumanTask, MappaCase, MappMeeting, Minutes
 from tests.api.conftest import Api, fields
-from tests.factories import csrf_token, sign_in
+from tests.factories import csrf_token, make_user, sign_in
 from tests.meetings.test_meeting_cycle import level2_case, minutes_text
 from tests.pages import check_page
 
@@ -93,3 +93,24 @@ def test_onward_sharing_refuses_a_blank_recipient_and_an_over_long_purpose(api: 
     assert shared.status_code == 302
     db.session.expire_all()
     assert db.session.scalars(select(Disclosure.recipient)).all() == ["Head teacher, St Mary's"]
+
+
+def test_a_new_chair_needs_a_reason_that_shows_on_the_page_as_on_the_api(api: Api, client: FlaskClient) -> None:
+    """Before: the API refused a reason of blank characters (422) but the meeting page took it (302) and handed the
+    meeting's approvals to the new chair with no reason given."""
+    deputy = make_user("deputy_chair", {"chair"}, api.users["chair"].area, agency="Probation", display_name="Dee Puty")
+    db.session.commit()
+    meeting_id, _case = _on_agenda(api)
+    sign_in(client, "coordinator")
+    page = f"/meetings/{meeting_id}"
+    refused = client.post(f"{page}/chair", data={"csrf_token": csrf_token(client, page), "chair": "deputy_chair",
+                                                 "reason": BLANK})
+    assert refused.status_code == 422
+    assert check_page(refused).xpath("//div[contains(@class, 'govuk-error-summary')]//a/@href") == ["#field-reason"]
+    assert fields(api.client.put(f"/api/v1/meetings/{meeting_id}/chair", json={"chair": "deputy_chair",
+                                                                              "reason": BLANK},
+                                 headers=api.headers("coordinator"))) == ["reason"]
+    db.session.expire_all()
+    assert db.session.get(MappMeeting, meeting_id).chair_id != deputy.id  # type: ignore[union-attr]
+    assert db.session.scalars(select(AccessLog.detail).where(AccessLog.event == "meeting_chair_changed",
+                                                             AccessLog.detail.like("%deputy_chair%"))).all() == []

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import CursorResult, func, select, update
 
-from services import clock, dates, levels, meeting_access
+from services import clock, dates, forms, levels, meeting_access, rules
 from services.access import load_case, log_access, log_case_list
 from services.agencies import absent_agency, not_working_in
 from services.db import db, insert_unless_present
@@ -510,6 +510,21 @@ def _check_level_for_category(sections: dict[str, Any], case: MappaCase) -> None
         raise ValidationFailed([FieldError("sections.level_decision", message) for _, message in problems])
 
 
+def _check_review_date(sections: dict[str, Any], minutes: Minutes) -> None:
+    """The next review date as the meeting review will take it when the minutes are approved (forms/meeting_review's
+    rules: in the future, within the level's maximum interval from the meeting)."""
+    decision = (sections.get("level_decision") or {}).get("decision")
+    review = sections.get("next_review_date")
+    if not decision or not review:
+        return
+    outcome = {"review_outcome": decision, "next_review_date": review,
+               "meeting_date": meeting_day(minutes.meeting).isoformat()}
+    problems = rules.check(forms.load_form("meeting_review"), outcome, minutes.case, clock.today())
+    errors = [FieldError(f"sections.{e.field}", e.message) for e in problems if e.field == "next_review_date"]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
     errors = []
     decision = sections.get("level_decision")
@@ -602,6 +617,8 @@ def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, 
     _check_level_for_category(sections, minutes.case)
     merged = dict(minutes.sections or {})
     merged.update(sections)
+    if {"level_decision", "next_review_date"} & set(sections):
+        _check_review_date(merged, minutes)
     revise(minutes, merged, user)
     return minutes
 

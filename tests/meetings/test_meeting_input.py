@@ -114,3 +114,41 @@ def test_a_new_chair_needs_a_reason_that_shows_on_the_page_as_on_the_api(api: Ap
     assert db.session.get(MappMeeting, meeting_id).chair_id != deputy.id  # type: ignore[union-attr]
     assert db.session.scalars(select(AccessLog.detail).where(AccessLog.event == "meeting_chair_changed",
                                                              AccessLog.detail.like("%deputy_chair%"))).all() == []
+
+
+def test_minutes_refuse_a_next_review_date_the_approval_would_refuse(api: Api, client: FlaskClient) -> None:
+    """Before: a next review date already past, or beyond the level's maximum interval (Level 2: 16 weeks), was
+    saved (200; the page 302) and only refused when the chair came to approve; an action's past due date was refused
+    when saved."""
+    meeting_id, case = _on_agenda(api)
+    url = f"/api/v1/meetings/{meeting_id}/minutes/{case.id}"
+    etag = api.get("administrator", url).headers["ETag"]
+    level_2 = {"decision": "level_2", "rationale": "Agreed by all agencies."}
+    for review in ("2026-11-24", "2026-11-25", "2027-12-01"):  # yesterday, today, more than 16 weeks on
+        refused = api.client.put(url, json={"sections": {"level_decision": level_2, "next_review_date": review}},
+                                 headers=api.headers("administrator") | {"If-Match": etag})
+        assert fields(refused) == ["sections.next_review_date"], review
+    decided = api.client.put(url, json={"sections": {"level_decision": level_2}},
+                             headers=api.headers("administrator") | {"If-Match": etag})
+    assert decided.status_code == 200
+    etag = decided.headers["ETag"]
+    late = api.client.put(url, json={"sections": {"next_review_date": "2027-12-01"}},  # checked with the saved level
+                          headers=api.headers("administrator") | {"If-Match": etag})
+    assert fields(late) == ["sections.next_review_date"]
+
+    sign_in(client, "administrator")
+    page = f"/meetings/{meeting_id}/minutes/{case.id}"
+    form = {"csrf_token": csrf_token(client, page), "etag": etag, "summary": "Discussed.",
+            "level_decision": "level_2", "level_rationale": "Agreed.",
+            "next_review_date-day": "1", "next_review_date-month": "11", "next_review_date-year": "2026"}
+    refused_page = client.post(page, data=form)
+    assert refused_page.status_code == 422
+    assert check_page(refused_page).xpath("//div[contains(@class, 'govuk-error-summary')]//a/@href") == [
+        "#field-next_review_date"]
+    db.session.expire_all()
+    minutes = db.session.scalars(select(Minutes).where(Minutes.case_id == case.id)).one()
+    assert (minutes.version, minutes.sections.get("next_review_date"), minutes.sections.get("summary")) == (
+        1, None, None)
+
+    saved = client.post(page, data=form | {"next_review_date-month": "1", "next_review_date-year": "2027"})
+    assert saved.status_code == 302

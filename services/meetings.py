@@ -339,14 +339,29 @@ def agenda_open(meeting: MappMeeting) -> bool:
     return meeting.status in ("scheduled", "in progress")
 
 
-def record_attendance(user: User, meeting_id: int, statuses: dict[int, str],
-                      people: dict[int, str] | None = None) -> MappMeeting:
+class AttendanceChanged(Conflict):
+    """Attendance someone else changed since the page showed it (409): the fields, each with what to do."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("Someone else changed this attendance since you opened the page")
+        self.errors = errors
+
+
+def record_attendance(user: User, meeting_id: int, statuses: dict[int, str], people: dict[int, str] | None = None,
+                      seen_statuses: dict[int, str] | None = None,
+                      seen_people: dict[int, str] | None = None) -> MappMeeting:
     """Each invited agency's attendance at an item (by row id) and, optionally, the name of the person who came,
-    sent apologies or attended in another's place."""
+    sent apologies or attended in another's place.
+
+    ``seen_statuses`` and ``seen_people`` are what the page showed: only what was changed since is written, and only
+    if nobody changed it in between (the meeting's rows are locked, then compared; AttendanceChanged otherwise,
+    with nothing written), so a save from an older page never undoes a colleague's."""
     require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "attendance_recorded")
-    people = people or {}
-    rows = {a.id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
+    people, seen_statuses, seen_people = people or {}, seen_statuses or {}, seen_people or {}
+    rows = {a.id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.meeting_id == meeting.id).order_by(Attendance.id)
+        .with_for_update(of=Attendance).execution_options(populate_existing=True))}
     *first, last = (ATTENDANCE[s].lower() for s in ATTENDANCE_STATUSES[1:])
     errors = [FieldError(f"attendance.{aid}", f"Choose {', '.join(first)} or {last}")
               for aid, status in statuses.items() if aid not in rows or status not in ATTENDANCE_STATUSES]
@@ -354,12 +369,32 @@ def record_attendance(user: User, meeting_id: int, statuses: dict[int, str],
                for aid, name in people.items() if aid not in rows or len(name.strip()) > PERSON_CHARS]
     if errors:
         raise ValidationFailed(errors)
+    statuses, seen_names = _changed(statuses, seen_statuses), {aid: _name(n) for aid, n in seen_people.items()}
+    named = _changed({aid: _name(n) for aid, n in people.items()}, seen_names)
+    stale = [FieldError(f"attendance.{aid}", f"{rows[aid].agency}'s attendance was changed to "
+                                             f"{ATTENDANCE[rows[aid].status].lower()} meanwhile: "
+                                             "check it and save again")
+             for aid, status in statuses.items()
+             if aid in seen_statuses and rows[aid].status not in (seen_statuses[aid], status)]
+    stale += [FieldError(f"person.{aid}", f"{rows[aid].agency}'s person was changed meanwhile: check it and save again")
+              for aid, name in named.items() if aid in seen_names and rows[aid].person not in (seen_names[aid], name)]
+    if stale:
+        raise AttendanceChanged(stale)
     now = clock.now()
     for aid, status in statuses.items():
         rows[aid].status, rows[aid].updated_at = status, now
-    for aid, name in people.items():
-        rows[aid].person, rows[aid].updated_at = name.strip() or None, now
+    for aid, name in named.items():
+        rows[aid].person, rows[aid].updated_at = name, now
     return meeting
+
+
+def _name(typed: str) -> str | None:
+    return typed.strip() or None
+
+
+def _changed(given: dict[int, Any], seen: dict[int, Any]) -> dict[int, Any]:
+    """What a page changed: the values that differ from what it showed (every value it showed nothing for)."""
+    return {aid: value for aid, value in given.items() if aid not in seen or seen[aid] != value}
 
 
 def attendance(meeting: MappMeeting) -> list[Attendance]:

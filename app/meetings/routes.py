@@ -279,10 +279,11 @@ def _by_row(prefix: str) -> dict[int, str]:
 @requires("minutes:write")
 def attendance(meeting_id: int) -> ResponseReturnValue:
     try:
-        service.record_attendance(signed_in_user(), meeting_id, _by_row("attendance-"), _by_row("person-"))
-    except ValidationFailed as failed:
+        service.record_attendance(signed_in_user(), meeting_id, _by_row("attendance-"), _by_row("person-"),
+                                  _by_row("seen-attendance-"), _by_row("seen-person-"))
+    except (ValidationFailed, service.AttendanceChanged) as failed:
         return render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
-                                            for e in failed.errors], 422, part="attendance")
+                                            for e in failed.errors], failed.status, part="attendance")
     flash("Attendance saved", "success")
     return redirect(part_url(meeting_id, "attendance"))
 

@@ -520,6 +520,19 @@ def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minu
     return _minutes_row(meeting, case_id)
 
 
+APPROVED = ("approved", "distributed")  # minutes the chair has approved: their decisions stand
+
+
+def executive_summary(user: User, meeting_id: int, case_id: int) -> Minutes:
+    """The minutes an executive summary for an external request is made from: it stands in for them, so only once
+    the chair has approved them (409 before)."""
+    minutes = minutes_for(user, meeting_id, case_id, event="executive_summary_viewed")
+    if minutes.status not in APPROVED:
+        raise Conflict(f"These minutes are {minutes.status}: an executive summary is made only from minutes the chair "
+                       "has approved")
+    return minutes
+
+
 def etag(minutes: Minutes) -> str:
     return f'"m{minutes.id}v{minutes.version}"'
 
@@ -805,7 +818,7 @@ def papers(user: User, meeting_id: int, case_id: int) -> Papers:
         .order_by(CaseEvent.at))]
     earlier = list(db.session.scalars(select(Minutes).join(MappMeeting).where(
         Minutes.case_id == case.id, Minutes.meeting_id != meeting.id,
-        Minutes.status.in_(("approved", "distributed"))).order_by(MappMeeting.starts_at.desc())))
+        Minutes.status.in_(APPROVED)).order_by(MappMeeting.starts_at.desc())))
     actions = list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.hook == "agreed_action").order_by(HumanTask.due_date)))
     return Papers(meeting, case, referral, earlier, actions)

@@ -25,7 +25,7 @@ def papers(meeting_id: int, case_id: int) -> ResponseReturnValue:
 def executive_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     from services.documents.pdf import executive_summary_pdf
 
-    minutes = service.minutes_for(signed_in_user(), meeting_id, case_id, event="executive_summary_viewed")
+    minutes = service.executive_summary(signed_in_user(), meeting_id, case_id)
     return Response(executive_summary_pdf(minutes), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="summary-{meeting_id}-{case_id}.pdf"'})
 

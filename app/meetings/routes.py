@@ -390,6 +390,7 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
         disclosure_decisions=disclosure_service.decisions_at(minutes), decision_words=disclosure_service.DECISIONS,
         may_record_disclosure=may_on_case(user, "disclosures:record", minutes.case),
+        summary_ready=minutes.status in service.APPROVED,
         review_day=dates.parse_day(review), read_actions=[_action_text(a) for a in actions if isinstance(a, dict)],
     ), status
 

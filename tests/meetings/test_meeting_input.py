@@ -152,3 +152,18 @@ def test_minutes_refuse_a_next_review_date_the_approval_would_refuse(api: Api, c
 
     saved = client.post(page, data=form | {"next_review_date-month": "1", "next_review_date-year": "2027"})
     assert saved.status_code == 302
+
+
+def test_an_executive_summary_is_made_only_from_approved_minutes(api: Api, client: FlaskClient) -> None:
+    """Before: the summary for external requests, which stands in for the withheld minutes and carries no 'not yet
+    approved' mark, was made from a draft the chair had not approved (200, a PDF)."""
+    meeting_id, case = _on_agenda(api)
+    _save(api, meeting_id, case.id, minutes_text("level_2", "2027-01-20") | {"summary": "Draft wording."})
+    sign_in(client, "administrator")
+    page = f"/meetings/{meeting_id}/minutes/{case.id}"
+    assert not check_page(client.get(page)).xpath("//a[contains(@href, 'summary.pdf')]")
+    refused = client.get(f"{page}/summary.pdf")
+    assert refused.status_code == 409 and not refused.data.startswith(b"%PDF")
+    assert "approved" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(select(AccessLog.event).where(AccessLog.event == "executive_summary_viewed")).all() == []

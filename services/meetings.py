@@ -79,7 +79,7 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
     chair_user = chair_in_area(user, chair)
     if chair_user is None:
         errors.append(FieldError("chair", CHAIR_MESSAGE))
-    venue, online_link = (venue or "").strip() or None, (online_link or "").strip() or None
+    venue, online_link = _shown(venue), _shown(online_link)
     if not venue and not online_link:
         errors.append(FieldError("venue", "Enter a venue or an online meeting link"))
     if venue and len(venue) > MEETING_VENUE_MAX:
@@ -369,8 +369,8 @@ def record_attendance(user: User, meeting_id: int, statuses: dict[int, str], peo
                for aid, name in people.items() if aid not in rows or len(name.strip()) > PERSON_CHARS]
     if errors:
         raise ValidationFailed(errors)
-    statuses, seen_names = _changed(statuses, seen_statuses), {aid: _name(n) for aid, n in seen_people.items()}
-    named = _changed({aid: _name(n) for aid, n in people.items()}, seen_names)
+    statuses, seen_names = _changed(statuses, seen_statuses), {aid: _shown(n) for aid, n in seen_people.items()}
+    named = _changed({aid: _shown(n) for aid, n in people.items()}, seen_names)
     stale = [FieldError(f"attendance.{aid}", f"{rows[aid].agency}'s attendance was changed to "
                                              f"{ATTENDANCE[rows[aid].status].lower()} meanwhile: "
                                              "check it and save again")
@@ -388,8 +388,9 @@ def record_attendance(user: User, meeting_id: int, statuses: dict[int, str], peo
     return meeting
 
 
-def _name(typed: str) -> str | None:
-    return typed.strip() or None
+def _shown(typed: str | None) -> str | None:
+    """Typed text without its surrounding space; None when nothing in it shows (services.text.shows)."""
+    return typed.strip() if typed and shows(typed) else None
 
 
 def _changed(given: dict[int, Any], seen: dict[int, Any]) -> dict[int, Any]:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from services.db import db
-from services.models import AccessLog, Disclosure, HumanTask, MappaCase, MappMeeting, Minutes
+from services.models import AccessLog, Attendance, Disclosure, HumanTask, MappaCase, MappMeeting, Minutes
 from tests.api.conftest import Api, fields
 from tests.factories import csrf_token, make_user, sign_in
 from tests.meetings.test_meeting_cycle import level2_case, minutes_text
@@ -167,3 +167,24 @@ def test_an_executive_summary_is_made_only_from_approved_minutes(api: Api, clien
     assert "approved" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalars(select(AccessLog.event).where(AccessLog.event == "executive_summary_viewed")).all() == []
+
+
+def test_a_venue_or_attendee_of_blank_characters_is_no_venue_or_attendee(api: Api, client: FlaskClient) -> None:
+    """Before: a venue of zero-width characters scheduled a meeting with nowhere to meet (201), and an attendee's
+    name of them was kept as the name of the person who came."""
+    made = api.post("administrator", "/api/v1/meetings", json={
+        "area": "northshire", "level": 2, "starts_at": "2026-12-10T10:00:00+00:00", "chair": "chair",
+        "venue": BLANK})
+    assert fields(made) == ["venue"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(MappMeeting.id))) == 0
+
+    meeting_id, _case = _on_agenda(api)
+    row = db.session.scalars(select(Attendance.id).order_by(Attendance.id)).first()
+    sign_in(client, "administrator")
+    page = f"/meetings/{meeting_id}/attendance"
+    saved = client.post(page, data={"csrf_token": csrf_token(client, page), f"attendance-{row}": "present",
+                                    f"person-{row}": BLANK})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Attendance, row).person is None  # type: ignore[union-attr]

@@ -19,6 +19,7 @@ from services.instances import ENGINE, load, lock, record, save
 from services.meetings import CHAIR_MESSAGE, chair_in_area, load_meeting, title
 from services.models import HumanTask, MappMeeting, Minutes, User
 from services.permissions import require
+from services.text import shows
 
 
 def change_chair(user: User, meeting_id: int, chair: str, reason: str) -> MappMeeting:
@@ -26,7 +27,7 @@ def change_chair(user: User, meeting_id: int, chair: str, reason: str) -> MappMe
     meeting = load_meeting(user, meeting_id, "meeting_chair_changed")
     new_chair = chair_in_area(user, chair)
     errors = [] if new_chair is not None else [FieldError("chair", CHAIR_MESSAGE)]
-    if not reason.strip():
+    if not shows(reason):
         errors.append(FieldError("reason", "Enter why the meeting's chair changes"))
     if errors or new_chair is None:
         raise ValidationFailed(errors)

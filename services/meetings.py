@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import CursorResult, func, select, update
 
-from services import clock, dates, levels, meeting_access
+from services import clock, dates, forms, levels, meeting_access, rules
 from services.access import load_case, log_access, log_case_list
 from services.agencies import absent_agency, not_working_in
 from services.db import db, insert_unless_present
@@ -39,6 +39,8 @@ from services.minutes_sections import (
 from services.models import (
     MEETING_LINK_MAX,
     MEETING_VENUE_MAX,
+    SHARED_BECAUSE_MAX,
+    SHARED_WITH_MAX,
     AgendaItem,
     Attendance,
     Disclosure,
@@ -77,7 +79,7 @@ def schedule(user: User, *, level: int, starts_at: datetime, chair: str, duratio
     chair_user = chair_in_area(user, chair)
     if chair_user is None:
         errors.append(FieldError("chair", CHAIR_MESSAGE))
-    venue, online_link = (venue or "").strip() or None, (online_link or "").strip() or None
+    venue, online_link = _shown(venue), _shown(online_link)
     if not venue and not online_link:
         errors.append(FieldError("venue", "Enter a venue or an online meeting link"))
     if venue and len(venue) > MEETING_VENUE_MAX:
@@ -337,14 +339,29 @@ def agenda_open(meeting: MappMeeting) -> bool:
     return meeting.status in ("scheduled", "in progress")
 
 
-def record_attendance(user: User, meeting_id: int, statuses: dict[int, str],
-                      people: dict[int, str] | None = None) -> MappMeeting:
+class AttendanceChanged(Conflict):
+    """Attendance someone else changed since the page showed it (409): the fields, each with what to do."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("Someone else changed this attendance since you opened the page")
+        self.errors = errors
+
+
+def record_attendance(user: User, meeting_id: int, statuses: dict[int, str], people: dict[int, str] | None = None,
+                      seen_statuses: dict[int, str] | None = None,
+                      seen_people: dict[int, str] | None = None) -> MappMeeting:
     """Each invited agency's attendance at an item (by row id) and, optionally, the name of the person who came,
-    sent apologies or attended in another's place."""
+    sent apologies or attended in another's place.
+
+    ``seen_statuses`` and ``seen_people`` are what the page showed: only what was changed since is written, and only
+    if nobody changed it in between (the meeting's rows are locked, then compared; AttendanceChanged otherwise,
+    with nothing written), so a save from an older page never undoes a colleague's."""
     require(user, "minutes:write")
     meeting = load_meeting(user, meeting_id, "attendance_recorded")
-    people = people or {}
-    rows = {a.id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
+    people, seen_statuses, seen_people = people or {}, seen_statuses or {}, seen_people or {}
+    rows = {a.id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.meeting_id == meeting.id).order_by(Attendance.id)
+        .with_for_update(of=Attendance).execution_options(populate_existing=True))}
     *first, last = (ATTENDANCE[s].lower() for s in ATTENDANCE_STATUSES[1:])
     errors = [FieldError(f"attendance.{aid}", f"Choose {', '.join(first)} or {last}")
               for aid, status in statuses.items() if aid not in rows or status not in ATTENDANCE_STATUSES]
@@ -352,12 +369,33 @@ def record_attendance(user: User, meeting_id: int, statuses: dict[int, str],
                for aid, name in people.items() if aid not in rows or len(name.strip()) > PERSON_CHARS]
     if errors:
         raise ValidationFailed(errors)
+    statuses, seen_names = _changed(statuses, seen_statuses), {aid: _shown(n) for aid, n in seen_people.items()}
+    named = _changed({aid: _shown(n) for aid, n in people.items()}, seen_names)
+    stale = [FieldError(f"attendance.{aid}", f"{rows[aid].agency}'s attendance was changed to "
+                                             f"{ATTENDANCE[rows[aid].status].lower()} meanwhile: "
+                                             "check it and save again")
+             for aid, status in statuses.items()
+             if aid in seen_statuses and rows[aid].status not in (seen_statuses[aid], status)]
+    stale += [FieldError(f"person.{aid}", f"{rows[aid].agency}'s person was changed meanwhile: check it and save again")
+              for aid, name in named.items() if aid in seen_names and rows[aid].person not in (seen_names[aid], name)]
+    if stale:
+        raise AttendanceChanged(stale)
     now = clock.now()
     for aid, status in statuses.items():
         rows[aid].status, rows[aid].updated_at = status, now
-    for aid, name in people.items():
-        rows[aid].person, rows[aid].updated_at = name.strip() or None, now
+    for aid, name in named.items():
+        rows[aid].person, rows[aid].updated_at = name, now
     return meeting
+
+
+def _shown(typed: str | None) -> str | None:
+    """Typed text without its surrounding space; None when nothing in it shows (services.text.shows)."""
+    return typed.strip() if typed and shows(typed) else None
+
+
+def _changed(given: dict[int, Any], seen: dict[int, Any]) -> dict[int, Any]:
+    """What a page changed: the values that differ from what it showed (every value it showed nothing for)."""
+    return {aid: value for aid, value in given.items() if aid not in seen or seen[aid] != value}
 
 
 def attendance(meeting: MappMeeting) -> list[Attendance]:
@@ -483,6 +521,19 @@ def minutes_for(user: User, meeting_id: int, case_id: int, *, event: str = "minu
     return _minutes_row(meeting, case_id)
 
 
+APPROVED = ("approved", "distributed")  # minutes the chair has approved: their decisions stand
+
+
+def executive_summary(user: User, meeting_id: int, case_id: int) -> Minutes:
+    """The minutes an executive summary for an external request is made from: it stands in for them, so only once
+    the chair has approved them (409 before)."""
+    minutes = minutes_for(user, meeting_id, case_id, event="executive_summary_viewed")
+    if minutes.status not in APPROVED:
+        raise Conflict(f"These minutes are {minutes.status}: an executive summary is made only from minutes the chair "
+                       "has approved")
+    return minutes
+
+
 def etag(minutes: Minutes) -> str:
     return f'"m{minutes.id}v{minutes.version}"'
 
@@ -506,6 +557,21 @@ def _check_level_for_category(sections: dict[str, Any], case: MappaCase) -> None
     problems = levels.check({"review_outcome": decision}, case.category) if decision else []
     if problems:
         raise ValidationFailed([FieldError("sections.level_decision", message) for _, message in problems])
+
+
+def _check_review_date(sections: dict[str, Any], minutes: Minutes) -> None:
+    """The next review date as the meeting review will take it when the minutes are approved (forms/meeting_review's
+    rules: in the future, within the level's maximum interval from the meeting)."""
+    decision = (sections.get("level_decision") or {}).get("decision")
+    review = sections.get("next_review_date")
+    if not decision or not review:
+        return
+    outcome = {"review_outcome": decision, "next_review_date": review,
+               "meeting_date": meeting_day(minutes.meeting).isoformat()}
+    problems = rules.check(forms.load_form("meeting_review"), outcome, minutes.case, clock.today())
+    errors = [FieldError(f"sections.{e.field}", e.message) for e in problems if e.field == "next_review_date"]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _check_structured(sections: dict[str, Any]) -> list[FieldError]:
@@ -600,6 +666,8 @@ def save_minutes(user: User, meeting_id: int, case_id: int, sections: dict[str, 
     _check_level_for_category(sections, minutes.case)
     merged = dict(minutes.sections or {})
     merged.update(sections)
+    if {"level_decision", "next_review_date"} & set(sections):
+        _check_review_date(merged, minutes)
     revise(minutes, merged, user)
     return minutes
 
@@ -622,7 +690,9 @@ def revisions(minutes: Minutes) -> list[MinutesRevision]:
 def submission_errors(minutes: Minutes) -> list[FieldError]:
     """What the minutes still need before the chair can approve them."""
     sections = minutes.sections or {}
-    missing = [k for k in ("summary", "risk_assessment", "level_decision") if not sections.get(k)]
+    missing = [k for k in ("summary", "risk_assessment") if not shows(str(sections.get(k) or ""))]
+    if not sections.get("level_decision"):
+        missing.append("level_decision")
     decision = (sections.get("level_decision") or {}).get("decision")
     if decision in ("level_1", "level_2", "level_3") and not sections.get("next_review_date"):
         missing.append("next_review_date")
@@ -701,8 +771,7 @@ def record_disclosure(user: User, minutes_id: int, recipient: str, purpose: str)
         raise NotFound("minutes not found")
     if user.id != minutes.meeting.chair_id:
         raise Forbidden("Only the meeting's chair can permit onward sharing of its minutes")
-    errors = [FieldError(k, f"Enter the {k}") for k, v in (("recipient", recipient), ("purpose", purpose))
-              if not v.strip()]
+    errors = _sharing_errors(recipient, purpose)
     if errors:
         raise ValidationFailed(errors)
     row = Disclosure(minutes_id=minutes.id, case_id=minutes.case_id, recipient=recipient.strip(),
@@ -710,6 +779,19 @@ def record_disclosure(user: User, minutes_id: int, recipient: str, purpose: str)
     db.session.add(row)
     log_access(user, "minutes_disclosed", minutes.case_id, f"to {recipient.strip()}: {purpose.strip()}"[:400])
     return row
+
+
+def _sharing_errors(recipient: str, purpose: str) -> list[FieldError]:
+    """Who the minutes go to and why, each shown text that fits its column."""
+    errors = []
+    for field, value, label, most in (("recipient", recipient, "recipient", SHARED_WITH_MAX),
+                                      ("purpose", purpose, "why sharing is necessary and proportionate",
+                                       SHARED_BECAUSE_MAX)):
+        if not shows(value):
+            errors.append(FieldError(field, f"Enter the {label}"))
+        elif len(value.strip()) > most:
+            errors.append(FieldError(field, f"The {label} must be {most} characters or fewer"))
+    return errors
 
 
 # -- papers for an agenda item ------------------------------------------------------------------------------------
@@ -737,7 +819,7 @@ def papers(user: User, meeting_id: int, case_id: int) -> Papers:
         .order_by(CaseEvent.at))]
     earlier = list(db.session.scalars(select(Minutes).join(MappMeeting).where(
         Minutes.case_id == case.id, Minutes.meeting_id != meeting.id,
-        Minutes.status.in_(("approved", "distributed"))).order_by(MappMeeting.starts_at.desc())))
+        Minutes.status.in_(APPROVED)).order_by(MappMeeting.starts_at.desc())))
     actions = list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.hook == "agreed_action").order_by(HumanTask.due_date)))
     return Papers(meeting, case, referral, earlier, actions)

@@ -489,6 +489,10 @@ class MeetingRecording(Model):
     retention_until: Mapped[date] = mapped_column(Date)
 
 
+SHARED_WITH_MAX = 200  # onward sharing of minutes: the recipient (person and organisation)
+SHARED_BECAUSE_MAX = 400  # and why it is necessary and proportionate
+
+
 class Disclosure(Model):
     """Minutes shared beyond the meeting: recipient, purpose and the chair who permitted it (s.62 logging)."""
 
@@ -496,8 +500,8 @@ class Disclosure(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mappa_case.id"), index=True)
-    recipient: Mapped[str] = mapped_column(String(200))
-    purpose: Mapped[str] = mapped_column(String(400))
+    recipient: Mapped[str] = mapped_column(String(SHARED_WITH_MAX))
+    purpose: Mapped[str] = mapped_column(String(SHARED_BECAUSE_MAX))
     permitted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     shared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime]

@@ -17,7 +17,7 @@ from services.catalogue import parsed
 from services.dates import long_datetime
 from services.db import db
 from services.instances import ENGINE, load
-from services.meetings import title
+from services.meetings import APPROVED, title
 from services.models import AgendaItem, HumanTask, MappaCase, MappMeeting, Minutes, ProcessInstance, User
 from services.tasks import may_see
 from workflows.lanes import role_name
@@ -144,7 +144,7 @@ def _action(task: HumanTask) -> About | None:
 def _minutes_agreeing(case_id: int, description: str, due: str) -> Minutes | None:
     """The approved minutes of the case that list this action (its text and due date), latest first."""
     candidates = db.session.scalars(select(Minutes).where(
-        Minutes.case_id == case_id, Minutes.status.in_(("approved", "distributed")))
+        Minutes.case_id == case_id, Minutes.status.in_(APPROVED))
         .order_by(Minutes.approved_at.desc()))
     return next((m for m in candidates if any(
         str(a.get("description") or "").strip() == description.strip() and str(a.get("due") or "") == due

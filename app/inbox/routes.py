@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from app.formfields import check_submission, form_fields, raw_values
 from app.routing import query_id
-from app.security import requires, signed_in_user
+from app.security import can_open, requires, signed_in_user
 from services import clock, csods, task_context
 from services import tasks as task_service
 from services.errors import Conflict, ValidationFailed
@@ -100,7 +100,8 @@ def _render_task(task, schema, values, errors, status=200) -> ResponseReturnValu
     return render_template(
         "inbox/task.html", page_title=task.name, active_nav="tasks", task=task, schema=schema,
         fields=form_fields(schema, values, errors), errors=errors, user=user, about=about,
-        about_links=[(link.text, url_for(link.endpoint, **link.args)) for link in about.links] if about else [],
+        about_links=[(link.text, url_for(link.endpoint, **link.args)) for link in about.links
+                     if can_open(link.endpoint)] if about else [],  # no link to a page that refuses them
         can_work=task.state == "ready" and (task.assignee_id in (None, user.id)) and (
             task.role in user.roles or task.assignee_id == user.id),
         due_status=task_service.due_status(task),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from app.meetings.routes import bp, part_url, render_meeting
+from app.meetings.routes import _editor, bp, part_url, render_meeting
 from app.security import requires, signed_in_user
 from services import meetings as service
 from services import recordings
@@ -25,7 +25,7 @@ def papers(meeting_id: int, case_id: int) -> ResponseReturnValue:
 def executive_summary(meeting_id: int, case_id: int) -> ResponseReturnValue:
     from services.documents.pdf import executive_summary_pdf
 
-    minutes = service.minutes_for(signed_in_user(), meeting_id, case_id, event="executive_summary_viewed")
+    minutes = service.executive_summary(signed_in_user(), meeting_id, case_id)
     return Response(executive_summary_pdf(minutes), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="summary-{meeting_id}-{case_id}.pdf"'})
 
@@ -39,10 +39,8 @@ def disclose(meeting_id: int, case_id: int) -> ResponseReturnValue:
         service.record_disclosure(user, minutes.id, request.form.get("recipient", ""),
                                   request.form.get("purpose", ""))
     except ValidationFailed as failed:
-        for error in failed.errors:
-            flash(error.message, "error")
-    else:
-        flash("Onward sharing recorded", "success")
+        return _editor(meeting_id, case_id, minutes, failed.errors, status=422)
+    flash("Onward sharing recorded", "success")
     return redirect(url_for("meetings.minutes_page", meeting_id=meeting_id, case_id=case_id) + "#sharing")
 
 

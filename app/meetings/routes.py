@@ -279,10 +279,11 @@ def _by_row(prefix: str) -> dict[int, str]:
 @requires("minutes:write")
 def attendance(meeting_id: int) -> ResponseReturnValue:
     try:
-        service.record_attendance(signed_in_user(), meeting_id, _by_row("attendance-"), _by_row("person-"))
-    except ValidationFailed as failed:
+        service.record_attendance(signed_in_user(), meeting_id, _by_row("attendance-"), _by_row("person-"),
+                                  _by_row("seen-attendance-"), _by_row("seen-person-"))
+    except (ValidationFailed, service.AttendanceChanged) as failed:
         return render_meeting(meeting_id, [FieldError(e.field.replace(".", "-"), e.message)
-                                            for e in failed.errors], 422, part="attendance")
+                                            for e in failed.errors], failed.status, part="attendance")
     flash("Attendance saved", "success")
     return redirect(part_url(meeting_id, "attendance"))
 
@@ -389,6 +390,7 @@ def _editor(meeting_id: int, case_id: int, minutes: Minutes, errors: list[FieldE
         disclosures=service.disclosures_of(minutes), is_chair=user.id == minutes.meeting.chair_id,
         disclosure_decisions=disclosure_service.decisions_at(minutes), decision_words=disclosure_service.DECISIONS,
         may_record_disclosure=may_on_case(user, "disclosures:record", minutes.case),
+        summary_ready=minutes.status in service.APPROVED,
         review_day=dates.parse_day(review), read_actions=[_action_text(a) for a in actions if isinstance(a, dict)],
     ), status
 

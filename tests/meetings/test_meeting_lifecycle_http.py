@@ -192,7 +192,11 @@ def test_minutes_and_review_deadlines_count_from_the_meeting(
     _post(api, "chair", f"/api/v1/meetings/{meeting_id}/open")
     write = _task(api, "administrator", adam.id, "Write minutes")
     assert write["due"] == "2026-12-17"  # five working days from the meeting (the drafting setting)
-    _write_minutes(api, meeting_id, adam.id, "level_2", "2027-04-10")
+    refused = _write_minutes(api, meeting_id, adam.id, "level_2", "2027-04-10", status=422)
+    assert refused.get_json()["error"]["errors"] == [{
+        "field": "sections.next_review_date",
+        "message": "A Level 2 review must be within 16 weeks: by 1 April 2027 at the latest"}]
+    _write_minutes(api, meeting_id, adam.id, "level_2", "2027-03-20")
     _post(api, "chair", f"/api/v1/meetings/{meeting_id}/close")
 
     clock.set(datetime(2026, 12, 21, 9, 0, tzinfo=UTC))
@@ -203,17 +207,20 @@ def test_minutes_and_review_deadlines_count_from_the_meeting(
     assert approve["due"] == "2026-12-30"  # five working days from submission (25 and 28 December are holidays)
 
     clock.set(datetime(2026, 12, 22, 9, 0, tzinfo=UTC))
+    shorter = api.client.put("/api/v1/settings", headers=api.headers("coordinator"),
+                             json={"settings": {"level2_review_weeks": 12}})  # the area shortens the interval
+    assert shorter.status_code == 200, shorter.get_data(as_text=True)
     refused = _complete(api, "chair", approve, {"approval": "approve"}, 422)
     [error] = refused.get_json()["error"]["errors"]
-    assert error["field"] == "data.next_review_date"  # within 16 weeks of today, but not of the meeting
+    assert error["field"] == "data.next_review_date"  # within 12 weeks of today, but not of the meeting
     assert error["message"] == (
-        "The minutes set the next review for 10 April 2027. A Level 2 review must be within "
-        "16 weeks: by 1 April 2027 at the latest. Enter a new next review date"
+        "The minutes set the next review for 20 March 2027. A Level 2 review must be within "
+        "12 weeks: by 4 March 2027 at the latest. Enter a new next review date"
     )
-    _complete(api, "chair", approve, {"approval": "approve", "next_review_date": "2027-04-01"})
+    _complete(api, "chair", approve, {"approval": "approve", "next_review_date": "2027-03-04"})
 
     case = _case(api, adam.id)
-    assert (case["level"], case["status"], case["next_review_due"]) == (2, "level 2", "2027-04-01")
+    assert (case["level"], case["status"], case["next_review_due"]) == (2, "level 2", "2027-03-04")
     assert _task(api, "administrator", adam.id, "Distribute minutes")["due"] == "2026-12-24"  # 10 WD from meeting
     sign_in(client, "manager")
     timeliness = get_page(client, "/statistics").xpath("//dl[@id='timeliness']")[0].text_content()

@@ -263,3 +263,29 @@ def test_health_does_not_read_the_police_research_on_its_own_case(agenda: Agenda
     sign_in(client, "health")
     page = client.get(f"/cases/{case_id}")
     assert page.status_code == 200 and note not in page.get_data(as_text=True)
+
+
+def test_an_agency_owning_an_action_is_not_sent_to_minutes_it_may_not_read(app: Flask, api: Api,
+                                                                           client: FlaskClient) -> None:
+    """Before: housing's 'Complete agreed action' page linked to the minutes that agreed it ('Read the minutes',
+    'Download the minutes (PDF)'), pages refused to housing (403, logged as minutes_refused against them)."""
+    from tests.factories import ready_task
+    from tests.web.test_meeting_papers_ui import _meeting_with_approved_sections
+
+    meeting_id, case_id = _meeting_with_approved_sections(api.users, {
+        "description": "Check the tenancy", "owner_role": "housing", "due": "2026-12-20"})
+    task = ready_task(case_id, "complete_action")
+    sign_in(client, "housing")
+    page = get_page(client, f"/tasks/{task.id}")
+    assert "Agreed at" in page.text_content()  # which meeting agreed it is the agency's to know
+    assert not page.xpath("//a[contains(@href, '/minutes/')]")
+    assert [client.get(href).status_code for href in page.xpath("//main//a/@href") if href.startswith("/meetings/")
+            ] in ([], [200])  # whatever meeting page it links to opens for housing
+    assert "minutes_refused" not in _refusals("housing")
+
+    sign_in(client, "police")  # the Responsible Authority reads the minutes from the same page
+    assert page_links(get_page(client, f"/tasks/{task.id}")) >= {f"/meetings/{meeting_id}/minutes/{case_id}"}
+
+
+def page_links(page: lxml.html.HtmlElement) -> set[str]:
+    return set(page.xpath("//a/@href"))

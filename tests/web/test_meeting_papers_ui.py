@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services import meetings
 from services.db import db
-from services.models import Disclosure
+from services.models import Disclosure, User
 from services.tasks import complete
 from tests.factories import considered_disclosure, csrf_token, ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
@@ -19,16 +19,23 @@ from tests.pages import get_page
 
 def _meeting_with_approved_minutes() -> tuple[int, int, dict]:
     users = seeded()
+    meeting_id, case_id = _meeting_with_approved_sections(users, {
+        "description": "Joint home visit", "owner_role": "police", "due": "2026-12-20"})
+    return meeting_id, case_id, users
+
+
+def _meeting_with_approved_sections(users: dict[str, User], action: dict[str, str]) -> tuple[int, int]:
+    """A meeting whose one case's minutes, agreeing ``action``, the chair has approved: (meeting id, case id)."""
     case = level2_case(users, "Adam Ashby", "2026-12-14")
     [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(users["administrator"], meeting.id)
-    meetings.save_minutes(users["administrator"], meeting.id, case.id, minutes_text("level_2", "2027-02-01", [
-        {"description": "Joint home visit", "owner_role": "police", "due": "2026-12-20"}]), None)
+    meetings.save_minutes(users["administrator"], meeting.id, case.id, minutes_text("level_2", "2027-02-01",
+                                                                                    [action]), None)
     meetings.submit_for_approval(users["administrator"], meeting.id, case.id)
     considered_disclosure(case.id)
     complete(users["chair"], ready_task(case.id, "approve_minutes").id, {"approval": "approve"})
     db.session.commit()
-    return meeting.id, case.id, users
+    return meeting.id, case.id
 
 
 def test_papers_pack_shows_referral_and_actions(app: Flask, client: FlaskClient) -> None:

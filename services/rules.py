@@ -112,10 +112,8 @@ def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, setti
                                  today: date) -> list[FieldError]:
     """Category 1 and 2 cases leave MAPPA when notification or licence ends; earlier needs a recorded reason."""
     if data.get("exit_decision") == "continue":
-        if case.notification_indefinite and _date(data, "next_notification_review") is None:
-            return [FieldError("next_notification_review", "Enter when the indefinite notification is next reviewed")]
-        return []
-    end = {1: case.notification_end, 2: case.licence_end}.get(case.category)
+        return _continuing_errors(data, case, today)
+    end = _management_end(case)
     exit_date = _date(data, "exit_date")
     if end is None or exit_date is None or exit_date >= end:
         return []
@@ -128,6 +126,35 @@ def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, setti
                                                       f"{'notification period' if case.category == 1 else 'licence'} "
                                                       "ends"))
     return errors
+
+
+def _management_end(case: MappaCase) -> date | None:
+    """When a Category 1 case's notification period or a Category 2 case's licence or hospital order ends."""
+    return {1: case.notification_end, 2: case.licence_end}.get(case.category)
+
+
+def _continuing_errors(data: Mapping[str, Any], case: MappaCase, today: date) -> list[FieldError]:
+    """Management continuing past the date that ends it names the next such date, after today: otherwise the next
+    review period (services.instances.exit_due) would propose the exit again at once."""
+    if case.notification_indefinite:
+        review = _date(data, "next_notification_review")
+        if review is None:
+            return [FieldError("next_notification_review", "Enter when the indefinite notification is next reviewed")]
+        if review <= today:
+            return [FieldError("next_notification_review", "The next review of the indefinite notification must be "
+                                                           "after today")]
+        return []
+    end = _management_end(case)
+    if end is None or end > today:
+        return []
+    what = "notification period" if case.category == 1 else "licence or hospital order"
+    new_end = _date(data, "new_end_date")
+    if new_end is None:
+        return [FieldError("new_end_date", f"The {what} ended on {_day(end)}: enter the date it now ends, or "
+                                           "confirm the exit")]
+    if new_end <= today:
+        return [FieldError("new_end_date", f"The date the {what} now ends must be after today")]
+    return []
 
 
 RULES: dict[str, Rule] = {

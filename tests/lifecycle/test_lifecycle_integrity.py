@@ -236,3 +236,43 @@ def test_indefinite_notification_is_for_category1_only(app: Flask, api: Api) -> 
     body = referral(category=2, notification_indefinite=True)
     response = api.post("probation", "/api/v1/cases", json=body)
     assert response.status_code == 422 and "notification_indefinite" in response.get_data(as_text=True)
+
+
+def test_management_continuing_after_the_licence_ends_records_the_new_end_and_is_not_proposed_exit_again(
+        app: Flask, api: Api) -> None:
+    """Found in review: continuing a Category 2 case at its licence end (the licence was extended) kept the old end
+    date, so the next review period proposed the exit again at once and management could never continue."""
+    j = identify(app, api, category=2, licence_end="2027-01-20")
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 2,
+                                                    "eligibility_facts": "GBH, 2 years."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS20"})
+    assert "Timers fired: 1" in j.tick("2027-01-20T10:00:00+00:00")  # the licence end, before the Level 1 review
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    continuing = {"exit_decision": "continue", "next_review_date": "2027-04-20",
+                  "continue_reason": "Licence extended by six months on recall."}
+    errors = _refused(api, "coordinator", task, continuing)
+    assert "20 January 2027" in errors["new_end_date"]
+    assert "new_end_date" in _refused(api, "coordinator", task, continuing | {"new_end_date": "2027-01-19"})
+    j.do("coordinator", "Confirm exit from MAPPA", continuing | {"new_end_date": "2027-07-20"})
+    case = j.case()
+    assert (case["status"], case["licence_end"], case["next_review_due"]) == ("level 1", "2027-07-20", "2027-04-20")
+    assert "Confirm exit from MAPPA" not in j.names("coordinator")  # not proposed again the same moment
+    assert "Timers fired: 1" in j.tick("2027-04-06T10:00:00+00:00")  # the next Level 1 review
+    assert "Level 1 review" in j.names("probation")
+    assert "Timers fired: 0" in j.tick("2027-04-06T10:05:00+00:00")
+
+
+def test_an_indefinite_notification_continues_to_a_later_review_point(app: Flask, api: Api) -> None:
+    """Found in review: a next notification review on or before today was accepted, and the next review period
+    proposed the exit again at once."""
+    j = identify(app, api, category=1, sentence_date="2011-12-01", notification_indefinite=True)
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 1,
+                                                    "eligibility_facts": "Indefinite notification."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS15"})
+    j.tick("2026-12-01T10:00:00+00:00")
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    errors = _refused(api, "coordinator", task, {
+        "exit_decision": "continue", "next_review_date": "2027-03-01", "next_notification_review": "2026-12-01",
+        "continue_reason": "Police review: notification continues."})
+    assert "next_notification_review" in errors
+    assert "Confirm exit from MAPPA" in j.names("coordinator")

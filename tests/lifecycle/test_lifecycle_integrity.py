@@ -276,3 +276,23 @@ def test_an_indefinite_notification_continues_to_a_later_review_point(app: Flask
         "continue_reason": "Police review: notification continues."})
     assert "next_notification_review" in errors
     assert "Confirm exit from MAPPA" in j.names("coordinator")
+
+
+def test_a_case_that_has_left_mappa_starts_no_new_work(app: Flask, api: Api) -> None:
+    """Found in review: the coordinator could transfer an exited case (the receiving area's re-screening put it back
+    at a level, exit reason and date still set) and agree an action on it (an open task on a closed case)."""
+    j = open_case(app, api, category=3)
+    screen(j, "accepted_level_2")
+    j.tick("2026-12-04T10:00:00+00:00")
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-12-04"})
+    before = j.case()
+    assert "closed (exited)" in j.post("coordinator", "transfer", {"to_area": "southmoor", "reason": "Moved."},
+                                       status=409)["error"]["message"]
+    assert "closed (exited)" in j.post("coordinator", "actions", {"description": "Home visit", "owner_role": "police",
+                                                                  "due": "2026-12-20"}, status=409)["error"]["message"]
+    after = j.case()
+    assert (after["area"], after["status"], after["level"]) == (before["area"], "exited", before["level"])
+    assert [t["name"] for t in after["open_tasks"]] == ["Update ViSOR"]
+    assert j.names("south_coordinator") == [] and j.names("police") == []

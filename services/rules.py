@@ -128,6 +128,33 @@ def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, setti
     return errors
 
 
+# Exit reasons that only one category can have: Category 1 leaves when its notification ends (or an indefinite
+# notification is discharged on review), Category 2 when its licence or hospital order ends (MAPPA.md section 2).
+EXIT_REASON_CATEGORY = {"notification_ended": 1, "notification_discharged": 1, "licence_ended": 2}
+
+
+def _exit_reason_message(category: int | None) -> str:
+    return (f"A Category {category} case cannot leave MAPPA for that reason: choose the reason it leaves"
+            if category else "Choose the reason the case leaves MAPPA")
+
+
+def exit_reason_fits_category(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
+                              today: date) -> list[FieldError]:
+    fits = EXIT_REASON_CATEGORY.get(str(data.get("exit_reason")), case.category)
+    if data.get("exit_decision") == "exit" and fits != case.category:
+        return [FieldError("exit_reason", _exit_reason_message(case.category))]
+    return []
+
+
+def _describe_exit_reasons(schema: dict[str, Any], case: MappaCase, settings: dict[str, int], today: date) -> None:
+    """The exit reasons offered are those of the case's category."""
+    prop = schema.get("properties", {}).get("exit_reason")
+    if prop is None:
+        return
+    prop["enum"] = [r for r in prop["enum"] if EXIT_REASON_CATEGORY.get(r, case.category) == case.category]
+    prop["x-enum-message"] = _exit_reason_message(case.category)
+
+
 def _management_end(case: MappaCase) -> date | None:
     """When a Category 1 case's notification period or a Category 2 case's licence or hospital order ends."""
     return {1: case.notification_end, 2: case.licence_end}.get(case.category)
@@ -162,12 +189,14 @@ RULES: dict[str, Rule] = {
     "next_review_within_level_maximum": next_review_within_level_maximum,
     "first_review_within_setting": first_review_within_setting,
     "exit_before_end_needs_reason": exit_before_end_needs_reason,
+    "exit_reason_fits_category": exit_reason_fits_category,
 }
 
 
 # rule -> how it shows in the form served for a task (the bounds it will enforce, as hint text and x- keywords)
 DESCRIBERS: dict[str, Callable[[dict[str, Any], MappaCase, dict[str, int], date], None]] = {
     "first_review_within_setting": _describe_first_review,
+    "exit_reason_fits_category": _describe_exit_reasons,
 }
 
 

@@ -296,3 +296,40 @@ def test_a_case_that_has_left_mappa_starts_no_new_work(app: Flask, api: Api) -> 
     assert (after["area"], after["status"], after["level"]) == (before["area"], "exited", before["level"])
     assert [t["name"] for t in after["open_tasks"]] == ["Update ViSOR"]
     assert j.names("south_coordinator") == [] and j.names("police") == []
+
+
+def test_the_exit_reason_fits_the_category(app: Flask, api: Api) -> None:
+    """Found in review: a Category 3 case could be exited as 'Notification period ended (category 1)' or 'Licence or
+    hospital order ended (category 2)'; only a Category 1 case leaves at the end of notification, a Category 2 case at
+    the end of its licence or order (MAPPA.md section 2)."""
+    j = open_case(app, api, category=3)
+    screen(j, "accepted_level_2")
+    j.tick("2026-12-04T10:00:00+00:00")
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    offered = _schema(api, "coordinator", task)["properties"]["exit_reason"]["enum"]
+    assert offered == ["meeting_decision", "deceased", "other"]
+    for reason in ("notification_ended", "notification_discharged", "licence_ended"):
+        errors = _refused(api, "coordinator", task, {"exit_decision": "exit", "exit_reason": reason,
+                                                     "exit_date": "2026-12-04"})
+        assert "Category 3" in errors["exit_reason"]
+    assert j.case()["status"] == "level 2"
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-12-04"})
+    assert j.case()["status"] == "exited"
+
+
+def test_a_category2_case_does_not_exit_as_end_of_notification(app: Flask, api: Api) -> None:
+    j = identify(app, api, category=2, licence_end="2027-01-20")
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 2,
+                                                    "eligibility_facts": "GBH, 2 years."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS20"})
+    j.tick("2027-01-20T10:00:00+00:00")
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    assert "notification_ended" not in _schema(api, "coordinator", task)["properties"]["exit_reason"]["enum"]
+    errors = _refused(api, "coordinator", task, {"exit_decision": "exit", "exit_reason": "notification_ended",
+                                                 "exit_date": "2027-01-20"})
+    assert "exit_reason" in errors
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "licence_ended",
+                                                    "exit_date": "2027-01-20"})
+    assert j.case()["status"] == "exited"

@@ -333,3 +333,20 @@ def test_a_category2_case_does_not_exit_as_end_of_notification(app: Flask, api: 
     j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "licence_ended",
                                                     "exit_date": "2027-01-20"})
     assert j.case()["status"] == "exited"
+
+
+def test_an_exit_is_not_dated_in_the_future(app: Flask, api: Api) -> None:
+    """Found in review: an exit dated years ahead was accepted, and the case read 'exited' from today with an exit
+    date in 2031 (counted as exited at the 31 March before it had left)."""
+    j = open_case(app, api, category=3)
+    screen(j, "accepted_level_2")
+    j.tick("2026-12-04T10:00:00+00:00")
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Risk reduced."})
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    errors = _refused(api, "coordinator", task, {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                 "exit_date": "2031-12-04"})
+    assert "exit_date" in errors
+    assert j.case()["status"] == "level 2"
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
+                                                    "exit_date": "2026-12-04"})
+    assert (j.case()["status"], j.case()["exit_date"]) == ("exited", "2026-12-04")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, forms
+from services import clock, forms, meetings
 from services.access import load_case, load_case_for, log_access
 from services.agencies import absent_agency
 from services.dates import long_date
@@ -173,6 +173,7 @@ def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaC
         moved_to = db.session.get(Area, case.area_id)
         raise Conflict(f"This case was moved to {moved_to.name if moved_to else 'another area'} by someone else "
                        "at the same moment")
+    meetings.leave_agendas(user, case, f"the case was transferred to {target.name}")
     for instance in running:
         instance.status, instance.ended_at, instance.next_timer_at = "cancelled", now, None
         instance.version += 1

@@ -350,3 +350,25 @@ def test_an_exit_is_not_dated_in_the_future(app: Flask, api: Api) -> None:
     j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
                                                     "exit_date": "2026-12-04"})
     assert (j.case()["status"], j.case()["exit_date"]) == ("exited", "2026-12-04")
+
+
+def test_a_level1_review_is_not_endorsed_by_the_officer_who_wrote_it(app: Flask, api: Api,
+                                                                      users: dict[str, User]) -> None:
+    """Found in review: a senior probation officer who holds cases (offender manager and manager roles) could endorse
+    their own Level 1 review, so the 'SPO endorsed' outcome had no management oversight at all."""
+    from tests.factories import make_user
+
+    users["spo"] = make_user("spo", {"offender_manager", "manager"}, users["probation"].area)
+    db.session.commit()
+    j = open_case(app, api, username="spo")
+    screen(j, "rejected_level_1", first_review_due="2027-02-25")
+    j.tick("2027-02-11T09:30:00+00:00")
+    j.do("spo", "Level 1 review", {"review_outcome": "retain_endorsed", "review_rationale": "Stable.",
+                                   "next_review_date": "2027-05-11"})
+    endorsement = j.task("spo", "Endorse Level 1 review")
+    refused = api.post("spo", f"/api/v1/tasks/{endorsement['id']}/complete", json={"data": {"endorsement": "endorsed"}})
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    assert "another manager" in refused.get_json()["error"]["message"]
+    assert j.case()["next_review_due"] == "2027-02-25"  # nothing recorded
+    j.do("manager", "Endorse Level 1 review", {"endorsement": "endorsed"})
+    assert j.case()["next_review_due"] == "2027-05-11"

@@ -207,7 +207,7 @@ def test_category3_rejected_is_closed_not_managed(app: Flask, api: Api) -> None:
 
 
 def test_not_mappa_eligible_is_recorded_with_reason(app: Flask, api: Api) -> None:
-    j = identify(app, api)
+    j = identify(app, api, category=2)  # a sentence under 12 months: not Category 2
     j.do("probation", "Confirm MAPPA eligibility", {"eligible": "no",
                                                     "not_eligible_reason": "Sentence under 12 months"})
     assert j.names("police") == []  # no ViSOR work for an offender who is not eligible

@@ -39,7 +39,7 @@ def limit_scripts(seconds: float) -> None:
 CASE_FIELDS: dict[str, type] = {
     "category": int, "status": str, "notification_review_due": date,
     "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
-    "visor_reference": str, "pnc_id": str, "licence_end": date, "notification_end": date,
+    "visor_reference": str, "pnc_id": str, "licence_end": date, "notification_end": date, "custody": bool,
 }
 
 

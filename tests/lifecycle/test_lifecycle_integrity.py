@@ -372,3 +372,31 @@ def test_a_level1_review_is_not_endorsed_by_the_officer_who_wrote_it(app: Flask,
     assert j.case()["next_review_due"] == "2027-02-25"  # nothing recorded
     j.do("manager", "Endorse Level 1 review", {"endorsement": "endorsed"})
     assert j.case()["next_review_due"] == "2027-05-11"
+
+
+def test_an_offender_released_from_custody_is_no_longer_in_custody(app: Flask, api: Api) -> None:
+    """Found in review: the case of a released offender still read 'in custody' for ever after, so its release date
+    could still be changed, and its meetings invited the prison and asked it for research."""
+    j = identify(app, api, username="prison", custody=True, release_date="2027-06-01", category=2,
+                 licence_end="2029-09-01")
+    j.do("probation", "Confirm MAPPA eligibility", {"eligible": "yes", "confirmed_category": 2,
+                                                    "eligibility_facts": "GBH, 4 years."})
+    j.do("police", "Create or link ViSOR record", {"visor_reference": "VS1"})
+    j.tick("2026-12-01T10:00:00+00:00")
+    j.do("probation", "MAPPA level setting", {"proposed_level": 1, "level_setting_rationale": "Engaging well."})
+    j.do("prison", "Prison information report", {"custody_behaviour": "Good.", "security_intelligence": "None."})
+    j.tick("2027-04-10T10:00:00+00:00")
+    j.do("coordinator", "Decide on MAPPA J", {"mappa_j_required": False})
+    j.tick("2027-05-25T10:00:00+00:00")
+    j.do("coordinator", "Confirm risk management plan for release", {"rmp_in_place": "yes",
+                                                                    "licence_conditions": "Residence at AP."})
+    case = j.case()
+    assert (case["status"], case["custody"], case["next_review_due"]) == ("level 1", True, "2027-09-01")
+    assert "Timers fired: 1" in j.tick("2027-06-01T10:00:00+00:00")  # the release date
+    case = j.case()
+    assert (case["status"], case["level"], case["custody"]) == ("level 1", 1, False)
+    refused = api.post("prison", f"/api/v1/cases/{j.case_id}/release-date",
+                       json={"release_date": "2027-12-01", "reason": "Typo."})
+    assert refused.status_code == 422 and "not in custody" in refused.get_data(as_text=True)
+    assert "Timers fired: 1" in j.tick("2027-08-18T10:00:00+00:00")  # the first Level 1 review, as before
+    assert "Level 1 review" in j.names("probation")

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from services.db import db
-from services.models import AreaSetting, CaseEvent, User
+from services.models import AreaSetting, CaseEvent, HumanTask, User
 from tests.api.conftest import Api
 from tests.lifecycle.test_lifecycle_api import Journey, identify, open_case, screen
 
@@ -400,3 +400,32 @@ def test_an_offender_released_from_custody_is_no_longer_in_custody(app: Flask, a
     assert refused.status_code == 422 and "not in custody" in refused.get_data(as_text=True)
     assert "Timers fired: 1" in j.tick("2027-08-18T10:00:00+00:00")  # the first Level 1 review, as before
     assert "Level 1 review" in j.names("probation")
+
+
+def test_a_transfer_before_the_visor_record_leaves_the_receiving_areas_police_to_create_it(app: Flask,
+                                                                                          api: Api) -> None:
+    """Found in review: a case transferred while its 'Create or link ViSOR record' step was open lost the step (the
+    referral was cancelled) and nobody was ever asked again: the case went on with no ViSOR record."""
+    j = open_case(app, api)
+    screen(j, "accepted_level_2", visor=False)
+    j.post("coordinator", "transfer", {"to_area": "southmoor", "reason": "Moved to approved premises in Southmoor."})
+    j.do("south_coordinator", "Re-screen transferred case", {
+        "rescreen_level": 2, "rescreen_rationale": "Still needs Level 2.", "first_review_due": "2026-12-10"})
+    case = j.case("south_coordinator")
+    assert (case["status"], case["level"], case["next_review_due"]) == ("level 2", 2, "2026-12-10")
+    [visor] = [t for t in case["open_tasks"] if t["name"] == "Create or link ViSOR record"]
+    assert (visor["role"], visor["due"]) == ("police", "2026-11-28")
+    db.session.expire_all()
+    assert db.session.scalars(select(User.area_id).where(User.username == "south_coordinator")).one() == \
+        db.session.scalars(select(HumanTask.area_id).where(HumanTask.id == visor["id"])).one()
+    assert j.names("police") == []  # not the sending area's police
+    assert "Timers fired: 1" in j.tick("2026-11-26T10:00:00+00:00")  # the review period runs meanwhile
+
+
+def test_a_transfer_of_a_case_with_a_visor_record_asks_for_none(app: Flask, api: Api) -> None:
+    j = open_case(app, api)
+    screen(j, "accepted_level_2")
+    j.post("coordinator", "transfer", {"to_area": "southmoor", "reason": "Moved."})
+    j.do("south_coordinator", "Re-screen transferred case", {
+        "rescreen_level": 2, "rescreen_rationale": "Still needs Level 2.", "first_review_due": "2026-12-10"})
+    assert "Create or link ViSOR record" not in [t["name"] for t in j.case("south_coordinator")["open_tasks"]]

@@ -43,17 +43,24 @@ def next_review_in_future(data: Mapping[str, Any], case: MappaCase, settings: di
     return []
 
 
+def _reviewed_level(data: Mapping[str, Any], case: MappaCase) -> int | None:
+    """The level the next review date is set for: the meeting's decision, or the case's own level when management
+    continues at its exit date."""
+    if "review_outcome" in data:
+        return {"level_2": 2, "level_3": 3}.get(str(data["review_outcome"]))
+    return case.level if data.get("exit_decision") == "continue" else None
+
+
 def next_review_within_level_maximum(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
                                      today: date) -> list[FieldError]:
     due = _date(data, "next_review_date")
-    weeks = {"level_2": settings["level2_review_weeks"], "level_3": settings["level3_review_weeks"]}.get(
-        str(data.get("review_outcome")))
+    level = _reviewed_level(data, case)
+    weeks = {2: settings["level2_review_weeks"], 3: settings["level3_review_weeks"]}.get(level or 0)
     if due is None or weeks is None:
         return []
     meeting = _date(data, "meeting_date")  # minutes approved later: the interval still counts from the meeting
     latest = min(today, meeting or today) + timedelta(weeks=weeks)
     if due > latest:
-        level = str(data["review_outcome"])[-1]
         return [FieldError("next_review_date", f"A Level {level} review must be within {weeks} weeks: "
                                                f"by {latest.strftime('%-d %B %Y')} at the latest")]
     return []

@@ -429,3 +429,20 @@ def test_a_transfer_of_a_case_with_a_visor_record_asks_for_none(app: Flask, api:
     j.do("south_coordinator", "Re-screen transferred case", {
         "rescreen_level": 2, "rescreen_rationale": "Still needs Level 2.", "first_review_due": "2026-12-10"})
     assert "Create or link ViSOR record" not in [t["name"] for t in j.case("south_coordinator")["open_tasks"]]
+
+
+def test_a_level2_case_continuing_at_its_licence_end_is_reviewed_within_the_level_maximum(app: Flask,
+                                                                                           api: Api) -> None:
+    """Found in review: management of a Level 2 case continuing at its exit date took any next review date (a year
+    ahead was accepted), past the Level 2 maximum that the MAPP meeting's own review is held to (16 weeks)."""
+    j = open_case(app, api, category=2, licence_end="2026-12-01")
+    screen(j, "accepted_level_2", first_review_due="2026-12-18")
+    assert "Timers fired: 1" in j.tick("2026-12-01T10:00:00+00:00")  # the licence end comes first
+    task = j.task("coordinator", "Confirm exit from MAPPA")
+    continuing = {"exit_decision": "continue", "new_end_date": "2027-12-01",
+                  "continue_reason": "Licence extended on recall."}
+    errors = _refused(api, "coordinator", task, continuing | {"next_review_date": "2027-11-01"})
+    assert "16 weeks" in errors["next_review_date"] and "23 March 2027" in errors["next_review_date"]
+    j.do("coordinator", "Confirm exit from MAPPA", continuing | {"next_review_date": "2027-03-01"})
+    case = j.case()
+    assert (case["status"], case["level"], case["next_review_due"]) == ("level 2", 2, "2027-03-01")

@@ -398,13 +398,14 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
 
 CLOSED_STATUSES = frozenset({"exited", "not eligible"})
 # Phases that stop when the case closes; minutes of a meeting already held are still approved and distributed.
-# a decided disclosure is still delivered; a critical case flag ends with the case (services/critical_cases.py)
-SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research", "critical")
+# a decided disclosure is still delivered; a critical case flag ends with the case (services/critical_cases.py); a
+# registered sex offender's notifications are no longer taken on a closed case (services.rso), so none stays due
+SIDE_PHASES_ENDED_ON_CLOSE = ("custody", "action", "research", "critical", "rso")
 
 
 def _end_side_phases(case: MappaCase, closing: ProcessInstance, actor: User | None, now: datetime) -> None:
-    """A closed case leaves nothing running for it: custody planning, agreed actions, agenda research and a critical
-    case flag stop."""
+    """A closed case leaves nothing running for it: custody planning, agreed actions, agenda research, sex offender
+    notifications and a critical case flag stop."""
     from services import critical_cases  # critical_cases builds on this module
 
     critical_cases.end_with_case(case, actor, now)

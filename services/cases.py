@@ -33,6 +33,11 @@ def _validate(form_key: str, data: dict[str, Any]) -> dict[str, Any]:
                                                             "date has an indefinite notification period"))
     if data.get("release_date") and data.get("custody") is False:
         errors.append(FieldError("release_date", "Only give a release date when the offender is in custody"))
+    if (form_key == "identification" and str(data.get("category")) == "1" and not data.get("notification_end")
+            and not data.get("notification_indefinite")):
+        # identified by offence and sentence, so the notification period is known (MAPPA.md section 17, s.82)
+        errors.append(FieldError("notification_end", "Enter when the notification period ends, or say it is "
+                                                     "indefinite: a Category 1 offender leaves MAPPA when it ends"))
     if errors:
         raise ValidationFailed(errors)
     return data

@@ -277,6 +277,8 @@ def _identified_case(stage: str, rng: random.Random, today: date) -> MappaCase:
                                     "sentence_date": (today - timedelta(days=1)).isoformat()}
     if stage == "custody":
         data["release_date"] = (today + timedelta(days=rng.randint(150, 400))).isoformat()
+    if data["category"] == 1:  # identified by sentence: the notification period is known
+        data["notification_end"] = (today + timedelta(days=rng.randint(1500, 3600))).isoformat()
     return identify_offender(_user("prison" if stage == "custody" else "probation"), data)
 
 

@@ -15,6 +15,7 @@ HOOKS: dict[str, str] = {
     "agenda_research": "an agency's research before a meeting: its notes reach the chair on the agenda",
     "meeting_review": "the MAPP meeting's review of a case: agendas offer it, approved minutes complete it",
     "level1_review": "the lead agency's Level 1 review: counted in the reviews on time",
+    "level1_endorsement": "a manager's endorsement of a Level 1 review: never by the officer who wrote the review",
     "agreed_action": "an action agreed at a meeting: shown in the meeting papers",
     "visor_update": "the case's meetings and changes recorded on ViSOR: they leave what ViSOR has not been told",
     "disclosure_delivery": "a decided disclosure delivered: recorded on the decision and in the case's s.62 log",

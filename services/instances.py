@@ -39,7 +39,7 @@ def limit_scripts(seconds: float) -> None:
 CASE_FIELDS: dict[str, type] = {
     "category": int, "status": str, "notification_review_due": date,
     "level": int, "next_review_due": date, "exit_reason": str, "exit_date": date,
-    "visor_reference": str, "pnc_id": str,
+    "visor_reference": str, "pnc_id": str, "licence_end": date, "notification_end": date, "custody": bool,
 }
 
 
@@ -365,6 +365,7 @@ def phase_data(case: MappaCase, carried: dict[str, Any]) -> dict[str, Any]:
     return {
         "category": case.category,
         "confirmed_category": None,  # a screening may confirm (or correct) the category; unset until it does
+        "new_end_date": None,  # management continuing at its exit date may name a new licence or notification end
         "level": case.level,
         "custody": case.custody,
         "release_date": _iso(case.release_date),

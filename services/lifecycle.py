@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import clock, forms
+from services import clock, forms, meetings
 from services.access import load_case, load_case_for, log_access
 from services.agencies import absent_agency
 from services.dates import long_date
@@ -42,12 +42,16 @@ ACTION_ROLES = ACTION_OWNER_ROLES  # who may own an agreed action: one vocabular
 
 
 def _open_case(user: User, case_id: int, event: str, detail: str | None = None, *,
-               permission: str | None = None) -> MappaCase:
-    """The case to change: visible to the user, holding ``permission`` on it when one is named, and open."""
+               permission: str | None = None, starts_work: bool = False) -> MappaCase:
+    """The case to change: visible to the user, holding ``permission`` on it when one is named, and open. A closed
+    case's record may be corrected by the coordinator, but nothing that ``starts_work`` (a transfer's re-screening,
+    an agreed action) begins on a case that has left MAPPA."""
     if permission is None:
         case = load_case(user, case_id, event=event, detail=detail)
     else:
         case = load_case_for(user, case_id, permission, event=event, detail=detail)
+    if case.status in CLOSED and starts_work:
+        raise Conflict(f"This case is closed ({case.status}): it has left MAPPA, so no new work can start on it")
     if case.status in CLOSED and "coordinator" not in user.roles:
         raise Conflict(f"This case is closed ({case.status}); only a MAPPA coordinator can change it")
     return case
@@ -155,7 +159,7 @@ def _refresh_due_dates(instance: ProcessInstance) -> None:
 def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaCase:
     """Move a case to another MAPPA area. The sending area cannot block it; the receiving area re-screens."""
     case = _open_case(user, case_id, "case_transfer_requested", f"to {to_area_code}: {reason}",
-                      permission="cases:transfer")
+                      permission="cases:transfer", starts_work=True)
     _required({"reason": reason, "to_area": to_area_code}, "to_area", "reason")
     target = db.session.scalars(select(Area).where(Area.code == to_area_code)).first()
     if target is None:
@@ -169,6 +173,7 @@ def transfer(user: User, case_id: int, to_area_code: str, reason: str) -> MappaC
         moved_to = db.session.get(Area, case.area_id)
         raise Conflict(f"This case was moved to {moved_to.name if moved_to else 'another area'} by someone else "
                        "at the same moment")
+    meetings.leave_agendas(user, case, f"the case was transferred to {target.name}")
     for instance in running:
         instance.status, instance.ended_at, instance.next_timer_at = "cancelled", now, None
         instance.version += 1
@@ -265,7 +270,7 @@ def agree_action(user: User, case_id: int, description: str, owner_role: str, du
         errors.append(FieldError("due", "The due date cannot be in the past"))
     if errors:
         raise ValidationFailed(errors)
-    case = _open_case(user, case_id, "action_agreed")
+    case = _open_case(user, case_id, "action_agreed", starts_work=True)
     assert due is not None
     instance = start_phase(case, "action", phase_data(case, {}) | {
         "action_description": description.strip(), "owner_role": owner_role, "action_due": due.isoformat(),

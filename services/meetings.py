@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from services import clock, dates, forms, levels, meeting_access, rules
 from services.access import load_case, log_access, log_case_list
@@ -462,13 +462,31 @@ def close_meeting(user: User, meeting_id: int) -> MappMeeting:
     db.session.execute(update(AgendaItem).where(AgendaItem.meeting_id == meeting.id).values(booked=False)
                        .execution_options(synchronize_session=False))
     for item in meeting.items:
-        _end_research(user, meeting, item)
+        _end_research(user, meeting, item, f"{title(meeting)} has been held")
     db.session.expire(meeting, ["items"])
     return meeting
 
 
-def _end_research(user: User, meeting: MappMeeting, item: AgendaItem) -> None:
-    """Research for a meeting already held can inform nothing: its open tasks are cancelled, in the history."""
+def leave_agendas(user: User, case: MappaCase, why: str) -> None:
+    """The case leaves the agendas of its area's meetings not yet held (it is transferred to another area, whose
+    meetings review it now): its agenda item and invitations go, and the research for the meeting ends."""
+    items = db.session.scalars(select(AgendaItem).join(MappMeeting).where(
+        AgendaItem.case_id == case.id, MappMeeting.area_id == case.area_id, MappMeeting.status == "scheduled")
+        .order_by(AgendaItem.id).with_for_update(of=AgendaItem)).all()
+    for item in items:
+        meeting = item.meeting
+        _end_research(user, meeting, item, why)
+        db.session.execute(delete(Attendance).where(Attendance.agenda_item_id == item.id))
+        db.session.delete(item)
+        record(case, "case_removed_from_agenda", f"Removed from the agenda of {title(meeting)}: {why}", user, None,
+               {"meeting": meeting.id})
+        log_access(user, "case_removed_from_agenda", case.id, f"meeting {meeting.id}")
+    db.session.flush()
+
+
+def _end_research(user: User, meeting: MappMeeting, item: AgendaItem, why: str) -> None:
+    """Research for a meeting already held, or that no longer discusses the case, can inform nothing: its open
+    tasks are cancelled, in the history."""
     running = db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.case_id == item.case_id, ProcessInstance.phase == "research",
         ProcessInstance.status.in_(("running", "error"))))
@@ -482,8 +500,8 @@ def _end_research(user: User, meeting: MappMeeting, item: AgendaItem) -> None:
         for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                                HumanTask.state == "ready")):
             task.state, task.completed_at = "cancelled", now
-        record(item.case, "phase_cancelled", f"{instance.model.name} ended: {title(meeting)} has been held", user,
-               instance, {"meeting": meeting.id})
+        record(item.case, "phase_cancelled", f"{instance.model.name} ended: {why}", user, instance,
+               {"meeting": meeting.id})
 
 
 # -- minutes ----------------------------------------------------------------------------------------------------

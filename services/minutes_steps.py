@@ -40,7 +40,10 @@ class Hook:
 
 def authorise_step(user: User, task: HumanTask) -> None:
     """Steps bound to one person whatever their role says: only the meeting's chair approves its minutes
-    (another chair is refused, 403, logged as minutes_approval_refused)."""
+    (another chair is refused, 403, logged as minutes_approval_refused); a Level 1 review is endorsed by a manager
+    other than the officer who wrote it (management oversight)."""
+    if task.hook == "level1_endorsement":
+        _refuse_own_review(user, task)
     if task.hook != "minutes_approval":
         return
     minutes = _require_minutes(task, {})
@@ -49,6 +52,15 @@ def authorise_step(user: User, task: HumanTask) -> None:
         log_access(user, "minutes_approval_refused", minutes.case_id, f"task {task.id}, meeting {minutes.meeting_id}")
         raise Forbidden(f"Only the meeting's chair, {chair.display_name}, can approve these minutes. If they cannot, "
                         "the MAPPA coordinator changes the meeting's chair.")
+
+
+def _refuse_own_review(user: User, task: HumanTask) -> None:
+    wrote = db.session.scalar(select(HumanTask.completed_by_id).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.hook == "level1_review", HumanTask.state == "completed")
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
+    if wrote == user.id:
+        log_access(user, "endorsement_refused", task.case_id, f"task {task.id}: the endorser wrote the review")
+        raise Forbidden("You wrote this Level 1 review: another manager must endorse it")
 
 
 def before_task_completed(user: User, task: HumanTask, answers: dict[str, Any]) -> list[FieldError]:

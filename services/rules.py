@@ -43,17 +43,24 @@ def next_review_in_future(data: Mapping[str, Any], case: MappaCase, settings: di
     return []
 
 
+def _reviewed_level(data: Mapping[str, Any], case: MappaCase) -> int | None:
+    """The level the next review date is set for: the meeting's decision, or the case's own level when management
+    continues at its exit date."""
+    if "review_outcome" in data:
+        return {"level_2": 2, "level_3": 3}.get(str(data["review_outcome"]))
+    return case.level if data.get("exit_decision") == "continue" else None
+
+
 def next_review_within_level_maximum(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
                                      today: date) -> list[FieldError]:
     due = _date(data, "next_review_date")
-    weeks = {"level_2": settings["level2_review_weeks"], "level_3": settings["level3_review_weeks"]}.get(
-        str(data.get("review_outcome")))
+    level = _reviewed_level(data, case)
+    weeks = {2: settings["level2_review_weeks"], 3: settings["level3_review_weeks"]}.get(level or 0)
     if due is None or weeks is None:
         return []
     meeting = _date(data, "meeting_date")  # minutes approved later: the interval still counts from the meeting
     latest = min(today, meeting or today) + timedelta(weeks=weeks)
     if due > latest:
-        level = str(data["review_outcome"])[-1]
         return [FieldError("next_review_date", f"A Level {level} review must be within {weeks} weeks: "
                                                f"by {latest.strftime('%-d %B %Y')} at the latest")]
     return []
@@ -112,10 +119,8 @@ def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, setti
                                  today: date) -> list[FieldError]:
     """Category 1 and 2 cases leave MAPPA when notification or licence ends; earlier needs a recorded reason."""
     if data.get("exit_decision") == "continue":
-        if case.notification_indefinite and _date(data, "next_notification_review") is None:
-            return [FieldError("next_notification_review", "Enter when the indefinite notification is next reviewed")]
-        return []
-    end = {1: case.notification_end, 2: case.licence_end}.get(case.category)
+        return _continuing_errors(data, case, today)
+    end = _management_end(case)
     exit_date = _date(data, "exit_date")
     if end is None or exit_date is None or exit_date >= end:
         return []
@@ -130,17 +135,75 @@ def exit_before_end_needs_reason(data: Mapping[str, Any], case: MappaCase, setti
     return errors
 
 
+# Exit reasons that only one category can have: Category 1 leaves when its notification ends (or an indefinite
+# notification is discharged on review), Category 2 when its licence or hospital order ends (MAPPA.md section 2).
+EXIT_REASON_CATEGORY = {"notification_ended": 1, "notification_discharged": 1, "licence_ended": 2}
+
+
+def _exit_reason_message(category: int | None) -> str:
+    return (f"A Category {category} case cannot leave MAPPA for that reason: choose the reason it leaves"
+            if category else "Choose the reason the case leaves MAPPA")
+
+
+def exit_reason_fits_category(data: Mapping[str, Any], case: MappaCase, settings: dict[str, int],
+                              today: date) -> list[FieldError]:
+    fits = EXIT_REASON_CATEGORY.get(str(data.get("exit_reason")), case.category)
+    if data.get("exit_decision") == "exit" and fits != case.category:
+        return [FieldError("exit_reason", _exit_reason_message(case.category))]
+    return []
+
+
+def _describe_exit_reasons(schema: dict[str, Any], case: MappaCase, settings: dict[str, int], today: date) -> None:
+    """The exit reasons offered are those of the case's category."""
+    prop = schema.get("properties", {}).get("exit_reason")
+    if prop is None:
+        return
+    prop["enum"] = [r for r in prop["enum"] if EXIT_REASON_CATEGORY.get(r, case.category) == case.category]
+    prop["x-enum-message"] = _exit_reason_message(case.category)
+
+
+def _management_end(case: MappaCase) -> date | None:
+    """When a Category 1 case's notification period or a Category 2 case's licence or hospital order ends."""
+    return {1: case.notification_end, 2: case.licence_end}.get(case.category)
+
+
+def _continuing_errors(data: Mapping[str, Any], case: MappaCase, today: date) -> list[FieldError]:
+    """Management continuing past the date that ends it names the next such date, after today: otherwise the next
+    review period (services.instances.exit_due) would propose the exit again at once."""
+    if case.notification_indefinite:
+        review = _date(data, "next_notification_review")
+        if review is None:
+            return [FieldError("next_notification_review", "Enter when the indefinite notification is next reviewed")]
+        if review <= today:
+            return [FieldError("next_notification_review", "The next review of the indefinite notification must be "
+                                                           "after today")]
+        return []
+    end = _management_end(case)
+    if end is None or end > today:
+        return []
+    what = "notification period" if case.category == 1 else "licence or hospital order"
+    new_end = _date(data, "new_end_date")
+    if new_end is None:
+        return [FieldError("new_end_date", f"The {what} ended on {_day(end)}: enter the date it now ends, or "
+                                           "confirm the exit")]
+    if new_end <= today:
+        return [FieldError("new_end_date", f"The date the {what} now ends must be after today")]
+    return []
+
+
 RULES: dict[str, Rule] = {
     "next_review_in_future": next_review_in_future,
     "next_review_within_level_maximum": next_review_within_level_maximum,
     "first_review_within_setting": first_review_within_setting,
     "exit_before_end_needs_reason": exit_before_end_needs_reason,
+    "exit_reason_fits_category": exit_reason_fits_category,
 }
 
 
 # rule -> how it shows in the form served for a task (the bounds it will enforce, as hint text and x- keywords)
 DESCRIBERS: dict[str, Callable[[dict[str, Any], MappaCase, dict[str, int], date], None]] = {
     "first_review_within_setting": _describe_first_review,
+    "exit_reason_fits_category": _describe_exit_reasons,
 }
 
 

@@ -102,11 +102,12 @@ def _case_actions(user: User, case: MappaCase) -> list[dict[str, str]]:
         links.append(("Change release date", "cases.release_date"))
     if case.status not in lifecycle.CLOSED and may_on_case(user, "cases:change_address", case):
         links.append(("Record a change of address", "cases.address"))
-    if may_on_case(user, "cases:transfer", case):
+    open_case = case.status not in lifecycle.CLOSED  # a case that has left MAPPA starts no new work
+    if open_case and may_on_case(user, "cases:transfer", case):
         links.append(("Transfer to another MAPPA area", "cases.transfer"))
     if may_on_case(user, "cases:change_lead", case):
         links.append(("Change lead agency or officer", "cases.lead"))
-    if has_permission(user, "actions:agree"):
+    if open_case and has_permission(user, "actions:agree"):
         links.append(("Record an agreed action", "cases.agreed_action"))
     if may_on_case(user, "sfo:notify", case):
         links.append(("Notify a serious further offence", "cases.sfo_notify"))

@@ -196,7 +196,7 @@ def test_agreed_action_422s_and_403(api: Api, users: dict[str, User]) -> None:
 # --- opening a case by identification ----------------------------------------------------------------------------
 
 def identification(**overrides: Any) -> dict[str, Any]:
-    body = referral(route="identification", sentence_date="2026-11-20", licence_end="2029-11-20",
+    body = referral(route="identification", category=2, sentence_date="2026-11-20", licence_end="2029-11-20",
                     victims_flag=True, children_flag=False)
     for key in ("rosh", "referral_reason"):
         body.pop(key)
@@ -222,6 +222,19 @@ def test_identification_422s(api: Api) -> None:
     assert fields(api.post("probation", "/api/v1/cases", json=identification(route="hunch"))) == ["route"]
     no_name = identification(offender={"date_of_birth": "1980-04-01"})
     assert fields(api.post("probation", "/api/v1/cases", json=no_name)) == ["offender.name"]
+
+
+def test_a_category1_offender_is_identified_with_the_notification_period(api: Api) -> None:
+    """Found in review: a Category 1 offender identified with neither a notification end date nor an indefinite
+    period was accepted, and the case never came up for exit (MAPPA.md section 2: Category 1 leaves MAPPA when the
+    notification period ends)."""
+    body = identification(category=1, licence_end=None)
+    response = api.post("probation", "/api/v1/cases", json=body)
+    assert fields(response) == ["notification_end"]
+    assert "notification period" in response.get_json()["error"]["errors"][0]["message"]
+    for dates in ({"notification_end": "2036-11-20"}, {"notification_indefinite": True}):
+        response = api.post("probation", "/api/v1/cases", json=body | dates)
+        assert response.status_code == 201, response.get_data(as_text=True)
 
 
 def test_referral_carries_the_new_facts(api: Api) -> None:

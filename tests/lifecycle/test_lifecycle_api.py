@@ -158,7 +158,7 @@ def test_referral_returned_then_level3_step_down_early_review_exit_by_meeting(ap
     assert j.context("chair", "MAPP meeting review")["early_review_reason"] == "Arrest or charge"
     j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Recalled to custody."})
     j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "meeting_decision",
-                                                    "exit_date": "2027-01-12"})
+                                                    "exit_date": "2027-01-11"})
     assert j.case()["status"] == "exited"
     kinds = [e["kind"] for e in api.get("coordinator", f"/api/v1/cases/{j.case_id}/history").get_json()["events"]]
     assert "early_review_requested" in kinds
@@ -207,7 +207,7 @@ def test_category3_rejected_is_closed_not_managed(app: Flask, api: Api) -> None:
 
 
 def test_not_mappa_eligible_is_recorded_with_reason(app: Flask, api: Api) -> None:
-    j = identify(app, api)
+    j = identify(app, api, category=2)  # a sentence under 12 months: not Category 2
     j.do("probation", "Confirm MAPPA eligibility", {"eligible": "no",
                                                     "not_eligible_reason": "Sentence under 12 months"})
     assert j.names("police") == []  # no ViSOR work for an offender who is not eligible

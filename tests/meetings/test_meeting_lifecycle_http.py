@@ -411,3 +411,26 @@ def test_late_approval_on_the_task_page(client: FlaskClient, api: Api, adam: Map
     )
     assert approved.status_code == 302, approved.get_data(as_text=True)
     assert _case(api, adam.id)["next_review_due"] == "2027-03-15"
+
+
+def test_a_case_transferred_away_leaves_the_agenda_of_the_sending_areas_next_meeting(
+        api: Api, adam: MappaCase, clock: Clock) -> None:
+    """Found in review: a case booked on Northshire's next meeting and then transferred to Southmoor stayed on that
+    agenda (Northshire could not open its minutes) and its research for the meeting went to Southmoor's police and
+    offender managers."""
+    meeting_id = _schedule(api)
+    assert _build(api, meeting_id) == [adam.id]
+    moved = api.post("coordinator", f"/api/v1/cases/{adam.id}/transfer", json={
+        "to_area": "southmoor", "reason": "Moved to approved premises in Southmoor."})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    meeting = api.get("administrator", f"/api/v1/meetings/{meeting_id}").get_json()
+    assert meeting["agenda"] == [] and meeting["attendance"] == []
+    db.session.expire_all()
+    research = db.session.scalars(select(HumanTask).where(HumanTask.case_id == adam.id,
+                                                          HumanTask.hook == "agenda_research")).all()
+    assert research and {t.state for t in research} == {"cancelled"}
+    ended = db.session.scalars(select(CaseEvent.summary).where(CaseEvent.case_id == adam.id,
+                                                               CaseEvent.kind == "phase_cancelled")).all()
+    assert any("Agenda research ended: the case was transferred to Southmoor" in s for s in ended)
+    assert [t["name"] for t in api.get("south_coordinator", f"/api/v1/cases/{adam.id}").get_json()["open_tasks"]
+            ] == ["Re-screen transferred case"]

@@ -344,3 +344,31 @@ def test_a_requirement_starting_at_release_runs_its_period_from_the_conviction(a
         "occurred_on-year": "2026", "disposal": "caution", "under_18": "no", "rosh": "low"})
     assert summary_links(get_page_from(response)) == {
         "#field-convicted_on": "Enter the date of the conviction, caution or finding"}
+
+
+def test_a_case_that_leaves_mappa_ends_its_notification_tasks(app: Flask, client: FlaskClient, clock: Any) -> None:
+    """Found in review: a registered sex offender's case exited (here: deceased) kept its 'Sex offender notification
+    due' task, which nobody could record (a closed case takes no notification events), and once it was missed the
+    coordinator was asked about a breach on the closed case."""
+    from tests.lifecycle.test_lifecycle_api import Journey, screen
+
+    users = seeded()
+    api = Api(client, users)
+    case_id = registered(api, users)
+    j = Journey(app, api, case_id)
+    screen(j, "accepted_level_2")
+    j.post("police", "early-review", {"reason": "risk_change", "detail": "Reported deceased."})
+    j.do("chair", "MAPP meeting review", {"review_outcome": "exit", "review_rationale": "Deceased."})
+    j.do("coordinator", "Confirm exit from MAPPA", {"exit_decision": "exit", "exit_reason": "deceased",
+                                                    "exit_date": "2026-11-25",
+                                                    "early_exit_reason": "Death certificate seen."})
+    assert [t["name"] for t in j.case()["open_tasks"]] == ["Update ViSOR"]
+    assert rso_tasks(case_id, "take_notification") == []
+    clock.set(datetime(2026, 12, 2, 12, tzinfo=UTC))  # past the initial notification's due date
+    sweep()
+    db.session.commit()
+    assert rso_tasks(case_id, "consider_missed") == [] and j.names("coordinator") == []
+    db.session.expire_all()
+    assert not db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.case_id == case_id, ProcessInstance.phase == "rso",
+        ProcessInstance.status.in_(("running", "error")))).all()

@@ -8,9 +8,11 @@ from typing import Any
 import lxml.html
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from services.models import User
+from services.db import db
+from services.models import HumanTask, MappaCase, User
 from services.tasks import complete
 from tests.api.test_api_lifecycle_actions import in_review_period  # the set-up belongs in tests/factories.py
 from tests.factories import create_case, csrf_token, ready_task, seeded, sign_in
@@ -151,6 +153,29 @@ def test_transfer_through_the_page(app: Flask, client: FlaskClient) -> None:
     sign_in(client, "south_coordinator")
     page = get_page(client, f"/cases/{case_id}")
     assert "Re-screen transferred case" in page.xpath("string(//table[@id='open-tasks'])")
+
+
+def test_a_closed_case_offers_no_transfer_or_action_and_refuses_them(app: Flask, client: FlaskClient) -> None:
+    """Found in review: a coordinator could transfer a closed case back into management, or agree an action on it."""
+    users = seeded()
+    case = create_case(users["probation"], category=3)
+    complete(users["coordinator"], ready_task(case.id, "check_referral").id, {"referral_complete": "yes"})
+    complete(users["coordinator"], ready_task(case.id, "screening_decision").id, {
+        "screening_outcome": "not_mappa_managed", "screening_rationale": "No active management needed."})
+    db.session.commit()
+    sign_in(client, "coordinator")
+    links = action_links(get_page(client, f"/cases/{case.id}"))
+    assert "Transfer to another MAPPA area" not in links and "Record an agreed action" not in links
+    response = post(client, f"/cases/{case.id}/transfer", {"to_area": "southmoor", "reason": "Moved to Southmoor"})
+    assert response.status_code == 409
+    assert "closed (not eligible)" in check_page(response).xpath("string(//div[@class='govuk-error-summary'])")
+    response = post(client, f"/cases/{case.id}/actions/new", {
+        "description": "Home visit", "owner_role": "police", "due-day": "10", "due-month": "12", "due-year": "2026"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(MappaCase, case.id).area.code == "northshire"  # type: ignore[union-attr]
+    assert db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                      HumanTask.state == "ready")).all() == []
 
 
 def test_lead_change_and_agreed_action_through_the_pages(app: Flask, client: FlaskClient) -> None:

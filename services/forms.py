@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -266,6 +266,20 @@ def date_errors(schema: Mapping[str, Any], data: Mapping[str, Any], today: date 
         if message:
             errors.append(FieldError(name, message))
     return errors
+
+
+def on_or_after(form_key: str, name: str, data: Mapping[str, Any], start: date | datetime | None,
+                since: str) -> list[FieldError]:
+    """The date answered in ``name`` is on or after ``start``, a day the service recorded and the form does not ask
+    (the day a disclosure was decided, a referral approved; an instant counts by its day in London): what was done
+    is never dated before what it follows. ``since`` says what happened then; the field's title is the shipped
+    form's ``form_key``."""
+    day = dates.parse_day(data.get(name))
+    first = dates.to_london(start).date() if isinstance(start, datetime) else start
+    if day is None or first is None or day >= first:
+        return []
+    title = label(name, load_form(form_key)["properties"].get(name, {}))
+    return [FieldError(name, f"{title} must be on or after {dates.long_date(first)}, {since}")]
 
 
 def _age_message(name: str, prop: Mapping[str, Any], data: Mapping[str, Any], today: date | None) -> str | None:

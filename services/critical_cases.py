@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from services import clock, dates, forms
 from services.access import load_case_for, log_access
 from services.db import db
-from services.errors import Conflict, NotFound, ValidationFailed
+from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.instances import CLOSED_STATUSES, phase_data, record, start_phase
 from services.models import CaseEvent, CriticalFlag, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import SECTION_EVENTS
@@ -30,6 +30,7 @@ from services.permissions import SECTION_EVENTS
 PHASE = "critical"
 CRITICAL_LEVEL = 3  # only a Level 3 case can be a critical public protection case
 FLAG_FORM = "critical_flag"
+NOTIFICATION_FORM = "critical_notification"
 STATUSES: dict[str, str] = {
     "referral": "CPPC referral being prepared",
     "awaiting decision": "CPPC referral awaiting the senior manager's decision",
@@ -120,6 +121,13 @@ def on_decision(user: User, task: HumanTask, data: dict[str, Any]) -> None:
     verdict = "approved: the case is a critical public protection case" if approved else "declined"
     _history(user, task, "critical_referral_decided", f"CPPC referral {verdict}. {row.decision_note}",
              {"critical_flag": row.id, "decision": data.get("cppc_decision")})
+
+
+def notification_errors(user: User, task: HumanTask, data: dict[str, Any]) -> list[FieldError]:
+    """The case is notified nationally on or after the day the senior manager approved the referral."""
+    row = db.session.scalars(select(CriticalFlag).where(CriticalFlag.process_instance_id == task.instance_id)).first()
+    return forms.on_or_after(NOTIFICATION_FORM, "notified_on", data, row.decided_at if row else None,
+                             "when the referral was approved")
 
 
 def on_notification(user: User, task: HumanTask, data: dict[str, Any]) -> None:

@@ -225,7 +225,10 @@ def stage_schema(application: CsodsApplication, stage: CsodsStage) -> dict[str, 
 def stage_errors(application: CsodsApplication, stage: CsodsStage, data: dict[str, Any]) -> list[FieldError]:
     schema = stage_schema(application, stage)
     data = forms.drop_hidden(schema, data)
-    return forms.validate(schema, data) or forms.date_errors(schema, data)
+    errors = forms.validate(schema, data) or forms.date_errors(schema, data)
+    if not errors and stage.hook == DISCLOSURE_HOOK:
+        errors = disclosures.made_before_decision(data, application.decided_at)
+    return errors
 
 
 def complete_stage(user: User, application_id: int, data: dict[str, Any]) -> CsodsStage:

@@ -11,7 +11,7 @@ its reason and starts nothing.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -203,17 +203,16 @@ def _start_delivery(user: User, case: MappaCase, row: DisclosureDecision, data: 
 
 
 def delivery_errors(user: User, task: HumanTask, data: dict[str, Any]) -> list[FieldError]:
-    """A disclosure is made on or after the day it was decided (the s.62 log keeps the date it was made)."""
-    delivered = dates.parse_day(data.get("delivered_on"))
+    """A case's disclosure is made on or after the day it was decided (``made_before_decision``)."""
     row = db.session.scalars(select(DisclosureDecision).where(
         DisclosureDecision.process_instance_id == task.instance_id)).first()
-    if row is None or delivered is None:
-        return []
-    decided = dates.to_london(row.decided_at).date()
-    if delivered >= decided:
-        return []
-    return [FieldError("delivered_on", f"Date the disclosure was made must be on or after {dates.long_date(decided)}, "
-                                       "when it was decided")]
+    return made_before_decision(data, row.decided_at if row else None)
+
+
+def made_before_decision(data: dict[str, Any], decided_at: datetime | None) -> list[FieldError]:
+    """A disclosure, a case's or a Child Sex Offender Disclosure Scheme application's, is made on or after the day it
+    was decided (and so never before the application was made): the s.62 log keeps the date it was made."""
+    return forms.on_or_after(DELIVERY_FORM, "delivered_on", data, decided_at, "when it was decided")
 
 
 def on_delivered(user: User, task: HumanTask, data: dict[str, Any]) -> None:

@@ -4,8 +4,9 @@ UI hints live beside the JSON Schema keywords: ``x-order`` (field order), ``x-wi
 radios, checkboxes, select), ``x-labels`` (enum value -> label) and ``description`` (hint text).
 Messages and checks the schema's own keywords cannot say: ``x-required-message`` (the error when a required answer
 is missing; otherwise built from the title and widget), ``x-after`` (the date fields this one must come after),
-``x-min-age`` (a date of birth at least that many years ago) and ``x-date`` (``"future"``: today or later, at most
-``FUTURE_YEARS`` ahead; ``"past"``: today or earlier).
+``x-min-age`` (a date of birth at least that many years ago), ``x-max-age`` with ``x-age-on`` (a date of birth less
+than that many years before the day of another date field, or today: a child under 18 on the day an application was
+made) and ``x-date`` (``"future"``: today or later, at most ``FUTURE_YEARS`` ahead; ``"past"``: today or earlier).
 A field that an ``if``/``then`` (in ``allOf``) requires only when one radio answer has one value is asked only
 then (``reveals``): the page reveals it under that answer, and an answer given while it is hidden is dropped.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -262,19 +263,43 @@ def date_errors(schema: Mapping[str, Any], data: Mapping[str, Any], today: date 
         when = prop.get("x-date")
         day = dates.parse_day(data.get(name)) if when in ("future", "past") else None
         message = _date_message(label(name, prop), str(when), day, today or clock.today()) if day else None
-        message = message or _order_message(name, prop, props, data) or _age_message(name, prop, data, today)
+        message = message or _order_message(name, prop, props, data) or _age_message(name, props, data, today)
         if message:
             errors.append(FieldError(name, message))
     return errors
 
 
-def _age_message(name: str, prop: Mapping[str, Any], data: Mapping[str, Any], today: date | None) -> str | None:
-    """``x-min-age``: a date of birth at least that many years ago (the age of criminal responsibility is 10)."""
-    years = int(prop.get("x-min-age") or 0)
-    born = dates.parse_day(data.get(name)) if years else None
-    if born is None or born <= _years_after(today or clock.today(), -years):
+def on_or_after(form_key: str, name: str, data: Mapping[str, Any], start: date | datetime | None,
+                since: str) -> list[FieldError]:
+    """The date answered in ``name`` is on or after ``start``, a day the service recorded and the form does not ask
+    (the day a disclosure was decided, a referral approved; an instant counts by its day in London): what was done
+    is never dated before what it follows. ``since`` says what happened then; the field's title is the shipped
+    form's ``form_key``."""
+    day = dates.parse_day(data.get(name))
+    first = dates.to_london(start).date() if isinstance(start, datetime) else start
+    if day is None or first is None or day >= first:
+        return []
+    title = label(name, load_form(form_key)["properties"].get(name, {}))
+    return [FieldError(name, f"{title} must be on or after {dates.long_date(first)}, {since}")]
+
+
+def _age_message(name: str, props: Mapping[str, Any], data: Mapping[str, Any], today: date | None) -> str | None:
+    """``x-min-age``: a date of birth at least that many years ago (the age of criminal responsibility is 10).
+    ``x-max-age``: a date of birth less than that many years before the day in the date field ``x-age-on`` (today
+    without one): the person is under that age then (a child is under 18); ``x-max-age-message`` says so in the
+    form's words."""
+    prop = props[name]
+    least, most, other = int(prop.get("x-min-age") or 0), int(prop.get("x-max-age") or 0), prop.get("x-age-on")
+    born = dates.parse_day(data.get(name)) if least or most else None
+    if born is None:
         return None
-    return f"{label(name, prop)} must be at least {years} years ago"
+    if least and born > _years_after(today or clock.today(), -least):
+        return f"{label(name, prop)} must be at least {least} years ago"
+    on = dates.parse_day(data.get(other)) if other else today or clock.today()
+    if not most or on is None or born > _years_after(on, -most):
+        return None
+    when = f"before the {label(other, props.get(other, {})).lower()}" if other else "ago"
+    return str(prop.get("x-max-age-message") or f"{label(name, prop)} must be less than {most} years {when}")
 
 
 def _order_message(name: str, prop: Mapping[str, Any], props: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:

@@ -8,12 +8,15 @@ a broken model is fixed by publishing a corrected version and moving the instanc
 step on that version. Child Sex Offender Disclosure Scheme applications keep their process on the application row
 (services.csods): those in error are listed with the instances (``csods_incidents``) and retried by
 ``services.csods.retry``. Reminder emails the mail server refused (services.outbox keeps them to try again) are
-listed beside them (``undelivered_reminders``) until they go: a wrong address is seen, not only logged.
+listed beside them (``undelivered_reminders``) until they go: a wrong address is seen, not only logged. A scheduler
+sweep step that fails as a whole (services.scheduler) is a ``SweepIncident``: national, so listed for the process
+owner only (``sweep_incidents``), open until the step next runs cleanly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -22,7 +25,7 @@ from services.access import log_access
 from services.db import db
 from services.errors import Conflict, NotFound
 from services.instances import ENGINE, load, lock, record, save
-from services.models import Area, CsodsApplication, MappaCase, ProcessInstance, ReminderOutbox, User
+from services.models import Area, CsodsApplication, MappaCase, ProcessInstance, ReminderOutbox, SweepIncident, User
 from services.permissions import in_every_area
 from workflows.engine import EngineError
 
@@ -96,6 +99,42 @@ def undelivered_reminders(user: User) -> list[Undelivered]:
     if not in_every_area(user, PERMISSION):
         query = query.where(User.area_id == user.area_id)
     return [Undelivered(reminder, recipient, area) for reminder, recipient, area in db.session.execute(query)]
+
+
+def sweep_incidents(user: User) -> list[SweepIncident] | None:
+    """The open incidents of the sweep's steps, the latest first, for a national role (the process owner); None for
+    anyone else: a sweep step belongs to no area."""
+    if not in_every_area(user, PERMISSION):
+        return None
+    return list(db.session.scalars(select(SweepIncident).where(SweepIncident.resolved_at.is_(None))
+                                   .order_by(SweepIncident.last_at.desc(), SweepIncident.id.desc())))
+
+
+def open_sweep_steps() -> set[str]:
+    """The steps with an open incident: the sweep resolves each when it next runs cleanly (one query a sweep)."""
+    return set(db.session.scalars(select(SweepIncident.step).where(SweepIncident.resolved_at.is_(None))))
+
+
+def sweep_step_failed(step: str, error: str, now: datetime) -> SweepIncident:
+    """Record that ``step`` failed at ``now``: its open incident counts one more, or a new one opens (the caller
+    commits; one sweeper at a time, services.sweep_lock, so there is never a second open row to race)."""
+    row = db.session.scalars(select(SweepIncident).where(SweepIncident.step == step,
+                                                         SweepIncident.resolved_at.is_(None))).first()
+    if row is None:
+        row = SweepIncident(step=step, error=error, first_at=now, last_at=now, occurrences=1)
+        db.session.add(row)
+        log_access(None, "sweep_incident_raised", None, f"{step}: {error}")
+        return row
+    row.error, row.last_at, row.occurrences = error, now, row.occurrences + 1
+    return row
+
+
+def sweep_step_ran(step: str, now: datetime) -> None:
+    """``step`` ran cleanly at ``now``: its open incident is resolved (the caller commits)."""
+    for row in db.session.scalars(select(SweepIncident).where(SweepIncident.step == step,
+                                                              SweepIncident.resolved_at.is_(None))):
+        row.resolved_at = now
+        log_access(None, "sweep_incident_resolved", None, f"{step}: ran cleanly after {row.occurrences} failures")
 
 
 def describe(err: BaseException) -> str:

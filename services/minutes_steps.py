@@ -296,7 +296,7 @@ _HOOKS: dict[str, Hook] = {
     "sfo_publication": Hook(after=sfo.on_publication),
     "critical_referral": Hook(after=critical_cases.on_referral),
     "critical_decision": Hook(after=critical_cases.on_decision),
-    "critical_notification": Hook(after=critical_cases.on_notification),
+    "critical_notification": Hook(check=critical_cases.notification_errors, after=critical_cases.on_notification),
     "critical_review": Hook(after=critical_cases.on_review),
     "smb_audit": Hook(after=smb.on_audited),
 }

@@ -360,6 +360,21 @@ class AreaSetting(Model):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class SweepIncident(Model):
+    """A scheduler sweep step that failed as a whole (services.scheduler): what went wrong, when it first and last
+    failed and how many sweeps in a row, open (``resolved_at`` empty) until the step next runs cleanly. A sweep step
+    is national: the process owner sees it under /admin/incidents (services.incidents)."""
+
+    __tablename__ = "sweep_incident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step: Mapped[str] = mapped_column(String(60), index=True)  # the step's name (services.scheduler.STEP_LABELS)
+    error: Mapped[str] = mapped_column(Text)  # the last failure's
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    occurrences: Mapped[int] = mapped_column(Integer)
+    resolved_at: Mapped[datetime | None]
+
+
 class SchedulerHeartbeat(Model):
     """When the scheduler last finished a sweep, and which process it was (``/readyz`` reads it).
 

@@ -3,7 +3,10 @@ One sweeper at a time (services.sweep_lock).
 
 A sweep for another instant (``tick --now``) runs under ``clock.as_of``: only the sweeping thread sees that
 instant. Each instance fires in its own transaction: one that fails is rolled back, put in error as an incident
-for the process owner (``services.incidents``) and left alone by later sweeps; the others still fire.
+for the process owner (``services.incidents``) and left alone by later sweeps; the others still fire. A step that
+fails as a whole is rolled back (each step commits only what it finished: one instance, one batch of reminders, or
+the whole step), recorded as a sweep incident for the process owner, open until the step next runs cleanly; the
+sweep's other steps still run.
 """
 
 from __future__ import annotations
@@ -63,8 +66,10 @@ def sweep(now: datetime | None = None, held: SweepLock | None = None) -> SweepRe
         return report
     try:
         with clock.as_of(now):
+            failing = incidents.open_sweep_steps()
+            db.session.rollback()
             for step in STEPS:
-                _run_step(step, now, report)
+                _run_step(step, now, report, failing)
     finally:
         if lock is not held:
             lock.release()
@@ -85,14 +90,33 @@ def last_beat() -> SchedulerHeartbeat | None:
     return db.session.get(SchedulerHeartbeat, HEARTBEAT)
 
 
-def _run_step(step: Callable[[datetime, SweepReport], None], now: datetime, report: SweepReport) -> None:
-    """A step that fails is rolled back and reported; the sweep's other steps still run."""
+def _run_step(step: Callable[[datetime, SweepReport], None], now: datetime, report: SweepReport,
+              failing: set[str]) -> None:
+    """A step that fails is rolled back and becomes an incident; the sweep's other steps still run. A step with an
+    open incident that now runs cleanly resolves it."""
+    name = step.__name__
     try:
         step(now, report)
-    except Exception as err:
+    except Exception as err:  # one failing step must not stop the sweep: it becomes an incident
         db.session.rollback()
-        log.exception("sweep step %s failed", step.__name__)
-        report.errors.append(f"{step.__name__}: {type(err).__name__}: {err}")
+        log.exception("sweep step %s failed", name)
+        text = incidents.describe(err)
+        report.errors.append(f"{name}: {text}")
+        _record_step(name, report, lambda: incidents.sweep_step_failed(name, text, now))
+        return
+    if name in failing:
+        _record_step(name, report, lambda: incidents.sweep_step_ran(name, now))
+
+
+def _record_step(name: str, report: SweepReport, write: Callable[[], object]) -> None:
+    """Write a step's incident in a transaction of its own; if even that fails, the log and the report keep it."""
+    try:
+        write()
+        db.session.commit()
+    except Exception as again:  # the sweep goes on: the failure is logged and reported
+        db.session.rollback()
+        log.exception("sweep: could not record the incident of step %s", name)
+        report.errors.append(f"{name}: incident not recorded: {type(again).__name__}: {again}")
 
 
 def due_timers_query(now: datetime, limit: int = BATCH) -> Any:
@@ -227,7 +251,15 @@ def _purge_recordings(now: datetime, report: SweepReport) -> None:
     db.session.commit()
 
 
-# The sweep's steps, in order.
-STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = (
-    _fire_timers, _fire_csods_timers, _mark_overdue, _remind_memorandum_reviews, _remind, _purge_recordings,
-    _forget_idempotency_keys)
+# The sweep's steps, in order, each with the name the process owner reads when it fails (/admin/incidents).
+_NAMED_STEPS: tuple[tuple[Callable[[datetime, SweepReport], None], str], ...] = (
+    (_fire_timers, "Process timers"),
+    (_fire_csods_timers, "Child sex offender disclosure application timers"),
+    (_mark_overdue, "Overdue tasks"),
+    (_remind_memorandum_reviews, "Memorandum of understanding reviews"),
+    (_remind, "Reminders and escalations"),
+    (_purge_recordings, "Meeting recordings past their retention"),
+    (_forget_idempotency_keys, "Expired idempotency keys"),
+)
+STEPS: tuple[Callable[[datetime, SweepReport], None], ...] = tuple(step for step, _ in _NAMED_STEPS)
+STEP_LABELS: dict[str, str] = {step.__name__: label for step, label in _NAMED_STEPS}

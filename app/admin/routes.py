@@ -1,7 +1,7 @@
 """Process owner's view of incidents (case instances and CSODS applications' processes stopped by an error in a
-script, condition or timer), and the coordinator's or manager's view of the area's accounts: unlock a locked account,
-revoke anyone's API token; set up the area's duty-to-co-operate agencies with their memoranda, and give people their
-agency roles."""
+script, condition or timer; the scheduler's sweep steps that failed), and the coordinator's or manager's view of the
+area's accounts: unlock a locked account, revoke anyone's API token; set up the area's duty-to-co-operate agencies with
+their memoranda, and give people their agency roles."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.security import requires, signed_in_user
-from services import agencies, auth, csods, incidents, lockout
+from services import agencies, auth, csods, incidents, lockout, scheduler
 from services.errors import FieldError, ValidationFailed
 from services.settings import ACCOUNT_LOCKOUT_FAILURES
 
@@ -22,7 +22,8 @@ def incident_list() -> ResponseReturnValue:
     rows = incidents.open_incidents(signed_in_user())
     return render_template("admin/incidents.html", page_title="Process incidents", incidents=rows,
                            labels=incidents.case_labels(rows), application_areas=incidents.application_areas(rows),
-                           undelivered=incidents.undelivered_reminders(signed_in_user()))
+                           undelivered=incidents.undelivered_reminders(signed_in_user()),
+                           sweep_steps=incidents.sweep_incidents(signed_in_user()), step_labels=scheduler.STEP_LABELS)
 
 
 @bp.post("/admin/incidents/<int:instance_id>/retry")

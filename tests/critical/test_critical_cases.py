@@ -15,7 +15,7 @@ from sqlalchemy import select
 from services.db import db
 from services.models import AccessLog, CriticalFlag, HumanTask, ProcessInstance, User
 from services.scheduler import sweep
-from tests.api.conftest import Api
+from tests.api.conftest import Api, fields
 from tests.api.test_api_lifecycle_actions import in_review_period
 from tests.factories import csrf_token, ready_task, seeded, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey
@@ -259,3 +259,41 @@ def test_coordinators_flagging_one_case_at_once_make_one_flag(app: Flask, api: A
                                                                 ProcessInstance.phase == "critical")).all()) == 1
     assert len(db.session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
                                                           HumanTask.bpmn_id == "prepare_cppc_referral")).all()) == 1
+
+
+def test_the_national_notification_is_not_dated_before_the_approval(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    """A critical case is notified to HMPPS Public Protection Group on or after the day the senior manager approved the
+    referral (found in review: a notification dated before the approval was accepted). 422 naming data.notified_on on
+    the API, the error summary on the task page, nothing written."""
+    users = seeded()
+    api = Api(client, users)
+    case_id = level3_case(users)
+    sign_in(client, "coordinator")
+    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
+    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+    clock.set(datetime(2026, 12, 3, 10, tzinfo=UTC))
+    work(api, "manager", ready_task(case_id, "approve_cppc_referral"),
+         {"cppc_decision": "approve", "cppc_decision_note": "Meets the CPPC criteria."})
+    notify = ready_task(case_id, "notify_ppg")
+    early = {"ppg_contact": "Sam Patel, PPG duty officer", "notified_on": "2026-12-02",
+             "notification_reference": "PPG/2026/0412"}
+
+    refused = api.post("coordinator", f"/api/v1/tasks/{notify.id}/complete", json={"data": early})
+    assert fields(refused) == ["data.notified_on"]
+    assert refused.get_json()["error"]["errors"][0]["message"] == (
+        "Date notified must be on or after 3 December 2026, when the referral was approved")
+    sign_in(client, "coordinator")
+    response = post(client, f"/tasks/{notify.id}", {"ppg_contact": early["ppg_contact"], "notified_on-day": "25",
+                                                    "notified_on-month": "11", "notified_on-year": "2026",
+                                                    "notification_reference": "PPG/2026/0412"})
+    assert response.status_code == 200
+    assert summary_links(check_page(response)) == {
+        "#field-notified_on": "Date notified must be on or after 3 December 2026, when the referral was approved"}
+    row = flag(case_id)
+    assert (row.status, row.notified_on, row.notification_reference) == ("critical", None, None)
+    assert ready_task(case_id, "notify_ppg").id == notify.id
+    assert db.session.scalars(select(AccessLog).where(AccessLog.event == "critical_case_notified")).all() == []
+
+    work(api, "coordinator", notify, {**early, "notified_on": "2026-12-03"})
+    assert flag(case_id).notified_on == date(2026, 12, 3)

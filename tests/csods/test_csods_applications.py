@@ -359,3 +359,66 @@ def test_open_stages_wait_in_my_tasks_for_the_areas_police_and_show_when_overdue
         theirs = app.test_client()
         sign_in(theirs, other)
         assert get_page(theirs, "/tasks").xpath("//*[@id='csods-stages']") == []
+
+
+def test_a_disclosure_is_not_dated_before_the_application_or_its_decision(
+        app: Flask, client: FlaskClient, clock: Any) -> None:
+    """The day the scheme's disclosure was made is on or after the panel's decision, so never before the application
+    was received (found in review: a delivery dated before the application was accepted). The same rule as a case's
+    disclosure (services.disclosures): 422 naming data.delivered_on on the API, the error summary on the page,
+    nothing written."""
+    users = seeded()
+    api = Api(client, users)
+    made = api.post("police", "/api/v1/csods/applications", json={**APPLICATION, "received_on": "2026-11-20"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    application_id = made.get_json()["id"]
+    url = f"/api/v1/csods/applications/{application_id}/stage"
+    clock.set(datetime(2026, 11, 26, 10, tzinfo=UTC))
+    for data in (INITIAL_CONTACT, {**FACE_TO_FACE, "met_on": "2026-11-26"}, RISK,
+                 {**DISCLOSE, "deliver_by": "2027-01-15"}):
+        data = {k: v for k, v in data.items() if not k.endswith(("-day", "-month", "-year"))}
+        done = api.post("police", url, json={"data": data})
+        assert done.status_code == 200, done.get_data(as_text=True)
+    assert open_stage(application_id).name == "Deliver disclosure"
+
+    before_received = {"delivered_on": "2026-11-19", "delivery_method": "in_person", "undertaking_given": "yes"}
+    refused = api.post("police", url, json={"data": before_received})
+    assert fields(refused) == ["data.delivered_on"]
+    assert refused.get_json()["error"]["errors"][0]["message"] == (
+        "Date the disclosure was made must be on or after 26 November 2026, when it was decided")
+    sign_in(client, "police")
+    page = check_page(post(client, f"/csods/applications/{application_id}",
+                           {**DELIVERED, **day("delivered_on", "2026-11-25")}))  # after it was made, before decided
+    assert summary_links(page) == {
+        "#field-delivered_on": "Date the disclosure was made must be on or after 26 November 2026, when it was decided"}
+    row = the(application_id)
+    assert (row.status, row.delivered_on, open_stage(application_id).name) == ("open", None, "Deliver disclosure")
+    assert db.session.scalars(select(AccessLog).where(AccessLog.event == "disclosure")).all() == []
+
+    done = api.post("police", url, json={"data": {**before_received, "delivered_on": "2026-11-26"}})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert the(application_id).delivered_on == date(2026, 11, 26)
+
+
+def test_the_child_is_under_18_on_the_day_the_application_was_made(app: Flask, client: FlaskClient) -> None:
+    """The scheme is about a child: one 18 or over on the day the application was made is refused (found in review:
+    a date of birth in 1990 was accepted). The form's ``x-max-age`` (services.forms), read by the API and the page
+    alike: 422 naming child_date_of_birth, the error summary, nothing written. A child who turns 18 that very day
+    is no longer a child; one who turns 18 the day after still is."""
+    users = seeded()
+    api = Api(client, users)
+    made_on = {**APPLICATION, "received_on": "2026-11-20"}
+    message = "The child must be under 18 on the date the application was made"
+    for born in ("1990-01-01", "2008-11-20"):
+        refused = api.post("police", "/api/v1/csods/applications", json={**made_on, "child_date_of_birth": born})
+        assert fields(refused) == ["child_date_of_birth"], born
+        assert refused.get_json()["error"]["errors"][0]["message"] == message
+    sign_in(client, "police")
+    page = check_page(post(client, "/csods/applications/new", page_form(
+        {**made_on, "child_date_of_birth": "2008-11-19"}, "received_on", "subject_date_of_birth",
+        "child_date_of_birth")))
+    assert summary_links(page) == {"#field-child_date_of_birth": message}
+    assert db.session.scalar(select(func.count()).select_from(CsodsApplication)) == 0
+
+    made = api.post("police", "/api/v1/csods/applications", json={**made_on, "child_date_of_birth": "2008-11-21"})
+    assert made.status_code == 201, made.get_data(as_text=True)

@@ -442,6 +442,9 @@ def open_meeting(user: User, meeting_id: int) -> MappMeeting:
     meeting = load_meeting(user, meeting_id, "meeting_opened")
     if meeting.status not in ("scheduled", "in progress"):
         raise Conflict(f"This meeting is {meeting.status}: it cannot be opened again")
+    if meeting.status == "scheduled" and not its_day_has_come(meeting):
+        raise Conflict(f"This meeting is on {dates.long_date(meeting_day(meeting))}: it can be opened on that day, "
+                       "not before")
     if _move(meeting, "scheduled", "in progress", confidentiality_read_at=clock.now(),
              confidentiality_read_by_id=user.id):
         for item in meeting.items:
@@ -449,6 +452,18 @@ def open_meeting(user: User, meeting_id: int) -> MappMeeting:
             if minutes.process_instance_id is None:
                 _start_minutes(user, minutes, submitted=False)
     return meeting
+
+
+def its_day_has_come(meeting: MappMeeting) -> bool:
+    """The meeting's day (in London) is today or has passed: it may be opened, and its minutes submitted."""
+    return meeting_day(meeting) <= clock.today()
+
+
+def require_held(meeting: MappMeeting, doing: str = "submitting its minutes") -> None:
+    """Minutes record a meeting that took place: it has been opened (or held), and its day has come (409 before).
+    The one rule for submitting and approving minutes, whichever way they are sent (page, API task, inbox)."""
+    if meeting.status not in ("in progress", "held") or not its_day_has_come(meeting):
+        raise Conflict(f"Open the meeting on its day (the MAPPA D statement read) before {doing}")
 
 
 def close_meeting(user: User, meeting_id: int) -> MappMeeting:
@@ -727,7 +742,8 @@ def submission_errors(minutes: Minutes) -> list[FieldError]:
 
 def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
     """Lock the minutes and send them to the chair: the writing (or revising) step of their process completes,
-    or, for minutes of a meeting never opened here, their process starts at the approval."""
+    or, for minutes whose process did not start when the meeting was opened, it starts at the approval. Only for
+    a meeting opened on or after its day (``require_held``)."""
     require(user, "minutes:write")
     minutes = minutes_for(user, meeting_id, case_id, event="minutes_submitted")
     if minutes.process_instance_id is not None:
@@ -735,6 +751,7 @@ def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
     minutes = _locked(minutes)
     if minutes.status != "draft":
         raise Conflict(f"These minutes are already {minutes.status}")
+    require_held(minutes.meeting)
     errors = submission_errors(minutes)
     if errors:
         raise ValidationFailed(errors)

@@ -24,7 +24,7 @@ from services.errors import Conflict, FieldError, Forbidden, NotFound, Validatio
 from services.hooks import HOOKS
 from services.instances import record, running_phase, tell_visor
 from services.lifecycle import agree_action, request_early_review
-from services.meetings import meeting_day, revise, submission_errors
+from services.meetings import meeting_day, require_held, revise, submission_errors
 from services.models import AgendaItem, HumanTask, MappaCase, Minutes, User
 
 Check = Callable[[User, HumanTask, dict[str, Any]], list[FieldError]]
@@ -102,6 +102,7 @@ def _check_submission(field: str) -> Check:
         minutes = _minutes_of(task, answers)
         if minutes is None:
             return []
+        require_held(minutes.meeting)
         return [FieldError(field, f"In the minutes: {e.message}") for e in submission_errors(minutes)]
 
     return check
@@ -115,6 +116,7 @@ def _check_approval(user: User, task: HumanTask, answers: dict[str, Any]) -> lis
     minutes = _minutes_of(task, answers)
     if minutes is None or answers.get("approval") != "approve":
         return []
+    require_held(minutes.meeting, "approving its minutes")  # minutes of a meeting opened early wait for its day
     return (review_errors(minutes, answers.get("next_review_date") or None) + _late_actions(minutes)
             + disclosures.approval_errors(minutes))
 

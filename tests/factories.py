@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -10,9 +11,12 @@ from sqlalchemy import select
 from services import disclosures
 from services.auth import create_token, hash_password
 from services.catalogue import sync_shipped_models
+from services.clock import LONDON, current_clock
 from services.db import db
 from services.demo import AREAS, USERS
-from services.models import Area, HumanTask, MappaCase, Minutes, User
+from services.meetings import meeting_day, open_meeting
+from services.models import Area, HumanTask, MappaCase, MappMeeting, Minutes, User
+from services.scheduler import sweep
 
 TEST_PASSWORD = "correct horse battery staple"
 _HASH_CACHE: dict[str, str] = {}
@@ -80,6 +84,30 @@ def ready_task(case_id: int, bpmn_id: str) -> HumanTask:
     db.session.expire_all()
     return db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready")).one()
+
+
+def on_its_day(meeting_id: int, at: datetime | None = None) -> MappMeeting:
+    """The meeting's day has come: the app's clock moves to its start (or to ``at``, a time on its day) and the
+    scheduler has swept (the review timers due by then have fired, as they would have in the fortnight since the
+    test's start). A meeting is opened, and its minutes submitted and approved, on or after its day, never before
+    (services.meetings)."""
+    meeting = db.session.get(MappMeeting, meeting_id)
+    assert meeting is not None
+    instant = at or meeting.starts_at
+    assert meeting_day(meeting) == instant.astimezone(LONDON).date(), "a time on the meeting's day"
+    db.session.commit()
+    current_clock().set(instant)
+    sweep(instant)
+    db.session.expire_all()
+    return meeting
+
+
+def hold(meeting_id: int, at: datetime | None = None) -> MappMeeting:
+    """The chair opens the meeting on its day (``on_its_day``): the MAPPA D statement read, its minutes started."""
+    meeting = on_its_day(meeting_id, at)
+    open_meeting(meeting.chair, meeting_id)
+    db.session.commit()
+    return meeting
 
 
 def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:

@@ -217,9 +217,10 @@ def build_agenda(meeting_id: int) -> ResponseReturnValue:
 
 
 @_meeting_action("/open", "Open the meeting (MAPPA D statement read)", "minutes:write",
-                 "Coordinators, administrators and chairs. Records the confidentiality and diversity statement as "
-                 "read and starts the minutes of each case on the agenda, due within the area's drafting deadline "
-                 "from the meeting. Opening a meeting already in progress changes nothing.", "in progress",
+                 "Coordinators, administrators and chairs, on or after the meeting's day (London time; 409 before "
+                 "it). Records the confidentiality and diversity statement as read and starts the minutes of each "
+                 "case on the agenda, due within the area's drafting deadline from the meeting; its minutes can be "
+                 "submitted from then on. Opening a meeting already in progress changes nothing.", "in progress",
                  errors=(404, 409))
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
     user = api_user()

@@ -204,6 +204,7 @@ def _part_context(part: str, user: User, meeting: MappMeeting, shown: meeting_ac
                   can_organise: bool) -> dict[str, Any]:
     if part == "overview":
         return {"statement": MAPPA_D, "past_its_day": service.past_its_day(meeting),
+                "its_day_has_come": service.its_day_has_come(meeting),
                 "chairs": _chairs(user) if can_organise else []}
     if part == "agenda":
         editable = can_organise and service.agenda_open(meeting)
@@ -291,7 +292,10 @@ def attendance(meeting_id: int) -> ResponseReturnValue:
 @bp.post("/meetings/<int:meeting_id>/open")
 @requires("minutes:write")
 def open_meeting(meeting_id: int) -> ResponseReturnValue:
-    service.open_meeting(signed_in_user(), meeting_id)
+    try:
+        service.open_meeting(signed_in_user(), meeting_id)
+    except Conflict as refused:  # before its day, or already held: said on the meeting's page
+        return render_meeting(meeting_id, [FieldError("", refused.message)], refused.status)
     flash("Meeting opened: the confidentiality and diversity statement is recorded as read", "success")
     return redirect(part_url(meeting_id, "overview"))
 
@@ -479,5 +483,8 @@ def submit(meeting_id: int, case_id: int) -> ResponseReturnValue:
     except ValidationFailed as failed:
         minutes = service.minutes_for(user, meeting_id, case_id)
         return _editor(meeting_id, case_id, minutes, _field_errors(failed.errors), status=422)
+    except Conflict as refused:  # the meeting not opened on its day yet, or the minutes already sent
+        minutes = service.minutes_for(user, meeting_id, case_id)
+        return _editor(meeting_id, case_id, minutes, [FieldError("", refused.message)], status=refused.status)
     flash("Minutes submitted to the chair for approval", "success")
     return redirect(part_url(meeting_id, "minutes"))

@@ -285,7 +285,7 @@ def test_minutes_cannot_give_an_action_to_an_agency_not_working_with_the_area(
 ) -> None:
     from tests.web.test_meetings_ui import a_meeting_with_agenda
 
-    meeting_id, case_ids = a_meeting_with_agenda()
+    meeting_id, case_ids = a_meeting_with_agenda(held=True)
     sign_in(client, "coordinator")
     assert "does not work with" in flashed(client, post(client, "/admin/agencies/adult_social_care", {"enabled": "no"}))
     path = f"/meetings/{meeting_id}/minutes/{case_ids[0]}"

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from services import meetings
 from services.db import db
 from tests.browser.test_journey import sign_in
-from tests.factories import seeded
+from tests.factories import hold, seeded
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 
 
@@ -23,7 +23,7 @@ def a_meeting(*, submitted: bool = False) -> tuple[int, int]:
     [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(users["administrator"], meeting.id)
     if submitted:
-        meetings.open_meeting(users["chair"], meeting.id)
+        hold(meeting.id)
         meetings.save_minutes(users["administrator"], meeting.id, cases[0].id,
                               minutes_text("level_2", "2027-03-01"), None)
         meetings.submit_for_approval(users["administrator"], meeting.id, cases[0].id)

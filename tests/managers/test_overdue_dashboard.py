@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from services import meetings
 from services.db import db
 from services.tasks import complete
-from tests.factories import considered_disclosure, csrf_token, ready_task, seeded, sign_in
+from tests.factories import considered_disclosure, csrf_token, hold, ready_task, seeded, sign_in
 from tests.managers.world import CHECK, VISOR, build
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 from tests.pages import check_page, get_page
@@ -119,6 +119,7 @@ def test_meetings_whose_minutes_are_late(app: Flask, client: FlaskClient, clock)
     cases = [level2_case(users, name, "2026-12-14") for name in ("Adam Ashby", "Brian Brook")]
     [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(admin, meeting.id)
+    hold(meeting.id)
     for case in cases:
         meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
         meetings.submit_for_approval(admin, meeting.id, case.id)

@@ -15,7 +15,7 @@ from services.errors import PreconditionFailed, ValidationFailed
 from services.models import HumanTask, MappaCase, User
 from services.scheduler import sweep
 from services.tasks import complete
-from tests.factories import considered_disclosure, create_case, ready_task, seeded
+from tests.factories import considered_disclosure, create_case, hold, on_its_day, ready_task, seeded
 
 MEETING_AT = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 
@@ -69,6 +69,7 @@ def test_whole_meeting_cycle(app: Flask, world: dict) -> None:
     db.session.refresh(items[0])
     assert items[0].research_flags[0]["flag_to_chair"] is True
 
+    on_its_day(meeting.id)
     meetings.open_meeting(chair, meeting.id)
     rows = meetings.attendance(meeting)
     assert {"Probation", "Police", "Housing"} <= {r.agency for r in rows}
@@ -116,6 +117,7 @@ def test_distribution_not_done_in_time_is_overdue(app: Flask, world: dict) -> No
     admin = users["administrator"]
     [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(admin, meeting.id)
+    hold(meeting.id)
     meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
     meetings.submit_for_approval(admin, meeting.id, case.id)
     considered_disclosure(case.id)
@@ -138,6 +140,7 @@ def test_minutes_returned_by_the_chair_can_be_edited_again(app: Flask, world: di
     admin = users["administrator"]
     [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(admin, meeting.id)
+    hold(meeting.id)
     meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
     with pytest.raises(ValidationFailed):
         meetings.submit_for_approval(admin, meeting.id, world["cases"][1].id)  # nothing written yet

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.conftest import Api
-from tests.factories import considered_disclosure, csrf_token, sign_in
+from tests.factories import considered_disclosure, csrf_token, on_its_day, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 
 DECISIONS = {"Adam Ashby": ("level_3", "2027-01-20"), "Brian Brook": ("level_2", "2027-03-01"),
@@ -44,6 +44,8 @@ def test_meeting_cycle_over_http(app: Flask, api: Api, client: FlaskClient) -> N
     meeting = api.get("chair", f"/api/v1/meetings/{meeting_id}").get_json()
     assert meeting["agenda"][0]["research_flags"][0]["flag_to_chair"] is True
 
+    on_its_day(meeting_id)
+    assert api.post("chair", f"/api/v1/meetings/{meeting_id}/open").status_code == 200
     sign_in(client, "administrator")
     page = f"/meetings/{meeting_id}"
     rows = meeting["attendance"]

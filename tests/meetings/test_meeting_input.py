@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from services.db import db
 from services.models import AccessLog, Attendance, Disclosure, HumanTask, MappaCase, MappMeeting, Minutes
 from tests.api.conftest import Api, fields
-from tests.factories import csrf_token, make_user, sign_in
+from tests.factories import csrf_token, make_user, on_its_day, sign_in
 from tests.meetings.test_meeting_cycle import level2_case, minutes_text
 from tests.pages import check_page
 
@@ -50,6 +50,8 @@ def test_minutes_whose_summary_and_risk_assessment_show_nothing_are_not_submitte
     meeting_id, case = _on_agenda(api)
     _save(api, meeting_id, case.id, minutes_text("level_2", "2027-01-20") | {"summary": BLANK,
                                                                              "risk_assessment": "\u200b"})
+    on_its_day(meeting_id)
+    api.post("chair", f"/api/v1/meetings/{meeting_id}/open")
     sign_in(client, "administrator")
     page = f"/meetings/{meeting_id}/minutes/{case.id}"
     refused = client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)})
@@ -57,7 +59,6 @@ def test_minutes_whose_summary_and_risk_assessment_show_nothing_are_not_submitte
     summary = check_page(refused).xpath("//div[contains(@class, 'govuk-error-summary')]//a/@href")
     assert summary == ["#field-summary", "#field-risk_assessment"]
 
-    api.post("chair", f"/api/v1/meetings/{meeting_id}/open")
     [draft] = [t for t in api.get("administrator", f"/api/v1/tasks?case={case.id}").get_json()["tasks"]
                if t["name"] == "Write minutes"]
     refused = api.post("administrator", f"/api/v1/tasks/{draft['id']}/complete",

@@ -16,7 +16,7 @@ from services.db import db
 from services.models import CaseEvent, HumanTask, MappaCase, Minutes
 from services.scheduler import sweep
 from tests.api.conftest import Api, error_message, fields
-from tests.factories import considered_disclosure, sign_in
+from tests.factories import considered_disclosure, on_its_day, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import get_page
 
@@ -326,6 +326,8 @@ def test_minutes_actions_are_checked_when_saved(client: FlaskClient, api: Api, a
 
     # still being written: an owner or date may be missing, but the minutes cannot go to the chair like that
     _write_minutes(api, meeting_id, adam.id, "level_2", "2027-03-01", [{"description": "Home visit"}])
+    on_its_day(meeting_id)
+    _post(api, "chair", f"/api/v1/meetings/{meeting_id}/open")
     sign_in(client, "administrator")
     page = f"/meetings/{meeting_id}/minutes/{adam.id}"
     submitted = client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)})

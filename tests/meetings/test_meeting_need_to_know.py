@@ -19,7 +19,7 @@ from sqlalchemy import select
 from services.db import db
 from services.models import AccessLog, MappaCase, Minutes, User
 from tests.api.conftest import Api
-from tests.factories import considered_disclosure, csrf_token, make_user, sign_in
+from tests.factories import considered_disclosure, csrf_token, make_user, on_its_day, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import check_page, get_page
 
@@ -172,6 +172,7 @@ def test_responsible_authority_and_mappa_unit_see_the_whole_meeting(agenda: Agen
 def _minutes_awaiting_approval(api: Api, client: FlaskClient) -> MappaCase:
     case = level2_case(api.users, "Adam Ashby", "2026-12-14")
     meeting_id = _schedule(api, MEETING)
+    on_its_day(meeting_id)
     assert api.post("chair", f"/api/v1/meetings/{meeting_id}/open").status_code == 200
     path = f"/api/v1/meetings/{meeting_id}/minutes/{case.id}"
     sections = {"summary": "Discussed.", "risk_assessment": "High risk to ex-partner.",

@@ -19,7 +19,7 @@ from services.errors import ValidationFailed
 from services.models import AccessLog, AgendaItem, Attendance, MappaCase, MappMeeting, Minutes, User
 from tests.api.conftest import Api
 from tests.documents.test_pdfs import flat, pdf_pages
-from tests.factories import csrf_token, sign_in
+from tests.factories import csrf_token, on_its_day, sign_in
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.meetings.test_meeting_need_to_know import MEETING, _minutes_awaiting_approval, _schedule
 from tests.pages import check_page, get_page
@@ -147,6 +147,7 @@ def test_attendance_is_grouped_by_agency_with_each_persons_attendance(smiths: tu
 def test_a_held_meetings_agenda_is_read_only_and_changes_are_refused(smiths: tuple[int, list[MappaCase]],
                                                                      api: Api, client: FlaskClient) -> None:
     meeting_id, cases = smiths
+    on_its_day(meeting_id)
     assert api.post("chair", f"/api/v1/meetings/{meeting_id}/open").status_code == 200
     path = f"/meetings/{meeting_id}/agenda"
     sign_in(client, "coordinator")
@@ -197,6 +198,7 @@ def test_the_chair_reads_submitted_minutes_as_text(app: Flask, api: Api, client:
 
 def test_no_raw_values_on_the_overview(smiths: tuple[int, list[MappaCase]], api: Api, client: FlaskClient) -> None:
     meeting_id, _cases = smiths
+    on_its_day(meeting_id)
     assert api.post("chair", f"/api/v1/meetings/{meeting_id}/open").status_code == 200
     sign_in(client, "coordinator")
     page = get_page(client, f"/meetings/{meeting_id}")

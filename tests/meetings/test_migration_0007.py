@@ -11,7 +11,7 @@ from services import meetings
 from services.db import db
 from services.models import AgendaItem, HumanTask, Minutes
 from tests.conftest import PG_URL
-from tests.factories import seeded
+from tests.factories import hold, seeded
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 
 
@@ -23,6 +23,7 @@ def test_downgrade_and_upgrade_keep_hooks_bookings_and_minutes_processes(app: Fl
     admin = users["administrator"]
     [meeting] = meetings.schedule(admin, level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(admin, meeting.id)
+    hold(meeting.id)
     meetings.save_minutes(admin, meeting.id, case.id, minutes_text("level_2", "2027-02-01"), None)
     minutes = meetings.submit_for_approval(admin, meeting.id, case.id)
     minutes_id, process, case_id = minutes.id, minutes.process_instance_id, case.id

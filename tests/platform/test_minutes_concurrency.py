@@ -16,7 +16,7 @@ from services.db import db
 from services.minutes_sections import TEXT_SECTIONS
 from services.models import Minutes, MinutesRevision, ProcessInstance, User
 from tests.api.conftest import Api
-from tests.factories import csrf_token, sign_in
+from tests.factories import csrf_token, hold, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 from tests.platform.racing import RACERS, colleagues, race
 
@@ -94,6 +94,7 @@ def test_saves_of_different_sections_at_once_keep_every_section(app: Flask, user
 def test_one_submission_of_the_minutes_starts_their_approval(app: Flask, users: dict[str, User],
                                                              on_agenda: tuple[int, int]) -> None:
     meeting_id, case_id = on_agenda
+    hold(meeting_id)
     meetings.save_minutes(users["administrator"], meeting_id, case_id, minutes_text("level_2", "2027-03-01"), None)
     page = f"/meetings/{meeting_id}/minutes/{case_id}"
     takers = colleagues(users, "administrator", RACERS)

@@ -18,7 +18,7 @@ from services import scheduler
 from services.db import db
 from services.models import AccessLog, CaseEvent, HumanTask, ReminderOutbox, User
 from tests.api.conftest import Api, fields
-from tests.factories import considered_disclosure, make_user, sign_in
+from tests.factories import considered_disclosure, make_user, on_its_day, sign_in
 from tests.lifecycle.test_lifecycle_api import Journey, open_case, screen
 from tests.meetings.test_meeting_cycle import level2_case
 from tests.pages import get_page
@@ -153,6 +153,8 @@ def test_approved_minutes_of_a_mapp_meeting_are_for_visor(app: Flask, api: Api, 
     etag = api.get("administrator", path).headers["ETag"]
     saved = api.client.put(path, json={"sections": sections}, headers=api.headers("administrator") | {"If-Match": etag})
     assert saved.status_code == 200, saved.get_data(as_text=True)
+    on_its_day(meeting_id)
+    assert api.post("chair", f"/api/v1/meetings/{meeting_id}/open").status_code == 200
     sign_in(client, "administrator")
     minutes_page = f"/meetings/{meeting_id}/minutes/{case.id}"
     assert post(client, f"{minutes_page}/submit", {}, form_path=minutes_page).status_code == 302
@@ -160,7 +162,7 @@ def test_approved_minutes_of_a_mapp_meeting_are_for_visor(app: Flask, api: Api, 
     considered_disclosure(j.case_id)
     j.do("chair", "Approve minutes", {"approval": "approve"})
     task = _update_task(j, "probation")  # probation-led
-    assert task["due"] == "2026-11-28"
+    assert task["due"] == "2026-12-13"  # three days from the approval, on the meeting's day (10 December)
     sign_in(client, "probation")
     assert [row[:2] for row in _not_told(client, case.id)] == [
         ["MAPP meeting", "MAPP meeting of 10 December 2026: minutes approved"]]  # Level 2 kept: no level change

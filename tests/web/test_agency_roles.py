@@ -243,7 +243,7 @@ def test_every_duty_to_cooperate_role_gets_its_actions_and_only_their_cases(app:
 def test_minutes_actions_can_be_owned_by_a_duty_to_cooperate_agency(app: Flask, client: FlaskClient) -> None:
     from tests.web.test_meetings_ui import a_meeting_with_agenda
 
-    meeting_id, case_ids = a_meeting_with_agenda()
+    meeting_id, case_ids = a_meeting_with_agenda(held=True)
     path = f"/meetings/{meeting_id}/minutes/{case_ids[0]}"
     sign_in(client, "administrator")
     page = get_page(client, path)

@@ -12,7 +12,7 @@ from services import meetings
 from services.db import db
 from services.models import Disclosure, User
 from services.tasks import complete
-from tests.factories import considered_disclosure, csrf_token, ready_task, seeded, sign_in
+from tests.factories import considered_disclosure, csrf_token, hold, ready_task, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case, minutes_text
 from tests.pages import get_page
 
@@ -29,6 +29,7 @@ def _meeting_with_approved_sections(users: dict[str, User], action: dict[str, st
     case = level2_case(users, "Adam Ashby", "2026-12-14")
     [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair", venue="HQ")
     meetings.build_agenda(users["administrator"], meeting.id)
+    hold(meeting.id)
     meetings.save_minutes(users["administrator"], meeting.id, case.id, minutes_text("level_2", "2027-02-01",
                                                                                     [action]), None)
     meetings.submit_for_approval(users["administrator"], meeting.id, case.id)

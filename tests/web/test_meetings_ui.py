@@ -12,18 +12,22 @@ from flask.testing import FlaskClient
 from services import meetings
 from services.db import db
 from services.models import MappMeeting, Minutes
-from tests.factories import csrf_token, seeded, sign_in
+from tests.factories import csrf_token, hold, on_its_day, seeded, sign_in
 from tests.meetings.test_meeting_cycle import MEETING_AT, level2_case
 from tests.pages import check_page, get_page
 
 
-def a_meeting_with_agenda() -> tuple[int, list[int]]:
+def a_meeting_with_agenda(*, held: bool = False) -> tuple[int, list[int]]:
+    """A meeting with two cases on its agenda; ``held``: opened by its chair on its day (the clock moved there), so
+    that its minutes can be submitted."""
     users = seeded()
     cases = [level2_case(users, n, d) for n, d in (("Adam Ashby", "2026-12-14"), ("Brian Brook", "2026-12-22"))]
     [meeting] = meetings.schedule(users["administrator"], level=2, starts_at=MEETING_AT, chair="chair",
                                   venue="Northshire HQ")
     meetings.build_agenda(users["administrator"], meeting.id)
     db.session.commit()
+    if held:
+        hold(meeting.id)
     return meeting.id, [c.id for c in cases]
 
 
@@ -138,6 +142,7 @@ def test_meeting_page_agenda_attendance_and_opening(app: Flask, client: FlaskCli
     item.research_flags = [{"agency": "Police", "by": "PC Pat Rolman", "at": "", "concern": "Seen near victim",
                             "flag_to_chair": True}]
     db.session.commit()
+    on_its_day(meeting_id)
     sign_in(client, "chair")
     page = get_page(client, f"{path}/agenda")
     flagged = page.xpath("//div[@id='research']//*[contains(@class, 'app-flag-to-chair')]")
@@ -152,7 +157,7 @@ def test_meeting_page_agenda_attendance_and_opening(app: Flask, client: FlaskCli
 
 
 def test_minutes_form_save_without_javascript(app: Flask, client: FlaskClient) -> None:
-    meeting_id, case_ids = a_meeting_with_agenda()
+    meeting_id, case_ids = a_meeting_with_agenda(held=True)
     sign_in(client, "administrator")
     path = f"/meetings/{meeting_id}/minutes/{case_ids[0]}"
     page = get_page(client, path)
@@ -192,7 +197,7 @@ def test_minutes_form_save_without_javascript(app: Flask, client: FlaskClient) -
 
 
 def test_submit_incomplete_minutes_shows_errors(app: Flask, client: FlaskClient) -> None:
-    meeting_id, case_ids = a_meeting_with_agenda()
+    meeting_id, case_ids = a_meeting_with_agenda(held=True)
     sign_in(client, "administrator")
     path = f"/meetings/{meeting_id}/minutes/{case_ids[0]}"
     response = client.post(f"{path}/submit", data={"csrf_token": csrf_token(client, path)})

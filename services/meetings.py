@@ -450,7 +450,7 @@ def open_meeting(user: User, meeting_id: int) -> MappMeeting:
         for item in meeting.items:
             minutes = _minutes_row(meeting, item.case_id)
             if minutes.process_instance_id is None:
-                _start_minutes(user, minutes, submitted=False)
+                _start_minutes(user, minutes)
     return meeting
 
 
@@ -742,8 +742,8 @@ def submission_errors(minutes: Minutes) -> list[FieldError]:
 
 def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
     """Lock the minutes and send them to the chair: the writing (or revising) step of their process completes,
-    or, for minutes whose process did not start when the meeting was opened, it starts at the approval. Only for
-    a meeting opened on or after its day (``require_held``)."""
+    their process is started first if the meeting's opening did not start it. Only for a meeting opened on or after
+    its day (``require_held``)."""
     require(user, "minutes:write")
     minutes = minutes_for(user, meeting_id, case_id, event="minutes_submitted")
     if minutes.process_instance_id is not None:
@@ -756,22 +756,22 @@ def submit_for_approval(user: User, meeting_id: int, case_id: int) -> Minutes:
     if errors:
         raise ValidationFailed(errors)
     minutes.status = "awaiting approval"
+    if minutes.process_instance_id is None:  # a meeting opened before opening started each case's minutes
+        _start_minutes(user, minutes)
     step = open_step(minutes, ("minutes_draft", "minutes_revision"))
     if step is not None:
         answers = ({"minutes_ready": "yes"} if step.hook == "minutes_draft"
                    else {"revision_note": "Resubmitted from the minutes editor"})
         complete_step(user, step, answers)
-    elif minutes.process_instance_id is None:
-        _start_minutes(user, minutes, submitted=True)
     return minutes
 
 
-def _start_minutes(user: User, minutes: Minutes, *, submitted: bool) -> None:
+def _start_minutes(user: User, minutes: Minutes) -> None:
     settings = area_settings(minutes.meeting.area_id)
     instance = start_phase(minutes.case, "minutes", phase_data(minutes.case, {}) | {
         "minutes_id": minutes.id, "meeting_id": minutes.meeting_id, "meeting_title": title(minutes.meeting),
         "meeting_date": meeting_day(minutes.meeting).isoformat(), "offender_name": minutes.case.offender_name,
-        "meeting_chair": minutes.meeting.chair.username, "submitted": submitted,
+        "meeting_chair": minutes.meeting.chair.username,
         "drafting_days": settings["minutes_drafting_working_days"],
         "approval_days": settings["minutes_approval_working_days"],
         "revision_days": settings["minutes_revision_working_days"],

@@ -23,7 +23,7 @@ from services import clock, dates, forms
 from services.access import load_case_for, log_access
 from services.db import db
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from services.instances import CLOSED_STATUSES, phase_data, record, start_phase
+from services.instances import CLOSED_STATUSES, lock_case, phase_data, record, start_phase
 from services.models import CaseEvent, CriticalFlag, HumanTask, MappaCase, ProcessInstance, User
 from services.permissions import SECTION_EVENTS
 
@@ -68,10 +68,8 @@ def flag_case(user: User, case_id: int, data: dict[str, Any]) -> CriticalFlag:
     """Flag a Level 3 case (checked whole first: nothing is written unless all of it is right) and start the CPPC
     referral."""
     case = load_case_for(user, case_id, "critical:flag", event="case_viewed")
-    # two flags at once queue on the case row, so the second sees the first one's flag (FOR NO KEY UPDATE: the
-    # access-log row just written holds a key-share lock on it)
-    db.session.scalars(select(MappaCase).where(MappaCase.id == case.id).with_for_update(of=MappaCase, key_share=True)
-                       .execution_options(populate_existing=True)).one()
+    # two flags at once queue on the case row, so the second sees the first one's flag
+    lock_case(case)
     refused = refusal(case)
     if refused:
         raise Conflict(refused)

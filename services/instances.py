@@ -78,6 +78,15 @@ _LOCK_OPEN_TASKS = (select(HumanTask)
                     .with_for_update(of=HumanTask).execution_options(populate_existing=True))
 
 
+def lock_case(case: MappaCase) -> MappaCase:
+    """Take the case row for writing and read it afresh: changes of one case made at once queue here, and the second
+    sees what the first wrote. FOR NO KEY UPDATE, as the access-log and history rows already written in this
+    transaction hold key-share locks on the case row."""
+    return db.session.scalars(select(MappaCase).where(MappaCase.id == case.id)
+                              .with_for_update(of=MappaCase, key_share=True)
+                              .execution_options(populate_existing=True)).one()
+
+
 def lock_open_tasks(instance: ProcessInstance) -> list[HumanTask]:
     """The instance's open (ready) tasks, taken for writing and read afresh, after ``lock``: what ``save`` is to
     project onto (pass them as its ``open_tasks``), and none of them can be claimed, handed on or finished by

@@ -20,6 +20,7 @@ from services.instances import (
     MANAGEMENT_PHASES,
     load,
     lock,
+    lock_case,
     phase_data,
     record,
     running_phase,
@@ -202,9 +203,7 @@ def _locked_for_transfer(case: MappaCase) -> list[ProcessInstance]:
             ProcessInstance.case_id == case.id, ProcessInstance.status.in_(("running", "error")),
             ProcessInstance.phase.in_(sorted(MANAGEMENT_PHASES))).order_by(ProcessInstance.id)) if i not in locked]:
         locked |= {instance_id: lock(instance_id) for instance_id in fresh}
-    # FOR NO KEY UPDATE: the access-log and history rows already written hold key-share locks on the case row
-    db.session.scalars(select(MappaCase).where(MappaCase.id == case.id).with_for_update(of=MappaCase, key_share=True)
-                       .execution_options(populate_existing=True)).one()
+    lock_case(case)
     return [instance for instance in locked.values() if instance.status in ("running", "error")]
 
 

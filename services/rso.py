@@ -30,7 +30,7 @@ from services import clock, dates, forms
 from services.access import load_case_for, log_access
 from services.db import db
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from services.instances import CLOSED_STATUSES, cancel_phase, phase_data, record, start_phase, tell_visor
+from services.instances import CLOSED_STATUSES, cancel_phase, lock_case, phase_data, record, start_phase, tell_visor
 from services.models import HumanTask, MappaCase, ProcessInstance, RsoEvent, RsoRecord, User
 from services.rules import months_later
 from services.settings import area_settings
@@ -215,9 +215,7 @@ def record_event(user: User, case_id: int, data: dict[str, Any]) -> RsoEvent:
         raise ValidationFailed(errors)
     kind = data["kind"]
     # two officers at once queue on the case row: the second sees the record and the annual date the first left
-    # (FOR NO KEY UPDATE: the access-log row just written holds a key-share lock on it)
-    db.session.scalars(select(MappaCase).where(MappaCase.id == case.id).with_for_update(of=MappaCase, key_share=True)
-                       .execution_options(populate_existing=True)).one()
+    lock_case(case)
     rso = record_of(case.id)
     if kind == "requirement":
         return _requirement(user, case, rso, data)

@@ -38,6 +38,13 @@ def work(api: Api, username: str, task: HumanTask, data: dict[str, Any]) -> None
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
+def flag_and_refer(client: FlaskClient, api: Api, case_id: int) -> None:
+    """The coordinator flags the case on its page and prepares the CPPC referral: it waits for the manager."""
+    sign_in(client, "coordinator")
+    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
+    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+
+
 def flag(case_id: int) -> CriticalFlag:
     db.session.expire_all()
     return db.session.scalars(select(CriticalFlag).where(CriticalFlag.case_id == case_id)
@@ -166,9 +173,7 @@ def test_only_a_level_3_case_is_flagged_and_a_declined_referral_ends_the_flag(
     get_page(client, f"/cases/{case_id}/critical", status=403)
     assert db.session.scalars(select(AccessLog.event).where(AccessLog.event.like("%refused"))).first()
 
-    sign_in(client, "coordinator")
-    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
-    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+    flag_and_refer(client, api, case_id)
     refused_api = api.post("manager", f"/api/v1/tasks/{ready_task(case_id, 'approve_cppc_referral').id}/complete",
                            json={"data": {"cppc_decision": "decline"}})
     assert refused_api.status_code == 422
@@ -191,9 +196,7 @@ def test_a_flag_ends_when_the_case_leaves_mappa(app: Flask, client: FlaskClient)
     users = seeded()
     api = Api(client, users)
     case_id = level3_case(users)
-    sign_in(client, "coordinator")
-    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
-    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+    flag_and_refer(client, api, case_id)
     work(api, "manager", ready_task(case_id, "approve_cppc_referral"),
          {"cppc_decision": "approve", "cppc_decision_note": "Meets the CPPC criteria."})
     assert flag(case_id).status == "critical"
@@ -269,9 +272,7 @@ def test_the_national_notification_is_not_dated_before_the_approval(
     users = seeded()
     api = Api(client, users)
     case_id = level3_case(users)
-    sign_in(client, "coordinator")
-    flashed(client, post(client, f"/cases/{case_id}/critical", {"critical_flag_reason": REASON}))
-    work(api, "coordinator", ready_task(case_id, "prepare_cppc_referral"), REFERRAL)
+    flag_and_refer(client, api, case_id)
     clock.set(datetime(2026, 12, 3, 10, tzinfo=UTC))
     work(api, "manager", ready_task(case_id, "approve_cppc_referral"),
          {"cppc_decision": "approve", "cppc_decision_note": "Meets the CPPC criteria."})
